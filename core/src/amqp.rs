@@ -1,0 +1,186 @@
+//! RabbitMQ: the names Sigap uses, their declaration, and the messages it
+//! sends. Messages carry ids and trace context, never the report itself.
+
+use crate::domain::Urgency;
+use chrono::{DateTime, Utc};
+use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
+use lapin::{Channel, Connection, ConnectionProperties, ExchangeKind};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Exchange, queue and routing-key names under one prefix, so that tests and
+/// tenants can share a broker.
+#[derive(Debug, Clone)]
+pub struct Topology {
+    pub prefix: String,
+}
+
+impl Topology {
+    pub fn new(prefix: &str) -> Topology {
+        Topology {
+            prefix: prefix.to_owned(),
+        }
+    }
+
+    /// `<prefix>.reports`: new reports, routing key `report.received.<urgency>`.
+    pub fn reports_exchange(&self) -> String {
+        format!("{}.reports", self.prefix)
+    }
+
+    /// `<prefix>.events`: what happened to reports (`report.assigned.<unit>`, …).
+    pub fn events_exchange(&self) -> String {
+        format!("{}.events", self.prefix)
+    }
+
+    /// The exchange an outbox row names (`reports` or `events`).
+    pub fn exchange(&self, logical: &str) -> String {
+        format!("{}.{}", self.prefix, logical)
+    }
+
+    /// The routing queue for one urgency. Normal reports use `<prefix>.routing`;
+    /// high and critical ones have queues of their own, so that they never wait
+    /// behind a backlog of normal ones (quorum queues have no priorities).
+    pub fn routing_queue(&self, urgency: Urgency) -> String {
+        match urgency {
+            Urgency::Normal => format!("{}.routing", self.prefix),
+            other => format!("{}.routing.{}", self.prefix, other.as_str()),
+        }
+    }
+
+    /// Where routing messages go when they cannot be processed.
+    pub fn dead_letter_queue(&self) -> String {
+        format!("{}.routing.dead", self.prefix)
+    }
+
+    /// Declares exchanges and queues (idempotent). Both the api and the worker
+    /// declare them, so that a report published before any worker started is
+    /// still queued.
+    pub async fn declare(&self, channel: &Channel) -> lapin::Result<()> {
+        let durable = ExchangeDeclareOptions {
+            durable: true,
+            ..Default::default()
+        };
+        for exchange in [self.reports_exchange(), self.events_exchange()] {
+            channel
+                .exchange_declare(exchange.into(), ExchangeKind::Topic, durable, FieldTable::default())
+                .await?;
+        }
+        let queue_options = QueueDeclareOptions {
+            durable: true,
+            ..Default::default()
+        };
+        channel
+            .queue_declare(self.dead_letter_queue().into(), queue_options, quorum(&[]))
+            .await?;
+        for urgency in Urgency::ALL {
+            let queue = self.routing_queue(*urgency);
+            let arguments = quorum(&[
+                ("x-dead-letter-exchange", AMQPValue::LongString(LongString::from(""))),
+                (
+                    "x-dead-letter-routing-key",
+                    AMQPValue::LongString(LongString::from(self.dead_letter_queue())),
+                ),
+                // A message redelivered this often (worker crashes) is poison.
+                ("x-delivery-limit", AMQPValue::LongInt(20)),
+            ]);
+            channel
+                .queue_declare(queue.clone().into(), queue_options, arguments)
+                .await?;
+            channel
+                .queue_bind(
+                    queue.into(),
+                    self.reports_exchange().into(),
+                    received_routing_key(*urgency).into(),
+                    QueueBindOptions::default(),
+                    FieldTable::default(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+fn quorum(extra: &[(&str, AMQPValue)]) -> FieldTable {
+    let mut table = FieldTable::default();
+    table.insert(
+        ShortString::from("x-queue-type"),
+        AMQPValue::LongString(LongString::from("quorum")),
+    );
+    for (key, value) in extra {
+        table.insert(ShortString::from(*key), value.clone());
+    }
+    table
+}
+
+/// Routing key of a new report.
+pub fn received_routing_key(urgency: Urgency) -> String {
+    format!("report.received.{}", urgency.as_str())
+}
+
+/// Connects with a name that shows in the broker's management UI.
+pub async fn connect(url: &str, name: &str) -> lapin::Result<Connection> {
+    Connection::connect(url, ConnectionProperties::default().with_connection_name(name.into())).await
+}
+
+/// Everything Sigap puts on the bus. Versioned: a consumer that meets a
+/// variant it does not know dead-letters it instead of guessing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Message {
+    /// A report was filed and waits to be routed.
+    ReportReceivedV1 {
+        report_id: Uuid,
+        urgency: Urgency,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// Something happened to a report (assigned, status changed, …); the
+    /// payload partners and webhooks see.
+    ReportEventV1(EventPayload),
+}
+
+/// An event about a report, as published on `<prefix>.events`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct EventPayload {
+    /// Unique id of the event (also the message id and `Sigap-Event-Id`).
+    pub event_id: Uuid,
+    /// `report.assigned`, `report.needs_triage`, `report.status.acknowledged`, …
+    pub event: String,
+    pub report_id: Uuid,
+    pub ticket: String,
+    pub status: String,
+    pub unit_code: Option<String>,
+    pub occurred_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_tagged_with_their_versioned_type() {
+        let id = Uuid::nil();
+        let message = Message::ReportReceivedV1 {
+            report_id: id,
+            urgency: Urgency::Critical,
+            request_id: None,
+        };
+        let json = serde_json::to_value(&message).expect("json");
+        assert_eq!(json["type"], "ReportReceivedV1");
+        assert_eq!(json["urgency"], "critical");
+        assert_eq!(serde_json::from_value::<Message>(json).expect("parse"), message);
+        assert!(serde_json::from_str::<Message>(r#"{"type":"ReportReceivedV9"}"#).is_err());
+    }
+
+    #[test]
+    fn critical_and_high_reports_have_queues_of_their_own() {
+        let t = Topology::new("t1");
+        assert_eq!(t.routing_queue(Urgency::Normal), "t1.routing");
+        assert_eq!(t.routing_queue(Urgency::Critical), "t1.routing.critical");
+        assert_eq!(t.dead_letter_queue(), "t1.routing.dead");
+        assert_eq!(received_routing_key(Urgency::High), "report.received.high");
+    }
+}

@@ -1,0 +1,238 @@
+//! One typed configuration, read once from the environment at start-up.
+
+use crate::domain::SlaPolicy;
+use secrecy::SecretString;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Every environment variable Sigap reads. Any other `SIGAP_` variable is an
+/// error, so that a typo does not silently fall back to a default.
+const KNOWN: &[&str] = &[
+    "SIGAP_ENV",
+    "SIGAP_BIND",
+    "SIGAP_JWT_SECRET",
+    "SIGAP_JWT_PUBLIC_KEY",
+    "SIGAP_JWT_ISSUER",
+    "SIGAP_JWT_AUDIENCE",
+    "SIGAP_LOG_FORMAT",
+    "SIGAP_AMQP_PREFIX",
+    "SIGAP_SLA_CRITICAL",
+    "SIGAP_SLA_HIGH",
+    "SIGAP_SLA_NORMAL",
+    "SIGAP_DB_POOL_SIZE",
+    "SIGAP_DB_TIMEOUT",
+    "SIGAP_PREFETCH",
+    "SIGAP_ESCALATION_INTERVAL",
+    "SIGAP_RELAY_INTERVAL",
+    "SIGAP_METRICS_BIND",
+    "SIGAP_TRACK_RATE_LIMIT",
+    "SIGAP_WEBHOOK_ALLOW_PRIVATE",
+    "SIGAP_DATA_DIR",
+];
+
+/// Development secret, accepted only with `SIGAP_ENV=dev`.
+pub const DEV_JWT_SECRET: &str = "sigap-dev-secret-do-not-use-in-production";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// How bearer tokens are verified.
+#[derive(Debug, Clone)]
+pub enum JwtKey {
+    /// HS256 with a shared secret; Sigap can also sign with it.
+    Secret(SecretString),
+    /// RS256 public key (PEM) of an external identity provider.
+    RsaPublicPem(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub dev: bool,
+    pub database_url: String,
+    pub amqp_url: String,
+    pub bind: String,
+    pub jwt_key: JwtKey,
+    /// Secret used to sign tokens Sigap issues (client credentials, `token`).
+    pub jwt_signing_secret: Option<SecretString>,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    pub log_format: LogFormat,
+    pub amqp_prefix: String,
+    pub sla: SlaPolicy,
+    pub db_pool_size: usize,
+    /// How long a request waits for a database connection or a statement.
+    pub db_timeout: Duration,
+    pub prefetch: u16,
+    pub escalation_interval: Duration,
+    pub relay_interval: Duration,
+    pub metrics_bind: Option<String>,
+    /// Public tracking requests per minute per client address.
+    pub track_rate_limit: u32,
+    pub webhook_allow_private: bool,
+    pub data_dir: String,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("unknown setting {0} (known: {known})", known = KNOWN.join(", "))]
+    Unknown(String),
+    #[error("{name} is not valid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+    #[error(
+        "SIGAP_JWT_SECRET (or SIGAP_JWT_PUBLIC_KEY) is required outside development (set SIGAP_ENV=dev to use a development secret)"
+    )]
+    MissingSecret,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_vars(std::env::vars().collect())
+    }
+
+    /// Reads a given set of variables (the environment, or a test's).
+    pub fn from_vars(vars: BTreeMap<String, String>) -> Result<Config, ConfigError> {
+        if let Some(unknown) = vars
+            .keys()
+            .find(|k| k.starts_with("SIGAP_") && !KNOWN.contains(&k.as_str()))
+        {
+            return Err(ConfigError::Unknown(unknown.clone()));
+        }
+        let get = |name: &str| vars.get(name).filter(|v| !v.is_empty()).cloned();
+        let env = get("SIGAP_ENV").unwrap_or_else(|| "production".into());
+        let dev = env == "dev";
+        let secret = get("SIGAP_JWT_SECRET").map(SecretString::from);
+        let public_key = get("SIGAP_JWT_PUBLIC_KEY");
+        let signing = match (&secret, dev) {
+            (Some(s), _) => Some(s.clone()),
+            (None, true) => Some(SecretString::from(DEV_JWT_SECRET)),
+            (None, false) => None,
+        };
+        let jwt_key = match (public_key, &signing) {
+            (Some(pem), _) => JwtKey::RsaPublicPem(pem),
+            (None, Some(s)) => JwtKey::Secret(s.clone()),
+            (None, None) => return Err(ConfigError::MissingSecret),
+        };
+        let log_format = match get("SIGAP_LOG_FORMAT").as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "SIGAP_LOG_FORMAT",
+                    reason: format!("{other:?}: expected pretty or json"),
+                });
+            }
+        };
+        let defaults = SlaPolicy::default();
+        let duration = |name: &'static str, default: Duration| match get(name) {
+            None => Ok(default),
+            Some(text) => parse_duration(&text).map_err(|reason| ConfigError::Invalid { name, reason }),
+        };
+        let number = |name: &'static str, default: u64| match get(name) {
+            None => Ok(default),
+            Some(text) => text.parse::<u64>().map_err(|e| ConfigError::Invalid {
+                name,
+                reason: format!("{text:?}: {e}"),
+            }),
+        };
+        let flag = |name: &'static str| match get(name).as_deref() {
+            None | Some("false") | Some("0") => Ok(false),
+            Some("true") | Some("1") => Ok(true),
+            Some(other) => Err(ConfigError::Invalid {
+                name,
+                reason: format!("{other:?}: expected true or false"),
+            }),
+        };
+        Ok(Config {
+            dev,
+            database_url: get("DATABASE_URL").unwrap_or_else(|| "postgres://localhost/sigap".into()),
+            amqp_url: get("AMQP_URL").unwrap_or_else(|| "amqp://guest:guest@127.0.0.1:5672/%2f".into()),
+            bind: get("SIGAP_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
+            jwt_key,
+            jwt_signing_secret: signing,
+            jwt_issuer: get("SIGAP_JWT_ISSUER").unwrap_or_else(|| "sigap".into()),
+            jwt_audience: get("SIGAP_JWT_AUDIENCE").unwrap_or_else(|| "sigap".into()),
+            log_format,
+            amqp_prefix: get("SIGAP_AMQP_PREFIX").unwrap_or_else(|| "sigap".into()),
+            sla: SlaPolicy {
+                critical: duration("SIGAP_SLA_CRITICAL", defaults.critical)?,
+                high: duration("SIGAP_SLA_HIGH", defaults.high)?,
+                normal: duration("SIGAP_SLA_NORMAL", defaults.normal)?,
+            },
+            db_pool_size: number("SIGAP_DB_POOL_SIZE", 16)? as usize,
+            db_timeout: duration("SIGAP_DB_TIMEOUT", Duration::from_secs(5))?,
+            prefetch: number("SIGAP_PREFETCH", 200)?.clamp(1, u16::MAX as u64) as u16,
+            escalation_interval: duration("SIGAP_ESCALATION_INTERVAL", Duration::from_secs(1))?,
+            relay_interval: duration("SIGAP_RELAY_INTERVAL", Duration::from_millis(500))?,
+            metrics_bind: get("SIGAP_METRICS_BIND"),
+            track_rate_limit: number("SIGAP_TRACK_RATE_LIMIT", 60)? as u32,
+            webhook_allow_private: flag("SIGAP_WEBHOOK_ALLOW_PRIVATE")?,
+            data_dir: get("SIGAP_DATA_DIR").unwrap_or_else(|| "data".into()),
+        })
+    }
+}
+
+/// Parses `500ms`, `3s`, `15m`, `1h`, `2d`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or_else(|| format!("{text:?}: missing unit (ms, s, m, h or d)"))?;
+    let (digits, unit) = text.split_at(split);
+    let value: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?}: expected a number followed by ms, s, m, h or d"))?;
+    let millis = match unit {
+        "ms" => value,
+        "s" => value * 1000,
+        "m" => value * 60_000,
+        "h" => value * 3_600_000,
+        "d" => value * 86_400_000,
+        _ => return Err(format!("{text:?}: unknown unit {unit:?} (ms, s, m, h or d)")),
+    };
+    Ok(Duration::from_millis(millis))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn durations_parse_with_their_units() {
+        assert_eq!(parse_duration("3s"), Ok(Duration::from_secs(3)));
+        assert_eq!(parse_duration("15m"), Ok(Duration::from_secs(900)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert!(parse_duration("15").is_err());
+        assert!(parse_duration("m").is_err());
+        assert!(parse_duration("5y").is_err());
+    }
+
+    #[test]
+    fn production_refuses_to_start_without_a_secret() {
+        assert_eq!(Config::from_vars(vars(&[])).err(), Some(ConfigError::MissingSecret));
+        assert!(Config::from_vars(vars(&[("SIGAP_ENV", "dev")])).is_ok());
+        assert!(Config::from_vars(vars(&[("SIGAP_JWT_SECRET", "s3cret")])).is_ok());
+    }
+
+    #[test]
+    fn unknown_sigap_settings_are_refused() {
+        let err = Config::from_vars(vars(&[("SIGAP_ENV", "dev"), ("SIGAP_BINDD", "x")])).err();
+        assert_eq!(err, Some(ConfigError::Unknown("SIGAP_BINDD".into())));
+    }
+
+    #[test]
+    fn sla_durations_come_from_the_environment() {
+        let config = Config::from_vars(vars(&[("SIGAP_ENV", "dev"), ("SIGAP_SLA_CRITICAL", "3s")]))
+            .expect("config");
+        assert_eq!(config.sla.critical, Duration::from_secs(3));
+        assert_eq!(config.sla.high, Duration::from_secs(3600));
+    }
+}

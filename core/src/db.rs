@@ -1,0 +1,69 @@
+//! Connection pool and migrations.
+
+use diesel::sql_types::BigInt;
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use std::time::Duration;
+
+pub use diesel_async::pooled_connection::deadpool::PoolError;
+
+pub type PgPool = Pool<AsyncPgConnection>;
+pub type PooledConn = Object<AsyncPgConnection>;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
+
+/// Key of the advisory lock that serialises migrations across processes.
+const MIGRATION_LOCK: i64 = 0x5167_6170_6d69_6772;
+
+/// A pool whose waits and connection attempts give up after `timeout`, so
+/// that a database outage turns into quick errors, not hung requests.
+pub fn pool(database_url: &str, size: usize, timeout: Duration) -> PgPool {
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+    Pool::builder(manager)
+        .max_size(size)
+        .wait_timeout(Some(timeout))
+        .create_timeout(Some(timeout))
+        .recycle_timeout(Some(timeout))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+        .expect("a pool with a runtime and timeouts always builds")
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MigrationError {
+    #[error("cannot connect to the database: {0}")]
+    Connect(#[from] diesel::ConnectionError),
+    #[error("database error: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("migration failed: {0}")]
+    Migration(String),
+}
+
+/// Runs pending migrations under an advisory lock; returns their names.
+pub async fn migrate(database_url: &str) -> Result<Vec<String>, MigrationError> {
+    let mut conn = AsyncPgConnection::establish(database_url).await?;
+    diesel::sql_query("SELECT pg_advisory_lock($1)")
+        .bind::<BigInt, _>(MIGRATION_LOCK)
+        .execute(&mut conn)
+        .await?;
+    let url = database_url.to_owned();
+    // The harness drives its connection synchronously: keep it off the async threads.
+    let applied = tokio::task::spawn_blocking(move || {
+        let handle = tokio::runtime::Handle::current();
+        let conn = handle.block_on(AsyncPgConnection::establish(&url))?;
+        let mut harness = AsyncMigrationHarness::new(conn);
+        harness
+            .run_pending_migrations(MIGRATIONS)
+            .map(|done| done.iter().map(|v| v.to_string()).collect::<Vec<_>>())
+            .map_err(|e| MigrationError::Migration(e.to_string()))
+    })
+    .await
+    .map_err(|e| MigrationError::Migration(e.to_string()))?;
+    diesel::sql_query("SELECT pg_advisory_unlock($1)")
+        .bind::<BigInt, _>(MIGRATION_LOCK)
+        .execute(&mut conn)
+        .await?;
+    applied
+}

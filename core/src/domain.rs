@@ -1,0 +1,301 @@
+//! Sigap's vocabulary: categories, needs, urgencies, channels, roles and the
+//! report status machine. Every value has one stable snake_case spelling, used
+//! on the wire, in the database and on the bus.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::time::Duration;
+
+/// Declares a closed set of snake_case names with `ALL`, `as_str` and `parse`.
+macro_rules! vocabulary {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The wire and database spelling.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            /// Parses the wire spelling; `None` for anything else.
+            pub fn parse(text: &str) -> Option<$name> {
+                match text { $($text => Some($name::$variant),)+ _ => None }
+            }
+
+            /// The accepted spellings, for error messages.
+            pub fn expected() -> String {
+                Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+vocabulary! {
+    /// Target groups of social rehabilitation.
+    Category {
+        Child = "child",
+        Disability = "disability",
+        Elderly = "elderly",
+        SocialVulnerability = "social_vulnerability",
+        SubstanceAbuse = "substance_abuse",
+        DisasterVictim = "disaster_victim",
+        Poverty = "poverty",
+        Other = "other",
+    }
+}
+
+impl Category {
+    /// Labels in Indonesian and English.
+    pub fn labels(self) -> (&'static str, &'static str) {
+        match self {
+            Category::Child => ("Anak", "Child"),
+            Category::Disability => ("Penyandang disabilitas", "Person with a disability"),
+            Category::Elderly => ("Lanjut usia", "Elderly person"),
+            Category::SocialVulnerability => (
+                "Kerentanan sosial (tunawisma, pengemis, korban perdagangan orang, eks warga binaan)",
+                "Social vulnerability (homeless, beggars, trafficking victims, ex-prisoners)",
+            ),
+            Category::SubstanceAbuse => ("Korban penyalahgunaan NAPZA", "Substance abuse"),
+            Category::DisasterVictim => ("Korban bencana", "Disaster victim"),
+            Category::Poverty => ("Kemiskinan", "Poverty"),
+            Category::Other => ("Lainnya", "Other"),
+        }
+    }
+}
+
+vocabulary! {
+    /// What the reported person needs.
+    Need {
+        AssistiveDevice = "assistive_device",
+        Accessibility = "accessibility",
+        Rehabilitation = "rehabilitation",
+        Protection = "protection",
+        BasicNeeds = "basic_needs",
+        Evacuation = "evacuation",
+        HealthReferral = "health_referral",
+        Other = "other",
+    }
+}
+
+vocabulary! {
+    /// How soon a unit must acknowledge the case.
+    Urgency {
+        Critical = "critical",
+        High = "high",
+        Normal = "normal",
+    }
+}
+
+vocabulary! {
+    /// Where the report came from.
+    Channel {
+        Hotline = "hotline",
+        Whatsapp = "whatsapp",
+        Email = "email",
+        Sms = "sms",
+        Web = "web",
+        MobileApp = "mobile_app",
+        SocialMedia = "social_media",
+        WalkIn = "walk_in",
+        PartnerApi = "partner_api",
+        Open311 = "open311",
+    }
+}
+
+vocabulary! {
+    /// Who the caller is; decides what it may see and do.
+    Role {
+        Operator = "operator",
+        Supervisor = "supervisor",
+        UptStaff = "upt_staff",
+        Regional = "regional",
+        Integrator = "integrator",
+        Admin = "admin",
+    }
+}
+
+vocabulary! {
+    /// The lifecycle of a report.
+    Status {
+        Received = "received",
+        NeedsTriage = "needs_triage",
+        Assigned = "assigned",
+        Acknowledged = "acknowledged",
+        Assessing = "assessing",
+        InService = "in_service",
+        Resolved = "resolved",
+        Closed = "closed",
+        Cancelled = "cancelled",
+        Duplicate = "duplicate",
+    }
+}
+
+/// A status change the lifecycle does not allow.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a report cannot go from {from} to {to}")]
+pub struct IllegalTransition {
+    pub from: Status,
+    pub to: Status,
+    pub allowed: Vec<Status>,
+}
+
+impl Status {
+    /// A case a unit is working on; counts towards the unit's load.
+    pub fn is_open_at_unit(self) -> bool {
+        matches!(
+            self,
+            Status::Assigned | Status::Acknowledged | Status::Assessing | Status::InService
+        )
+    }
+
+    /// Not yet finished: may still be cancelled or marked duplicate.
+    pub fn is_open(self) -> bool {
+        !matches!(
+            self,
+            Status::Resolved | Status::Closed | Status::Cancelled | Status::Duplicate
+        )
+    }
+
+    /// The statuses reachable from this one. `assigned` → `assigned` is a
+    /// transfer or an escalation to another unit.
+    pub fn allowed_next(self) -> &'static [Status] {
+        use Status::*;
+        match self {
+            Received => &[Assigned, NeedsTriage, Cancelled, Duplicate],
+            NeedsTriage => &[Assigned, Cancelled, Duplicate],
+            Assigned => &[Acknowledged, Assigned, NeedsTriage, Cancelled, Duplicate],
+            Acknowledged => &[Assessing, Assigned, NeedsTriage, Cancelled, Duplicate],
+            Assessing => &[InService, Assigned, NeedsTriage, Cancelled, Duplicate],
+            InService => &[Resolved, Assigned, NeedsTriage, Cancelled, Duplicate],
+            Resolved => &[Closed],
+            Closed | Cancelled | Duplicate => &[],
+        }
+    }
+
+    /// Checks one step of the lifecycle.
+    pub fn transition(from: Status, to: Status) -> Result<(), IllegalTransition> {
+        if from.allowed_next().contains(&to) {
+            Ok(())
+        } else {
+            Err(IllegalTransition {
+                from,
+                to,
+                allowed: from.allowed_next().to_vec(),
+            })
+        }
+    }
+}
+
+/// Time a unit has to acknowledge a case, by urgency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlaPolicy {
+    pub critical: Duration,
+    pub high: Duration,
+    pub normal: Duration,
+}
+
+impl Default for SlaPolicy {
+    fn default() -> Self {
+        SlaPolicy {
+            critical: Duration::from_secs(15 * 60),
+            high: Duration::from_secs(60 * 60),
+            normal: Duration::from_secs(24 * 60 * 60),
+        }
+    }
+}
+
+impl SlaPolicy {
+    pub fn for_urgency(&self, urgency: Urgency) -> Duration {
+        match urgency {
+            Urgency::Critical => self.critical,
+            Urgency::High => self.high,
+            Urgency::Normal => self.normal,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_vocabulary_value_parses_back_from_its_spelling() {
+        for c in Category::ALL {
+            assert_eq!(Category::parse(c.as_str()), Some(*c));
+        }
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.as_str()), Some(*s));
+            let json = serde_json::to_string(s).expect("serialize");
+            assert_eq!(json, format!("\"{}\"", s.as_str()));
+        }
+        assert_eq!(Role::parse("upt_staff"), Some(Role::UptStaff));
+        assert_eq!(Urgency::parse("urgent"), None);
+    }
+
+    #[test]
+    fn status_machine_allows_exactly_the_lifecycle() {
+        use Status::*;
+        let allowed: &[(Status, Status)] = &[
+            (Received, Assigned),
+            (Received, NeedsTriage),
+            (Received, Cancelled),
+            (Received, Duplicate),
+            (NeedsTriage, Assigned),
+            (NeedsTriage, Cancelled),
+            (NeedsTriage, Duplicate),
+            (Assigned, Acknowledged),
+            (Assigned, Assigned),
+            (Assigned, NeedsTriage),
+            (Assigned, Cancelled),
+            (Assigned, Duplicate),
+            (Acknowledged, Assessing),
+            (Acknowledged, Assigned),
+            (Acknowledged, NeedsTriage),
+            (Acknowledged, Cancelled),
+            (Acknowledged, Duplicate),
+            (Assessing, InService),
+            (Assessing, Assigned),
+            (Assessing, NeedsTriage),
+            (Assessing, Cancelled),
+            (Assessing, Duplicate),
+            (InService, Resolved),
+            (InService, Assigned),
+            (InService, NeedsTriage),
+            (InService, Cancelled),
+            (InService, Duplicate),
+            (Resolved, Closed),
+        ];
+        for from in Status::ALL {
+            for to in Status::ALL {
+                let expected = allowed.contains(&(*from, *to));
+                let result = Status::transition(*from, *to);
+                assert_eq!(result.is_ok(), expected, "{from} -> {to}");
+                if let Err(e) = result {
+                    assert_eq!(e.allowed, from.allowed_next());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn open_at_unit_means_assigned_through_in_service() {
+        let open: Vec<_> = Status::ALL
+            .iter()
+            .filter(|s| s.is_open_at_unit())
+            .map(|s| s.as_str())
+            .collect();
+        assert_eq!(open, ["assigned", "acknowledged", "assessing", "in_service"]);
+    }
+}

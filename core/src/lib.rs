@@ -1,0 +1,18 @@
+//! Sigap's core: domain types, configuration, database access, messaging and
+//! the outbox. Shared by the api and the worker.
+
+pub mod amqp;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod directory;
+pub mod domain;
+pub mod error;
+pub mod intake;
+pub mod outbox;
+pub mod reports;
+pub mod schema;
+pub mod seed;
+pub mod telemetry;
+
+pub use error::{Error, FieldError, Result};

@@ -1,0 +1,273 @@
+//! The transactional outbox. Changes write an outbox row in their own
+//! transaction; the relay publishes unsent rows with publisher confirms and
+//! marks them sent only after the broker has acknowledged them. Several
+//! relays (api and worker processes) share the table through
+//! `FOR UPDATE SKIP LOCKED`, so a row is never published by two at once.
+
+use crate::amqp::{self, Message, Topology};
+use crate::db::PgPool;
+use crate::schema::outbox;
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
+use lapin::{BasicProperties, Channel, Confirmation, Connection};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::{Notify, watch};
+use uuid::Uuid;
+
+/// Rows published per transaction.
+const BATCH: i64 = 500;
+/// Sent rows are kept this long for inspection, then deleted.
+const KEEP_SENT: &str = "1 day";
+
+/// A message to write to the outbox in the caller's transaction.
+pub struct OutboxMessage {
+    pub message_id: Uuid,
+    /// `reports` or `events`; the relay adds the prefix.
+    pub exchange: &'static str,
+    pub routing_key: String,
+    pub message: Message,
+}
+
+impl OutboxMessage {
+    pub fn new(exchange: &'static str, routing_key: String, message: Message) -> OutboxMessage {
+        OutboxMessage {
+            message_id: Uuid::now_v7(),
+            exchange,
+            routing_key,
+            message,
+        }
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = outbox)]
+struct NewOutboxRow<'a> {
+    message_id: Uuid,
+    exchange: &'a str,
+    routing_key: &'a str,
+    payload: serde_json::Value,
+}
+
+/// Writes messages to the outbox (call inside the transaction of the change).
+pub async fn enqueue(conn: &mut AsyncPgConnection, messages: &[OutboxMessage]) -> QueryResult<()> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<NewOutboxRow<'_>> = messages
+        .iter()
+        .map(|m| NewOutboxRow {
+            message_id: m.message_id,
+            exchange: m.exchange,
+            routing_key: &m.routing_key,
+            payload: serde_json::to_value(&m.message).expect("messages always serialize"),
+        })
+        .collect();
+    diesel::insert_into(outbox::table)
+        .values(&rows)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+enum RelayError {
+    #[error("database: {0}")]
+    Database(#[from] diesel::result::Error),
+    #[error("database pool: {0}")]
+    Pool(#[from] crate::db::PoolError),
+    #[error("broker: {0}")]
+    Broker(#[from] lapin::Error),
+    #[error("broker refused message {0}")]
+    Refused(i64),
+}
+
+/// Handle to wake the relay right after a commit.
+#[derive(Clone, Default)]
+pub struct RelayHandle {
+    wake: Arc<Notify>,
+    broker_up: Arc<AtomicBool>,
+}
+
+impl RelayHandle {
+    /// Something was just committed to the outbox: publish now.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Whether the relay holds a working broker connection.
+    pub fn broker_up(&self) -> bool {
+        AtomicBool::load(&self.broker_up, Ordering::Relaxed)
+    }
+}
+
+pub struct Relay {
+    pub pool: PgPool,
+    pub amqp_url: String,
+    pub topology: Topology,
+    pub connection_name: String,
+    pub interval: Duration,
+    pub handle: RelayHandle,
+}
+
+impl Relay {
+    /// Publishes until `shutdown` turns true, reconnecting to the broker as
+    /// often as it takes. Unsent rows wait in Postgres meanwhile.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let mut backoff = Duration::from_millis(200);
+        while !*shutdown.borrow() {
+            match self.connect().await {
+                Ok((connection, channel)) => {
+                    backoff = Duration::from_millis(200);
+                    self.handle.broker_up.store(true, Ordering::Relaxed);
+                    tracing::info!(prefix = %self.topology.prefix, "outbox relay connected to the broker");
+                    self.publish_until_broken(&connection, &channel, &mut shutdown).await;
+                    self.handle.broker_up.store(false, Ordering::Relaxed);
+                    let _ = connection.close(200, "relay stopping".into()).await;
+                }
+                Err(error) => {
+                    self.handle.broker_up.store(false, Ordering::Relaxed);
+                    tracing::warn!(%error, retry_in_ms = backoff.as_millis() as u64, "outbox relay cannot reach the broker");
+                    tokio::select! {
+                        _ = tokio::time::sleep(backoff) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    }
+
+    async fn connect(&self) -> lapin::Result<(Connection, Channel)> {
+        let connection = amqp::connect(&self.amqp_url, &self.connection_name).await?;
+        let channel = connection.create_channel().await?;
+        self.topology.declare(&channel).await?;
+        channel.confirm_select(ConfirmSelectOptions::default()).await?;
+        Ok((connection, channel))
+    }
+
+    async fn publish_until_broken(
+        &self,
+        connection: &Connection,
+        channel: &Channel,
+        shutdown: &mut watch::Receiver<bool>,
+    ) {
+        let mut last_cleanup = Instant::now();
+        loop {
+            let stopping = *shutdown.borrow();
+            match self.publish_batch(channel).await {
+                Ok(n) if n as i64 == BATCH => continue,
+                Ok(_) => {}
+                Err(RelayError::Broker(error)) => {
+                    tracing::warn!(%error, "outbox relay lost the broker");
+                    return;
+                }
+                Err(RelayError::Refused(id)) => {
+                    tracing::error!(outbox_id = id, "broker refused an outbox message; will retry");
+                    return;
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "outbox relay cannot read the outbox");
+                }
+            }
+            if stopping {
+                return;
+            }
+            if last_cleanup.elapsed() > Duration::from_secs(60) {
+                last_cleanup = Instant::now();
+                if let Err(error) = self.delete_old_sent_rows().await {
+                    tracing::warn!(%error, "outbox cleanup failed");
+                }
+            }
+            tokio::select! {
+                _ = self.handle.wake.notified() => {}
+                _ = tokio::time::sleep(self.interval) => {}
+                _ = shutdown.changed() => {}
+            }
+            if !connection.status().connected() {
+                tracing::warn!("outbox relay's broker connection closed");
+                return;
+            }
+        }
+    }
+
+    /// Publishes one batch of unsent rows; returns how many were sent.
+    async fn publish_batch(&self, channel: &Channel) -> Result<usize, RelayError> {
+        let mut conn = self.pool.get().await?;
+        let topology = &self.topology;
+        conn.transaction::<usize, RelayError, _>(async |conn| {
+            let rows: Vec<(i64, Uuid, String, String, serde_json::Value)> = outbox::table
+                .filter(outbox::sent_at.is_null())
+                .order(outbox::id)
+                .limit(BATCH)
+                .for_update()
+                .skip_locked()
+                .select((
+                    outbox::id,
+                    outbox::message_id,
+                    outbox::exchange,
+                    outbox::routing_key,
+                    outbox::payload,
+                ))
+                .load(conn)
+                .await?;
+            if rows.is_empty() {
+                return Ok(0);
+            }
+            // Publish the whole batch, then wait for all confirms.
+            let mut pending = Vec::with_capacity(rows.len());
+            for (id, message_id, exchange, routing_key, payload) in &rows {
+                let body = serde_json::to_vec(payload).expect("json values always serialize");
+                let properties = BasicProperties::default()
+                    .with_delivery_mode(2)
+                    .with_content_type("application/json".into())
+                    .with_message_id(message_id.to_string().into())
+                    .with_timestamp(Utc::now().timestamp() as u64);
+                // New reports must reach a queue: an unroutable one comes back.
+                let options = BasicPublishOptions {
+                    mandatory: exchange == "reports",
+                    ..Default::default()
+                };
+                let confirm = channel
+                    .basic_publish(
+                        topology.exchange(exchange).into(),
+                        routing_key.as_str().into(),
+                        options,
+                        &body,
+                        properties,
+                    )
+                    .await?;
+                pending.push((*id, confirm));
+            }
+            let mut sent = Vec::with_capacity(pending.len());
+            for (id, confirm) in pending {
+                match confirm.await? {
+                    Confirmation::Ack(None) | Confirmation::NotRequested => sent.push(id),
+                    Confirmation::Ack(Some(_)) | Confirmation::Nack(_) => {
+                        return Err(RelayError::Refused(id));
+                    }
+                }
+            }
+            diesel::update(outbox::table.filter(outbox::id.eq_any(&sent)))
+                .set(outbox::sent_at.eq(Utc::now()))
+                .execute(conn)
+                .await?;
+            metrics::counter!("sigap_outbox_published_total").increment(sent.len() as u64);
+            Ok(sent.len())
+        })
+        .await
+    }
+
+    async fn delete_old_sent_rows(&self) -> Result<(), RelayError> {
+        let mut conn = self.pool.get().await?;
+        diesel::sql_query(format!(
+            "DELETE FROM outbox WHERE sent_at < now() - interval '{KEEP_SENT}'"
+        ))
+        .execute(&mut conn)
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,136 @@
+// Diesel table definitions, matching migrations/.
+
+diesel::table! {
+    regions (code) {
+        code -> Text,
+        name -> Text,
+        level -> Text,
+        parent_code -> Nullable<Text>,
+        latitude -> Float8,
+        longitude -> Float8,
+    }
+}
+
+diesel::table! {
+    units (code) {
+        code -> Text,
+        name -> Text,
+        kind -> Text,
+        region_code -> Text,
+        latitude -> Float8,
+        longitude -> Float8,
+        categories -> Array<Text>,
+        capacity -> Int4,
+        open_cases -> Int4,
+        active -> Bool,
+        contact -> Nullable<Text>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    coverage_rules (id) {
+        id -> Int8,
+        unit_code -> Text,
+        region_code -> Nullable<Text>,
+        category -> Nullable<Text>,
+        priority -> Int4,
+        active -> Bool,
+        basis -> Text,
+        note -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    directory_version (id) {
+        id -> Bool,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
+    reports (id) {
+        id -> Uuid,
+        ticket -> Text,
+        idempotency_owner -> Nullable<Text>,
+        idempotency_key -> Nullable<Text>,
+        request_hash -> Nullable<Text>,
+        channel -> Text,
+        category -> Text,
+        need -> Text,
+        urgency -> Text,
+        region_code -> Text,
+        province_code -> Text,
+        address -> Nullable<Text>,
+        latitude -> Nullable<Float8>,
+        longitude -> Nullable<Float8>,
+        reporter_name -> Nullable<Text>,
+        reporter_phone -> Nullable<Text>,
+        reporter_anonymous -> Bool,
+        beneficiaries -> Jsonb,
+        beneficiary_count -> Int4,
+        description -> Text,
+        external_ref -> Nullable<Text>,
+        filed_by -> Text,
+        client_id -> Nullable<Text>,
+        status -> Text,
+        unit_code -> Nullable<Text>,
+        previous_units -> Array<Text>,
+        triage_reason -> Nullable<Text>,
+        sla_due_at -> Nullable<Timestamptz>,
+        escalation_level -> Int4,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        assigned_at -> Nullable<Timestamptz>,
+        acknowledged_at -> Nullable<Timestamptz>,
+        assessing_at -> Nullable<Timestamptz>,
+        in_service_at -> Nullable<Timestamptz>,
+        resolved_at -> Nullable<Timestamptz>,
+        closed_at -> Nullable<Timestamptz>,
+        cancelled_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    report_events (id) {
+        id -> Int8,
+        report_id -> Uuid,
+        kind -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Nullable<Text>,
+        unit_code -> Nullable<Text>,
+        actor -> Text,
+        actor_role -> Text,
+        note -> Nullable<Text>,
+        details -> Nullable<Jsonb>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Int8,
+        message_id -> Uuid,
+        exchange -> Text,
+        routing_key -> Text,
+        payload -> Jsonb,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(units -> regions (region_code));
+diesel::joinable!(coverage_rules -> units (unit_code));
+diesel::joinable!(report_events -> reports (report_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    regions,
+    units,
+    coverage_rules,
+    directory_version,
+    reports,
+    report_events,
+    outbox,
+);

@@ -1,0 +1,13 @@
+DROP TABLE outbox;
+DROP TABLE report_events;
+DROP TRIGGER reports_unit_load ON reports;
+DROP FUNCTION maintain_unit_load();
+DROP TABLE reports;
+DROP SEQUENCE report_ticket_seq;
+DROP TRIGGER coverage_rules_directory_changed ON coverage_rules;
+DROP TRIGGER units_directory_changed ON units;
+DROP FUNCTION bump_directory_version();
+DROP TABLE directory_version;
+DROP TABLE coverage_rules;
+DROP TABLE units;
+DROP TABLE regions;

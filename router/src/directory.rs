@@ -1,0 +1,582 @@
+//! The indexed directory and the routing decision itself.
+
+use std::cmp::Ordering;
+use std::collections::{HashMap, HashSet};
+
+use crate::geo::Point;
+use crate::{Candidate, Decision, Level, Outcome, Region, Rule, Unit};
+
+/// One report to route.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct RouteRequest<'a> {
+    /// Report category, e.g. `elderly`.
+    pub category: &'a str,
+    /// The report's regency, or its province when the regency is unknown.
+    pub region_code: &'a str,
+    /// Where the report happened, `(lat, lon)` in degrees; distances are
+    /// measured from the region's centroid when absent.
+    pub location: Option<(f64, f64)>,
+    /// Units that must not take the report (the current unit on a transfer,
+    /// units already tried on an escalation). They are still listed.
+    pub exclude: &'a [String],
+}
+
+/// Regions, units and coverage rules, indexed once so that routing a report
+/// costs a few microseconds. Immutable: rebuild it when the data changes.
+#[derive(Debug, Clone)]
+pub struct Directory {
+    regions: Vec<Region>,
+    region_index: HashMap<String, usize>,
+    /// Where a report from each region is placed when it has no location.
+    region_points: Vec<Option<Point>>,
+    /// For each region, the rules that can match a report from it, best
+    /// first (most specific level, highest priority, lowest id).
+    region_rules: Vec<Vec<Applicable>>,
+    /// Indexes of the regencies, for [`Directory::nearest_regency`].
+    regencies: Vec<usize>,
+    units: Vec<Unit>,
+    unit_index: HashMap<String, usize>,
+    unit_seats: Vec<Option<Point>>,
+    /// Only the rules that can ever match: active, of an active known unit,
+    /// for a known region or the nation.
+    rules: Vec<Rule>,
+}
+
+/// A rule as seen from one region.
+#[derive(Debug, Clone, Copy)]
+struct Applicable {
+    rule: u32,
+    unit: u32,
+    level: Level,
+}
+
+/// A candidate while the decision is being made.
+#[derive(Debug, Clone, Copy)]
+struct Found {
+    unit: u32,
+    rule: u32,
+    level: Level,
+    priority: i32,
+    /// Rounded to 0.1 km; infinite when either end has no coordinates.
+    distance: f64,
+    load: i64,
+    capacity: i64,
+    excluded: bool,
+}
+
+impl Found {
+    fn full(&self) -> bool {
+        self.load >= self.capacity
+    }
+
+    fn available(&self) -> bool {
+        !self.excluded && !self.full()
+    }
+}
+
+impl Directory {
+    /// Builds the directory and its indexes.
+    ///
+    /// Input that can never take part in a decision is dropped here rather
+    /// than checked on every call: inactive rules, rules of unknown or
+    /// inactive units, rules for unknown regions. When codes repeat, the first
+    /// region or unit with that code is kept.
+    pub fn new(regions: Vec<Region>, units: Vec<Unit>, rules: Vec<Rule>) -> Directory {
+        let regions = first_by_code(regions, |r| &r.code);
+        let units = first_by_code(units, |u| &u.code);
+        let region_index: HashMap<String, usize> = regions
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.code.clone(), i))
+            .collect();
+        let unit_index: HashMap<String, usize> = units
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.code.clone(), i))
+            .collect();
+        let unit_seats = units.iter().map(|u| Point::finite(u.lat, u.lon)).collect();
+
+        let rules: Vec<Rule> = rules
+            .into_iter()
+            .filter(|rule| {
+                rule.active
+                    && unit_index
+                        .get(&rule.unit_code)
+                        .is_some_and(|&u| units[u].active)
+                    && rule
+                        .region_code
+                        .as_ref()
+                        .is_none_or(|code| region_index.contains_key(code))
+            })
+            .collect();
+        let mut national = Vec::new();
+        let mut by_region: HashMap<&str, Vec<u32>> = HashMap::new();
+        for (i, rule) in rules.iter().enumerate() {
+            let i = u32::try_from(i).expect("fewer than 2^32 rules");
+            match &rule.region_code {
+                Some(code) => by_region.entry(code).or_default().push(i),
+                None => national.push(i),
+            }
+        }
+
+        let parent_of = |region: &Region| {
+            region
+                .parent
+                .as_deref()
+                .filter(|p| *p != region.code)
+                .and_then(|p| region_index.get(p).copied())
+        };
+        let unit_of = |rule: u32| {
+            let unit = unit_index[&rules[rule as usize].unit_code];
+            u32::try_from(unit).expect("fewer than 2^32 units")
+        };
+        let mut region_rules = Vec::with_capacity(regions.len());
+        let mut region_points = Vec::with_capacity(regions.len());
+        for region in &regions {
+            let own_level = if region.parent.is_some() {
+                Level::Regency
+            } else {
+                Level::Province
+            };
+            let parent = parent_of(region);
+            let mut scopes = vec![(by_region.get(region.code.as_str()), own_level)];
+            if let Some(p) = parent {
+                scopes.push((by_region.get(regions[p].code.as_str()), Level::Province));
+            }
+            scopes.push((Some(&national), Level::National));
+            let mut list: Vec<Applicable> = scopes
+                .into_iter()
+                .flat_map(|(ids, level)| {
+                    ids.into_iter().flatten().map(move |&rule| Applicable {
+                        rule,
+                        unit: unit_of(rule),
+                        level,
+                    })
+                })
+                .collect();
+            list.sort_by(|a, b| {
+                let (ra, rb) = (&rules[a.rule as usize], &rules[b.rule as usize]);
+                a.level
+                    .cmp(&b.level)
+                    .then(rb.priority.cmp(&ra.priority))
+                    .then(ra.id.cmp(&rb.id))
+                    .then(a.rule.cmp(&b.rule))
+            });
+            region_rules.push(list);
+
+            let own = Point::finite(region.lat, region.lon);
+            let fallback = parent.and_then(|p| Point::finite(regions[p].lat, regions[p].lon));
+            region_points.push(own.or(fallback));
+        }
+        let regencies = (0..regions.len())
+            .filter(|&i| regions[i].parent.is_some())
+            .collect();
+
+        Directory {
+            regions,
+            region_index,
+            region_points,
+            region_rules,
+            regencies,
+            units,
+            unit_index,
+            unit_seats,
+            rules,
+        }
+    }
+
+    /// The region with this code.
+    pub fn region(&self, code: &str) -> Option<&Region> {
+        self.region_index.get(code).map(|&i| &self.regions[i])
+    }
+
+    /// The unit with this code, active or not.
+    pub fn unit(&self, code: &str) -> Option<&Unit> {
+        self.unit_index.get(code).map(|&i| &self.units[i])
+    }
+
+    /// All units, in the order given to [`Directory::new`].
+    pub fn units(&self) -> &[Unit] {
+        &self.units
+    }
+
+    /// Routes one report. `load` gives a unit's current open-case count; it
+    /// is called once per candidate.
+    ///
+    /// Deterministic: the same directory, request and loads always give the
+    /// same decision.
+    pub fn route(&self, request: &RouteRequest<'_>, load: impl Fn(&str) -> i64) -> Decision {
+        let Some(&region) = self.region_index.get(request.region_code) else {
+            return Decision::needs_triage(
+                format!("unknown region {}", request.region_code),
+                Vec::new(),
+            );
+        };
+        let origin = request
+            .location
+            .and_then(|(lat, lon)| Point::finite(lat, lon))
+            .or(self.region_points[region]);
+
+        let mut found: Vec<Found> = Vec::with_capacity(8);
+        for app in &self.region_rules[region] {
+            let rule = &self.rules[app.rule as usize];
+            if rule
+                .category
+                .as_deref()
+                .is_some_and(|c| c != request.category)
+                || found.iter().any(|f| f.unit == app.unit)
+            {
+                continue;
+            }
+            let unit = &self.units[app.unit as usize];
+            if !unit.serves(request.category) {
+                continue;
+            }
+            let distance = match (origin, self.unit_seats[app.unit as usize]) {
+                (Some(from), Some(seat)) => round_tenth(from.distance_km(&seat)),
+                _ => f64::INFINITY,
+            };
+            found.push(Found {
+                unit: app.unit,
+                rule: app.rule,
+                level: app.level,
+                priority: rule.priority,
+                distance,
+                load: load(&unit.code),
+                capacity: unit.capacity,
+                excluded: request.exclude.iter().any(|e| *e == unit.code),
+            });
+        }
+        if found.is_empty() {
+            return Decision::needs_triage(
+                format!(
+                    "no active unit covers region {} for category {}",
+                    request.region_code, request.category
+                ),
+                Vec::new(),
+            );
+        }
+
+        found.sort_by(|a, b| self.rank(a, b));
+        let (winner, over_capacity) = match found.iter().position(Found::available) {
+            Some(w) => (w, false),
+            None => match least_loaded(&found) {
+                Some(w) => (w, true),
+                None => return self.all_excluded(request, &found),
+            },
+        };
+        // Winner first; the others keep their ranking order.
+        found[..=winner].rotate_right(1);
+
+        let w = &found[0];
+        let reason = self.assigned_reason(&found, over_capacity);
+        let candidates = found
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let rejected = (i > 0).then(|| self.why_lost(f, w, over_capacity));
+                self.candidate(f, rejected)
+            })
+            .collect();
+        let rule = &self.rules[w.rule as usize];
+        Decision {
+            outcome: Outcome::Assigned,
+            unit_code: Some(self.code(w).to_owned()),
+            rule_id: Some(rule.id),
+            level: Some(w.level),
+            over_capacity,
+            distance_km: Some(w.distance),
+            candidates,
+            reason,
+        }
+    }
+
+    /// The regency whose centroid is nearest to a point, for callers that
+    /// only have coordinates. `None` for non-finite input or no regencies.
+    pub fn nearest_regency(&self, lat: f64, lon: f64) -> Option<&Region> {
+        let from = Point::finite(lat, lon)?;
+        let mut best: Option<(f64, usize)> = None;
+        for &i in &self.regencies {
+            let Some(at) = self.region_points[i] else {
+                continue;
+            };
+            let d = from.distance_km(&at);
+            if best.is_none_or(|(bd, _)| d < bd) {
+                best = Some((d, i));
+            }
+        }
+        best.map(|(_, i)| &self.regions[i])
+    }
+
+    fn code(&self, f: &Found) -> &str {
+        &self.units[f.unit as usize].code
+    }
+
+    /// Rules 2 and 3: level, priority, distance, load ratio, code.
+    fn rank(&self, a: &Found, b: &Found) -> Ordering {
+        a.level
+            .cmp(&b.level)
+            .then(b.priority.cmp(&a.priority))
+            .then(a.distance.total_cmp(&b.distance))
+            .then(ratio_cmp(a, b))
+            .then_with(|| self.code(a).cmp(self.code(b)))
+    }
+
+    fn candidate(&self, f: &Found, rejected_because: Option<String>) -> Candidate {
+        Candidate {
+            unit_code: self.code(f).to_owned(),
+            rule_id: self.rules[f.rule as usize].id,
+            level: f.level,
+            priority: f.priority,
+            distance_km: f.distance,
+            load: f.load,
+            capacity: f.capacity,
+            rejected_because,
+        }
+    }
+
+    fn all_excluded(&self, request: &RouteRequest<'_>, found: &[Found]) -> Decision {
+        let n = found.len();
+        let reason = format!(
+            "all covering units are excluded ({n} {} region {} for category {})",
+            if n == 1 { "unit covers" } else { "units cover" },
+            request.region_code,
+            request.category
+        );
+        let candidates = found
+            .iter()
+            .map(|f| self.candidate(f, Some("excluded".to_owned())))
+            .collect();
+        Decision::needs_triage(reason, candidates)
+    }
+
+    /// Why `loser` did not get the report: the first criterion on which it
+    /// lost to `winner`.
+    fn why_lost(&self, loser: &Found, winner: &Found, over_capacity: bool) -> String {
+        if loser.excluded {
+            "excluded".to_owned()
+        } else if over_capacity {
+            if ratio_cmp(loser, winner) == Ordering::Greater {
+                format!(
+                    "at capacity and more loaded ({}, {}/{}) than the winner ({}, {}/{})",
+                    ratio_text(loser),
+                    loser.load,
+                    loser.capacity,
+                    ratio_text(winner),
+                    winner.load,
+                    winner.capacity
+                )
+            } else {
+                format!(
+                    "at capacity and as loaded as the winner; {}",
+                    self.ranked_lower(loser, winner)
+                )
+            }
+        } else if loser.full() {
+            format!("at capacity ({}/{})", loser.load, loser.capacity)
+        } else {
+            self.ranked_lower(loser, winner)
+        }
+    }
+
+    /// The first rule-2/3 criterion on which `loser` ranks after `winner`.
+    fn ranked_lower(&self, loser: &Found, winner: &Found) -> String {
+        if loser.level != winner.level {
+            format!(
+                "less specific coverage ({}) than the winner ({})",
+                loser.level, winner.level
+            )
+        } else if loser.priority != winner.priority {
+            format!(
+                "lower priority ({}) than the winner ({})",
+                loser.priority, winner.priority
+            )
+        } else if loser.distance != winner.distance {
+            format!(
+                "farther ({:.1} km) than the winner ({:.1} km)",
+                loser.distance, winner.distance
+            )
+        } else if ratio_cmp(loser, winner) != Ordering::Equal {
+            let (l, w) = (ratio_text(loser), ratio_text(winner));
+            if l == w {
+                // Equal at two decimals: show the exact fractions instead.
+                format!(
+                    "higher load ratio ({}/{}) than the winner ({}/{})",
+                    loser.load, loser.capacity, winner.load, winner.capacity
+                )
+            } else {
+                format!("higher load ratio ({l}) than the winner ({w})")
+            }
+        } else {
+            "unit code orders after the winner's".to_owned()
+        }
+    }
+
+    /// The sentence explaining the winner (`found[0]`); the others follow it
+    /// in ranking order.
+    fn assigned_reason(&self, found: &[Found], over_capacity: bool) -> String {
+        let w = &found[0];
+        let rule = &self.rules[w.rule as usize];
+        let scope = match (&rule.region_code, w.level) {
+            (None, _) | (_, Level::National) => "the whole nation".to_owned(),
+            (Some(code), level) => format!("{level} {code}"),
+        };
+        let head = format!(
+            "{} covers {scope} (rule {}, priority {})",
+            self.code(w),
+            rule.id,
+            w.priority
+        );
+        let away = if w.distance.is_finite() {
+            format!("{:.1} km away", w.distance)
+        } else {
+            "at an unknown distance".to_owned()
+        };
+        let others = &found[1..];
+
+        if over_capacity {
+            let eligible = 1 + others.iter().filter(|f| !f.excluded).count();
+            return format!(
+                "{head}, {away}, and takes the report over capacity ({}/{}) as the least loaded \
+                 ({}) of the {eligible} eligible candidates, all at capacity",
+                w.load,
+                w.capacity,
+                ratio_text(w)
+            );
+        }
+
+        let available: Vec<&Found> = others.iter().filter(|f| f.available()).collect();
+        let count = |same: &dyn Fn(&Found) -> bool| 1 + available.iter().filter(|f| same(f)).count();
+        let at_level = count(&|f| f.level == w.level);
+        let why = match available.first() {
+            Some(r) if r.level == w.level && r.priority != w.priority => format!(
+                "has the highest priority of the {at_level} available candidates at that level"
+            ),
+            Some(r) if r.level == w.level && r.distance != w.distance => {
+                let at_priority = count(&|f| f.level == w.level && f.priority == w.priority);
+                if at_priority == at_level {
+                    format!("is the nearest of the {at_level} available candidates at that level")
+                } else {
+                    format!(
+                        "is the nearest of the {at_priority} available candidates at that level \
+                         with priority {}",
+                        w.priority
+                    )
+                }
+            }
+            Some(r) if r.level == w.level && ratio_cmp(r, w) != Ordering::Equal => {
+                let equally_near = count(&|f| {
+                    f.level == w.level && f.priority == w.priority && f.distance == w.distance
+                });
+                format!(
+                    "is the least loaded ({}) of the {equally_near} equally near available \
+                     candidates",
+                    ratio_text(w)
+                )
+            }
+            Some(r) if r.level == w.level => {
+                let equal = count(&|f| {
+                    f.level == w.level
+                        && f.priority == w.priority
+                        && f.distance == w.distance
+                        && ratio_cmp(f, w) == Ordering::Equal
+                });
+                format!(
+                    "has the first unit code of the {equal} otherwise equal available candidates"
+                )
+            }
+            _ => "is the only available candidate at that level".to_owned(),
+        };
+
+        let ranked_higher = |f: &&Found| self.rank(f, w) == Ordering::Less;
+        let excluded = others.iter().filter(ranked_higher).filter(|f| f.excluded).count();
+        let full = others
+            .iter()
+            .filter(ranked_higher)
+            .filter(|f| !f.excluded && f.full())
+            .count();
+        let mut passed = Vec::new();
+        if full > 0 {
+            passed.push(format!("{full} better-ranked {} at capacity", units_word(full)));
+        }
+        if excluded > 0 {
+            passed.push(format!("{excluded} better-ranked excluded {}", units_word(excluded)));
+        }
+        if passed.is_empty() {
+            format!("{head} and {why}, {away}")
+        } else {
+            format!("{head} and {why}, {away}, passing over {}", passed.join(" and "))
+        }
+    }
+}
+
+impl Decision {
+    fn needs_triage(reason: String, candidates: Vec<Candidate>) -> Decision {
+        Decision {
+            outcome: Outcome::NeedsTriage,
+            unit_code: None,
+            rule_id: None,
+            level: None,
+            over_capacity: false,
+            distance_km: None,
+            candidates,
+            reason,
+        }
+    }
+}
+
+/// The eligible (not excluded) candidate with the lowest load ratio; among
+/// equals the first, `found` being in ranking order.
+fn least_loaded(found: &[Found]) -> Option<usize> {
+    let mut best: Option<usize> = None;
+    for (i, f) in found.iter().enumerate() {
+        if f.excluded {
+            continue;
+        }
+        if best.is_none_or(|b| ratio_cmp(f, &found[b]) == Ordering::Less) {
+            best = Some(i);
+        }
+    }
+    best
+}
+
+/// Compares load / capacity exactly (no float rounding). A unit without
+/// capacity counts as infinitely loaded.
+fn ratio_cmp(a: &Found, b: &Found) -> Ordering {
+    match (a.capacity > 0, b.capacity > 0) {
+        (true, true) => (i128::from(a.load) * i128::from(b.capacity))
+            .cmp(&(i128::from(b.load) * i128::from(a.capacity))),
+        (true, false) => Ordering::Less,
+        (false, true) => Ordering::Greater,
+        (false, false) => a.load.cmp(&b.load),
+    }
+}
+
+fn ratio_text(f: &Found) -> String {
+    if f.capacity > 0 {
+        // Only for display, to two decimals; comparisons use `ratio_cmp`.
+        let ratio = f.load as f64 / f.capacity as f64;
+        format!("{ratio:.2}")
+    } else {
+        format!("{}/{}", f.load, f.capacity)
+    }
+}
+
+fn units_word(n: usize) -> &'static str {
+    if n == 1 { "unit" } else { "units" }
+}
+
+fn round_tenth(km: f64) -> f64 {
+    (km * 10.0).round() / 10.0
+}
+
+fn first_by_code<T>(items: Vec<T>, code: impl Fn(&T) -> &String) -> Vec<T> {
+    let mut seen = HashSet::new();
+    let mut kept = Vec::with_capacity(items.len());
+    for item in items {
+        if seen.insert(code(&item).clone()) {
+            kept.push(item);
+        }
+    }
+    kept
+}
