@@ -1,1 +1,6 @@
-fn main() {}
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    sigap_api::cli::run(sigap_api::cli::Cli::parse()).await
+}

@@ -63,7 +63,12 @@ impl Topology {
         };
         for exchange in [self.reports_exchange(), self.events_exchange()] {
             channel
-                .exchange_declare(exchange.into(), ExchangeKind::Topic, durable, FieldTable::default())
+                .exchange_declare(
+                    exchange.into(),
+                    ExchangeKind::Topic,
+                    durable,
+                    FieldTable::default(),
+                )
                 .await?;
         }
         let queue_options = QueueDeclareOptions {
@@ -76,7 +81,10 @@ impl Topology {
         for urgency in Urgency::ALL {
             let queue = self.routing_queue(*urgency);
             let arguments = quorum(&[
-                ("x-dead-letter-exchange", AMQPValue::LongString(LongString::from(""))),
+                (
+                    "x-dead-letter-exchange",
+                    AMQPValue::LongString(LongString::from("")),
+                ),
                 (
                     "x-dead-letter-routing-key",
                     AMQPValue::LongString(LongString::from(self.dead_letter_queue())),
@@ -120,7 +128,11 @@ pub fn received_routing_key(urgency: Urgency) -> String {
 
 /// Connects with a name that shows in the broker's management UI.
 pub async fn connect(url: &str, name: &str) -> lapin::Result<Connection> {
-    Connection::connect(url, ConnectionProperties::default().with_connection_name(name.into())).await
+    Connection::connect(
+        url,
+        ConnectionProperties::default().with_connection_name(name.into()),
+    )
+    .await
 }
 
 /// Everything Sigap puts on the bus. Versioned: a consumer that meets a
@@ -171,7 +183,10 @@ mod tests {
         let json = serde_json::to_value(&message).expect("json");
         assert_eq!(json["type"], "ReportReceivedV1");
         assert_eq!(json["urgency"], "critical");
-        assert_eq!(serde_json::from_value::<Message>(json).expect("parse"), message);
+        assert_eq!(
+            serde_json::from_value::<Message>(json).expect("parse"),
+            message
+        );
         assert!(serde_json::from_str::<Message>(r#"{"type":"ReportReceivedV9"}"#).is_err());
     }
 

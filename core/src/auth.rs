@@ -83,20 +83,19 @@ impl Tokens {
     /// Checks a token's signature, algorithm, expiry, issuer and audience, and
     /// that the claims its role needs are there.
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(
-            |e| match e.kind() {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|e| match e.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
                 other => TokenError::Invalid(format!("{other:?}")),
-            },
-        )?;
+            })?;
         let claims = data.claims;
         match claims.role {
-            Role::UptStaff if claims.unit.is_none() => {
-                Err(TokenError::Invalid("upt_staff tokens need a unit claim".into()))
-            }
-            Role::Regional if claims.region.is_none() => {
-                Err(TokenError::Invalid("regional tokens need a region claim".into()))
-            }
+            Role::UptStaff if claims.unit.is_none() => Err(TokenError::Invalid(
+                "upt_staff tokens need a unit claim".into(),
+            )),
+            Role::Regional if claims.region.is_none() => Err(TokenError::Invalid(
+                "regional tokens need a region claim".into(),
+            )),
             _ => Ok(claims),
         }
     }
@@ -131,7 +130,8 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn tokens() -> Tokens {
-        let vars: BTreeMap<String, String> = [("SIGAP_JWT_SECRET".to_string(), "test-secret".to_string())].into();
+        let vars: BTreeMap<String, String> =
+            [("SIGAP_JWT_SECRET".to_string(), "test-secret".to_string())].into();
         Tokens::from_config(&Config::from_vars(vars).expect("config")).expect("tokens")
     }
 
@@ -149,7 +149,10 @@ mod tests {
         let t = tokens();
         let mut claims = t.claims("op-1", Role::Operator, Duration::from_secs(60));
         claims.exp = chrono::Utc::now().timestamp() - 3600;
-        assert_eq!(t.verify(&t.sign(&claims).expect("sign")), Err(TokenError::Expired));
+        assert_eq!(
+            t.verify(&t.sign(&claims).expect("sign")),
+            Err(TokenError::Expired)
+        );
 
         let claims = t.claims("op-1", Role::Operator, Duration::from_secs(60));
         let foreign = jsonwebtoken::encode(
@@ -166,7 +169,11 @@ mod tests {
             encode(s.as_bytes())
         };
         let payload = serde_json::to_string(&claims).expect("json");
-        let none = format!("{}.{}.", b64(r#"{"alg":"none","typ":"JWT"}"#), b64(&payload));
+        let none = format!(
+            "{}.{}.",
+            b64(r#"{"alg":"none","typ":"JWT"}"#),
+            b64(&payload)
+        );
         assert!(matches!(t.verify(&none), Err(TokenError::Invalid(_))));
     }
 
@@ -174,7 +181,10 @@ mod tests {
     fn staff_tokens_without_their_unit_are_refused() {
         let t = tokens();
         let claims = t.claims("staff", Role::UptStaff, Duration::from_secs(60));
-        assert!(matches!(t.verify(&t.sign(&claims).expect("sign")), Err(TokenError::Invalid(_))));
+        assert!(matches!(
+            t.verify(&t.sign(&claims).expect("sign")),
+            Err(TokenError::Invalid(_))
+        ));
     }
 
     /// Minimal unpadded base64url, enough to forge a test token.
@@ -183,7 +193,11 @@ mod tests {
         pub fn encode(input: &[u8]) -> String {
             let mut out = String::new();
             for chunk in input.chunks(3) {
-                let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+                let b = [
+                    chunk[0],
+                    *chunk.get(1).unwrap_or(&0),
+                    *chunk.get(2).unwrap_or(&0),
+                ];
                 let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
                 for i in 0..=chunk.len() {
                     out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);

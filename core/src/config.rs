@@ -129,7 +129,9 @@ impl Config {
         let defaults = SlaPolicy::default();
         let duration = |name: &'static str, default: Duration| match get(name) {
             None => Ok(default),
-            Some(text) => parse_duration(&text).map_err(|reason| ConfigError::Invalid { name, reason }),
+            Some(text) => {
+                parse_duration(&text).map_err(|reason| ConfigError::Invalid { name, reason })
+            }
         };
         let number = |name: &'static str, default: u64| match get(name) {
             None => Ok(default),
@@ -148,8 +150,10 @@ impl Config {
         };
         Ok(Config {
             dev,
-            database_url: get("DATABASE_URL").unwrap_or_else(|| "postgres://localhost/sigap".into()),
-            amqp_url: get("AMQP_URL").unwrap_or_else(|| "amqp://guest:guest@127.0.0.1:5672/%2f".into()),
+            database_url: get("DATABASE_URL")
+                .unwrap_or_else(|| "postgres://localhost/sigap".into()),
+            amqp_url: get("AMQP_URL")
+                .unwrap_or_else(|| "amqp://guest:guest@127.0.0.1:5672/%2f".into()),
             bind: get("SIGAP_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
             jwt_key,
             jwt_signing_secret: signing,
@@ -191,7 +195,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "m" => value * 60_000,
         "h" => value * 3_600_000,
         "d" => value * 86_400_000,
-        _ => return Err(format!("{text:?}: unknown unit {unit:?} (ms, s, m, h or d)")),
+        _ => {
+            return Err(format!(
+                "{text:?}: unknown unit {unit:?} (ms, s, m, h or d)"
+            ));
+        }
     };
     Ok(Duration::from_millis(millis))
 }
@@ -201,7 +209,10 @@ mod tests {
     use super::*;
 
     fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -217,7 +228,10 @@ mod tests {
 
     #[test]
     fn production_refuses_to_start_without_a_secret() {
-        assert_eq!(Config::from_vars(vars(&[])).err(), Some(ConfigError::MissingSecret));
+        assert_eq!(
+            Config::from_vars(vars(&[])).err(),
+            Some(ConfigError::MissingSecret)
+        );
         assert!(Config::from_vars(vars(&[("SIGAP_ENV", "dev")])).is_ok());
         assert!(Config::from_vars(vars(&[("SIGAP_JWT_SECRET", "s3cret")])).is_ok());
     }

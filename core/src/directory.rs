@@ -19,11 +19,21 @@ pub async fn version(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
 pub async fn load(conn: &mut AsyncPgConnection) -> QueryResult<(i64, Directory)> {
     let version = version(conn).await?;
     let regions: Vec<Region> = regions::table
-        .select((regions::code, regions::parent_code, regions::latitude, regions::longitude))
+        .select((
+            regions::code,
+            regions::parent_code,
+            regions::latitude,
+            regions::longitude,
+        ))
         .load::<(String, Option<String>, f64, f64)>(conn)
         .await?
         .into_iter()
-        .map(|(code, parent, lat, lon)| Region { code, parent, lat, lon })
+        .map(|(code, parent, lat, lon)| Region {
+            code,
+            parent,
+            lat,
+            lon,
+        })
         .collect();
     let units: Vec<Unit> = units::table
         .order(units::code)
@@ -39,15 +49,17 @@ pub async fn load(conn: &mut AsyncPgConnection) -> QueryResult<(i64, Directory)>
         .load::<(String, String, f64, f64, Vec<String>, i32, bool)>(conn)
         .await?
         .into_iter()
-        .map(|(code, name, lat, lon, categories, capacity, active)| Unit {
-            code,
-            name,
-            lat,
-            lon,
-            categories,
-            capacity: i64::from(capacity),
-            active,
-        })
+        .map(
+            |(code, name, lat, lon, categories, capacity, active)| Unit {
+                code,
+                name,
+                lat,
+                lon,
+                categories,
+                capacity: i64::from(capacity),
+                active,
+            },
+        )
         .collect();
     let rules: Vec<Rule> = coverage_rules::table
         .order(coverage_rules::id)
@@ -62,14 +74,16 @@ pub async fn load(conn: &mut AsyncPgConnection) -> QueryResult<(i64, Directory)>
         .load::<(i64, String, Option<String>, Option<String>, i32, bool)>(conn)
         .await?
         .into_iter()
-        .map(|(id, unit_code, region_code, category, priority, active)| Rule {
-            id,
-            unit_code,
-            region_code,
-            category,
-            priority,
-            active,
-        })
+        .map(
+            |(id, unit_code, region_code, category, priority, active)| Rule {
+                id,
+                unit_code,
+                region_code,
+                category,
+                priority,
+                active,
+            },
+        )
         .collect();
     Ok((version, Directory::new(regions, units, rules)))
 }

@@ -296,6 +296,9 @@ mod tests {
             .filter(|s| s.is_open_at_unit())
             .map(|s| s.as_str())
             .collect();
-        assert_eq!(open, ["assigned", "acknowledged", "assessing", "in_service"]);
+        assert_eq!(
+            open,
+            ["assigned", "acknowledged", "assessing", "in_service"]
+        );
     }
 }

@@ -233,13 +233,22 @@ impl ReportInput {
     /// Parses the body into a [`NewReport`], or every field error found.
     pub fn parse(&self) -> Result<NewReport, Vec<FieldError>> {
         let mut p = Problems::default();
-        let category = p.vocabulary("category", &self.category, Category::parse, Category::expected);
+        let category = p.vocabulary(
+            "category",
+            &self.category,
+            Category::parse,
+            Category::expected,
+        );
         let need = p.vocabulary("need", &self.need, Need::parse, Need::expected);
         let urgency = p.vocabulary("urgency", &self.urgency, Urgency::parse, Urgency::expected);
         let channel = p.vocabulary("channel", &self.channel, Channel::parse, Channel::expected);
         let region_code = p
             .required("region_code", &self.region_code)
-            .and_then(|code| RegionCode::parse(&code).map_err(|m| p.add("region_code", m)).ok());
+            .and_then(|code| {
+                RegionCode::parse(&code)
+                    .map_err(|m| p.add("region_code", m))
+                    .ok()
+            });
         let address = p.text("address", &self.address, 500);
         let location = self.location.and_then(|l| parse_location(&mut p, l));
 
@@ -255,7 +264,10 @@ impl ReportInput {
 
         let inputs = self.beneficiaries.clone().unwrap_or_default();
         if inputs.len() > MAX_BENEFICIARIES {
-            p.add("beneficiaries", format!("at most {MAX_BENEFICIARIES} beneficiaries per report"));
+            p.add(
+                "beneficiaries",
+                format!("at most {MAX_BENEFICIARIES} beneficiaries per report"),
+            );
         }
         let beneficiaries: Vec<Beneficiary> = inputs
             .iter()
@@ -271,7 +283,10 @@ impl ReportInput {
                 1
             }
             Some(n) if n < listed => {
-                p.add("beneficiary_count", format!("must be at least the {listed} beneficiaries listed"));
+                p.add(
+                    "beneficiary_count",
+                    format!("must be at least the {listed} beneficiaries listed"),
+                );
                 n
             }
             Some(n) => n,
@@ -290,9 +305,14 @@ impl ReportInput {
         let external_ref = p.text("external_ref", &self.external_ref, 100);
 
         match (category, need, urgency, channel, region_code, description) {
-            (Some(category), Some(need), Some(urgency), Some(channel), Some(region_code), Some(description))
-                if p.0.is_empty() =>
-            {
+            (
+                Some(category),
+                Some(need),
+                Some(urgency),
+                Some(channel),
+                Some(region_code),
+                Some(description),
+            ) if p.0.is_empty() => {
                 Ok(NewReport {
                     category,
                     need,
@@ -342,15 +362,18 @@ fn parse_beneficiary(p: &mut Problems, i: usize, b: &BeneficiaryInput) -> Benefi
             None
         }
     });
-    let sex = b.sex.as_deref().map(str::trim).filter(|s| !s.is_empty()).and_then(|s| {
-        match s.to_ascii_uppercase().as_str() {
+    let sex = b
+        .sex
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .and_then(|s| match s.to_ascii_uppercase().as_str() {
             "F" | "M" => Some(s.to_ascii_uppercase()),
             _ => {
                 p.add(field("sex"), "must be F or M");
                 None
             }
-        }
-    });
+        });
     Beneficiary {
         name: p.text(&field("name"), &b.name, 200),
         age,
@@ -516,7 +539,13 @@ pub async fn file_report(
         .get_result(conn)
         .await
         .map(Some)
-        .or_else(|e| if e == DieselError::NotFound { Ok(None) } else { Err(e) })?;
+        .or_else(|e| {
+            if e == DieselError::NotFound {
+                Ok(None)
+            } else {
+                Err(e)
+            }
+        })?;
         match existing {
             Some(row) if row.request_hash.as_deref() == Some(idem.request_hash.as_str()) => {
                 Ok(row.into_filed(true))
@@ -545,7 +574,8 @@ async fn insert(
             request_id,
         },
     );
-    let beneficiaries = serde_json::to_value(&report.beneficiaries).expect("beneficiaries serialize");
+    let beneficiaries =
+        serde_json::to_value(&report.beneficiaries).expect("beneficiaries serialize");
     let details = serde_json::json!({ "channel": report.channel });
     let payload = serde_json::to_value(&message.message).expect("messages serialize");
     let row: FiledRow = diesel::sql_query(INSERT_REPORT)
@@ -612,7 +642,13 @@ mod tests {
     }
 
     fn fields(input: ReportInput) -> Vec<String> {
-        input.parse().err().unwrap_or_default().into_iter().map(|e| e.field).collect()
+        input
+            .parse()
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.field)
+            .collect()
     }
 
     #[test]
@@ -625,10 +661,26 @@ mod tests {
 
     #[test]
     fn phones_are_indonesian_and_normalised() {
-        assert_eq!(Phone::parse("+62 812 3456 7890").map(|p| p.0), Ok("+6281234567890".into()));
-        assert_eq!(Phone::parse("081234567890").map(|p| p.0), Ok("+6281234567890".into()));
-        assert_eq!(Phone::parse("021-5551234").map(|p| p.0), Ok("+62215551234".into()));
-        for bad in ["+6581234567", "12345", "08123", "+62081234567", "0812345678901234", "08abc45678"] {
+        assert_eq!(
+            Phone::parse("+62 812 3456 7890").map(|p| p.0),
+            Ok("+6281234567890".into())
+        );
+        assert_eq!(
+            Phone::parse("081234567890").map(|p| p.0),
+            Ok("+6281234567890".into())
+        );
+        assert_eq!(
+            Phone::parse("021-5551234").map(|p| p.0),
+            Ok("+62215551234".into())
+        );
+        for bad in [
+            "+6581234567",
+            "12345",
+            "08123",
+            "+62081234567",
+            "0812345678901234",
+            "08abc45678",
+        ] {
             assert!(Phone::parse(bad).is_err(), "{bad}");
         }
     }
@@ -651,13 +703,38 @@ mod tests {
             (|r| r.urgency = Some("urgent".into()), "urgency"),
             (|r| r.channel = Some("pigeon".into()), "channel"),
             (|r| r.region_code = Some("1303".into()), "region_code"),
-            (|r| r.location = Some(LocationInput { lat: Some(40.0), lon: Some(100.0) }), "location.lat"),
-            (|r| r.location = Some(LocationInput { lat: Some(0.0), lon: Some(150.0) }), "location.lon"),
-            (|r| r.reporter.as_mut().expect("reporter").phone = Some("+1555123".into()), "reporter.phone"),
+            (
+                |r| {
+                    r.location = Some(LocationInput {
+                        lat: Some(40.0),
+                        lon: Some(100.0),
+                    })
+                },
+                "location.lat",
+            ),
+            (
+                |r| {
+                    r.location = Some(LocationInput {
+                        lat: Some(0.0),
+                        lon: Some(150.0),
+                    })
+                },
+                "location.lon",
+            ),
+            (
+                |r| r.reporter.as_mut().expect("reporter").phone = Some("+1555123".into()),
+                "reporter.phone",
+            ),
             (|r| r.description = Some("too short".into()), "description"),
             (|r| r.description = Some("x".repeat(5001)), "description"),
-            (|r| r.beneficiaries = Some(vec![BeneficiaryInput::default(); 101]), "beneficiaries"),
-            (|r| r.beneficiaries.as_mut().expect("b")[0].age = Some(200), "beneficiaries[0].age"),
+            (
+                |r| r.beneficiaries = Some(vec![BeneficiaryInput::default(); 101]),
+                "beneficiaries",
+            ),
+            (
+                |r| r.beneficiaries.as_mut().expect("b")[0].age = Some(200),
+                "beneficiaries[0].age",
+            ),
             (|r| r.beneficiary_count = Some(0), "beneficiary_count"),
         ];
         for (change, field) in cases {
@@ -670,7 +747,17 @@ mod tests {
     #[test]
     fn all_problems_are_reported_at_once() {
         let got = fields(ReportInput::default());
-        assert_eq!(got, ["category", "need", "urgency", "channel", "region_code", "description"]);
+        assert_eq!(
+            got,
+            [
+                "category",
+                "need",
+                "urgency",
+                "channel",
+                "region_code",
+                "description"
+            ]
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod error;
 pub mod intake;
 pub mod outbox;
 pub mod reports;
+pub mod routing;
 pub mod schema;
 pub mod seed;
 pub mod telemetry;

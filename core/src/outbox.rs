@@ -124,7 +124,8 @@ impl Relay {
                     backoff = Duration::from_millis(200);
                     self.handle.broker_up.store(true, Ordering::Relaxed);
                     tracing::info!(prefix = %self.topology.prefix, "outbox relay connected to the broker");
-                    self.publish_until_broken(&connection, &channel, &mut shutdown).await;
+                    self.publish_until_broken(&connection, &channel, &mut shutdown)
+                        .await;
                     self.handle.broker_up.store(false, Ordering::Relaxed);
                     let _ = connection.close(200, "relay stopping".into()).await;
                 }
@@ -145,7 +146,9 @@ impl Relay {
         let connection = amqp::connect(&self.amqp_url, &self.connection_name).await?;
         let channel = connection.create_channel().await?;
         self.topology.declare(&channel).await?;
-        channel.confirm_select(ConfirmSelectOptions::default()).await?;
+        channel
+            .confirm_select(ConfirmSelectOptions::default())
+            .await?;
         Ok((connection, channel))
     }
 
@@ -166,7 +169,10 @@ impl Relay {
                     return;
                 }
                 Err(RelayError::Refused(id)) => {
-                    tracing::error!(outbox_id = id, "broker refused an outbox message; will retry");
+                    tracing::error!(
+                        outbox_id = id,
+                        "broker refused an outbox message; will retry"
+                    );
                     return;
                 }
                 Err(error) => {

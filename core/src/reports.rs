@@ -178,7 +178,10 @@ impl ReportView {
             region_code: row.region_code,
             province_code: row.province_code,
             address: row.address,
-            location: row.latitude.zip(row.longitude).map(|(lat, lon)| Location { lat, lon }),
+            location: row
+                .latitude
+                .zip(row.longitude)
+                .map(|(lat, lon)| Location { lat, lon }),
             reporter: personal.then_some(ReporterView {
                 name: row.reporter_name,
                 phone: row.reporter_phone,
@@ -227,7 +230,11 @@ pub async fn events(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Vec<EventV
 
 /// The report with its history, as `claims` may see it. A report the caller
 /// may not read is reported as not found, revealing nothing.
-pub async fn get_for(conn: &mut AsyncPgConnection, claims: &Claims, id: Uuid) -> Result<ReportView> {
+pub async fn get_for(
+    conn: &mut AsyncPgConnection,
+    claims: &Claims,
+    id: Uuid,
+) -> Result<ReportView> {
     let row = find(conn, id).await?;
     if !can_read(claims, &row) {
         return Err(Error::NotFound);

@@ -15,7 +15,11 @@ pub enum SeedError {
     #[error("{file}: {error}")]
     Csv { file: String, error: csv::Error },
     #[error("{file} line {line}: {message}")]
-    Invalid { file: String, line: usize, message: String },
+    Invalid {
+        file: String,
+        line: usize,
+        message: String,
+    },
     #[error("database: {0}")]
     Database(#[from] diesel::result::Error),
 }

@@ -35,7 +35,16 @@ fn route_national(c: &mut Criterion) {
         .units()
         .iter()
         .enumerate()
-        .map(|(i, u)| (u.code.as_str(), if i % 9 == 0 { u.capacity } else { (i as i64 * 13) % 400 }))
+        .map(|(i, u)| {
+            (
+                u.code.as_str(),
+                if i % 9 == 0 {
+                    u.capacity
+                } else {
+                    (i as i64 * 13) % 400
+                },
+            )
+        })
         .collect();
     let load = |code: &str| loads.get(code).copied().unwrap_or(0);
 

@@ -37,6 +37,8 @@ pub struct Directory {
     units: Vec<Unit>,
     unit_index: HashMap<String, usize>,
     unit_seats: Vec<Option<Point>>,
+    /// Each unit's position in code order, so ties compare integers.
+    unit_code_rank: Vec<u32>,
     /// Only the rules that can ever match: active, of an active known unit,
     /// for a known region or the nation.
     rules: Vec<Rule>,
@@ -57,14 +59,25 @@ struct Found {
     rule: u32,
     level: Level,
     priority: i32,
-    /// Rounded to 0.1 km; infinite when either end has no coordinates.
-    distance: f64,
+    /// Distance in tenths of a km: what is shown is what is compared.
+    /// `i64::MAX` when either end has no coordinates.
+    tenths: i64,
     load: i64,
     capacity: i64,
     excluded: bool,
+    code_rank: u32,
 }
 
 impl Found {
+    fn distance_km(&self) -> f64 {
+        if self.tenths == i64::MAX {
+            f64::INFINITY
+        } else {
+            // Exact: `tenths` came from rounding `km * 10`, far below 2^53.
+            self.tenths as f64 / 10.0
+        }
+    }
+
     fn full(&self) -> bool {
         self.load >= self.capacity
     }
@@ -95,6 +108,12 @@ impl Directory {
             .map(|(i, u)| (u.code.clone(), i))
             .collect();
         let unit_seats = units.iter().map(|u| Point::finite(u.lat, u.lon)).collect();
+        let mut by_code: Vec<usize> = (0..units.len()).collect();
+        by_code.sort_by(|&a, &b| units[a].code.cmp(&units[b].code));
+        let mut unit_code_rank = vec![0; units.len()];
+        for (rank, &unit) in by_code.iter().enumerate() {
+            unit_code_rank[unit] = u32::try_from(rank).expect("fewer than 2^32 units");
+        }
 
         let rules: Vec<Rule> = rules
             .into_iter()
@@ -181,6 +200,7 @@ impl Directory {
             units,
             unit_index,
             unit_seats,
+            unit_code_rank,
             rules,
         }
     }
@@ -217,7 +237,7 @@ impl Directory {
             .and_then(|(lat, lon)| Point::finite(lat, lon))
             .or(self.region_points[region]);
 
-        let mut found: Vec<Found> = Vec::with_capacity(8);
+        let mut found: Vec<Found> = Vec::with_capacity(self.units.len());
         for app in &self.region_rules[region] {
             let rule = &self.rules[app.rule as usize];
             if rule
@@ -232,19 +252,20 @@ impl Directory {
             if !unit.serves(request.category) {
                 continue;
             }
-            let distance = match (origin, self.unit_seats[app.unit as usize]) {
-                (Some(from), Some(seat)) => round_tenth(from.distance_km(&seat)),
-                _ => f64::INFINITY,
+            let tenths = match (origin, self.unit_seats[app.unit as usize]) {
+                (Some(from), Some(seat)) => tenths(from.distance_km(&seat)),
+                _ => i64::MAX,
             };
             found.push(Found {
                 unit: app.unit,
                 rule: app.rule,
                 level: app.level,
                 priority: rule.priority,
-                distance,
+                tenths,
                 load: load(&unit.code),
                 capacity: unit.capacity,
                 excluded: request.exclude.iter().any(|e| *e == unit.code),
+                code_rank: self.unit_code_rank[app.unit as usize],
             });
         }
         if found.is_empty() {
@@ -257,7 +278,7 @@ impl Directory {
             );
         }
 
-        found.sort_by(|a, b| self.rank(a, b));
+        found.sort_by(rank);
         let (winner, over_capacity) = match found.iter().position(Found::available) {
             Some(w) => (w, false),
             None => match least_loaded(&found) {
@@ -269,12 +290,12 @@ impl Directory {
         found[..=winner].rotate_right(1);
 
         let w = &found[0];
-        let reason = self.assigned_reason(&found, over_capacity);
+        let reason = self.assigned_reason(&found, winner, over_capacity);
         let candidates = found
             .iter()
             .enumerate()
             .map(|(i, f)| {
-                let rejected = (i > 0).then(|| self.why_lost(f, w, over_capacity));
+                let rejected = (i > 0).then(|| why_lost(f, w, over_capacity));
                 self.candidate(f, rejected)
             })
             .collect();
@@ -285,7 +306,7 @@ impl Directory {
             rule_id: Some(rule.id),
             level: Some(w.level),
             over_capacity,
-            distance_km: Some(w.distance),
+            distance_km: Some(w.distance_km()),
             candidates,
             reason,
         }
@@ -312,23 +333,13 @@ impl Directory {
         &self.units[f.unit as usize].code
     }
 
-    /// Rules 2 and 3: level, priority, distance, load ratio, code.
-    fn rank(&self, a: &Found, b: &Found) -> Ordering {
-        a.level
-            .cmp(&b.level)
-            .then(b.priority.cmp(&a.priority))
-            .then(a.distance.total_cmp(&b.distance))
-            .then(ratio_cmp(a, b))
-            .then_with(|| self.code(a).cmp(self.code(b)))
-    }
-
     fn candidate(&self, f: &Found, rejected_because: Option<String>) -> Candidate {
         Candidate {
             unit_code: self.code(f).to_owned(),
             rule_id: self.rules[f.rule as usize].id,
             level: f.level,
             priority: f.priority,
-            distance_km: f.distance,
+            distance_km: f.distance_km(),
             load: f.load,
             capacity: f.capacity,
             rejected_because,
@@ -350,163 +361,227 @@ impl Directory {
         Decision::needs_triage(reason, candidates)
     }
 
-    /// Why `loser` did not get the report: the first criterion on which it
-    /// lost to `winner`.
-    fn why_lost(&self, loser: &Found, winner: &Found, over_capacity: bool) -> String {
-        if loser.excluded {
-            "excluded".to_owned()
-        } else if over_capacity {
-            if ratio_cmp(loser, winner) == Ordering::Greater {
-                format!(
-                    "at capacity and more loaded ({}, {}/{}) than the winner ({}, {}/{})",
-                    ratio_text(loser),
-                    loser.load,
-                    loser.capacity,
-                    ratio_text(winner),
-                    winner.load,
-                    winner.capacity
-                )
-            } else {
-                format!(
-                    "at capacity and as loaded as the winner; {}",
-                    self.ranked_lower(loser, winner)
-                )
-            }
-        } else if loser.full() {
-            format!("at capacity ({}/{})", loser.load, loser.capacity)
-        } else {
-            self.ranked_lower(loser, winner)
-        }
-    }
-
-    /// The first rule-2/3 criterion on which `loser` ranks after `winner`.
-    fn ranked_lower(&self, loser: &Found, winner: &Found) -> String {
-        if loser.level != winner.level {
-            format!(
-                "less specific coverage ({}) than the winner ({})",
-                loser.level, winner.level
-            )
-        } else if loser.priority != winner.priority {
-            format!(
-                "lower priority ({}) than the winner ({})",
-                loser.priority, winner.priority
-            )
-        } else if loser.distance != winner.distance {
-            format!(
-                "farther ({:.1} km) than the winner ({:.1} km)",
-                loser.distance, winner.distance
-            )
-        } else if ratio_cmp(loser, winner) != Ordering::Equal {
-            let (l, w) = (ratio_text(loser), ratio_text(winner));
-            if l == w {
-                // Equal at two decimals: show the exact fractions instead.
-                format!(
-                    "higher load ratio ({}/{}) than the winner ({}/{})",
-                    loser.load, loser.capacity, winner.load, winner.capacity
-                )
-            } else {
-                format!("higher load ratio ({l}) than the winner ({w})")
-            }
-        } else {
-            "unit code orders after the winner's".to_owned()
-        }
-    }
-
-    /// The sentence explaining the winner (`found[0]`); the others follow it
-    /// in ranking order.
-    fn assigned_reason(&self, found: &[Found], over_capacity: bool) -> String {
+    /// The sentence explaining the winner (`found[0]`), given that the
+    /// others follow it in ranking order and `winner` of them ranked before
+    /// it (all excluded or full).
+    fn assigned_reason(&self, found: &[Found], winner: usize, over_capacity: bool) -> String {
         let w = &found[0];
         let rule = &self.rules[w.rule as usize];
-        let scope = match (&rule.region_code, w.level) {
-            (None, _) | (_, Level::National) => "the whole nation".to_owned(),
-            (Some(code), level) => format!("{level} {code}"),
-        };
-        let head = format!(
-            "{} covers {scope} (rule {}, priority {})",
-            self.code(w),
-            rule.id,
-            w.priority
-        );
-        let away = if w.distance.is_finite() {
-            format!("{:.1} km away", w.distance)
-        } else {
-            "at an unknown distance".to_owned()
-        };
         let others = &found[1..];
+        let mut out = String::with_capacity(200);
+        out.push_str(self.code(w));
+        match (&rule.region_code, w.level) {
+            (Some(code), Level::Regency | Level::Province) => {
+                push_all(&mut out, &[" covers ", w.level.as_str(), " ", code]);
+            }
+            _ => out.push_str(" covers the whole nation"),
+        }
+        push_all(
+            &mut out,
+            &[
+                " (rule ",
+                Num::int(rule.id).as_str(),
+                ", priority ",
+                Num::int(w.priority.into()).as_str(),
+                ")",
+            ],
+        );
 
         if over_capacity {
             let eligible = 1 + others.iter().filter(|f| !f.excluded).count();
-            return format!(
-                "{head}, {away}, and takes the report over capacity ({}/{}) as the least loaded \
-                 ({}) of the {eligible} eligible candidates, all at capacity",
-                w.load,
-                w.capacity,
-                ratio_text(w)
+            push_all(
+                &mut out,
+                &[", ", &away(w), ", and takes the report over capacity ("],
             );
+            push_all(
+                &mut out,
+                &[
+                    Num::int(w.load).as_str(),
+                    "/",
+                    Num::int(w.capacity).as_str(),
+                    ") as the least loaded (",
+                    &ratio_text(w),
+                    ") of the ",
+                    Num::count(eligible).as_str(),
+                    " eligible candidates, all at capacity",
+                ],
+            );
+            return out;
         }
 
-        let available: Vec<&Found> = others.iter().filter(|f| f.available()).collect();
-        let count = |same: &dyn Fn(&Found) -> bool| 1 + available.iter().filter(|f| same(f)).count();
-        let at_level = count(&|f| f.level == w.level);
-        let why = match available.first() {
-            Some(r) if r.level == w.level && r.priority != w.priority => format!(
-                "has the highest priority of the {at_level} available candidates at that level"
+        // The runner-up among the available (neither excluded nor full)
+        // shows which criterion decided.
+        let mut available = others.iter().filter(|f| f.available()).peekable();
+        let runner = available.peek().copied().filter(|r| r.level == w.level);
+        let count = |same: &dyn Fn(&Found) -> bool| {
+            let n = 1 + others.iter().filter(|f| f.available() && same(f)).count();
+            Num::count(n)
+        };
+        let same_level = |f: &Found| f.level == w.level;
+        let same_priority = |f: &Found| same_level(f) && f.priority == w.priority;
+        let same_distance = |f: &Found| same_priority(f) && f.tenths == w.tenths;
+        match runner {
+            None => out.push_str(" and is the only available candidate at that level"),
+            Some(r) if r.priority != w.priority => push_all(
+                &mut out,
+                &[
+                    " and has the highest priority of the ",
+                    count(&same_level).as_str(),
+                    " available candidates at that level",
+                ],
             ),
-            Some(r) if r.level == w.level && r.distance != w.distance => {
-                let at_priority = count(&|f| f.level == w.level && f.priority == w.priority);
-                if at_priority == at_level {
-                    format!("is the nearest of the {at_level} available candidates at that level")
-                } else {
-                    format!(
-                        "is the nearest of the {at_priority} available candidates at that level \
-                         with priority {}",
-                        w.priority
-                    )
+            Some(r) if r.tenths != w.tenths => {
+                let (at_level, at_priority) = (count(&same_level), count(&same_priority));
+                push_all(
+                    &mut out,
+                    &[
+                        " and is the nearest of the ",
+                        at_priority.as_str(),
+                        " available candidates at that level",
+                    ],
+                );
+                if at_level.as_str() != at_priority.as_str() {
+                    push_all(
+                        &mut out,
+                        &[" with priority ", Num::int(w.priority.into()).as_str()],
+                    );
                 }
             }
-            Some(r) if r.level == w.level && ratio_cmp(r, w) != Ordering::Equal => {
-                let equally_near = count(&|f| {
-                    f.level == w.level && f.priority == w.priority && f.distance == w.distance
-                });
-                format!(
-                    "is the least loaded ({}) of the {equally_near} equally near available \
-                     candidates",
-                    ratio_text(w)
-                )
-            }
-            Some(r) if r.level == w.level => {
-                let equal = count(&|f| {
-                    f.level == w.level
-                        && f.priority == w.priority
-                        && f.distance == w.distance
-                        && ratio_cmp(f, w) == Ordering::Equal
-                });
-                format!(
-                    "has the first unit code of the {equal} otherwise equal available candidates"
-                )
-            }
-            _ => "is the only available candidate at that level".to_owned(),
-        };
+            Some(r) if ratio_cmp(r, w) != Ordering::Equal => push_all(
+                &mut out,
+                &[
+                    " and is the least loaded (",
+                    &ratio_text(w),
+                    ") of the ",
+                    count(&same_distance).as_str(),
+                    " equally near available candidates",
+                ],
+            ),
+            Some(_) => push_all(
+                &mut out,
+                &[
+                    " and has the first unit code of the ",
+                    count(&|f| same_distance(f) && ratio_cmp(f, w) == Ordering::Equal).as_str(),
+                    " otherwise equal available candidates",
+                ],
+            ),
+        }
+        push_all(&mut out, &[", ", &away(w)]);
 
-        let ranked_higher = |f: &&Found| self.rank(f, w) == Ordering::Less;
-        let excluded = others.iter().filter(ranked_higher).filter(|f| f.excluded).count();
-        let full = others
-            .iter()
-            .filter(ranked_higher)
-            .filter(|f| !f.excluded && f.full())
-            .count();
-        let mut passed = Vec::new();
+        let passed_over = &others[..winner];
+        let excluded = passed_over.iter().filter(|f| f.excluded).count();
+        let full = passed_over.len() - excluded;
         if full > 0 {
-            passed.push(format!("{full} better-ranked {} at capacity", units_word(full)));
+            push_all(
+                &mut out,
+                &[
+                    ", passing over ",
+                    Num::count(full).as_str(),
+                    " better-ranked ",
+                    units_word(full),
+                    " at capacity",
+                ],
+            );
         }
         if excluded > 0 {
-            passed.push(format!("{excluded} better-ranked excluded {}", units_word(excluded)));
+            out.push_str(if full > 0 { " and " } else { ", passing over " });
+            push_all(
+                &mut out,
+                &[
+                    Num::count(excluded).as_str(),
+                    " better-ranked excluded ",
+                    units_word(excluded),
+                ],
+            );
         }
-        if passed.is_empty() {
-            format!("{head} and {why}, {away}")
+        out
+    }
+}
+
+/// Why `loser` did not get the report: the first criterion on which it
+/// lost to `winner`.
+fn why_lost(loser: &Found, winner: &Found, over_capacity: bool) -> String {
+    if loser.excluded {
+        "excluded".to_owned()
+    } else if over_capacity {
+        if ratio_cmp(loser, winner) == Ordering::Greater {
+            format!(
+                "at capacity and more loaded ({}, {}/{}) than the winner ({}, {}/{})",
+                ratio_text(loser),
+                loser.load,
+                loser.capacity,
+                ratio_text(winner),
+                winner.load,
+                winner.capacity
+            )
         } else {
-            format!("{head} and {why}, {away}, passing over {}", passed.join(" and "))
+            format!(
+                "at capacity and as loaded as the winner; {}",
+                ranked_lower(loser, winner)
+            )
         }
+    } else if loser.full() {
+        concat(&[
+            "at capacity (",
+            Num::int(loser.load).as_str(),
+            "/",
+            Num::int(loser.capacity).as_str(),
+            ")",
+        ])
+    } else {
+        ranked_lower(loser, winner)
+    }
+}
+
+/// The first rule-2/3 criterion on which `loser` ranks after `winner`.
+/// Built without `format!`: a decision on the national directory writes a
+/// couple of dozen of these, and they are most of its cost.
+fn ranked_lower(loser: &Found, winner: &Found) -> String {
+    if loser.level != winner.level {
+        concat(&[
+            "less specific coverage (",
+            loser.level.as_str(),
+            ") than the winner (",
+            winner.level.as_str(),
+            ")",
+        ])
+    } else if loser.priority != winner.priority {
+        concat(&[
+            "lower priority (",
+            Num::int(loser.priority.into()).as_str(),
+            ") than the winner (",
+            Num::int(winner.priority.into()).as_str(),
+            ")",
+        ])
+    } else if loser.tenths != winner.tenths {
+        if loser.tenths == i64::MAX || winner.tenths == i64::MAX {
+            format!(
+                "farther ({}) than the winner ({})",
+                km(loser.tenths),
+                km(winner.tenths)
+            )
+        } else {
+            concat(&[
+                "farther (",
+                Num::tenths(loser.tenths).as_str(),
+                " km) than the winner (",
+                Num::tenths(winner.tenths).as_str(),
+                " km)",
+            ])
+        }
+    } else if ratio_cmp(loser, winner) != Ordering::Equal {
+        let (l, w) = (ratio_text(loser), ratio_text(winner));
+        if l == w {
+            // Equal at two decimals: show the exact fractions instead.
+            format!(
+                "higher load ratio ({}/{}) than the winner ({}/{})",
+                loser.load, loser.capacity, winner.load, winner.capacity
+            )
+        } else {
+            format!("higher load ratio ({l}) than the winner ({w})")
+        }
+    } else {
+        "unit code orders after the winner's".to_owned()
     }
 }
 
@@ -566,8 +641,106 @@ fn units_word(n: usize) -> &'static str {
     if n == 1 { "unit" } else { "units" }
 }
 
-fn round_tenth(km: f64) -> f64 {
-    (km * 10.0).round() / 10.0
+/// Rules 2 and 3: level, priority, distance, load ratio, code.
+fn rank(a: &Found, b: &Found) -> Ordering {
+    a.level
+        .cmp(&b.level)
+        .then(b.priority.cmp(&a.priority))
+        .then(a.tenths.cmp(&b.tenths))
+        .then_with(|| ratio_cmp(a, b))
+        .then(a.code_rank.cmp(&b.code_rank))
+}
+
+/// A distance rounded to tenths of a km; saturates (to "unknown") for
+/// non-finite input.
+fn tenths(km: f64) -> i64 {
+    let tenths = (km * 10.0).round();
+    if tenths.is_finite() && tenths < 1e15 {
+        // Finite and below 1e15, so it fits.
+        tenths as i64
+    } else {
+        i64::MAX
+    }
+}
+
+/// `812.4 km`, or `unknown distance`.
+fn km(tenths: i64) -> std::borrow::Cow<'static, str> {
+    if tenths == i64::MAX {
+        "unknown distance".into()
+    } else {
+        concat(&[Num::tenths(tenths).as_str(), " km"]).into()
+    }
+}
+
+/// `812.4 km away`, or `at an unknown distance`.
+fn away(f: &Found) -> String {
+    if f.tenths == i64::MAX {
+        "at an unknown distance".to_owned()
+    } else {
+        concat(&[Num::tenths(f.tenths).as_str(), " km away"])
+    }
+}
+
+fn concat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    push_all(&mut out, parts);
+    out
+}
+
+fn push_all(out: &mut String, parts: &[&str]) {
+    for part in parts {
+        out.push_str(part);
+    }
+}
+
+/// A number written on the stack, to build texts without `format!`.
+struct Num {
+    buf: [u8; 24],
+    start: usize,
+}
+
+impl Num {
+    fn int(n: i64) -> Num {
+        Num::digits(n, false)
+    }
+
+    fn count(n: usize) -> Num {
+        Num::int(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+
+    /// `8124` as `812.4`.
+    fn tenths(n: i64) -> Num {
+        Num::digits(n, true)
+    }
+
+    fn digits(n: i64, tenths: bool) -> Num {
+        let mut buf = [0u8; 24];
+        let mut start = buf.len();
+        let mut rest = n.unsigned_abs();
+        let mut place = 0;
+        loop {
+            if tenths && place == 1 {
+                start -= 1;
+                buf[start] = b'.';
+            }
+            start -= 1;
+            buf[start] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            place += 1;
+            if rest == 0 && (!tenths || place >= 2) {
+                break;
+            }
+        }
+        if n < 0 {
+            start -= 1;
+            buf[start] = b'-';
+        }
+        Num { buf, start }
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[self.start..]).unwrap_or("?")
+    }
 }
 
 fn first_by_code<T>(items: Vec<T>, code: impl Fn(&T) -> &String) -> Vec<T> {
@@ -579,4 +752,30 @@ fn first_by_code<T>(items: Vec<T>, code: impl Fn(&T) -> &String) -> Vec<T> {
         }
     }
     kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Num;
+
+    #[test]
+    fn numbers_are_written_like_format_would() {
+        for n in [0, 7, 10, 42, -1, -250, 1_000_000, i64::MAX, i64::MIN] {
+            assert_eq!(Num::int(n).as_str(), n.to_string());
+        }
+    }
+
+    #[test]
+    fn tenths_are_written_with_one_decimal() {
+        let table = [
+            (0, "0.0"),
+            (5, "0.5"),
+            (10, "1.0"),
+            (8124, "812.4"),
+            (-3, "-0.3"),
+        ];
+        for (tenths, text) in table {
+            assert_eq!(Num::tenths(tenths).as_str(), text);
+        }
+    }
 }

@@ -1,6 +1,8 @@
 //! Table tests for each routing rule, on a small hand-made directory.
 
-use crate::{Candidate, Decision, Directory, Level, Outcome, Region, RouteRequest, Rule, Unit, haversine_km};
+use crate::{
+    Candidate, Decision, Directory, Level, Outcome, Region, RouteRequest, Rule, Unit, haversine_km,
+};
 
 // Sumatera Barat with two regencies, and Jakarta with one.
 const SUMBAR: &str = "13";
@@ -87,7 +89,11 @@ fn request<'a>(category: &'a str, region_code: &'a str) -> RouteRequest<'a> {
     }
 }
 
-fn route_with_loads(dir: &Directory, request: &RouteRequest<'_>, loads: &[(&str, i64)]) -> Decision {
+fn route_with_loads(
+    dir: &Directory,
+    request: &RouteRequest<'_>,
+    loads: &[(&str, i64)],
+) -> Decision {
     dir.route(request, |code| {
         loads
             .iter()
@@ -138,7 +144,10 @@ fn tenth(km: f64) -> f64 {
 fn regency_rule_beats_nearer_province_rule() {
     let dir = directory(
         vec![unit("FAR", JAKTIM_AT), unit("NEAR", SIJUNJUNG_AT)],
-        vec![rule(1, "FAR", Some(SIJUNJUNG), 0), rule(2, "NEAR", Some(SUMBAR), 0)],
+        vec![
+            rule(1, "FAR", Some(SIJUNJUNG), 0),
+            rule(2, "NEAR", Some(SUMBAR), 0),
+        ],
     );
     let decision = route(&dir, &request("elderly", SIJUNJUNG));
     assert_eq!(winner(&decision), "FAR");
@@ -182,7 +191,11 @@ fn the_most_specific_level_wins_whatever_the_priorities() {
             ],
         );
         let decision = route(&dir, &request("elderly", SIJUNJUNG));
-        assert_eq!(winner(&decision), "WIN", "{win_region:?} vs {lose_region:?}");
+        assert_eq!(
+            winner(&decision),
+            "WIN",
+            "{win_region:?} vs {lose_region:?}"
+        );
         assert!(
             rejection(&decision, "LOSE").starts_with("less specific coverage"),
             "{decision:#?}"
@@ -194,7 +207,10 @@ fn the_most_specific_level_wins_whatever_the_priorities() {
 fn a_rule_for_another_regency_of_the_same_province_does_not_match() {
     let dir = directory(
         vec![unit("PADANG-ONLY", PADANG_AT), unit("NATIONAL", JAKTIM_AT)],
-        vec![rule(1, "PADANG-ONLY", Some(PADANG), 0), rule(2, "NATIONAL", None, 0)],
+        vec![
+            rule(1, "PADANG-ONLY", Some(PADANG), 0),
+            rule(2, "NATIONAL", None, 0),
+        ],
     );
     let decision = route(&dir, &request("elderly", SIJUNJUNG));
     assert_eq!(winner(&decision), "NATIONAL");
@@ -207,11 +223,17 @@ fn a_rule_for_another_regency_of_the_same_province_does_not_match() {
 fn higher_priority_wins_at_the_same_level() {
     let dir = directory(
         vec![unit("NEAR", SIJUNJUNG_AT), unit("PREFERRED", JAKTIM_AT)],
-        vec![rule(1, "NEAR", Some(SUMBAR), -1), rule(2, "PREFERRED", Some(SUMBAR), 0)],
+        vec![
+            rule(1, "NEAR", Some(SUMBAR), -1),
+            rule(2, "PREFERRED", Some(SUMBAR), 0),
+        ],
     );
     let decision = route(&dir, &request("elderly", SIJUNJUNG));
     assert_eq!(winner(&decision), "PREFERRED");
-    assert_eq!(rejection(&decision, "NEAR"), "lower priority (-1) than the winner (0)");
+    assert_eq!(
+        rejection(&decision, "NEAR"),
+        "lower priority (-1) than the winner (0)"
+    );
     assert!(
         decision
             .reason
@@ -224,8 +246,14 @@ fn higher_priority_wins_at_the_same_level() {
 #[test]
 fn nearer_unit_wins_at_equal_level_and_priority() {
     let dir = directory(
-        vec![unit("JAKARTA-UNIT", JAKTIM_AT), unit("PADANG-UNIT", PADANG_AT)],
-        vec![rule(1, "JAKARTA-UNIT", None, 0), rule(2, "PADANG-UNIT", None, 0)],
+        vec![
+            unit("JAKARTA-UNIT", JAKTIM_AT),
+            unit("PADANG-UNIT", PADANG_AT),
+        ],
+        vec![
+            rule(1, "JAKARTA-UNIT", None, 0),
+            rule(2, "PADANG-UNIT", None, 0),
+        ],
     );
     let decision = route(&dir, &request("elderly", SIJUNJUNG));
     assert_eq!(winner(&decision), "PADANG-UNIT");
@@ -246,7 +274,10 @@ fn lower_load_ratio_wins_at_equal_distance() {
             unit_with_capacity("BIG-BUSY", JAKTIM_AT, 500),
             unit_with_capacity("SMALL-BUSIER", JAKTIM_AT, 100),
         ],
-        vec![rule(1, "BIG-BUSY", None, 0), rule(2, "SMALL-BUSIER", None, 0)],
+        vec![
+            rule(1, "BIG-BUSY", None, 0),
+            rule(2, "SMALL-BUSIER", None, 0),
+        ],
     );
     let decision = route_with_loads(
         &dir,
@@ -258,7 +289,11 @@ fn lower_load_ratio_wins_at_equal_distance() {
         rejection(&decision, "SMALL-BUSIER"),
         "higher load ratio (0.50) than the winner (0.40)"
     );
-    assert!(decision.reason.contains("least loaded (0.40)"), "{}", decision.reason);
+    assert!(
+        decision.reason.contains("least loaded (0.40)"),
+        "{}",
+        decision.reason
+    );
 }
 
 #[test]
@@ -286,8 +321,15 @@ fn unit_code_breaks_a_complete_tie() {
     );
     let decision = route(&dir, &request("elderly", SIJUNJUNG));
     assert_eq!(winner(&decision), "ALPHA");
-    assert_eq!(rejection(&decision, "ZETA"), "unit code orders after the winner's");
-    assert!(decision.reason.contains("first unit code"), "{}", decision.reason);
+    assert_eq!(
+        rejection(&decision, "ZETA"),
+        "unit code orders after the winner's"
+    );
+    assert!(
+        decision.reason.contains("first unit code"),
+        "{}",
+        decision.reason
+    );
 }
 
 #[test]
@@ -316,8 +358,14 @@ fn distances_are_compared_at_the_tenth_of_a_km_they_are_shown_with() {
 #[test]
 fn unit_at_capacity_is_passed_over_for_a_less_specific_one() {
     let dir = directory(
-        vec![unit_with_capacity("LOCAL", SIJUNJUNG_AT, 500), unit("NATIONAL", JAKTIM_AT)],
-        vec![rule(1, "LOCAL", Some(SIJUNJUNG), 0), rule(2, "NATIONAL", None, 0)],
+        vec![
+            unit_with_capacity("LOCAL", SIJUNJUNG_AT, 500),
+            unit("NATIONAL", JAKTIM_AT),
+        ],
+        vec![
+            rule(1, "LOCAL", Some(SIJUNJUNG), 0),
+            rule(2, "NATIONAL", None, 0),
+        ],
     );
     let decision = route_with_loads(&dir, &request("elderly", SIJUNJUNG), &[("LOCAL", 500)]);
     assert_eq!(winner(&decision), "NATIONAL");
@@ -326,7 +374,9 @@ fn unit_at_capacity_is_passed_over_for_a_less_specific_one() {
     assert_eq!(rejection(&decision, "LOCAL"), "at capacity (500/500)");
     assert_eq!(codes(&decision), ["NATIONAL", "LOCAL"]);
     assert!(
-        decision.reason.ends_with("passing over 1 better-ranked unit at capacity"),
+        decision
+            .reason
+            .ends_with("passing over 1 better-ranked unit at capacity"),
         "{}",
         decision.reason
     );
@@ -335,8 +385,14 @@ fn unit_at_capacity_is_passed_over_for_a_less_specific_one() {
 #[test]
 fn unit_one_below_capacity_still_takes_the_report() {
     let dir = directory(
-        vec![unit_with_capacity("LOCAL", SIJUNJUNG_AT, 500), unit("NATIONAL", JAKTIM_AT)],
-        vec![rule(1, "LOCAL", Some(SIJUNJUNG), 0), rule(2, "NATIONAL", None, 0)],
+        vec![
+            unit_with_capacity("LOCAL", SIJUNJUNG_AT, 500),
+            unit("NATIONAL", JAKTIM_AT),
+        ],
+        vec![
+            rule(1, "LOCAL", Some(SIJUNJUNG), 0),
+            rule(2, "NATIONAL", None, 0),
+        ],
     );
     let decision = route_with_loads(&dir, &request("elderly", SIJUNJUNG), &[("LOCAL", 499)]);
     assert_eq!(winner(&decision), "LOCAL");
@@ -349,7 +405,10 @@ fn when_all_are_full_the_least_loaded_takes_it_over_capacity() {
             unit_with_capacity("LOCAL", SIJUNJUNG_AT, 100),
             unit_with_capacity("NATIONAL", JAKTIM_AT, 100),
         ],
-        vec![rule(1, "LOCAL", Some(SIJUNJUNG), 0), rule(2, "NATIONAL", None, 0)],
+        vec![
+            rule(1, "LOCAL", Some(SIJUNJUNG), 0),
+            rule(2, "NATIONAL", None, 0),
+        ],
     );
     let decision = route_with_loads(
         &dir,
@@ -363,7 +422,11 @@ fn when_all_are_full_the_least_loaded_takes_it_over_capacity() {
         rejection(&decision, "LOCAL"),
         "at capacity and more loaded (1.20, 120/100) than the winner (1.00, 100/100)"
     );
-    assert!(decision.reason.contains("over capacity (100/100)"), "{}", decision.reason);
+    assert!(
+        decision.reason.contains("over capacity (100/100)"),
+        "{}",
+        decision.reason
+    );
 }
 
 #[test]
@@ -373,7 +436,10 @@ fn when_all_are_full_and_equally_loaded_the_usual_order_decides() {
             unit_with_capacity("LOCAL", SIJUNJUNG_AT, 10),
             unit_with_capacity("NATIONAL", SIJUNJUNG_AT, 20),
         ],
-        vec![rule(1, "LOCAL", Some(SIJUNJUNG), 0), rule(2, "NATIONAL", None, 0)],
+        vec![
+            rule(1, "LOCAL", Some(SIJUNJUNG), 0),
+            rule(2, "NATIONAL", None, 0),
+        ],
     );
     let decision = route_with_loads(
         &dir,
@@ -392,7 +458,10 @@ fn when_all_are_full_and_equally_loaded_the_usual_order_decides() {
 #[test]
 fn an_excluded_unit_with_room_does_not_save_full_units_from_over_capacity() {
     let dir = directory(
-        vec![unit_with_capacity("FULL", SIJUNJUNG_AT, 1), unit("EXCLUDED", SIJUNJUNG_AT)],
+        vec![
+            unit_with_capacity("FULL", SIJUNJUNG_AT, 1),
+            unit("EXCLUDED", SIJUNJUNG_AT),
+        ],
         vec![rule(1, "FULL", None, 0), rule(2, "EXCLUDED", None, 0)],
     );
     let exclude = ["EXCLUDED".to_owned()];
@@ -412,8 +481,14 @@ fn an_excluded_unit_with_room_does_not_save_full_units_from_over_capacity() {
 #[test]
 fn a_unit_without_capacity_is_always_full() {
     let dir = directory(
-        vec![unit_with_capacity("NONE", SIJUNJUNG_AT, 0), unit("SOME", JAKTIM_AT)],
-        vec![rule(1, "NONE", Some(SIJUNJUNG), 0), rule(2, "SOME", None, 0)],
+        vec![
+            unit_with_capacity("NONE", SIJUNJUNG_AT, 0),
+            unit("SOME", JAKTIM_AT),
+        ],
+        vec![
+            rule(1, "NONE", Some(SIJUNJUNG), 0),
+            rule(2, "SOME", None, 0),
+        ],
     );
     let decision = route(&dir, &request("elderly", SIJUNJUNG));
     assert_eq!(winner(&decision), "SOME");
@@ -429,12 +504,18 @@ fn unit_that_does_not_serve_the_category_is_not_a_candidate() {
             unit_serving("CHILDREN", SIJUNJUNG_AT, &["child"]),
             unit_serving("ELDERLY", JAKTIM_AT, &["elderly", "disability"]),
         ],
-        vec![rule(1, "CHILDREN", Some(SIJUNJUNG), 0), rule(2, "ELDERLY", None, 0)],
+        vec![
+            rule(1, "CHILDREN", Some(SIJUNJUNG), 0),
+            rule(2, "ELDERLY", None, 0),
+        ],
     );
     let decision = route(&dir, &request("elderly", SIJUNJUNG));
     assert_eq!(winner(&decision), "ELDERLY");
     assert_eq!(codes(&decision), ["ELDERLY"]);
-    assert_eq!(winner(&route(&dir, &request("child", SIJUNJUNG))), "CHILDREN");
+    assert_eq!(
+        winner(&route(&dir, &request("child", SIJUNJUNG))),
+        "CHILDREN"
+    );
 }
 
 #[test]
@@ -454,12 +535,19 @@ fn a_rule_for_one_category_matches_only_that_category() {
             rule(2, "NATIONAL", None, 0),
         ],
     );
-    let table = [("elderly", "LOCAL"), ("child", "NATIONAL"), ("poverty", "NATIONAL")];
+    let table = [
+        ("elderly", "LOCAL"),
+        ("child", "NATIONAL"),
+        ("poverty", "NATIONAL"),
+    ];
     for (category, expected) in table {
         let decision = route(&dir, &request(category, SIJUNJUNG));
         assert_eq!(winner(&decision), expected, "{category}");
     }
-    assert_eq!(codes(&route(&dir, &request("child", SIJUNJUNG))), ["NATIONAL"]);
+    assert_eq!(
+        codes(&route(&dir, &request("child", SIJUNJUNG))),
+        ["NATIONAL"]
+    );
 }
 
 #[test]
@@ -470,7 +558,10 @@ fn inactive_unit_is_ignored_and_not_listed() {
     };
     let dir = directory(
         vec![inactive, unit("OPEN", JAKTIM_AT)],
-        vec![rule(1, "CLOSED", Some(SIJUNJUNG), 0), rule(2, "OPEN", None, 0)],
+        vec![
+            rule(1, "CLOSED", Some(SIJUNJUNG), 0),
+            rule(2, "OPEN", None, 0),
+        ],
     );
     let decision = route(&dir, &request("elderly", SIJUNJUNG));
     assert_eq!(winner(&decision), "OPEN");
@@ -484,7 +575,10 @@ fn inactive_rule_is_ignored_in_favour_of_the_units_other_rules() {
         active: false,
         ..rule(1, "UNIT", Some(SIJUNJUNG), 0)
     };
-    let dir = directory(vec![unit("UNIT", JAKTIM_AT)], vec![retired, rule(2, "UNIT", None, 0)]);
+    let dir = directory(
+        vec![unit("UNIT", JAKTIM_AT)],
+        vec![retired, rule(2, "UNIT", None, 0)],
+    );
     let decision = route(&dir, &request("elderly", SIJUNJUNG));
     assert_eq!(decision.rule_id, Some(2));
     assert_eq!(decision.level, Some(Level::National));
@@ -507,7 +601,10 @@ fn a_unit_whose_only_rule_is_inactive_is_no_candidate() {
 fn excluded_unit_is_listed_but_never_chosen() {
     let dir = directory(
         vec![unit("CURRENT", SIJUNJUNG_AT), unit("NEXT", JAKTIM_AT)],
-        vec![rule(1, "CURRENT", Some(SIJUNJUNG), 0), rule(2, "NEXT", None, 0)],
+        vec![
+            rule(1, "CURRENT", Some(SIJUNJUNG), 0),
+            rule(2, "NEXT", None, 0),
+        ],
     );
     let exclude = ["CURRENT".to_owned()];
     let decision = route(
@@ -521,7 +618,9 @@ fn excluded_unit_is_listed_but_never_chosen() {
     assert_eq!(rejection(&decision, "CURRENT"), "excluded");
     assert_eq!(codes(&decision), ["NEXT", "CURRENT"]);
     assert!(
-        decision.reason.ends_with("passing over 1 better-ranked excluded unit"),
+        decision
+            .reason
+            .ends_with("passing over 1 better-ranked excluded unit"),
         "{}",
         decision.reason
     );
@@ -531,7 +630,10 @@ fn excluded_unit_is_listed_but_never_chosen() {
 
 #[test]
 fn when_all_covering_units_are_excluded_the_report_needs_triage() {
-    let dir = directory(vec![unit("ONLY", SIJUNJUNG_AT)], vec![rule(1, "ONLY", None, 0)]);
+    let dir = directory(
+        vec![unit("ONLY", SIJUNJUNG_AT)],
+        vec![rule(1, "ONLY", None, 0)],
+    );
     let exclude = ["ONLY".to_owned()];
     let decision = route(
         &dir,
@@ -543,7 +645,9 @@ fn when_all_covering_units_are_excluded_the_report_needs_triage() {
     assert_eq!(decision.outcome, Outcome::NeedsTriage);
     assert_eq!(decision.unit_code, None);
     assert!(
-        decision.reason.starts_with("all covering units are excluded"),
+        decision
+            .reason
+            .starts_with("all covering units are excluded"),
         "{}",
         decision.reason
     );
@@ -586,7 +690,11 @@ fn no_covering_unit_needs_triage_with_the_reason() {
 #[test]
 fn province_request_matches_only_province_and_national_rules() {
     let dir = directory(
-        vec![unit("REGENCY", SIJUNJUNG_AT), unit("PROVINCE", PADANG_AT), unit("NATIONAL", JAKTIM_AT)],
+        vec![
+            unit("REGENCY", SIJUNJUNG_AT),
+            unit("PROVINCE", PADANG_AT),
+            unit("NATIONAL", JAKTIM_AT),
+        ],
         vec![
             rule(1, "REGENCY", Some(SIJUNJUNG), 0),
             rule(2, "PROVINCE", Some(SUMBAR), 0),
@@ -607,8 +715,14 @@ fn province_request_matches_only_province_and_national_rules() {
 #[test]
 fn the_reports_location_is_used_instead_of_the_centroid() {
     let dir = directory(
-        vec![unit("PADANG-UNIT", PADANG_AT), unit("JAKARTA-UNIT", JAKTIM_AT)],
-        vec![rule(1, "PADANG-UNIT", None, 0), rule(2, "JAKARTA-UNIT", None, 0)],
+        vec![
+            unit("PADANG-UNIT", PADANG_AT),
+            unit("JAKARTA-UNIT", JAKTIM_AT),
+        ],
+        vec![
+            rule(1, "PADANG-UNIT", None, 0),
+            rule(2, "JAKARTA-UNIT", None, 0),
+        ],
     );
     // Filed against Sijunjung, but the report's coordinates are in Jakarta.
     let decision = route(
@@ -628,8 +742,14 @@ fn the_reports_location_is_used_instead_of_the_centroid() {
 #[test]
 fn without_a_location_the_regency_centroid_is_used() {
     let dir = directory(
-        vec![unit("PADANG-UNIT", PADANG_AT), unit("JAKARTA-UNIT", JAKTIM_AT)],
-        vec![rule(1, "PADANG-UNIT", None, 0), rule(2, "JAKARTA-UNIT", None, 0)],
+        vec![
+            unit("PADANG-UNIT", PADANG_AT),
+            unit("JAKARTA-UNIT", JAKTIM_AT),
+        ],
+        vec![
+            rule(1, "PADANG-UNIT", None, 0),
+            rule(2, "JAKARTA-UNIT", None, 0),
+        ],
     );
     let decision = route(&dir, &request("elderly", SIJUNJUNG));
     assert_eq!(winner(&decision), "PADANG-UNIT");
@@ -641,7 +761,10 @@ fn without_a_location_the_regency_centroid_is_used() {
 
 #[test]
 fn a_non_finite_location_falls_back_to_the_centroid() {
-    let dir = directory(vec![unit("PADANG-UNIT", PADANG_AT)], vec![rule(1, "PADANG-UNIT", None, 0)]);
+    let dir = directory(
+        vec![unit("PADANG-UNIT", PADANG_AT)],
+        vec![rule(1, "PADANG-UNIT", None, 0)],
+    );
     let decision = route(
         &dir,
         &RouteRequest {
@@ -658,7 +781,10 @@ fn a_non_finite_location_falls_back_to_the_centroid() {
 #[test]
 fn a_regency_without_a_centroid_falls_back_to_its_provinces() {
     let mut regions = regions();
-    let sijunjung = regions.iter_mut().find(|r| r.code == SIJUNJUNG).expect("fixture");
+    let sijunjung = regions
+        .iter_mut()
+        .find(|r| r.code == SIJUNJUNG)
+        .expect("fixture");
     sijunjung.lat = f64::NAN;
     let dir = Directory::new(
         regions,
@@ -678,11 +804,23 @@ fn a_regency_without_a_centroid_falls_back_to_its_provinces() {
 fn each_unit_is_listed_once_with_its_best_matching_rule() {
     // (rules of one unit, the rule id expected in the decision)
     let table: [(Vec<Rule>, i64); 4] = [
-        (vec![rule(1, "U", None, 9), rule(2, "U", Some(SIJUNJUNG), 0)], 2),
-        (vec![rule(1, "U", Some(SUMBAR), 0), rule(2, "U", Some(SUMBAR), 3)], 2),
-        (vec![rule(7, "U", Some(SUMBAR), 1), rule(3, "U", Some(SUMBAR), 1)], 3),
         (
-            vec![rule_for(1, "U", Some(SIJUNJUNG), "child"), rule(2, "U", Some(SUMBAR), 0)],
+            vec![rule(1, "U", None, 9), rule(2, "U", Some(SIJUNJUNG), 0)],
+            2,
+        ),
+        (
+            vec![rule(1, "U", Some(SUMBAR), 0), rule(2, "U", Some(SUMBAR), 3)],
+            2,
+        ),
+        (
+            vec![rule(7, "U", Some(SUMBAR), 1), rule(3, "U", Some(SUMBAR), 1)],
+            3,
+        ),
+        (
+            vec![
+                rule_for(1, "U", Some(SIJUNJUNG), "child"),
+                rule(2, "U", Some(SUMBAR), 0),
+            ],
             2,
         ),
     ];
@@ -718,7 +856,13 @@ fn candidates_are_listed_winner_first_then_in_ranking_order() {
     let decision = route_with_loads(&dir, &request("elderly", SIJUNJUNG), &[("FULL-LOCAL", 5)]);
     assert_eq!(
         codes(&decision),
-        ["PROVINCE-NEAR", "FULL-LOCAL", "PROVINCE-FAR", "PROVINCE-LOW", "NATIONAL"]
+        [
+            "PROVINCE-NEAR",
+            "FULL-LOCAL",
+            "PROVINCE-FAR",
+            "PROVINCE-LOW",
+            "NATIONAL"
+        ]
     );
     let near = tenth(haversine_km(SIJUNJUNG_AT, PADANG_AT));
     let far = tenth(haversine_km(SIJUNJUNG_AT, JAKTIM_AT));
@@ -774,7 +918,9 @@ fn reason_for_national_coverage_names_the_nation() {
     let dir = directory(vec![unit("U", JAKTIM_AT)], vec![rule(4, "U", None, 2)]);
     let decision = route(&dir, &request("elderly", JAKTIM));
     assert!(
-        decision.reason.starts_with("U covers the whole nation (rule 4, priority 2)"),
+        decision
+            .reason
+            .starts_with("U covers the whole nation (rule 4, priority 2)"),
         "{}",
         decision.reason
     );
@@ -782,25 +928,42 @@ fn reason_for_national_coverage_names_the_nation() {
 
 #[test]
 fn decision_serializes_with_snake_case_names() {
-    let dir = directory(vec![unit("U", JAKTIM_AT)], vec![rule(1, "U", Some(JAKTIM), 0)]);
+    let dir = directory(
+        vec![unit("U", JAKTIM_AT)],
+        vec![rule(1, "U", Some(JAKTIM), 0)],
+    );
     let decision = route(&dir, &request("elderly", JAKTIM));
     let json = serde_json::to_value(&decision).expect("serializable");
     assert_eq!(json["outcome"], "assigned");
     assert_eq!(json["level"], "regency");
     assert_eq!(json["candidates"][0]["level"], "regency");
-    assert_eq!(json["candidates"][0]["rejected_because"], serde_json::Value::Null);
+    assert_eq!(
+        json["candidates"][0]["rejected_because"],
+        serde_json::Value::Null
+    );
     let back: Decision = serde_json::from_value(json).expect("deserializable");
     assert_eq!(back, decision);
 
     let triage = route(&dir, &request("elderly", "00"));
-    assert_eq!(serde_json::to_value(&triage).expect("serializable")["outcome"], "needs_triage");
+    assert_eq!(
+        serde_json::to_value(&triage).expect("serializable")["outcome"],
+        "needs_triage"
+    );
 }
 
 #[test]
 fn routing_the_same_report_twice_gives_the_same_decision() {
     let dir = directory(
-        vec![unit("A", JAKTIM_AT), unit("B", JAKTIM_AT), unit("C", PADANG_AT)],
-        vec![rule(1, "A", None, 0), rule(2, "B", None, 0), rule(3, "C", Some(SUMBAR), 0)],
+        vec![
+            unit("A", JAKTIM_AT),
+            unit("B", JAKTIM_AT),
+            unit("C", PADANG_AT),
+        ],
+        vec![
+            rule(1, "A", None, 0),
+            rule(2, "B", None, 0),
+            rule(3, "C", Some(SUMBAR), 0),
+        ],
     );
     let req = request("elderly", SIJUNJUNG);
     assert_eq!(route(&dir, &req), route(&dir.clone(), &req));
@@ -812,21 +975,34 @@ fn routing_the_same_report_twice_gives_the_same_decision() {
 fn nearest_regency_picks_the_closest_regency_and_never_a_province() {
     let dir = directory(Vec::new(), Vec::new());
     // Exactly on Sumatera Barat's centroid, which is nearer to Sijunjung than to Padang.
-    let nearest = dir.nearest_regency(SUMBAR_AT.0, SUMBAR_AT.1).expect("has regencies");
+    let nearest = dir
+        .nearest_regency(SUMBAR_AT.0, SUMBAR_AT.1)
+        .expect("has regencies");
     assert_eq!(nearest.code, SIJUNJUNG);
     let nearest = dir.nearest_regency(-6.3, 106.95).expect("has regencies");
     assert_eq!(nearest.code, JAKTIM);
     assert!(dir.nearest_regency(f64::NAN, 0.0).is_none());
-    assert!(Directory::new(Vec::new(), Vec::new(), Vec::new()).nearest_regency(0.0, 0.0).is_none());
+    assert!(
+        Directory::new(Vec::new(), Vec::new(), Vec::new())
+            .nearest_regency(0.0, 0.0)
+            .is_none()
+    );
 }
 
 #[test]
 fn lookups_find_regions_and_units_by_code_keeping_the_first_of_duplicates() {
     let dir = directory(
-        vec![unit("A", JAKTIM_AT), unit_with_capacity("A", PADANG_AT, 7), unit("B", PADANG_AT)],
+        vec![
+            unit("A", JAKTIM_AT),
+            unit_with_capacity("A", PADANG_AT, 7),
+            unit("B", PADANG_AT),
+        ],
         Vec::new(),
     );
-    assert_eq!(dir.region(SIJUNJUNG).and_then(|r| r.parent.as_deref()), Some(SUMBAR));
+    assert_eq!(
+        dir.region(SIJUNJUNG).and_then(|r| r.parent.as_deref()),
+        Some(SUMBAR)
+    );
     assert!(dir.region("13.99").is_none());
     assert_eq!(dir.unit("A").map(|u| u.capacity), Some(100));
     assert_eq!(dir.units().len(), 2);
@@ -837,7 +1013,11 @@ fn lookups_find_regions_and_units_by_code_keeping_the_first_of_duplicates() {
 fn rules_for_unknown_units_or_regions_are_ignored() {
     let dir = directory(
         vec![unit("U", JAKTIM_AT)],
-        vec![rule(1, "GHOST", None, 0), rule(2, "U", Some("99"), 0), rule(3, "U", None, 0)],
+        vec![
+            rule(1, "GHOST", None, 0),
+            rule(2, "U", Some("99"), 0),
+            rule(3, "U", None, 0),
+        ],
     );
     let decision = route(&dir, &request("elderly", SIJUNJUNG));
     assert_eq!(codes(&decision), ["U"]);

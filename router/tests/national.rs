@@ -24,7 +24,13 @@ fn the_national_directory_has_every_region_and_unit() {
     assert_eq!(directory.units().len(), 27);
     let sijunjung = directory.region("13.03").expect("Kabupaten Sijunjung");
     assert_eq!(sijunjung.parent.as_deref(), Some("13"));
-    assert!(directory.region("13").expect("Sumatera Barat").parent.is_none());
+    assert!(
+        directory
+            .region("13")
+            .expect("Sumatera Barat")
+            .parent
+            .is_none()
+    );
 }
 
 #[test]
@@ -75,7 +81,12 @@ fn every_regency_still_gets_a_unit_when_every_unit_is_full() {
     } = national();
     for code in &regencies {
         let decision = directory.route(&request("poverty", code), |_| 10_000);
-        assert_eq!(decision.outcome, Outcome::Assigned, "{code}: {}", decision.reason);
+        assert_eq!(
+            decision.outcome,
+            Outcome::Assigned,
+            "{code}: {}",
+            decision.reason
+        );
         assert!(decision.over_capacity, "{code}");
     }
 }
@@ -110,4 +121,3 @@ fn the_nearest_regency_to_sijunjungs_centroid_is_sijunjung() {
         .expect("has regencies");
     assert_eq!(nearest.code, "13.03");
 }
-

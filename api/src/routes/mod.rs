@@ -1,0 +1,26 @@
+//! One module per resource; `configure` mounts them all.
+
+pub mod health;
+pub mod reference;
+pub mod reports;
+pub mod units;
+
+use crate::problem::ApiError;
+use actix_web::{HttpRequest, HttpResponse};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    health::configure(cfg);
+    reference::configure(cfg);
+    units::configure(cfg);
+    reports::configure(cfg);
+}
+
+/// Anything no route matches.
+pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound(format!(
+        "no route for {} {}",
+        req.method(),
+        req.path()
+    )))
+}

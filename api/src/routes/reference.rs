@@ -1,0 +1,132 @@
+//! Reference data: regions and categories.
+
+use crate::auth::Auth;
+use crate::page::{self, Page};
+use crate::problem::{ApiResult, AuthErrors, Problem};
+use crate::startup::AppState;
+use actix_web::{get, web};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::{Deserialize, Serialize};
+use sigap_core::domain::Category;
+use sigap_core::schema::regions;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_regions).service(list_categories);
+}
+
+#[derive(Debug, Serialize, Queryable, ToSchema)]
+pub struct RegionView {
+    /// Kemendagri code: `13` (province) or `13.03` (regency/city).
+    #[schema(example = "13.03")]
+    pub code: String,
+    #[schema(example = "Kabupaten Sijunjung")]
+    pub name: String,
+    /// `province` or `regency`.
+    pub level: String,
+    pub parent_code: Option<String>,
+    /// Centroid.
+    pub lat: f64,
+    pub lon: f64,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RegionQuery {
+    /// Only the regencies of this province.
+    #[param(example = "13")]
+    pub parent: Option<String>,
+    /// `province` or `regency`.
+    pub level: Option<String>,
+    /// At most 500 (default 500).
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// Provinces and regencies/cities.
+#[utoipa::path(
+    tag = "reference",
+    params(RegionQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Page<RegionView>),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "Bad filter"),
+        AuthErrors,
+    )
+)]
+#[get("/v1/regions")]
+async fn list_regions(
+    _auth: Auth,
+    state: web::Data<AppState>,
+    query: web::Query<RegionQuery>,
+) -> ApiResult<web::Json<Page<RegionView>>> {
+    let limit = page::limit(query.limit, page::MAX_LIMIT)?;
+    let mut q = regions::table
+        .select((
+            regions::code,
+            regions::name,
+            regions::level,
+            regions::parent_code,
+            regions::latitude,
+            regions::longitude,
+        ))
+        .order(regions::code)
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(parent) = &query.parent {
+        q = q.filter(regions::parent_code.eq(parent.clone()));
+    }
+    match query.level.as_deref() {
+        None => {}
+        Some(level @ ("province" | "regency")) => q = q.filter(regions::level.eq(level.to_owned())),
+        Some(_) => {
+            return Err(vec![sigap_core::FieldError::new(
+                "level",
+                "must be province or regency",
+            )]
+            .into());
+        }
+    }
+    if let Some(cursor) = &query.cursor {
+        q = q.filter(regions::code.gt(page::decode(cursor)?));
+    }
+    let mut conn = state.pool.get().await?;
+    let rows: Vec<RegionView> = q.load(&mut conn).await?;
+    Ok(web::Json(Page::from_rows(rows, limit, |r| r.code.clone())))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryView {
+    pub code: Category,
+    /// Indonesian label.
+    pub label_id: &'static str,
+    /// English label.
+    pub label_en: &'static str,
+}
+
+/// Report categories (target groups of social rehabilitation), with labels.
+#[utoipa::path(
+    tag = "reference",
+    security(("bearer" = [])),
+    responses((status = 200, body = Page<CategoryView>), AuthErrors)
+)]
+#[get("/v1/categories")]
+async fn list_categories(_auth: Auth) -> web::Json<Page<CategoryView>> {
+    let items = Category::ALL
+        .iter()
+        .map(|c| {
+            let (label_id, label_en) = c.labels();
+            CategoryView {
+                code: *c,
+                label_id,
+                label_en,
+            }
+        })
+        .collect();
+    web::Json(Page {
+        items,
+        next_cursor: None,
+    })
+}

@@ -1,0 +1,106 @@
+//! Building and running the HTTP server and the outbox relay beside it.
+
+use crate::openapi;
+use crate::problem::ApiError;
+use crate::routes;
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use metrics_exporter_prometheus::PrometheusHandle;
+use sigap_core::amqp::Topology;
+use sigap_core::auth::Tokens;
+use sigap_core::config::Config;
+use sigap_core::db::{self, PgPool};
+use sigap_core::outbox::{Relay, RelayHandle};
+use std::net::TcpListener;
+use std::sync::Arc;
+use tokio::sync::watch;
+use tracing_actix_web::TracingLogger;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub pool: PgPool,
+    pub tokens: Tokens,
+    pub relay: RelayHandle,
+    pub metrics: PrometheusHandle,
+}
+
+/// A bound, not yet running, api server and its outbox relay.
+pub struct Application {
+    port: u16,
+    server: Server,
+    relay: Relay,
+    stop_relay: watch::Sender<bool>,
+}
+
+impl Application {
+    /// Binds `config.bind` (port 0 picks a free port, for tests).
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let config = Arc::new(config);
+        let pool = db::pool(&config.database_url, config.db_pool_size, config.db_timeout);
+        let tokens = Tokens::from_config(&config)?;
+        let relay_handle = RelayHandle::default();
+        let relay = Relay {
+            pool: pool.clone(),
+            amqp_url: config.amqp_url.clone(),
+            topology: Topology::new(&config.amqp_prefix),
+            connection_name: "sigap-api relay".into(),
+            interval: config.relay_interval,
+            handle: relay_handle.clone(),
+        };
+        let state = web::Data::new(AppState {
+            config: config.clone(),
+            pool,
+            tokens,
+            relay: relay_handle,
+            metrics: sigap_core::telemetry::metrics_handle(),
+        });
+        let listener = TcpListener::bind(&config.bind)?;
+        let port = listener.local_addr()?.port();
+        let server = HttpServer::new(move || {
+            let (app, api) = App::new()
+                .into_utoipa_app()
+                .openapi(openapi::base())
+                .app_data(state.clone())
+                .app_data(web::PathConfig::default().error_handler(|e, _| {
+                    ApiError::NotFound(format!("no such resource: {e}")).into()
+                }))
+                .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                    ApiError::from(vec![sigap_core::FieldError::new("query", e.to_string())]).into()
+                }))
+                .configure(routes::configure)
+                .split_for_parts();
+            app.wrap(TracingLogger::default())
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi::finish(api)))
+                .service(web::redirect("/docs", "/docs/"))
+                .default_service(web::to(routes::not_found))
+        })
+        .listen(listener)?
+        .shutdown_timeout(10)
+        .run();
+        let (stop_relay, _) = watch::channel(false);
+        Ok(Application {
+            port,
+            server,
+            relay,
+            stop_relay,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until the process is asked to stop (SIGINT/SIGTERM), then stops
+    /// the relay after the last request.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let receiver = self.stop_relay.subscribe();
+        let relay = tokio::spawn(self.relay.run(receiver));
+        let result = self.server.await;
+        let _ = self.stop_relay.send(true);
+        let _ = relay.await;
+        result
+    }
+}

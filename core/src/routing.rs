@@ -1,0 +1,350 @@
+//! Assigning received reports: the router's decision applied in one
+//! transaction with its event and outbox message.
+
+use crate::amqp::{EventPayload, Message};
+use crate::directory;
+use crate::domain::{SlaPolicy, Urgency};
+use crate::outbox::{self, OutboxMessage};
+use crate::schema::report_events;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, Float8, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use sigap_router::{Decision, Directory, Outcome, RouteRequest};
+use std::collections::HashMap;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Who the history names for automatic routing.
+pub const ROUTER_ACTOR: &str = "sigap-router";
+pub const SYSTEM_ROLE: &str = "system";
+
+/// The directory as last loaded, reloaded when its version changes.
+#[derive(Clone)]
+pub struct DirectoryCache {
+    pub version: i64,
+    pub directory: Arc<Directory>,
+}
+
+impl DirectoryCache {
+    pub async fn load(conn: &mut AsyncPgConnection) -> QueryResult<DirectoryCache> {
+        let (version, directory) = directory::load(conn).await?;
+        Ok(DirectoryCache {
+            version,
+            directory: Arc::new(directory),
+        })
+    }
+
+    /// Reloads when units or coverage rules changed since the last load.
+    pub async fn refresh(&mut self, conn: &mut AsyncPgConnection) -> QueryResult<bool> {
+        let version = directory::version(conn).await?;
+        if version == self.version {
+            return Ok(false);
+        }
+        *self = DirectoryCache::load(conn).await?;
+        tracing::info!(version = self.version, "directory reloaded");
+        Ok(true)
+    }
+}
+
+#[derive(QueryableByName)]
+struct Pending {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = Text)]
+    ticket: String,
+    #[diesel(sql_type = Text)]
+    category: String,
+    #[diesel(sql_type = Text)]
+    urgency: String,
+    #[diesel(sql_type = Text)]
+    region_code: String,
+    #[diesel(sql_type = Nullable<Float8>)]
+    latitude: Option<f64>,
+    #[diesel(sql_type = Nullable<Float8>)]
+    longitude: Option<f64>,
+    #[diesel(sql_type = Array<Text>)]
+    previous_units: Vec<String>,
+    #[diesel(sql_type = Timestamptz)]
+    created_at: DateTime<Utc>,
+}
+
+/// What happened to one report of a batch.
+#[derive(Debug, Clone)]
+pub struct Routed {
+    pub report_id: Uuid,
+    pub ticket: String,
+    pub decision: Decision,
+    pub filed_at: DateTime<Utc>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = report_events)]
+struct NewEvent<'a> {
+    report_id: Uuid,
+    kind: &'a str,
+    from_status: Option<&'a str>,
+    to_status: Option<&'a str>,
+    unit_code: Option<&'a str>,
+    actor: &'a str,
+    actor_role: &'a str,
+    note: Option<&'a str>,
+    details: Option<serde_json::Value>,
+}
+
+/// The outcome of [`route_received`].
+pub struct BatchOutcome {
+    pub routed: Vec<Routed>,
+    /// Ids that were already routed (redeliveries), acknowledged unchanged.
+    pub already_routed: Vec<Uuid>,
+    /// Ids that name no report at all.
+    pub unknown: Vec<Uuid>,
+}
+
+/// Routes every report of `ids` that is still `received`, in one transaction.
+/// Unit rows are locked while loads are read and updated, so concurrent
+/// workers never push a unit past its capacity unless every candidate is full.
+pub async fn route_received(
+    conn: &mut AsyncPgConnection,
+    cache: &mut DirectoryCache,
+    ids: &[Uuid],
+    sla: &SlaPolicy,
+) -> QueryResult<BatchOutcome> {
+    conn.transaction::<BatchOutcome, diesel::result::Error, _>(async |conn| {
+        cache.refresh(conn).await?;
+        let directory = cache.directory.clone();
+        #[derive(QueryableByName)]
+        struct Load {
+            #[diesel(sql_type = Text)]
+            code: String,
+            #[diesel(sql_type = diesel::sql_types::Int4)]
+            open_cases: i32,
+        }
+        let mut loads: HashMap<String, i64> =
+            diesel::sql_query("SELECT code, open_cases FROM units ORDER BY code FOR UPDATE")
+                .load::<Load>(conn)
+                .await?
+                .into_iter()
+                .map(|l| (l.code, i64::from(l.open_cases)))
+                .collect();
+        let pending: Vec<Pending> = diesel::sql_query(
+            "SELECT id, ticket, category, urgency, region_code, latitude, longitude, previous_units, created_at \
+             FROM reports WHERE id = ANY($1) AND status = 'received' ORDER BY created_at, id FOR UPDATE",
+        )
+        .bind::<Array<SqlUuid>, _>(ids)
+        .load(conn)
+        .await?;
+        let found: Vec<Uuid> = diesel::sql_query("SELECT id FROM reports WHERE id = ANY($1)")
+            .bind::<Array<SqlUuid>, _>(ids)
+            .load::<IdRow>(conn)
+            .await?
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        let pending_ids: Vec<Uuid> = pending.iter().map(|p| p.id).collect();
+        let already_routed = found.iter().copied().filter(|id| !pending_ids.contains(id)).collect();
+        let unknown = ids.iter().copied().filter(|id| !found.contains(id)).collect();
+
+        let mut routed = Vec::with_capacity(pending.len());
+        for report in pending {
+            let request = RouteRequest {
+                category: &report.category,
+                region_code: &report.region_code,
+                location: report.latitude.zip(report.longitude),
+                exclude: &report.previous_units,
+            };
+            let decision = directory.route(&request, |code| loads.get(code).copied().unwrap_or(0));
+            if let Some(unit) = &decision.unit_code {
+                *loads.entry(unit.clone()).or_default() += 1;
+            }
+            routed.push((report, decision));
+        }
+        if routed.is_empty() {
+            return Ok(BatchOutcome {
+                routed: vec![],
+                already_routed,
+                unknown,
+            });
+        }
+
+        // One statement updates the whole batch.
+        let ids: Vec<Uuid> = routed.iter().map(|(r, _)| r.id).collect();
+        let statuses: Vec<&str> = routed.iter().map(|(_, d)| status_of(d)).collect();
+        let units: Vec<Option<String>> = routed.iter().map(|(_, d)| d.unit_code.clone()).collect();
+        let reasons: Vec<Option<String>> = routed
+            .iter()
+            .map(|(_, d)| (d.outcome == Outcome::NeedsTriage).then(|| d.reason.clone()))
+            .collect();
+        let sla_seconds: Vec<f64> = routed
+            .iter()
+            .map(|(r, _)| {
+                let urgency = Urgency::parse(&r.urgency).unwrap_or(Urgency::Normal);
+                sla.for_urgency(urgency).as_secs_f64()
+            })
+            .collect();
+        diesel::sql_query(
+            "UPDATE reports r SET status = d.status, unit_code = d.unit_code, triage_reason = d.reason, \
+                assigned_at = CASE WHEN d.status = 'assigned' THEN now() END, \
+                sla_due_at = CASE WHEN d.status = 'assigned' THEN now() + d.sla * interval '1 second' END, \
+                updated_at = now(), version = r.version + 1 \
+             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::float8[]) \
+                AS d(id, status, unit_code, reason, sla) \
+             WHERE r.id = d.id",
+        )
+        .bind::<Array<SqlUuid>, _>(&ids)
+        .bind::<Array<Text>, _>(&statuses)
+        .bind::<Array<Nullable<Text>>, _>(&units)
+        .bind::<Array<Nullable<Text>>, _>(&reasons)
+        .bind::<Array<Float8>, _>(&sla_seconds)
+        .execute(conn)
+        .await?;
+
+        let now = Utc::now();
+        let events: Vec<NewEvent<'_>> = routed
+            .iter()
+            .map(|(r, d)| NewEvent {
+                report_id: r.id,
+                kind: status_of(d),
+                from_status: Some("received"),
+                to_status: Some(status_of(d)),
+                unit_code: d.unit_code.as_deref(),
+                actor: ROUTER_ACTOR,
+                actor_role: SYSTEM_ROLE,
+                note: None,
+                details: Some(serde_json::to_value(d).expect("decisions serialize")),
+            })
+            .collect();
+        diesel::insert_into(report_events::table)
+            .values(&events)
+            .execute(conn)
+            .await?;
+        let messages: Vec<OutboxMessage> = routed
+            .iter()
+            .map(|(r, d)| decision_message(r.id, &r.ticket, d, now))
+            .collect();
+        outbox::enqueue(conn, &messages).await?;
+
+        Ok(BatchOutcome {
+            routed: routed
+                .into_iter()
+                .map(|(r, decision)| Routed {
+                    report_id: r.id,
+                    ticket: r.ticket,
+                    decision,
+                    filed_at: r.created_at,
+                })
+                .collect(),
+            already_routed,
+            unknown,
+        })
+    })
+    .await
+}
+
+#[derive(QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+}
+
+fn status_of(decision: &Decision) -> &'static str {
+    match decision.outcome {
+        Outcome::Assigned => "assigned",
+        Outcome::NeedsTriage => "needs_triage",
+    }
+}
+
+/// The event announcing a routing decision: `report.assigned.<unit>` or
+/// `report.needs_triage`.
+pub fn decision_message(
+    report_id: Uuid,
+    ticket: &str,
+    decision: &Decision,
+    at: DateTime<Utc>,
+) -> OutboxMessage {
+    let (event, routing_key) = match &decision.unit_code {
+        Some(unit) => ("report.assigned", format!("report.assigned.{unit}")),
+        None => ("report.needs_triage", "report.needs_triage".to_owned()),
+    };
+    event_message(
+        routing_key,
+        EventPayload {
+            event_id: Uuid::now_v7(),
+            event: event.to_owned(),
+            report_id,
+            ticket: ticket.to_owned(),
+            status: status_of(decision).to_owned(),
+            unit_code: decision.unit_code.clone(),
+            occurred_at: at,
+            details: Some(
+                serde_json::json!({ "reason": decision.reason, "rule_id": decision.rule_id }),
+            ),
+        },
+    )
+}
+
+/// An event for `<prefix>.events`, whose message id is the event id.
+pub fn event_message(routing_key: String, payload: EventPayload) -> OutboxMessage {
+    OutboxMessage {
+        message_id: payload.event_id,
+        exchange: "events",
+        routing_key,
+        message: Message::ReportEventV1(payload),
+    }
+}
+
+/// Marks reports `needs_triage` because routing kept failing (best effort,
+/// after their messages were dead-lettered).
+pub async fn mark_unroutable(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+    reason: &str,
+) -> QueryResult<usize> {
+    conn.transaction::<usize, diesel::result::Error, _>(async |conn| {
+        #[derive(QueryableByName)]
+        struct Marked {
+            #[diesel(sql_type = SqlUuid)]
+            id: Uuid,
+            #[diesel(sql_type = Text)]
+            ticket: String,
+        }
+        let marked: Vec<Marked> = diesel::sql_query(
+            "UPDATE reports SET status = 'needs_triage', triage_reason = $2, updated_at = now(), version = version + 1 \
+             WHERE id = ANY($1) AND status = 'received' RETURNING id, ticket",
+        )
+        .bind::<Array<SqlUuid>, _>(ids)
+        .bind::<Text, _>(reason)
+        .load(conn)
+        .await?;
+        let now = Utc::now();
+        for m in &marked {
+            diesel::insert_into(report_events::table)
+                .values(NewEvent {
+                    report_id: m.id,
+                    kind: "needs_triage",
+                    from_status: Some("received"),
+                    to_status: Some("needs_triage"),
+                    unit_code: None,
+                    actor: ROUTER_ACTOR,
+                    actor_role: SYSTEM_ROLE,
+                    note: Some(reason),
+                    details: None,
+                })
+                .execute(conn)
+                .await?;
+            let payload = EventPayload {
+                event_id: Uuid::now_v7(),
+                event: "report.needs_triage".into(),
+                report_id: m.id,
+                ticket: m.ticket.clone(),
+                status: "needs_triage".into(),
+                unit_code: None,
+                occurred_at: now,
+                details: Some(serde_json::json!({ "reason": reason })),
+            };
+            outbox::enqueue(conn, &[event_message("report.needs_triage".into(), payload)]).await?;
+        }
+        Ok(marked.len())
+    })
+    .await
+}

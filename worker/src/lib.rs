@@ -1,0 +1,99 @@
+//! Sigap's worker: routes received reports, escalates cases that miss their
+//! SLA, and relays the outbox. Stateless: run as many as needed; they compete
+//! for the same queues.
+
+pub mod routing;
+
+use actix_web::{App, HttpResponse, HttpServer, web};
+use sigap_core::amqp::Topology;
+use sigap_core::config::Config;
+use sigap_core::db;
+use sigap_core::outbox::{Relay, RelayHandle};
+use std::future::Future;
+use std::sync::Arc;
+use tokio::sync::watch;
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("a SIGTERM handler can be installed");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+/// Runs the consumers until `shutdown` resolves, then stops consuming,
+/// finishes the batches in flight and returns.
+pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    let config = Arc::new(config);
+    let pool = db::pool(&config.database_url, config.db_pool_size, config.db_timeout);
+    let relay_handle = RelayHandle::default();
+    let (stop, stopped) = watch::channel(false);
+
+    let relay = Relay {
+        pool: pool.clone(),
+        amqp_url: config.amqp_url.clone(),
+        topology: Topology::new(&config.amqp_prefix),
+        connection_name: "sigap-worker relay".into(),
+        interval: config.relay_interval,
+        handle: relay_handle.clone(),
+    };
+    let relay_task = tokio::spawn(relay.run(stopped.clone()));
+    let routing_task = tokio::spawn(routing::run(
+        config.clone(),
+        pool.clone(),
+        relay_handle.clone(),
+        stopped.clone(),
+    ));
+    let metrics_server = match &config.metrics_bind {
+        Some(bind) => Some(metrics_server(bind)?),
+        None => None,
+    };
+    tracing::info!(prefix = %config.amqp_prefix, "sigap-worker started");
+
+    shutdown.await;
+    tracing::info!("stopping: finishing in-flight work");
+    let _ = stop.send(true);
+    routing_task.await?;
+    relay_task.await?;
+    if let Some(server) = metrics_server {
+        server.stop(true).await;
+    }
+    tracing::info!("sigap-worker stopped");
+    Ok(())
+}
+
+fn metrics_server(bind: &str) -> anyhow::Result<actix_web::dev::ServerHandle> {
+    let handle = sigap_core::telemetry::metrics_handle();
+    let server = HttpServer::new(move || {
+        let handle = handle.clone();
+        App::new().route(
+            "/metrics",
+            web::get().to(move || {
+                let body = handle.render();
+                async move {
+                    HttpResponse::Ok()
+                        .content_type("text/plain; version=0.0.4")
+                        .body(body)
+                }
+            }),
+        )
+    })
+    .workers(1)
+    .disable_signals()
+    .bind(bind)?
+    .run();
+    let server_handle = server.handle();
+    tokio::spawn(server);
+    tracing::info!(%bind, "worker metrics listening");
+    Ok(server_handle)
+}
