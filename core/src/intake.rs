@@ -697,7 +697,8 @@ mod tests {
 
     #[test]
     fn each_rule_names_its_field() {
-        let cases: Vec<(fn(&mut ReportInput), &str)> = vec![
+        type Change = fn(&mut ReportInput);
+        let cases: Vec<(Change, &str)> = vec![
             (|r| r.category = Some("pets".into()), "category"),
             (|r| r.need = None, "need"),
             (|r| r.urgency = Some("urgent".into()), "urgency"),

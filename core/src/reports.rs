@@ -160,11 +160,9 @@ pub struct ReportView {
 impl ReportView {
     pub fn new(row: ReportRow, personal: bool, events: Option<Vec<EventView>>) -> ReportView {
         let mut beneficiaries = row.beneficiaries;
-        if !personal {
-            if let Some(list) = beneficiaries.as_array_mut() {
-                for b in list.iter_mut().filter_map(|b| b.as_object_mut()) {
-                    b.remove("name");
-                }
+        if let Some(list) = beneficiaries.as_array_mut().filter(|_| !personal) {
+            for b in list.iter_mut().filter_map(|b| b.as_object_mut()) {
+                b.remove("name");
             }
         }
         ReportView {

@@ -21,13 +21,18 @@ fn route_national(c: &mut Criterion) {
     // A fixed mix: regencies in a stride that visits all of them, each with
     // the next category; every other report carries coordinates near the
     // regency's centroid.
-    let requests: Vec<(&str, &str, Option<(f64, f64)>)> = (0..1024usize)
+    let requests: Vec<RouteRequest<'_>> = (0..1024usize)
         .map(|i| {
-            let code = regencies[(i * 37) % regencies.len()].as_str();
-            let category = CATEGORIES[i % CATEGORIES.len()];
-            let region = directory.region(code).expect("regency in the directory");
-            let location = (i % 2 == 0).then_some((region.lat + 0.05, region.lon - 0.05));
-            (category, code, location)
+            let region_code = regencies[(i * 37) % regencies.len()].as_str();
+            let region = directory
+                .region(region_code)
+                .expect("regency in the directory");
+            RouteRequest {
+                category: CATEGORIES[i % CATEGORIES.len()],
+                region_code,
+                location: (i % 2 == 0).then_some((region.lat + 0.05, region.lon - 0.05)),
+                exclude: &[],
+            }
         })
         .collect();
     // Loads as a caller would hold them: a map by unit code, a few units full.
@@ -36,14 +41,12 @@ fn route_national(c: &mut Criterion) {
         .iter()
         .enumerate()
         .map(|(i, u)| {
-            (
-                u.code.as_str(),
-                if i % 9 == 0 {
-                    u.capacity
-                } else {
-                    (i as i64 * 13) % 400
-                },
-            )
+            let load = if i % 9 == 0 {
+                u.capacity
+            } else {
+                (i as i64 * 13) % 400
+            };
+            (u.code.as_str(), load)
         })
         .collect();
     let load = |code: &str| loads.get(code).copied().unwrap_or(0);
@@ -51,15 +54,9 @@ fn route_national(c: &mut Criterion) {
     let mut next = 0;
     c.bench_function("route_national", |b| {
         b.iter(|| {
-            let (category, region_code, location) = requests[next % requests.len()];
+            let request = &requests[next % requests.len()];
             next += 1;
-            let request = RouteRequest {
-                category,
-                region_code,
-                location,
-                exclude: &[],
-            };
-            black_box(directory.route(black_box(&request), load))
+            black_box(directory.route(black_box(request), load))
         });
     });
 }

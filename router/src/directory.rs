@@ -264,7 +264,7 @@ impl Directory {
                 tenths,
                 load: load(&unit.code),
                 capacity: unit.capacity,
-                excluded: request.exclude.iter().any(|e| *e == unit.code),
+                excluded: request.exclude.contains(&unit.code),
                 code_rank: self.unit_code_rank[app.unit as usize],
             });
         }

@@ -163,7 +163,8 @@ pub struct Candidate {
     pub priority: i32,
     /// Distance from the report to the unit's seat, km, rounded to 0.1 km.
     /// Units are compared on this rounded value, so that the recorded
-    /// explanation always agrees with the numbers shown.
+    /// explanation always agrees with the numbers shown. Infinite only when
+    /// the data gives no finite coordinates for the report or the seat.
     pub distance_km: f64,
     /// Open cases at routing time.
     pub load: i64,

@@ -1,0 +1,51 @@
+# Sigap: `make run` starts everything; `make test` runs every test.
+SHELL := /bin/bash
+CARGO ?= cargo
+export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sigap
+export AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/%2f
+
+.PHONY: run stop services build test lint openapi check-openapi check-router-purity bench fmt
+
+services:
+	@scripts/services.sh
+
+build:
+	$(CARGO) build --release --bins
+
+run: services build
+	@scripts/run.sh
+
+stop:
+	@scripts/stop.sh
+
+# Unit tests and end-to-end tests against real PostgreSQL and RabbitMQ.
+test: services
+	$(CARGO) build --workspace --bins
+	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
+		$(CARGO) nextest run --workspace --no-fail-fast; \
+	else \
+		$(CARGO) test --workspace --no-fail-fast; \
+	fi
+
+lint: check-router-purity
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	@$(MAKE) --no-print-directory check-openapi
+
+# The router is pure: no database, HTTP, broker or async runtime.
+check-router-purity:
+	@if $(CARGO) tree -p sigap-router -e normal --prefix none | grep -E '^(diesel|diesel-async|actix|actix-web|lapin|tokio)( |$$)'; then \
+		echo "sigap-router must not depend on diesel, actix, lapin or tokio"; exit 1; \
+	else echo "sigap-router is pure"; fi
+
+openapi:
+	$(CARGO) run -q -p sigap-api -- openapi > openapi/openapi.json
+
+# Fails when the committed spec differs from what the code generates.
+check-openapi:
+	@$(CARGO) run -q -p sigap-api -- openapi | diff -u openapi/openapi.json - \
+		&& echo "openapi/openapi.json is up to date" \
+		|| { echo "openapi/openapi.json is stale: run 'make openapi'"; exit 1; }
+
+fmt:
+	$(CARGO) fmt --all

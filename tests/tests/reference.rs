@@ -1,0 +1,157 @@
+use serde_json::Value;
+use sigap_core::domain::Role;
+use sigap_tests::spawn_app;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reference_data_is_served_to_any_authenticated_caller() {
+    let app = spawn_app().await;
+    let token = app.token(Role::UptStaff);
+
+    let provinces: Value = app
+        .get("/v1/regions?level=province", &token)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(provinces["items"].as_array().expect("items").len(), 38);
+    let west_sumatra: Value = app
+        .get("/v1/regions?parent=13", &token)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let codes: Vec<&str> = west_sumatra["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|r| r["code"].as_str().expect("code"))
+        .collect();
+    assert!(codes.contains(&"13.03"), "{codes:?}");
+    let sijunjung = west_sumatra["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|r| r["code"] == "13.03")
+        .expect("13.03");
+    assert_eq!(sijunjung["name"], "Kabupaten Sijunjung");
+
+    // All 552 regions over two pages.
+    let first: Value = app
+        .get("/v1/regions?limit=500", &token)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let cursor = first["next_cursor"].as_str().expect("a second page");
+    let second: Value = app
+        .get(&format!("/v1/regions?limit=500&cursor={cursor}"), &token)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        first["items"].as_array().expect("items").len()
+            + second["items"].as_array().expect("items").len(),
+        552
+    );
+    assert!(second["next_cursor"].is_null());
+    assert_eq!(app.get("/v1/regions?limit=501", &token).await.status(), 422);
+    assert_eq!(
+        app.get("/v1/regions?level=village", &token).await.status(),
+        422
+    );
+
+    let categories: Value = app
+        .get("/v1/categories", &token)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let elderly = categories["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|c| c["code"] == "elderly")
+        .expect("elderly");
+    assert_eq!(
+        (elderly["label_id"].as_str(), elderly["label_en"].as_str()),
+        (Some("Lanjut usia"), Some("Elderly person"))
+    );
+
+    let units: Value = app
+        .get("/v1/units", &token)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(units["items"].as_array().expect("items").len(), 27);
+    let unit: Value = app
+        .get("/v1/units/SENTRA-MULYA-JAYA", &token)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(unit["name"], "Sentra Mulya Jaya");
+    assert_eq!(app.get("/v1/units/NOPE", &token).await.status(), 404);
+    assert_eq!(
+        app.http
+            .get(app.url("/v1/units"))
+            .send()
+            .await
+            .expect("request")
+            .status(),
+        401
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn health_metrics_and_the_spec_are_served() {
+    let app = spawn_app().await;
+    assert_eq!(
+        app.http
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .expect("request")
+            .status(),
+        200
+    );
+    let spec: Value = app
+        .http
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert!(spec["paths"]["/v1/reports"]["post"].is_object());
+    let docs = app
+        .http
+        .get(app.url("/docs/"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(docs.status(), 200);
+    let metrics = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("text");
+    assert!(metrics.is_empty() || metrics.contains("# TYPE"));
+    let missing = app
+        .http
+        .get(app.url("/v1/nothing-here"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(missing.status(), 404);
+    assert_eq!(
+        missing.headers()["content-type"],
+        "application/problem+json"
+    );
+}
