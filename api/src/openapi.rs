@@ -20,6 +20,7 @@ use utoipa_actix_web::AppExt;
     tags(
         (name = "reports", description = "Filing and reading reports"),
         (name = "reference", description = "Regions, categories and the unit directory"),
+        (name = "directory", description = "Editing units and coverage rules; previewing the router"),
         (name = "ops", description = "Health, readiness and metrics"),
     )
 )]

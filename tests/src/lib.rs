@@ -607,3 +607,161 @@ impl Tap {
         let _ = self.connection.close(200, "done".into()).await;
     }
 }
+
+/// A `sigap-worker` process, for tests that kill it.
+pub struct WorkerProcess {
+    child: std::process::Child,
+}
+
+impl WorkerProcess {
+    pub fn spawn(app: &TestApp, extra: &[(&str, &str)]) -> WorkerProcess {
+        let config = app.config();
+        let mut command = std::process::Command::new(binary("sigap-worker"));
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("DATABASE_URL", &config.database_url)
+            .env("AMQP_URL", &config.amqp_url)
+            .env("SIGAP_JWT_SECRET", JWT_SECRET)
+            .env("SIGAP_AMQP_PREFIX", &config.amqp_prefix)
+            .env("SIGAP_DB_POOL_SIZE", "4")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::inherit());
+        for (k, v) in extra {
+            command.env(k, v);
+        }
+        WorkerProcess {
+            child: command
+                .spawn()
+                .expect("start sigap-worker (make test builds it first)"),
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn signal(&self, signal: &str) {
+        let status = std::process::Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    }
+
+    /// SIGKILL: no chance to finish anything.
+    pub fn kill(mut self) {
+        self.signal("-KILL");
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM, then waits for the exit status.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        self.signal("-TERM");
+        self.child.wait().expect("wait")
+    }
+}
+
+impl Drop for WorkerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl TestApp {
+    /// Files `n` reports with up to 32 requests in flight; returns their ids.
+    pub async fn file_many(&self, n: usize, body: &Value) -> Vec<String> {
+        let token = self.token(Role::Operator);
+        let results = futures_util::stream::iter(0..n)
+            .map(|_| {
+                let request = self
+                    .http
+                    .post(self.url("/v1/reports"))
+                    .bearer_auth(&token)
+                    .json(body)
+                    .send();
+                async move {
+                    let response = request.await.expect("request");
+                    assert_eq!(response.status(), 201);
+                    response.json::<Value>().await.expect("json")["id"]
+                        .as_str()
+                        .expect("id")
+                        .to_owned()
+                }
+            })
+            .buffer_unordered(32)
+            .collect::<Vec<String>>()
+            .await;
+        results
+    }
+
+    /// Waits until no report is left `received`.
+    pub async fn wait_all_routed(&self, within: Duration) {
+        let db = self.db.client().await;
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let left: i64 = db
+                .query_one(
+                    "SELECT count(*) FROM reports WHERE status = 'received'",
+                    &[],
+                )
+                .await
+                .expect("count")
+                .get(0);
+            if left == 0 {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{left} reports still unrouted"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Checks the invariants of routing: one routing event per routed report,
+    /// and every unit's load equal to its open cases.
+    pub async fn assert_routed_exactly_once(&self, expected: usize) {
+        let db = self.db.client().await;
+        let routed: i64 = db
+            .query_one(
+                "SELECT count(*) FROM reports WHERE status IN ('assigned', 'needs_triage')",
+                &[],
+            )
+            .await
+            .expect("count")
+            .get(0);
+        assert_eq!(routed as usize, expected, "every report routed");
+        let twice: i64 = db
+            .query_one(
+                "SELECT count(*) FROM (SELECT report_id FROM report_events WHERE kind IN ('assigned', 'needs_triage') \
+                 GROUP BY report_id HAVING count(*) > 1) t",
+                &[],
+            )
+            .await
+            .expect("count")
+            .get(0);
+        assert_eq!(twice, 0, "no report routed twice");
+        let events: i64 = db
+            .query_one(
+                "SELECT count(*) FROM report_events WHERE kind IN ('assigned', 'needs_triage')",
+                &[],
+            )
+            .await
+            .expect("count")
+            .get(0);
+        assert_eq!(events as usize, expected, "one routing event per report");
+        let drift: i64 = db
+            .query_one(
+                "SELECT count(*) FROM units u WHERE u.open_cases <> (SELECT count(*) FROM reports r \
+                 WHERE r.unit_code = u.code AND r.status IN ('assigned', 'acknowledged', 'assessing', 'in_service'))",
+                &[],
+            )
+            .await
+            .expect("count")
+            .get(0);
+        assert_eq!(drift, 0, "unit loads equal their open cases");
+    }
+}

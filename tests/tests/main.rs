@@ -5,3 +5,4 @@ mod intake;
 mod outbox;
 mod reference;
 mod routing;
+mod workers;

@@ -1,5 +1,6 @@
 //! One module per resource; `configure` mounts them all.
 
+pub mod directory;
 pub mod health;
 pub mod reference;
 pub mod reports;
@@ -13,6 +14,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     health::configure(cfg);
     reference::configure(cfg);
     units::configure(cfg);
+    directory::configure(cfg);
     reports::configure(cfg);
 }
 
