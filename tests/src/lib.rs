@@ -674,7 +674,7 @@ impl TestApp {
     /// Files `n` reports with up to 32 requests in flight; returns their ids.
     pub async fn file_many(&self, n: usize, body: &Value) -> Vec<String> {
         let token = self.token(Role::Operator);
-        let results = futures_util::stream::iter(0..n)
+        futures_util::stream::iter(0..n)
             .map(|_| {
                 let request = self
                     .http
@@ -693,8 +693,7 @@ impl TestApp {
             })
             .buffer_unordered(32)
             .collect::<Vec<String>>()
-            .await;
-        results
+            .await
     }
 
     /// Waits until no report is left `received`.
