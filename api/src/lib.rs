@@ -6,6 +6,8 @@ pub mod cli;
 pub mod openapi;
 pub mod page;
 pub mod problem;
+pub mod queue_watch;
+pub mod rate_limit;
 pub mod routes;
 pub mod startup;
 

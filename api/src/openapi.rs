@@ -19,6 +19,8 @@ use utoipa_actix_web::AppExt;
     modifiers(&BearerAuth),
     tags(
         (name = "reports", description = "Filing and reading reports"),
+        (name = "cases", description = "Working cases: unit queues, status changes, notes, transfers, triage"),
+        (name = "tracking", description = "Public tracking by ticket"),
         (name = "reference", description = "Regions, categories and the unit directory"),
         (name = "directory", description = "Editing units and coverage rules; previewing the router"),
         (name = "ops", description = "Health, readiness and metrics"),

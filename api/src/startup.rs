@@ -25,6 +25,8 @@ pub struct AppState {
     pub tokens: Tokens,
     pub relay: RelayHandle,
     pub metrics: PrometheusHandle,
+    pub queue_watch: crate::queue_watch::QueueWatch,
+    pub track_limiter: crate::rate_limit::RateLimiter,
 }
 
 /// A bound, not yet running, api server and its outbox relay.
@@ -56,6 +58,8 @@ impl Application {
             tokens,
             relay: relay_handle,
             metrics: sigap_core::telemetry::metrics_handle(),
+            queue_watch: crate::queue_watch::QueueWatch::start(config.database_url.clone()),
+            track_limiter: crate::rate_limit::RateLimiter::per_minute(config.track_rate_limit),
         });
         let listener = TcpListener::bind(&config.bind)?;
         let port = listener.local_addr()?.port();

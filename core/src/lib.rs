@@ -9,6 +9,7 @@ pub mod directory;
 pub mod domain;
 pub mod error;
 pub mod intake;
+pub mod lifecycle;
 pub mod outbox;
 pub mod reports;
 pub mod routing;

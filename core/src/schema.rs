@@ -121,9 +121,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    unit_queues (unit_code) {
+        unit_code -> Text,
+        version -> Int8,
+        changed_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(units -> regions (region_code));
 diesel::joinable!(coverage_rules -> units (unit_code));
 diesel::joinable!(report_events -> reports (report_id));
+diesel::joinable!(reports -> units (unit_code));
 
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
@@ -133,4 +142,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     reports,
     report_events,
     outbox,
+    unit_queues,
 );

@@ -2,6 +2,7 @@
 //! SLA, and relays the outbox. Stateless: run as many as needed; they compete
 //! for the same queues.
 
+pub mod escalation;
 pub mod routing;
 
 use actix_web::{App, HttpResponse, HttpServer, web};
@@ -54,6 +55,12 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         relay_handle.clone(),
         stopped.clone(),
     ));
+    let escalation_task = tokio::spawn(escalation::run(
+        config.clone(),
+        pool.clone(),
+        relay_handle.clone(),
+        stopped.clone(),
+    ));
     let metrics_server = match &config.metrics_bind {
         Some(bind) => Some(metrics_server(bind)?),
         None => None,
@@ -64,6 +71,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     tracing::info!("stopping: finishing in-flight work");
     let _ = stop.send(true);
     routing_task.await?;
+    escalation_task.await?;
     relay_task.await?;
     if let Some(server) = metrics_server {
         server.stop(true).await;

@@ -1,9 +1,11 @@
 //! One module per resource; `configure` mounts them all.
 
+pub mod cases;
 pub mod directory;
 pub mod health;
 pub mod reference;
 pub mod reports;
+pub mod track;
 pub mod units;
 
 use crate::problem::ApiError;
@@ -16,6 +18,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     units::configure(cfg);
     directory::configure(cfg);
     reports::configure(cfg);
+    cases::configure(cfg);
+    track::configure(cfg);
 }
 
 /// Anything no route matches.

@@ -2,18 +2,35 @@
 
 use crate::auth::Auth;
 use crate::body;
+use crate::page::{self, Page};
 use crate::problem::{ApiError, ApiResult, AuthErrors, Problem};
 use crate::startup::AppState;
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::Deserialize;
 use sigap_core::FieldError;
-use sigap_core::domain::Role;
+use sigap_core::auth::Claims;
+use sigap_core::domain::{Category, Role, Status, Urgency};
 use sigap_core::intake::{self, Filed, Filer, Idempotency, ReportInput};
-use sigap_core::reports::{self, ReportView};
+use sigap_core::lifecycle;
+use sigap_core::reports::{self, ReportRow, ReportView};
+use sigap_core::routing::DirectoryCache;
+use sigap_core::schema::reports::dsl;
 use tracing_actix_web::RequestId;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(create_report).service(get_report);
+    cfg.service(create_report)
+        .service(list_reports)
+        .service(get_report)
+        .service(change_report_status)
+        .service(add_report_note)
+        .service(transfer_report)
+        .service(assign_report);
 }
 
 const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
@@ -132,4 +149,398 @@ async fn get_report(
         .await
         .map_err(ApiError::from)?;
     Ok(web::Json(view))
+}
+
+/// Body of `POST /v1/reports/{id}/status`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"status": "acknowledged", "note": "Petugas menuju lokasi"}))]
+pub struct StatusInput {
+    pub status: Status,
+    #[serde(default)]
+    #[schema(max_length = 2000)]
+    pub note: Option<String>,
+}
+
+/// Body of `POST /v1/reports/{id}/notes`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"note": "Keluarga dihubungi, kunjungan besok pagi"}))]
+pub struct NoteInput {
+    #[schema(min_length = 1, max_length = 2000)]
+    pub note: String,
+}
+
+/// Body of `POST /v1/reports/{id}/transfer`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"unit_code": "SENTRA-EFATA", "reason": "Di luar wilayah kerja kami"}))]
+pub struct TransferInput {
+    /// The unit to hand the case to; absent = the router's next choice,
+    /// excluding every unit that already had it.
+    #[serde(default)]
+    pub unit_code: Option<String>,
+    #[schema(min_length = 1, max_length = 2000)]
+    pub reason: String,
+}
+
+/// Body of `POST /v1/reports/{id}/assign`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"unit_code": "SENTRA-MULYA-JAYA", "note": "Ditangani oleh sentra terdekat"}))]
+pub struct AssignInput {
+    pub unit_code: String,
+    #[serde(default)]
+    #[schema(max_length = 2000)]
+    pub note: Option<String>,
+}
+
+fn text(field: &str, value: &str, max: usize) -> ApiResult<String> {
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > max {
+        return Err(vec![FieldError::new(
+            field,
+            format!("must be 1 to {max} characters"),
+        )]
+        .into());
+    }
+    Ok(value.to_owned())
+}
+
+fn optional_text(field: &str, value: &Option<String>, max: usize) -> ApiResult<Option<String>> {
+    match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => text(field, v, max).map(Some),
+    }
+}
+
+/// Reads `If-Match: "<version>"` (quotes optional).
+fn if_match(req: &HttpRequest) -> ApiResult<Option<i32>> {
+    let Some(value) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let text = value.to_str().unwrap_or("").trim();
+    let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
+    text.parse::<i32>().map(Some).map_err(|_| {
+        vec![FieldError::new(
+            "If-Match",
+            "must be the report's version, such as \"3\"",
+        )]
+        .into()
+    })
+}
+
+/// The report after a change, as the caller may see it, with its ETag.
+fn changed(claims: &Claims, row: ReportRow) -> HttpResponse {
+    let personal = reports::sees_personal_data(claims, &row);
+    let version = row.version;
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, format!("\"{version}\"")))
+        .json(ReportView::new(row, personal, None))
+}
+
+/// Move a case along its lifecycle.
+///
+/// `received → assigned → acknowledged → assessing → in_service → resolved →
+/// closed`; supervisors may also cancel or mark duplicate any open case. UPT
+/// staff act only on their unit's cases. Send the version you last saw in
+/// `If-Match` to be told (412) when someone else changed the case first.
+#[utoipa::path(
+    tag = "cases",
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The version last seen, such as \"3\"")),
+    request_body(content = StatusInput, content_type = "application/json"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ReportView, description = "Changed; ETag carries the new version"),
+        (status = 400, body = Problem, content_type = "application/problem+json", description = "Malformed JSON"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "No such report, or not the caller's"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "Illegal transition; `allowed` lists the statuses reachable"),
+        (status = 412, body = Problem, content_type = "application/problem+json", description = "Stale If-Match version"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid fields"),
+        AuthErrors,
+    )
+)]
+#[post("/v1/reports/{id}/status")]
+#[tracing::instrument(name = "change_report_status", skip_all, fields(report_id = %id))]
+async fn change_report_status(
+    req: HttpRequest,
+    payload: web::Payload,
+    auth: Auth,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let claims = auth.require(&[Role::UptStaff, Role::Supervisor])?;
+    let expected = if_match(&req)?;
+    let input: StatusInput = body::json(&req, payload).await?;
+    let note = optional_text("note", &input.note, 2000)?;
+    let mut conn = state.pool.get().await?;
+    let row = lifecycle::change_status(
+        &mut conn,
+        claims,
+        *id,
+        input.status,
+        note.as_deref(),
+        expected,
+    )
+    .await?;
+    state.relay.wake();
+    tracing::info!(status = %input.status, "status changed");
+    Ok(changed(claims, row))
+}
+
+/// Append a note to a report's history.
+#[utoipa::path(
+    tag = "cases",
+    params(("id" = Uuid, Path)),
+    request_body(content = NoteInput, content_type = "application/json"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Noted"),
+        (status = 400, body = Problem, content_type = "application/problem+json", description = "Malformed JSON"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "No such report, or not visible to the caller"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid fields"),
+        AuthErrors,
+    )
+)]
+#[post("/v1/reports/{id}/notes")]
+async fn add_report_note(
+    req: HttpRequest,
+    payload: web::Payload,
+    auth: Auth,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let input: NoteInput = body::json(&req, payload).await?;
+    let note = text("note", &input.note, 2000)?;
+    let mut conn = state.pool.get().await?;
+    lifecycle::add_note(&mut conn, &auth.0, *id, &note).await?;
+    state.relay.wake();
+    Ok(HttpResponse::Created().finish())
+}
+
+/// Hand a case to another unit: the one named, or the router's next choice
+/// excluding every unit that already had it (to triage when none is left).
+#[utoipa::path(
+    tag = "cases",
+    params(("id" = Uuid, Path)),
+    request_body(content = TransferInput, content_type = "application/json"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ReportView, description = "Transferred (or sent to triage)"),
+        (status = 400, body = Problem, content_type = "application/problem+json", description = "Malformed JSON"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "No such report, or not the caller's"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "The case is not with a unit"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid fields or unknown unit"),
+        AuthErrors,
+    )
+)]
+#[post("/v1/reports/{id}/transfer")]
+#[tracing::instrument(name = "transfer_report", skip_all, fields(report_id = %id))]
+async fn transfer_report(
+    req: HttpRequest,
+    payload: web::Payload,
+    auth: Auth,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let claims = auth.require(&[Role::UptStaff, Role::Supervisor])?;
+    let input: TransferInput = body::json(&req, payload).await?;
+    let reason = text("reason", &input.reason, 2000)?;
+    let mut conn = state.pool.get().await?;
+    let mut cache = DirectoryCache::load(&mut conn).await?;
+    let row = lifecycle::transfer(
+        &mut conn,
+        &mut cache,
+        &state.config.sla,
+        claims,
+        *id,
+        input.unit_code.as_deref(),
+        &reason,
+    )
+    .await?;
+    state.relay.wake();
+    tracing::info!(to_unit = ?row.unit_code, "case transferred");
+    Ok(changed(claims, row))
+}
+
+/// Assign a case by hand (supervisors; for cases in triage).
+#[utoipa::path(
+    tag = "cases",
+    params(("id" = Uuid, Path)),
+    request_body(content = AssignInput, content_type = "application/json"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ReportView, description = "Assigned"),
+        (status = 400, body = Problem, content_type = "application/problem+json", description = "Malformed JSON"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "No such report"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "The case is already with a unit (use transfer)"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid fields or unknown unit"),
+        AuthErrors,
+    )
+)]
+#[post("/v1/reports/{id}/assign")]
+async fn assign_report(
+    req: HttpRequest,
+    payload: web::Payload,
+    auth: Auth,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let claims = auth.require(&[Role::Supervisor])?;
+    let input: AssignInput = body::json(&req, payload).await?;
+    let note = optional_text("note", &input.note, 2000)?;
+    let mut conn = state.pool.get().await?;
+    let row = lifecycle::assign(
+        &mut conn,
+        &state.config.sla,
+        claims,
+        *id,
+        &input.unit_code,
+        note.as_deref(),
+    )
+    .await?;
+    state.relay.wake();
+    Ok(changed(claims, row))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportQuery {
+    /// One status or several, comma-separated (`assigned,acknowledged`).
+    pub status: Option<String>,
+    /// Assigned unit.
+    pub unit: Option<String>,
+    /// Province or regency code.
+    pub region: Option<String>,
+    pub category: Option<Category>,
+    pub urgency: Option<Urgency>,
+    /// Filed at or after (RFC 3339).
+    pub created_from: Option<DateTime<Utc>>,
+    /// Filed before (RFC 3339).
+    pub created_to: Option<DateTime<Utc>>,
+    /// Changed after (RFC 3339).
+    pub updated_since: Option<DateTime<Utc>>,
+    /// At most 500 (default 100).
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+pub fn parse_statuses(text: &Option<String>) -> ApiResult<Option<Vec<String>>> {
+    let Some(text) = text else { return Ok(None) };
+    text.split(',')
+        .map(|s| {
+            Status::parse(s.trim())
+                .map(|s| s.as_str().to_owned())
+                .ok_or_else(|| {
+                    vec![FieldError::new(
+                        "status",
+                        format!("must be among: {}", Status::expected()),
+                    )]
+                    .into()
+                })
+        })
+        .collect::<ApiResult<Vec<_>>>()
+        .map(Some)
+}
+
+/// Cursor of a report list: creation time (µs) and id.
+fn report_cursor(row: &ReportRow) -> String {
+    format!("{}:{}", row.created_at.timestamp_micros(), row.id)
+}
+
+pub fn parse_time_cursor(cursor: &str) -> ApiResult<(DateTime<Utc>, Uuid)> {
+    let text = page::decode(cursor)?;
+    let bad = || {
+        ApiError::from(vec![FieldError::new(
+            "cursor",
+            "is not a cursor this API issued",
+        )])
+    };
+    let (micros, id) = text.split_once(':').ok_or_else(bad)?;
+    let at = micros
+        .parse::<i64>()
+        .ok()
+        .and_then(DateTime::from_timestamp_micros)
+        .ok_or_else(bad)?;
+    Ok((at, id.parse().map_err(|_| bad())?))
+}
+
+/// Reports, newest first, with filters. Regional offices see their province only.
+#[utoipa::path(
+    tag = "reports",
+    params(ReportQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Page<ReportView>),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "Bad filter"),
+        AuthErrors,
+    )
+)]
+#[get("/v1/reports")]
+async fn list_reports(
+    auth: Auth,
+    state: web::Data<AppState>,
+    query: web::Query<ReportQuery>,
+) -> ApiResult<web::Json<Page<ReportView>>> {
+    let claims = auth.require(&[Role::Operator, Role::Supervisor, Role::Regional])?;
+    let limit = page::limit(query.limit, 100)?;
+    let mut q = dsl::reports.select(ReportRow::as_select()).into_boxed();
+    if let Some(statuses) = parse_statuses(&query.status)? {
+        q = q.filter(dsl::status.eq_any(statuses));
+    }
+    if let Some(unit) = &query.unit {
+        q = q.filter(dsl::unit_code.eq(unit.clone()));
+    }
+    if let Some(region) = &query.region {
+        q = q.filter(
+            dsl::region_code
+                .eq(region.clone())
+                .or(dsl::province_code.eq(region.clone())),
+        );
+    }
+    if claims.role == Role::Regional {
+        let own = claims.region.clone().unwrap_or_default();
+        q = q.filter(
+            dsl::province_code
+                .eq(own.clone())
+                .or(dsl::region_code.eq(own)),
+        );
+    }
+    if let Some(category) = query.category {
+        q = q.filter(dsl::category.eq(category.as_str()));
+    }
+    if let Some(urgency) = query.urgency {
+        q = q.filter(dsl::urgency.eq(urgency.as_str()));
+    }
+    if let Some(from) = query.created_from {
+        q = q.filter(dsl::created_at.ge(from));
+    }
+    if let Some(to) = query.created_to {
+        q = q.filter(dsl::created_at.lt(to));
+    }
+    if let Some(since) = query.updated_since {
+        q = q.filter(dsl::updated_at.gt(since));
+    }
+    if let Some(cursor) = &query.cursor {
+        let (at, id) = parse_time_cursor(cursor)?;
+        q = q.filter(
+            dsl::created_at
+                .lt(at)
+                .or(dsl::created_at.eq(at).and(dsl::id.lt(id))),
+        );
+    }
+    let mut conn = state.pool.get().await?;
+    let rows: Vec<ReportRow> = q
+        .order((dsl::created_at.desc(), dsl::id.desc()))
+        .limit(limit + 1)
+        .load(&mut conn)
+        .await?;
+    let page = Page::from_rows(rows, limit, report_cursor);
+    Ok(web::Json(Page {
+        next_cursor: page.next_cursor,
+        items: page
+            .items
+            .into_iter()
+            .map(|row| {
+                let personal = reports::sees_personal_data(claims, &row);
+                ReportView::new(row, personal, None)
+            })
+            .collect(),
+    }))
 }

@@ -1,0 +1,545 @@
+//! What happens to a report after routing: status changes, notes, transfers,
+//! manual assignment and SLA escalation. Each change locks the report, checks
+//! the caller's authority and the status machine, and writes the change, its
+//! event and its outbox message in one transaction.
+
+use crate::amqp::EventPayload;
+use crate::auth::Claims;
+use crate::domain::{Role, SlaPolicy, Status, Urgency};
+use crate::error::{Error, Result};
+use crate::outbox;
+use crate::reports::{self as report_access, ReportRow};
+use crate::routing::{DirectoryCache, event_message};
+use crate::schema::{report_events, reports, units};
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel::sql_types::{Float8, Int4, Text, Uuid as SqlUuid};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use sigap_router::{Decision, Outcome, RouteRequest};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// Who is acting: a person (from their token) or the system.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub sub: String,
+    pub role: String,
+}
+
+impl Actor {
+    pub fn from_claims(claims: &Claims) -> Actor {
+        Actor {
+            sub: claims.sub.clone(),
+            role: claims.role.as_str().to_owned(),
+        }
+    }
+
+    pub fn system(name: &str) -> Actor {
+        Actor {
+            sub: name.to_owned(),
+            role: crate::routing::SYSTEM_ROLE.to_owned(),
+        }
+    }
+}
+
+/// One entry for the history, plus the event partners see.
+struct Change<'a> {
+    kind: &'a str,
+    from: Status,
+    to: Status,
+    unit: Option<&'a str>,
+    note: Option<&'a str>,
+    details: Option<serde_json::Value>,
+    event: String,
+    routing_key: String,
+}
+
+async fn record(
+    conn: &mut AsyncPgConnection,
+    report: &ReportRow,
+    actor: &Actor,
+    change: Change<'_>,
+) -> Result<()> {
+    diesel::insert_into(report_events::table)
+        .values((
+            report_events::report_id.eq(report.id),
+            report_events::kind.eq(change.kind),
+            report_events::from_status.eq(change.from.as_str()),
+            report_events::to_status.eq(change.to.as_str()),
+            report_events::unit_code.eq(change.unit),
+            report_events::actor.eq(&actor.sub),
+            report_events::actor_role.eq(&actor.role),
+            report_events::note.eq(change.note),
+            report_events::details.eq(&change.details),
+        ))
+        .execute(conn)
+        .await?;
+    let payload = EventPayload {
+        event_id: Uuid::now_v7(),
+        event: change.event,
+        report_id: report.id,
+        ticket: report.ticket.clone(),
+        status: change.to.as_str().to_owned(),
+        unit_code: change.unit.map(str::to_owned),
+        occurred_at: Utc::now(),
+        details: change.details,
+    };
+    outbox::enqueue(conn, &[event_message(change.routing_key, payload)]).await?;
+    Ok(())
+}
+
+async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> Result<ReportRow> {
+    Ok(reports::table
+        .find(id)
+        .for_update()
+        .select(ReportRow::as_select())
+        .first(conn)
+        .await?)
+}
+
+fn status_of(report: &ReportRow) -> Status {
+    Status::parse(&report.status).unwrap_or(Status::Received)
+}
+
+/// May this caller act on this report's case? UPT staff only on their unit's
+/// cases (others are reported as not found); supervisors on all.
+fn authorize_case(claims: &Claims, report: &ReportRow) -> Result<()> {
+    match claims.role {
+        Role::Supervisor => Ok(()),
+        Role::UptStaff if report_access::can_read(claims, report) => Ok(()),
+        _ if report_access::can_read(claims, report) => Err(Error::Forbidden(format!(
+            "role {} may not change cases",
+            claims.role
+        ))),
+        _ => Err(Error::NotFound),
+    }
+}
+
+fn check_version(report: &ReportRow, expected: Option<i32>) -> Result<()> {
+    match expected {
+        Some(v) if v != report.version => Err(Error::StaleVersion {
+            current: report.version,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The column stamped when a report reaches a status.
+fn stamp_column(status: Status) -> Option<&'static str> {
+    match status {
+        Status::Acknowledged => Some("acknowledged_at"),
+        Status::Assessing => Some("assessing_at"),
+        Status::InService => Some("in_service_at"),
+        Status::Resolved => Some("resolved_at"),
+        Status::Closed => Some("closed_at"),
+        Status::Cancelled | Status::Duplicate => Some("cancelled_at"),
+        _ => None,
+    }
+}
+
+/// Moves a report along its lifecycle (`POST /v1/reports/{id}/status`).
+pub async fn change_status(
+    conn: &mut AsyncPgConnection,
+    claims: &Claims,
+    id: Uuid,
+    to: Status,
+    note: Option<&str>,
+    expected_version: Option<i32>,
+) -> Result<ReportRow> {
+    conn.transaction::<ReportRow, Error, _>(async |conn| {
+        let report = lock(conn, id).await?;
+        authorize_case(claims, &report)?;
+        let from = status_of(&report);
+        if matches!(to, Status::Received | Status::Assigned | Status::NeedsTriage) {
+            return Err(Error::validation(
+                "status",
+                "use POST /v1/reports/{id}/transfer or /assign to (re)assign a case",
+            ));
+        }
+        if matches!(to, Status::Cancelled | Status::Duplicate) && claims.role != Role::Supervisor {
+            return Err(Error::Forbidden("only supervisors cancel cases or mark them duplicate".into()));
+        }
+        check_version(&report, expected_version)?;
+        Status::transition(from, to)?;
+        let stamp = stamp_column(to).map(|c| format!(", {c} = now()")).unwrap_or_default();
+        diesel::sql_query(format!(
+            "UPDATE reports SET status = $2, updated_at = now(), version = version + 1{stamp} WHERE id = $1"
+        ))
+        .bind::<SqlUuid, _>(id)
+        .bind::<Text, _>(to.as_str())
+        .execute(conn)
+        .await?;
+        let actor = Actor::from_claims(claims);
+        record(
+            conn,
+            &report,
+            &actor,
+            Change {
+                kind: "status_changed",
+                from,
+                to,
+                unit: report.unit_code.as_deref(),
+                note,
+                details: None,
+                event: format!("report.status.{to}"),
+                routing_key: format!("report.status.{to}"),
+            },
+        )
+        .await?;
+        report_access::find(conn, id).await
+    })
+    .await
+}
+
+/// Appends a note to a report's history.
+pub async fn add_note(
+    conn: &mut AsyncPgConnection,
+    claims: &Claims,
+    id: Uuid,
+    note: &str,
+) -> Result<()> {
+    conn.transaction::<(), Error, _>(async |conn| {
+        let report = lock(conn, id).await?;
+        if !report_access::can_read(claims, &report) {
+            return Err(Error::NotFound);
+        }
+        if claims.role == Role::Regional {
+            return Err(Error::Forbidden(
+                "regional offices have read-only access".into(),
+            ));
+        }
+        let status = status_of(&report);
+        diesel::sql_query("UPDATE reports SET updated_at = now() WHERE id = $1")
+            .bind::<SqlUuid, _>(id)
+            .execute(conn)
+            .await?;
+        record(
+            conn,
+            &report,
+            &Actor::from_claims(claims),
+            Change {
+                kind: "note",
+                from: status,
+                to: status,
+                unit: report.unit_code.as_deref(),
+                note: Some(note),
+                details: None,
+                event: "report.note".into(),
+                routing_key: "report.note".into(),
+            },
+        )
+        .await
+    })
+    .await
+}
+
+/// Unit loads, with the unit rows locked so that concurrent assignments see
+/// each other's effect on capacity.
+async fn locked_loads(conn: &mut AsyncPgConnection) -> Result<HashMap<String, i64>> {
+    #[derive(QueryableByName)]
+    struct Load {
+        #[diesel(sql_type = Text)]
+        code: String,
+        #[diesel(sql_type = Int4)]
+        open_cases: i32,
+    }
+    Ok(
+        diesel::sql_query("SELECT code, open_cases FROM units ORDER BY code FOR UPDATE")
+            .load::<Load>(conn)
+            .await?
+            .into_iter()
+            .map(|l| (l.code, i64::from(l.open_cases)))
+            .collect(),
+    )
+}
+
+/// Routes a report again, leaving out every unit that already had it.
+fn reroute(cache: &DirectoryCache, report: &ReportRow, loads: &HashMap<String, i64>) -> Decision {
+    let mut exclude = report.previous_units.clone();
+    exclude.extend(report.unit_code.clone());
+    let request = RouteRequest {
+        category: &report.category,
+        region_code: &report.region_code,
+        location: report.latitude.zip(report.longitude),
+        exclude: &exclude,
+    };
+    cache
+        .directory
+        .route(&request, |code| loads.get(code).copied().unwrap_or(0))
+}
+
+fn sla_seconds(sla: &SlaPolicy, report: &ReportRow) -> f64 {
+    sla.for_urgency(Urgency::parse(&report.urgency).unwrap_or(Urgency::Normal))
+        .as_secs_f64()
+}
+
+/// Gives the report to `unit` (status `assigned`, a fresh SLA), remembering
+/// the unit that had it.
+async fn move_to_unit(
+    conn: &mut AsyncPgConnection,
+    report: &ReportRow,
+    unit: &str,
+    sla: f64,
+    escalate: bool,
+) -> Result<()> {
+    diesel::sql_query(
+        "UPDATE reports SET status = 'assigned', unit_code = $2, \
+            previous_units = CASE WHEN unit_code IS NULL THEN previous_units ELSE array_append(previous_units, unit_code) END, \
+            assigned_at = now(), acknowledged_at = NULL, sla_due_at = now() + $3 * interval '1 second', \
+            triage_reason = NULL, escalation_level = escalation_level + $4, \
+            updated_at = now(), version = version + 1 \
+         WHERE id = $1",
+    )
+    .bind::<SqlUuid, _>(report.id)
+    .bind::<Text, _>(unit)
+    .bind::<Float8, _>(sla)
+    .bind::<Int4, _>(i32::from(escalate))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn move_to_triage(
+    conn: &mut AsyncPgConnection,
+    report: &ReportRow,
+    reason: &str,
+    escalate: bool,
+) -> Result<()> {
+    diesel::sql_query(
+        "UPDATE reports SET status = 'needs_triage', \
+            previous_units = CASE WHEN unit_code IS NULL THEN previous_units ELSE array_append(previous_units, unit_code) END, \
+            unit_code = NULL, sla_due_at = NULL, triage_reason = $2, escalation_level = escalation_level + $3, \
+            updated_at = now(), version = version + 1 \
+         WHERE id = $1",
+    )
+    .bind::<SqlUuid, _>(report.id)
+    .bind::<Text, _>(reason)
+    .bind::<Int4, _>(i32::from(escalate))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn active_unit(conn: &mut AsyncPgConnection, code: &str) -> Result<()> {
+    let active: Option<bool> = units::table
+        .find(code)
+        .select(units::active)
+        .first(conn)
+        .await
+        .optional()?;
+    match active {
+        Some(true) => Ok(()),
+        Some(false) => Err(Error::validation("unit_code", "the unit is not active")),
+        None => Err(Error::validation("unit_code", "is not a known unit")),
+    }
+}
+
+/// Hands a case to another unit (`POST /v1/reports/{id}/transfer`): the named
+/// one, or the router's next choice excluding every unit that had it.
+pub async fn transfer(
+    conn: &mut AsyncPgConnection,
+    cache: &mut DirectoryCache,
+    sla: &SlaPolicy,
+    claims: &Claims,
+    id: Uuid,
+    unit: Option<&str>,
+    reason: &str,
+) -> Result<ReportRow> {
+    conn.transaction::<ReportRow, Error, _>(async |conn| {
+        cache.refresh(conn).await?;
+        let report = lock(conn, id).await?;
+        authorize_case(claims, &report)?;
+        let from = status_of(&report);
+        if !from.is_open_at_unit() {
+            return Err(Error::illegal(from, Status::Assigned));
+        }
+        let loads = locked_loads(conn).await?;
+        let (target, decision) = match unit {
+            Some(code) => {
+                if report.unit_code.as_deref() == Some(code) {
+                    return Err(Error::validation("unit_code", "the case is already with this unit"));
+                }
+                active_unit(conn, code).await?;
+                (Some(code.to_owned()), None)
+            }
+            None => {
+                let decision = reroute(cache, &report, &loads);
+                (decision.unit_code.clone(), Some(decision))
+            }
+        };
+        let details = serde_json::json!({
+            "from_unit": report.unit_code, "to_unit": target, "reason": reason, "decision": decision,
+        });
+        let actor = Actor::from_claims(claims);
+        match &target {
+            Some(code) => move_to_unit(conn, &report, code, sla_seconds(sla, &report), false).await?,
+            None => {
+                let why = decision.as_ref().map(|d| d.reason.as_str()).unwrap_or("no unit");
+                move_to_triage(conn, &report, &format!("transfer found no unit: {why}"), false).await?
+            }
+        }
+        let to = if target.is_some() { Status::Assigned } else { Status::NeedsTriage };
+        record(
+            conn,
+            &report,
+            &actor,
+            Change {
+                kind: "transferred",
+                from,
+                to,
+                unit: target.as_deref(),
+                note: Some(reason),
+                details: Some(details),
+                event: "report.transferred".into(),
+                routing_key: "report.transferred".into(),
+            },
+        )
+        .await?;
+        report_access::find(conn, id).await
+    })
+    .await
+}
+
+/// A supervisor assigns a case by hand (`POST /v1/reports/{id}/assign`),
+/// typically one in `needs_triage`.
+pub async fn assign(
+    conn: &mut AsyncPgConnection,
+    sla: &SlaPolicy,
+    claims: &Claims,
+    id: Uuid,
+    unit: &str,
+    note: Option<&str>,
+) -> Result<ReportRow> {
+    conn.transaction::<ReportRow, Error, _>(async |conn| {
+        let report = lock(conn, id).await?;
+        let from = status_of(&report);
+        if !matches!(from, Status::NeedsTriage | Status::Received) {
+            return Err(Error::Conflict(format!(
+                "only received or needs_triage cases are assigned by hand (this one is {from}); use transfer"
+            )));
+        }
+        active_unit(conn, unit).await?;
+        move_to_unit(conn, &report, unit, sla_seconds(sla, &report), false).await?;
+        record(
+            conn,
+            &report,
+            &Actor::from_claims(claims),
+            Change {
+                kind: "assigned",
+                from,
+                to: Status::Assigned,
+                unit: Some(unit),
+                note,
+                details: Some(serde_json::json!({ "manual": true, "by": claims.sub })),
+                event: "report.assigned".into(),
+                routing_key: format!("report.assigned.{unit}"),
+            },
+        )
+        .await?;
+        report_access::find(conn, id).await
+    })
+    .await
+}
+
+/// One escalated case.
+#[derive(Debug, Clone)]
+pub struct Escalated {
+    pub report_id: Uuid,
+    pub level: i32,
+    pub to_unit: Option<String>,
+}
+
+/// Escalates cases not acknowledged by their SLA: at level 1 to the router's
+/// next unit (excluding every unit that had it), from level 2 to triage.
+/// Several workers may run this at once; `SKIP LOCKED` gives each case to one.
+pub async fn escalate_overdue(
+    conn: &mut AsyncPgConnection,
+    cache: &mut DirectoryCache,
+    sla: &SlaPolicy,
+    limit: i64,
+) -> Result<Vec<Escalated>> {
+    conn.transaction::<Vec<Escalated>, Error, _>(async |conn| {
+        cache.refresh(conn).await?;
+        let overdue: Vec<ReportRow> = reports::table
+            .filter(reports::status.eq(Status::Assigned.as_str()))
+            .filter(reports::sla_due_at.lt(Utc::now()))
+            .order(reports::sla_due_at)
+            .limit(limit)
+            .for_update()
+            .skip_locked()
+            .select(ReportRow::as_select())
+            .load(conn)
+            .await?;
+        if overdue.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut loads = locked_loads(conn).await?;
+        let actor = Actor::system("sigap-escalation");
+        let mut done = Vec::with_capacity(overdue.len());
+        for report in overdue {
+            let level = report.escalation_level + 1;
+            let missed = report.unit_code.clone();
+            let decision = (level == 1).then(|| reroute(cache, &report, &loads));
+            let target = decision
+                .as_ref()
+                .filter(|d| d.outcome == Outcome::Assigned)
+                .and_then(|d| d.unit_code.clone());
+            match &target {
+                Some(code) => {
+                    move_to_unit(conn, &report, code, sla_seconds(sla, &report), true).await?;
+                    *loads.entry(code.clone()).or_default() += 1;
+                }
+                None => {
+                    let reason = match &decision {
+                        Some(d) => format!("not acknowledged in time by {}; no other unit: {}", missed.as_deref().unwrap_or("?"), d.reason),
+                        None => format!("not acknowledged in time after escalation (last unit {})", missed.as_deref().unwrap_or("?")),
+                    };
+                    move_to_triage(conn, &report, &reason, true).await?;
+                }
+            }
+            let details = serde_json::json!({
+                "level": level, "missed_by": missed, "sla_due_at": report.sla_due_at, "to_unit": target, "decision": decision,
+            });
+            record(
+                conn,
+                &report,
+                &actor,
+                Change {
+                    kind: "escalated",
+                    from: Status::Assigned,
+                    to: if target.is_some() { Status::Assigned } else { Status::NeedsTriage },
+                    unit: target.as_deref(),
+                    note: None,
+                    details: Some(details),
+                    event: "report.escalated".into(),
+                    routing_key: "report.escalated".into(),
+                },
+            )
+            .await?;
+            done.push(Escalated {
+                report_id: report.id,
+                level,
+                to_unit: target,
+            });
+        }
+        Ok(done)
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_past_assignment_stamps_its_own_time() {
+        for status in Status::ALL {
+            let stamped = stamp_column(*status).is_some();
+            let expected = !matches!(
+                status,
+                Status::Received | Status::NeedsTriage | Status::Assigned
+            );
+            assert_eq!(stamped, expected, "{status}");
+        }
+    }
+}
