@@ -203,10 +203,11 @@ pub async fn add_note(
         if !report_access::can_read(claims, &report) {
             return Err(Error::NotFound);
         }
-        if claims.role == Role::Regional {
-            return Err(Error::Forbidden(
-                "regional offices have read-only access".into(),
-            ));
+        if matches!(claims.role, Role::Regional | Role::Admin) {
+            return Err(Error::Forbidden(format!(
+                "role {} has read-only access to cases",
+                claims.role
+            )));
         }
         let status = status_of(&report);
         diesel::sql_query("UPDATE reports SET updated_at = now() WHERE id = $1")

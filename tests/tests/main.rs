@@ -1,7 +1,9 @@
 //! End-to-end tests: real server, real PostgreSQL, real RabbitMQ.
 
 mod auth;
+mod authz;
 mod intake;
+mod lifecycle;
 mod outbox;
 mod reference;
 mod routing;

@@ -195,8 +195,13 @@ async fn list_unit_cases(
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    // Identifies the question, so that an ETag only matches the same one.
-    let question = hex::encode(&Sha256::digest(req.query_string().as_bytes())[..6]);
+    // Identifies the question (not how long to wait), so that an ETag only
+    // matches the same one.
+    let question = format!(
+        "{statuses:?}|{:?}|{:?}|{limit}|{:?}",
+        query.urgency, query.updated_since, query.cursor
+    );
+    let question = hex::encode(&Sha256::digest(question.as_bytes())[..6]);
     // Subscribe before reading, so that no change falls between the two.
     let mut changes = state.queue_watch.subscribe();
 

@@ -1,0 +1,177 @@
+//! Every role against every endpoint.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use sigap_core::domain::Role;
+use sigap_tests::{Worker, report_body, spawn_app};
+use std::time::Duration;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_role_gets_exactly_what_it_may_on_every_endpoint() {
+    let app = spawn_app().await;
+    let worker = Worker::start(app.config());
+    let filed = app.file(&report_body()).await;
+    let id = filed["id"].as_str().expect("id").to_owned();
+    let ticket = filed["ticket"].as_str().expect("ticket").to_owned();
+    app.wait_for_status(&id, "assigned", Duration::from_secs(10))
+        .await;
+    worker.stop().await;
+
+    let callers: Vec<(&str, Option<String>)> = vec![
+        ("operator", Some(app.token(Role::Operator))),
+        ("supervisor", Some(app.token(Role::Supervisor))),
+        ("staff", Some(app.token(Role::UptStaff))),
+        (
+            "staff_other",
+            Some(app.token_with(Role::UptStaff, "efata", Some("SENTRA-EFATA"), None)),
+        ),
+        ("regional", Some(app.token(Role::Regional))),
+        (
+            "regional_other",
+            Some(app.token_with(Role::Regional, "jatim", None, Some("35"))),
+        ),
+        ("integrator", Some(app.token(Role::Integrator))),
+        ("admin", Some(app.token(Role::Admin))),
+        ("anonymous", None),
+    ];
+    let report = format!("/v1/reports/{id}");
+    // (method, path, body, expected status per caller in the order above)
+    let matrix: Vec<(Method, String, Value, [u16; 9])> = vec![
+        (
+            Method::GET,
+            report.clone(),
+            json!(null),
+            [200, 200, 200, 404, 200, 404, 404, 200, 401],
+        ),
+        (
+            Method::GET,
+            "/v1/reports".into(),
+            json!(null),
+            [200, 200, 403, 403, 200, 200, 403, 403, 401],
+        ),
+        (
+            Method::POST,
+            "/v1/reports".into(),
+            report_body(),
+            [201, 201, 403, 403, 403, 403, 201, 403, 401],
+        ),
+        (
+            Method::POST,
+            format!("{report}/status"),
+            json!({"status": "resolved"}),
+            [403, 409, 409, 404, 403, 403, 403, 403, 401],
+        ),
+        (
+            Method::POST,
+            format!("{report}/notes"),
+            json!({"note": "called the family"}),
+            [201, 201, 201, 404, 403, 404, 404, 403, 401],
+        ),
+        (
+            Method::POST,
+            format!("{report}/transfer"),
+            json!({"unit_code": "NOPE", "reason": "test"}),
+            [403, 422, 422, 404, 403, 403, 403, 403, 401],
+        ),
+        (
+            Method::POST,
+            format!("{report}/assign"),
+            json!({"unit_code": "SENTRA-EFATA"}),
+            [403, 409, 403, 403, 403, 403, 403, 403, 401],
+        ),
+        (
+            Method::GET,
+            "/v1/units/SENTRA-MULYA-JAYA/cases".into(),
+            json!(null),
+            [403, 200, 200, 404, 403, 403, 403, 403, 401],
+        ),
+        (
+            Method::GET,
+            "/v1/units/SENTRA-MULYA-JAYA/coverage".into(),
+            json!(null),
+            [403, 200, 403, 403, 403, 403, 403, 200, 401],
+        ),
+        (
+            Method::POST,
+            "/v1/units/SENTRA-MULYA-JAYA/coverage".into(),
+            json!({"region_code": "99.99"}),
+            [403, 403, 403, 403, 403, 403, 403, 422, 401],
+        ),
+        (
+            Method::PUT,
+            "/v1/units/SENTRA-MULYA-JAYA".into(),
+            json!({"name": ""}),
+            [403, 403, 403, 403, 403, 403, 403, 422, 401],
+        ),
+        (
+            Method::DELETE,
+            "/v1/coverage/999999".into(),
+            json!(null),
+            [403, 403, 403, 403, 403, 403, 403, 404, 401],
+        ),
+        (
+            Method::POST,
+            "/v1/route/preview".into(),
+            json!({"category": "elderly", "region_code": "13.03"}),
+            [403, 200, 403, 403, 403, 403, 403, 200, 401],
+        ),
+        (
+            Method::GET,
+            "/v1/regions?parent=13".into(),
+            json!(null),
+            [200, 200, 200, 200, 200, 200, 200, 200, 401],
+        ),
+        (
+            Method::GET,
+            "/v1/categories".into(),
+            json!(null),
+            [200, 200, 200, 200, 200, 200, 200, 200, 401],
+        ),
+        (
+            Method::GET,
+            "/v1/units".into(),
+            json!(null),
+            [200, 200, 200, 200, 200, 200, 200, 200, 401],
+        ),
+        (
+            Method::GET,
+            format!("/v1/track/{ticket}"),
+            json!(null),
+            [200, 200, 200, 200, 200, 200, 200, 200, 200],
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (method, path, body, expected) in &matrix {
+        for ((name, token), want) in callers.iter().zip(expected) {
+            let mut request = app.http.request(method.clone(), app.url(path));
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            if !body.is_null() {
+                request = request.json(body);
+            }
+            let got = request.send().await.expect("request").status().as_u16();
+            if got != *want {
+                failures.push(format!("{method} {path} as {name}: got {got}, want {want}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // Personal data: operators, supervisors and the assigned unit only.
+    for (name, token) in &callers[..8] {
+        let response = app.get(&report, token.as_deref().expect("token")).await;
+        if response.status() != 200 {
+            continue;
+        }
+        let body: Value = response.json().await.expect("json");
+        let sees = body.get("reporter").is_some();
+        let should = matches!(*name, "operator" | "supervisor" | "staff");
+        assert_eq!(sees, should, "{name} personal data");
+        assert_eq!(
+            body["beneficiaries"][0].get("name").is_some(),
+            should,
+            "{name} beneficiary names"
+        );
+    }
+}
