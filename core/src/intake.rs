@@ -157,6 +157,30 @@ pub struct GeoPoint {
     pub lon: f64,
 }
 
+impl GeoPoint {
+    /// Checks both coordinates; errors name `<prefix>lat` and `<prefix>lon`.
+    pub fn parse(lat: f64, lon: f64, prefix: &str) -> Result<GeoPoint, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        if !(-11.0..=6.0).contains(&lat) {
+            errors.push(FieldError::new(
+                format!("{prefix}lat"),
+                "must be inside Indonesia (-11 to 6)",
+            ));
+        }
+        if !(95.0..=141.5).contains(&lon) {
+            errors.push(FieldError::new(
+                format!("{prefix}lon"),
+                "must be inside Indonesia (95 to 141.5)",
+            ));
+        }
+        if errors.is_empty() {
+            Ok(GeoPoint { lat, lon })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Beneficiary {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -339,17 +363,9 @@ impl ReportInput {
 fn parse_location(p: &mut Problems, location: LocationInput) -> Option<GeoPoint> {
     let lat = p.required("location.lat", &location.lat);
     let lon = p.required("location.lon", &location.lon);
-    let (lat, lon) = (lat?, lon?);
-    let mut ok = true;
-    if !(-11.0..=6.0).contains(&lat) {
-        p.add("location.lat", "must be inside Indonesia (-11 to 6)");
-        ok = false;
-    }
-    if !(95.0..=141.5).contains(&lon) {
-        p.add("location.lon", "must be inside Indonesia (95 to 141.5)");
-        ok = false;
-    }
-    ok.then_some(GeoPoint { lat, lon })
+    GeoPoint::parse(lat?, lon?, "location.")
+        .map_err(|errors| p.0.extend(errors))
+        .ok()
 }
 
 fn parse_beneficiary(p: &mut Problems, i: usize, b: &BeneficiaryInput) -> Beneficiary {

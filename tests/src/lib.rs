@@ -186,24 +186,30 @@ impl TestDb {
     }
 }
 
+/// Runs async clean-up from `Drop`, on a thread of its own (the test's
+/// runtime may be shutting down).
+fn clean_up<F: std::future::Future<Output = ()> + Send + 'static>(work: F) {
+    let _ = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(work);
+    })
+    .join();
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         let name = self.name.clone();
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async {
-                if let Ok((client, connection)) = tokio_postgres::connect(PG_ADMIN, NoTls).await {
-                    tokio::spawn(connection);
-                    let _ = client
-                        .execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"), &[])
-                        .await;
-                }
-            });
-        })
-        .join();
+        clean_up(async move {
+            if let Ok((client, connection)) = tokio_postgres::connect(PG_ADMIN, NoTls).await {
+                tokio::spawn(connection);
+                let _ = client
+                    .execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"), &[])
+                    .await;
+            }
+        });
     }
 }
 
@@ -229,39 +235,32 @@ impl Default for TestBroker {
 impl Drop for TestBroker {
     fn drop(&mut self) {
         let prefix = self.prefix.clone();
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async {
-                let Ok(conn) = sigap_core::amqp::connect(AMQP, "sigap-tests cleanup").await else {
-                    return;
-                };
-                let Ok(channel) = conn.create_channel().await else {
-                    return;
-                };
-                let topology = sigap_core::amqp::Topology::new(&prefix);
-                let mut queues: Vec<String> = Urgency::ALL
-                    .iter()
-                    .map(|u| topology.routing_queue(*u))
-                    .collect();
-                queues.push(topology.dead_letter_queue());
-                queues.push(format!("{prefix}.test-tap"));
-                for queue in queues {
-                    let _ = channel
-                        .queue_delete(queue.into(), QueueDeleteOptions::default())
-                        .await;
-                }
-                for exchange in [topology.reports_exchange(), topology.events_exchange()] {
-                    let _ = channel
-                        .exchange_delete(exchange.into(), ExchangeDeleteOptions::default())
-                        .await;
-                }
-                let _ = conn.close(200, "done".into()).await;
-            });
-        })
-        .join();
+        clean_up(async move {
+            let Ok(conn) = sigap_core::amqp::connect(AMQP, "sigap-tests cleanup").await else {
+                return;
+            };
+            let Ok(channel) = conn.create_channel().await else {
+                return;
+            };
+            let topology = sigap_core::amqp::Topology::new(&prefix);
+            let mut queues: Vec<String> = Urgency::ALL
+                .iter()
+                .map(|u| topology.routing_queue(*u))
+                .collect();
+            queues.push(topology.dead_letter_queue());
+            queues.push(format!("{prefix}.test-tap"));
+            for queue in queues {
+                let _ = channel
+                    .queue_delete(queue.into(), QueueDeleteOptions::default())
+                    .await;
+            }
+            for exchange in [topology.reports_exchange(), topology.events_exchange()] {
+                let _ = channel
+                    .exchange_delete(exchange.into(), ExchangeDeleteOptions::default())
+                    .await;
+            }
+            let _ = conn.close(200, "done".into()).await;
+        });
     }
 }
 

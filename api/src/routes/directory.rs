@@ -15,7 +15,7 @@ use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use sigap_core::FieldError;
 use sigap_core::domain::{Category, Role};
-use sigap_core::intake::RegionCode;
+use sigap_core::intake::{GeoPoint, RegionCode};
 use sigap_core::schema::{coverage_rules, regions, units};
 use sigap_router::RouteRequest;
 use utoipa::ToSchema;
@@ -131,17 +131,8 @@ async fn put_unit(
     if let Err(m) = RegionCode::parse(&input.region_code) {
         errors.push(FieldError::new("region_code", m));
     }
-    if !(-11.0..=6.0).contains(&input.lat) {
-        errors.push(FieldError::new(
-            "lat",
-            "must be inside Indonesia (-11 to 6)",
-        ));
-    }
-    if !(95.0..=141.5).contains(&input.lon) {
-        errors.push(FieldError::new(
-            "lon",
-            "must be inside Indonesia (95 to 141.5)",
-        ));
+    if let Err(location) = GeoPoint::parse(input.lat, input.lon, "") {
+        errors.extend(location);
     }
     if input.capacity < 0 {
         errors.push(FieldError::new("capacity", "must be zero or more"));
@@ -443,19 +434,12 @@ async fn preview_route(
     if let Err(m) = RegionCode::parse(&input.region_code) {
         errors.push(FieldError::new("region_code", m));
     }
-    if let Some(l) = &input.location {
-        if !(-11.0..=6.0).contains(&l.lat) {
-            errors.push(FieldError::new(
-                "location.lat",
-                "must be inside Indonesia (-11 to 6)",
-            ));
-        }
-        if !(95.0..=141.5).contains(&l.lon) {
-            errors.push(FieldError::new(
-                "location.lon",
-                "must be inside Indonesia (95 to 141.5)",
-            ));
-        }
+    if let Some(Err(location)) = input
+        .location
+        .as_ref()
+        .map(|l| GeoPoint::parse(l.lat, l.lon, "location."))
+    {
+        errors.extend(location);
     }
     if !errors.is_empty() {
         return Err(errors.into());

@@ -17,7 +17,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 /// The public view of a report.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Queryable, ToSchema)]
 pub struct Tracking {
     #[schema(example = "CC-2026-000123")]
     pub ticket: String,
@@ -33,19 +33,6 @@ pub struct Tracking {
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
 }
-
-type TrackingRow = (
-    String,
-    String,
-    String,
-    Option<String>,
-    DateTime<Utc>,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-);
 
 /// Track a report by its ticket (no token). Rate limited per client address.
 #[utoipa::path(
@@ -74,7 +61,7 @@ async fn track_report(
     let ticket = ticket.into_inner();
     // A malformed ticket takes the same path as an unknown one: one indexed lookup.
     let mut conn = state.pool.get().await?;
-    let row: Option<TrackingRow> = reports::table
+    let tracking: Option<Tracking> = reports::table
         .left_join(units::table)
         .filter(reports::ticket.eq(&ticket))
         .select((
@@ -92,28 +79,7 @@ async fn track_report(
         .first(&mut conn)
         .await
         .optional()?;
-    let (
-        ticket,
-        status,
-        category,
-        unit_name,
-        created_at,
-        updated_at,
-        assigned_at,
-        acknowledged_at,
-        resolved_at,
-        closed_at,
-    ) = row.ok_or_else(|| ApiError::NotFound("no report with this ticket".into()))?;
-    Ok(web::Json(Tracking {
-        ticket,
-        status,
-        category,
-        unit_name,
-        created_at,
-        updated_at,
-        assigned_at,
-        acknowledged_at,
-        resolved_at,
-        closed_at,
-    }))
+    tracking
+        .map(web::Json)
+        .ok_or_else(|| ApiError::NotFound("no report with this ticket".into()))
 }
