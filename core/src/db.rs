@@ -67,3 +67,19 @@ pub async fn migrate(database_url: &str) -> Result<Vec<String>, MigrationError> 
         .await?;
     applied
 }
+
+/// Reverts every migration (for the check that each `down.sql` undoes its `up.sql`).
+pub async fn revert_all(database_url: &str) -> Result<usize, MigrationError> {
+    let url = database_url.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let handle = tokio::runtime::Handle::current();
+        let conn = handle.block_on(AsyncPgConnection::establish(&url))?;
+        let mut harness = AsyncMigrationHarness::new(conn);
+        harness
+            .revert_all_migrations(MIGRATIONS)
+            .map(|reverted| reverted.len())
+            .map_err(|e| MigrationError::Migration(e.to_string()))
+    })
+    .await
+    .map_err(|e| MigrationError::Migration(e.to_string()))?
+}

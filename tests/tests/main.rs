@@ -7,4 +7,5 @@ mod lifecycle;
 mod outbox;
 mod reference;
 mod routing;
+mod schema;
 mod workers;

@@ -1,0 +1,79 @@
+//! Migrations and reference data.
+
+use sigap_tests::TestDb;
+
+async fn tables(db: &TestDb) -> Vec<String> {
+    db.client()
+        .await
+        .query(
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' \
+             AND table_name <> '__diesel_schema_migrations' ORDER BY 1",
+            &[],
+        )
+        .await
+        .expect("tables")
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_down_migration_reverses_its_up_migration() {
+    let db = TestDb::new().await;
+    let before = tables(&db).await;
+    assert!(before.contains(&"reports".to_string()) && before.contains(&"outbox".to_string()));
+    let reverted = sigap_core::db::revert_all(&db.url).await.expect("revert");
+    assert!(reverted >= 2);
+    assert!(tables(&db).await.is_empty(), "nothing left after reverting");
+    let functions: i64 = db
+        .client()
+        .await
+        .query_one("SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'", &[])
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(functions, 0, "no functions left");
+    let applied = sigap_core::db::migrate(&db.url)
+        .await
+        .expect("migrate again");
+    assert_eq!(applied.len(), reverted);
+    assert_eq!(tables(&db).await, before);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn seeding_twice_leaves_the_same_reference_data() {
+    let db = TestDb::new().await;
+    let pool = sigap_core::db::pool(&db.url, 1, std::time::Duration::from_secs(10));
+    let mut conn = pool.get().await.expect("connect");
+    let data = sigap_tests::workspace_root().join("data");
+    let first = sigap_core::seed::seed(&mut conn, &data)
+        .await
+        .expect("seed");
+    let second = sigap_core::seed::seed(&mut conn, &data)
+        .await
+        .expect("seed again");
+    assert_eq!(first, second);
+    assert_eq!(
+        (first.regions, first.units, first.coverage_rules),
+        (552, 27, 103)
+    );
+    let client = db.client().await;
+    let sijunjung: String = client
+        .query_one(
+            "SELECT unit_code FROM coverage_rules WHERE region_code = '13.03' AND basis = 'source'",
+            &[],
+        )
+        .await
+        .expect("rule")
+        .get(0);
+    assert_eq!(sijunjung, "SENTRA-MULYA-JAYA");
+    let national: i64 = client
+        .query_one(
+            "SELECT count(*) FROM coverage_rules WHERE region_code IS NULL AND priority = -1",
+            &[],
+        )
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(national, 27, "every unit has the national fallback");
+}
