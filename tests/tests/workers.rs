@@ -331,3 +331,54 @@ async fn admins_edit_units_and_their_coverage() {
         404
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_database_outage_under_the_worker_is_retried_and_loses_nothing() {
+    let app = spawn_app().await;
+    let proxy = sigap_tests::proxy::Proxy::start("127.0.0.1:5432").await;
+    let url = format!(
+        "postgres://postgres@127.0.0.1:{}/{}",
+        proxy.port, app.db.name
+    );
+    let worker = Worker::start(sigap_tests::config(
+        &app.db,
+        &app.broker.prefix,
+        &[("DATABASE_URL", url.as_str())],
+    ));
+    app.file_many(100, &report_body()).await;
+    app.wait_all_routed(Duration::from_secs(30)).await;
+
+    proxy.cut();
+    let ids = app.file_many(200, &report_body()).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let db = app.db.client().await;
+    let waiting: i64 = db
+        .query_one(
+            "SELECT count(*) FROM reports WHERE status = 'received'",
+            &[],
+        )
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(
+        waiting, 200,
+        "nothing is routed while the worker cannot reach the database"
+    );
+    proxy.restore();
+    app.wait_all_routed(Duration::from_secs(60)).await;
+    app.assert_routed_exactly_once(300).await;
+    assert_eq!(ids.len(), 200);
+    let triaged: i64 = db
+        .query_one(
+            "SELECT count(*) FROM reports WHERE status = 'needs_triage'",
+            &[],
+        )
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(
+        triaged, 0,
+        "a short outage is ridden out by retries, not dead-lettered"
+    );
+    worker.stop().await;
+}
