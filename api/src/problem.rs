@@ -260,3 +260,20 @@ pub enum AuthErrors {
     #[response(status = 503, content_type = "application/problem+json")]
     Unavailable(Problem),
 }
+
+/// Error responses of every endpoint that takes a JSON body.
+#[derive(utoipa::IntoResponses)]
+pub enum BodyErrors {
+    /// Malformed JSON.
+    #[response(status = 400, content_type = "application/problem+json")]
+    Malformed(Problem),
+    /// Body larger than 64 KiB.
+    #[response(status = 413, content_type = "application/problem+json")]
+    TooLarge(Problem),
+    /// Not JSON.
+    #[response(status = 415, content_type = "application/problem+json")]
+    NotJson(Problem),
+    /// Invalid fields, listed in `errors`.
+    #[response(status = 422, content_type = "application/problem+json")]
+    Invalid(Problem),
+}

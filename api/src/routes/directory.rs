@@ -4,7 +4,7 @@
 use crate::auth::Auth;
 use crate::body;
 use crate::page::Page;
-use crate::problem::{ApiError, ApiResult, AuthErrors, Problem};
+use crate::problem::{ApiError, ApiResult, AuthErrors, BodyErrors, Problem};
 use crate::routes::units::UnitView;
 use crate::startup::AppState;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
@@ -103,8 +103,7 @@ fn region_problem(e: DieselError) -> ApiError {
     responses(
         (status = 200, body = UnitView, description = "Replaced"),
         (status = 201, body = UnitView, description = "Created"),
-        (status = 400, body = Problem, content_type = "application/problem+json", description = "Malformed JSON"),
-        (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid fields"),
+        BodyErrors,
         AuthErrors,
     )
 )]
@@ -275,10 +274,9 @@ async fn list_unit_coverage(
     security(("bearer" = [])),
     responses(
         (status = 201, body = CoverageRuleView),
-        (status = 400, body = Problem, content_type = "application/problem+json", description = "Malformed JSON"),
         (status = 404, body = Problem, content_type = "application/problem+json", description = "No such unit"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "The unit already has a rule for this region and category"),
-        (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid fields"),
+        BodyErrors,
         AuthErrors,
     )
 )]
@@ -416,8 +414,7 @@ pub struct CandidateDoc {
     security(("bearer" = [])),
     responses(
         (status = 200, body = DecisionDoc),
-        (status = 400, body = Problem, content_type = "application/problem+json", description = "Malformed JSON"),
-        (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid fields"),
+        BodyErrors,
         AuthErrors,
     )
 )]

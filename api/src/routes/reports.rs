@@ -3,7 +3,7 @@
 use crate::auth::Auth;
 use crate::body;
 use crate::page::{self, Page};
-use crate::problem::{ApiError, ApiResult, AuthErrors, Problem};
+use crate::problem::{ApiError, ApiResult, AuthErrors, BodyErrors, Problem};
 use crate::startup::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -248,11 +248,10 @@ fn changed(claims: &Claims, row: ReportRow) -> HttpResponse {
     security(("bearer" = [])),
     responses(
         (status = 200, body = ReportView, description = "Changed; ETag carries the new version"),
-        (status = 400, body = Problem, content_type = "application/problem+json", description = "Malformed JSON"),
         (status = 404, body = Problem, content_type = "application/problem+json", description = "No such report, or not the caller's"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "Illegal transition; `allowed` lists the statuses reachable"),
         (status = 412, body = Problem, content_type = "application/problem+json", description = "Stale If-Match version"),
-        (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid fields"),
+        BodyErrors,
         AuthErrors,
     )
 )]
@@ -292,9 +291,8 @@ async fn change_report_status(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Noted"),
-        (status = 400, body = Problem, content_type = "application/problem+json", description = "Malformed JSON"),
         (status = 404, body = Problem, content_type = "application/problem+json", description = "No such report, or not visible to the caller"),
-        (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid fields"),
+        BodyErrors,
         AuthErrors,
     )
 )]
@@ -323,10 +321,9 @@ async fn add_report_note(
     security(("bearer" = [])),
     responses(
         (status = 200, body = ReportView, description = "Transferred (or sent to triage)"),
-        (status = 400, body = Problem, content_type = "application/problem+json", description = "Malformed JSON"),
         (status = 404, body = Problem, content_type = "application/problem+json", description = "No such report, or not the caller's"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "The case is not with a unit"),
-        (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid fields or unknown unit"),
+        BodyErrors,
         AuthErrors,
     )
 )]
@@ -367,10 +364,9 @@ async fn transfer_report(
     security(("bearer" = [])),
     responses(
         (status = 200, body = ReportView, description = "Assigned"),
-        (status = 400, body = Problem, content_type = "application/problem+json", description = "Malformed JSON"),
         (status = 404, body = Problem, content_type = "application/problem+json", description = "No such report"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "The case is already with a unit (use transfer)"),
-        (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid fields or unknown unit"),
+        BodyErrors,
         AuthErrors,
     )
 )]
