@@ -12,25 +12,23 @@ use sigap_core::FieldError;
 /// Largest accepted request body.
 pub const MAX_BODY: usize = 64 * 1024;
 
-/// Reads the body (at most [`MAX_BODY`] bytes) as a JSON value.
-pub async fn read_json(
-    req: &HttpRequest,
-    mut payload: web::Payload,
-) -> Result<serde_json::Value, ApiError> {
-    if let Some(content_type) = req.headers().get(header::CONTENT_TYPE) {
-        let text = content_type.to_str().unwrap_or("");
-        let media = text
-            .split(';')
+/// The media type of the request, lower case, without parameters.
+pub fn media_type(req: &HttpRequest) -> Option<String> {
+    req.headers().get(header::CONTENT_TYPE).map(|v| {
+        let text = v.to_str().unwrap_or("");
+        text.split(';')
             .next()
             .unwrap_or("")
             .trim()
-            .to_ascii_lowercase();
-        if media != "application/json" && !media.ends_with("+json") {
-            return Err(ApiError::UnsupportedMediaType(format!(
-                "expected application/json, got {media}"
-            )));
-        }
-    }
+            .to_ascii_lowercase()
+    })
+}
+
+/// Reads the raw body, at most [`MAX_BODY`] bytes.
+pub async fn read_bytes(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+) -> Result<web::BytesMut, ApiError> {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -48,6 +46,22 @@ pub async fn read_json(
         }
         body.extend_from_slice(&chunk);
     }
+    Ok(body)
+}
+
+/// Reads the body (at most [`MAX_BODY`] bytes) as a JSON value.
+pub async fn read_json(
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<serde_json::Value, ApiError> {
+    if let Some(media) = media_type(req) {
+        if media != "application/json" && !media.ends_with("+json") {
+            return Err(ApiError::UnsupportedMediaType(format!(
+                "expected application/json, got {media}"
+            )));
+        }
+    }
+    let body = read_bytes(req, payload).await?;
     if body.is_empty() {
         return Err(ApiError::BadRequest(
             "the request body is empty; expected JSON".into(),

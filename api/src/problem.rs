@@ -26,6 +26,9 @@ pub struct Problem {
     /// The invalid fields, for validation problems.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
+    /// OAuth2 error code (`invalid_client`, `unsupported_grant_type`, …), on the token endpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
     /// Statuses a report may move to, for illegal transitions.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<Status>>)]
@@ -50,6 +53,9 @@ pub enum ApiError {
     PreconditionRequired(String),
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u64 },
+    /// An OAuth2 token-endpoint error (RFC 6749 §5.2), with its `error` code.
+    #[error("{1}")]
+    OAuth(&'static str, String),
     #[error(transparent)]
     Core(#[from] CoreError),
     #[error("internal error: {0}")]
@@ -123,6 +129,16 @@ impl ApiError {
                 "precondition-required",
                 "A precondition header is required",
                 StatusCode::PRECONDITION_REQUIRED,
+            ),
+            ApiError::OAuth("invalid_client", _) => (
+                "invalid-client",
+                "Client authentication failed",
+                StatusCode::UNAUTHORIZED,
+            ),
+            ApiError::OAuth(_, _) => (
+                "invalid-token-request",
+                "The token request is not valid",
+                StatusCode::BAD_REQUEST,
             ),
             ApiError::TooManyRequests { .. } => (
                 "rate-limited",
@@ -203,6 +219,10 @@ impl ApiError {
             detail,
             errors: match self {
                 ApiError::Core(CoreError::Validation(errors)) => Some(errors.clone()),
+                _ => None,
+            },
+            error: match self {
+                ApiError::OAuth(code, _) => Some((*code).to_owned()),
                 _ => None,
             },
             allowed: match self {

@@ -3,6 +3,7 @@
 
 pub mod amqp;
 pub mod auth;
+pub mod clients;
 pub mod config;
 pub mod db;
 pub mod directory;

@@ -129,6 +129,52 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_clients (id) {
+        id -> Text,
+        name -> Text,
+        secret_hash -> Text,
+        scopes -> Array<Text>,
+        active -> Bool,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    webhook_subscriptions (id) {
+        id -> Uuid,
+        owner -> Text,
+        owner_role -> Text,
+        url -> Text,
+        events -> Array<Text>,
+        secret -> Text,
+        active -> Bool,
+        paused_reason -> Nullable<Text>,
+        consecutive_failures -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Int8,
+        subscription_id -> Uuid,
+        event_id -> Uuid,
+        event -> Text,
+        payload -> Jsonb,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        last_status_code -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        delivered_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 diesel::joinable!(units -> regions (region_code));
 diesel::joinable!(coverage_rules -> units (unit_code));
 diesel::joinable!(report_events -> reports (report_id));
@@ -143,4 +189,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_events,
     outbox,
     unit_queues,
+    api_clients,
+    webhook_subscriptions,
+    webhook_deliveries,
 );

@@ -2,6 +2,7 @@
 
 mod auth;
 mod authz;
+mod clients;
 mod intake;
 mod lifecycle;
 mod outbox;

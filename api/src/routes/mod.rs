@@ -1,6 +1,7 @@
 //! One module per resource; `configure` mounts them all.
 
 pub mod cases;
+pub mod clients;
 pub mod directory;
 pub mod health;
 pub mod reference;
@@ -19,6 +20,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     directory::configure(cfg);
     reports::configure(cfg);
     cases::configure(cfg);
+    clients::configure(cfg);
     track::configure(cfg);
 }
 

@@ -1,0 +1,230 @@
+//! API clients and the OAuth2 client-credentials grant.
+
+use crate::auth::Auth;
+use crate::body;
+use crate::page::Page;
+use crate::problem::{ApiError, ApiResult, AuthErrors, BodyErrors, Problem};
+use crate::startup::AppState;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use sigap_core::FieldError;
+use sigap_core::clients::{self, ClientView, NewClient};
+use sigap_core::domain::Role;
+use std::time::Duration;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create_client)
+        .service(list_clients)
+        .service(delete_client)
+        .service(issue_token);
+}
+
+/// Lifetime of an integrator's access token.
+const TOKEN_TTL: Duration = Duration::from_secs(15 * 60);
+
+/// Body of `POST /v1/clients`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"name": "WhatsApp bot Dinsos Sumbar", "scopes": ["reports:write", "reports:read"]}))]
+pub struct ClientInput {
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    /// Free-form scopes carried into the client's tokens.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+}
+
+/// Create an API client (admin). The secret is in this answer only.
+#[utoipa::path(
+    tag = "clients",
+    request_body(content = ClientInput, content_type = "application/json"),
+    security(("bearer" = [])),
+    responses((status = 201, body = NewClient), BodyErrors, AuthErrors)
+)]
+#[post("/v1/clients")]
+async fn create_client(
+    req: HttpRequest,
+    payload: web::Payload,
+    auth: Auth,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let claims = auth.require(&[Role::Admin])?;
+    let input: ClientInput = body::json(&req, payload).await?;
+    let name = input.name.trim();
+    let mut errors = Vec::new();
+    if name.is_empty() || name.chars().count() > 200 {
+        errors.push(FieldError::new("name", "must be 1 to 200 characters"));
+    }
+    for (i, scope) in input.scopes.iter().enumerate() {
+        let ok =
+            !scope.is_empty() && scope.len() <= 64 && scope.bytes().all(|b| b.is_ascii_graphic());
+        if !ok {
+            errors.push(FieldError::new(
+                format!("scopes[{i}]"),
+                "must be 1 to 64 visible ASCII characters",
+            ));
+        }
+    }
+    if input.scopes.len() > 20 {
+        errors.push(FieldError::new("scopes", "at most 20 scopes"));
+    }
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let mut conn = state.pool.get().await?;
+    let client = clients::create(&mut conn, name, &input.scopes, &claims.sub).await?;
+    tracing::info!(client_id = %client.client_id, "api client created");
+    Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(client))
+}
+
+/// List API clients (admin), without secrets.
+#[utoipa::path(tag = "clients", security(("bearer" = [])), responses((status = 200, body = Page<ClientView>), AuthErrors))]
+#[get("/v1/clients")]
+async fn list_clients(
+    auth: Auth,
+    state: web::Data<AppState>,
+) -> ApiResult<web::Json<Page<ClientView>>> {
+    auth.require(&[Role::Admin])?;
+    let mut conn = state.pool.get().await?;
+    Ok(web::Json(Page {
+        items: clients::list(&mut conn).await?,
+        next_cursor: None,
+    }))
+}
+
+/// Revoke an API client (admin): its credentials stop working at once.
+#[utoipa::path(
+    tag = "clients",
+    params(("id" = String, Path, example = "cli_0123456789abcdef")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "No such client"),
+        AuthErrors,
+    )
+)]
+#[delete("/v1/clients/{id}")]
+async fn delete_client(
+    auth: Auth,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    auth.require(&[Role::Admin])?;
+    let mut conn = state.pool.get().await?;
+    clients::revoke(&mut conn, &id).await?;
+    tracing::info!(client_id = %id, "api client revoked");
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Body of `POST /v1/auth/token`, as a form (RFC 6749) or JSON.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct TokenRequest {
+    /// Must be `client_credentials`.
+    pub grant_type: Option<String>,
+    /// Or in HTTP Basic authentication.
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    /// Ignored: tokens carry the client's scopes.
+    pub scope: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds.
+    pub expires_in: u64,
+    pub scope: String,
+}
+
+/// Client credentials from HTTP Basic authentication, if sent.
+fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let encoded = value.strip_prefix("Basic ")?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    Some((id.to_owned(), secret.to_owned()))
+}
+
+/// OAuth2 client-credentials grant: an integrator token for a client.
+#[utoipa::path(
+    tag = "clients",
+    request_body(content = TokenRequest, description = "application/x-www-form-urlencoded or application/json",
+        content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, body = TokenResponse),
+        (status = 400, body = Problem, content_type = "application/problem+json", description = "Malformed request or unsupported grant type (`error` says which)"),
+        (status = 401, body = Problem, content_type = "application/problem+json", description = "Unknown or revoked client, or wrong secret (`error`: invalid_client)"),
+        (status = 413, body = Problem, content_type = "application/problem+json", description = "Body too large"),
+        (status = 503, body = Problem, content_type = "application/problem+json", description = "The database is unavailable"),
+    )
+)]
+#[post("/v1/auth/token")]
+async fn issue_token(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let raw = body::read_bytes(&req, payload).await?;
+    let request: TokenRequest = match body::media_type(&req).as_deref() {
+        Some("application/json") => serde_json::from_slice(&raw)
+            .map_err(|e| ApiError::OAuth("invalid_request", format!("malformed JSON: {e}")))?,
+        _ => serde_urlencoded::from_bytes(&raw)
+            .map_err(|e| ApiError::OAuth("invalid_request", format!("malformed form: {e}")))?,
+    };
+    if request.grant_type.as_deref() != Some("client_credentials") {
+        return Err(ApiError::OAuth(
+            "unsupported_grant_type",
+            "grant_type must be client_credentials".into(),
+        ));
+    }
+    let (client_id, secret) = match (
+        basic_credentials(&req),
+        request.client_id,
+        request.client_secret,
+    ) {
+        (Some(credentials), _, _) => credentials,
+        (None, Some(id), Some(secret)) => (id, secret),
+        _ => {
+            return Err(ApiError::OAuth(
+                "invalid_request",
+                "client_id and client_secret are required (form fields or HTTP Basic)".into(),
+            ));
+        }
+    };
+    let mut conn = state.pool.get().await?;
+    let client = clients::authenticate(&mut conn, &client_id, &secret)
+        .await?
+        .ok_or_else(|| {
+            ApiError::OAuth(
+                "invalid_client",
+                "unknown or revoked client, or wrong secret".into(),
+            )
+        })?;
+    let scope = client.scopes.join(" ");
+    let mut claims = state
+        .tokens
+        .claims(&client.client_id, Role::Integrator, TOKEN_TTL);
+    claims.scope = Some(scope.clone());
+    let access_token = state
+        .tokens
+        .sign(&claims)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(TokenResponse {
+            access_token,
+            token_type: "Bearer",
+            expires_in: TOKEN_TTL.as_secs(),
+            scope,
+        }))
+}
