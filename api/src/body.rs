@@ -54,12 +54,12 @@ pub async fn read_json(
     req: &HttpRequest,
     payload: web::Payload,
 ) -> Result<serde_json::Value, ApiError> {
-    if let Some(media) = media_type(req) {
-        if media != "application/json" && !media.ends_with("+json") {
-            return Err(ApiError::UnsupportedMediaType(format!(
-                "expected application/json, got {media}"
-            )));
-        }
+    if let Some(media) =
+        media_type(req).filter(|m| m != "application/json" && !m.ends_with("+json"))
+    {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "expected application/json, got {media}"
+        )));
     }
     let body = read_bytes(req, payload).await?;
     if body.is_empty() {
