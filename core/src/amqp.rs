@@ -53,6 +53,11 @@ impl Topology {
         format!("{}.routing.dead", self.prefix)
     }
 
+    /// `<prefix>.webhooks`: every event, for webhook fan-out.
+    pub fn webhooks_queue(&self) -> String {
+        format!("{}.webhooks", self.prefix)
+    }
+
     /// Declares exchanges and queues (idempotent). Both the api and the worker
     /// declare them, so that a report published before any worker started is
     /// still queued.
@@ -105,6 +110,18 @@ impl Topology {
                 )
                 .await?;
         }
+        channel
+            .queue_declare(self.webhooks_queue().into(), queue_options, quorum(&[]))
+            .await?;
+        channel
+            .queue_bind(
+                self.webhooks_queue().into(),
+                self.events_exchange().into(),
+                "report.#".into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
+            .await?;
         Ok(())
     }
 }

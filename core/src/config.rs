@@ -27,6 +27,7 @@ const KNOWN: &[&str] = &[
     "SIGAP_METRICS_BIND",
     "SIGAP_TRACK_RATE_LIMIT",
     "SIGAP_WEBHOOK_ALLOW_PRIVATE",
+    "SIGAP_WEBHOOK_RETRY_BASE",
     "SIGAP_DATA_DIR",
 ];
 
@@ -72,6 +73,8 @@ pub struct Config {
     /// Public tracking requests per minute per client address.
     pub track_rate_limit: u32,
     pub webhook_allow_private: bool,
+    /// First retry delay of a failed webhook delivery; later ones are multiples.
+    pub webhook_retry_base: Duration,
     pub data_dir: String,
 }
 
@@ -174,6 +177,7 @@ impl Config {
             metrics_bind: get("SIGAP_METRICS_BIND"),
             track_rate_limit: number("SIGAP_TRACK_RATE_LIMIT", 60)? as u32,
             webhook_allow_private: flag("SIGAP_WEBHOOK_ALLOW_PRIVATE")?,
+            webhook_retry_base: duration("SIGAP_WEBHOOK_RETRY_BASE", Duration::from_secs(1))?,
             data_dir: get("SIGAP_DATA_DIR").unwrap_or_else(|| "data".into()),
         })
     }

@@ -17,5 +17,6 @@ pub mod routing;
 pub mod schema;
 pub mod seed;
 pub mod telemetry;
+pub mod webhooks;
 
 pub use error::{Error, FieldError, Result};

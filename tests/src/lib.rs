@@ -248,6 +248,7 @@ impl Drop for TestBroker {
                 .map(|u| topology.routing_queue(*u))
                 .collect();
             queues.push(topology.dead_letter_queue());
+            queues.push(topology.webhooks_queue());
             queues.push(format!("{prefix}.test-tap"));
             for queue in queues {
                 let _ = channel

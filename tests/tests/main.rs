@@ -9,4 +9,5 @@ mod outbox;
 mod reference;
 mod routing;
 mod schema;
+mod webhooks;
 mod workers;

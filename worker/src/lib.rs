@@ -1,9 +1,10 @@
 //! Sigap's worker: routes received reports, escalates cases that miss their
-//! SLA, and relays the outbox. Stateless: run as many as needed; they compete
+//! SLA, delivers webhooks, and relays the outbox. Stateless: run as many as needed; they compete
 //! for the same queues.
 
 pub mod escalation;
 pub mod routing;
+pub mod webhooks;
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use sigap_core::amqp::Topology;
@@ -49,10 +50,18 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         handle: relay_handle.clone(),
     };
     let relay_task = tokio::spawn(relay.run(stopped.clone()));
+    let deliveries = Arc::new(tokio::sync::Notify::new());
     let routing_task = tokio::spawn(routing::run(
         config.clone(),
         pool.clone(),
         relay_handle.clone(),
+        deliveries.clone(),
+        stopped.clone(),
+    ));
+    let delivery_task = tokio::spawn(webhooks::deliver(
+        config.clone(),
+        pool.clone(),
+        deliveries,
         stopped.clone(),
     ));
     let escalation_task = tokio::spawn(escalation::run(
@@ -72,6 +81,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     let _ = stop.send(true);
     routing_task.await?;
     escalation_task.await?;
+    delivery_task.await?;
     relay_task.await?;
     if let Some(server) = metrics_server {
         server.stop(true).await;

@@ -1,4 +1,4 @@
-//! The routing consumer: takes `report.received.*` messages in batches,
+//! The routing consumers (and the webhook fan-out on the same connection): takes `report.received.*` messages in batches,
 //! routes and assigns them in one transaction, and acknowledges them only
 //! after the commit. Each urgency has its own queue and channel, so critical
 //! reports never wait behind a backlog of normal ones.
@@ -15,7 +15,7 @@ use sigap_core::outbox::RelayHandle;
 use sigap_core::routing::{self, BatchOutcome, DirectoryCache};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 use uuid::Uuid;
 
@@ -39,6 +39,7 @@ pub async fn run(
     config: Arc<Config>,
     pool: PgPool,
     relay: RelayHandle,
+    deliveries: Arc<Notify>,
     shutdown: watch::Receiver<bool>,
 ) {
     let mut backoff = Duration::from_millis(200);
@@ -46,7 +47,7 @@ pub async fn run(
         if *shutdown.borrow() {
             return;
         }
-        match consume(&config, &pool, &relay, &shutdown).await {
+        match consume(&config, &pool, &relay, &deliveries, &shutdown).await {
             Ok(()) => return,
             Err(error) => {
                 tracing::warn!(%error, retry_in_ms = backoff.as_millis() as u64, "routing consumer lost the broker");
@@ -65,6 +66,7 @@ async fn consume(
     config: &Arc<Config>,
     pool: &PgPool,
     relay: &RelayHandle,
+    deliveries: &Arc<Notify>,
     shutdown: &watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let topology = Topology::new(&config.amqp_prefix);
@@ -95,6 +97,24 @@ async fn consume(
         };
         consumers.spawn(worker.run(channel, consumer, shutdown.clone()));
     }
+    // Webhook fan-out shares the connection and its reconnection.
+    let channel = connection.create_channel().await?;
+    channel.basic_qos(100, BasicQosOptions::default()).await?;
+    let consumer = channel
+        .basic_consume(
+            topology.webhooks_queue().into(),
+            format!("sigap-worker-{}-webhooks", std::process::id()).into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await?;
+    consumers.spawn(crate::webhooks::fan_out_events(
+        channel,
+        consumer,
+        pool.clone(),
+        deliveries.clone(),
+        shutdown.clone(),
+    ));
     tracing::info!(prefix = %config.amqp_prefix, prefetch = config.prefetch, "routing consumers started");
     let mut result = Ok(());
     while let Some(joined) = consumers.join_next().await {

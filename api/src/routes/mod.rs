@@ -8,6 +8,7 @@ pub mod reference;
 pub mod reports;
 pub mod track;
 pub mod units;
+pub mod webhooks;
 
 use crate::problem::ApiError;
 use actix_web::{HttpRequest, HttpResponse};
@@ -21,6 +22,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     reports::configure(cfg);
     cases::configure(cfg);
     clients::configure(cfg);
+    webhooks::configure(cfg);
     track::configure(cfg);
 }
 

@@ -1,0 +1,167 @@
+//! Webhook subscriptions and their delivery logs.
+
+use crate::auth::Auth;
+use crate::body;
+use crate::page::{self, Page};
+use crate::problem::{ApiResult, AuthErrors, BodyErrors, Problem};
+use crate::startup::AppState;
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use serde::Deserialize;
+use sigap_core::FieldError;
+use sigap_core::domain::Role;
+use sigap_core::webhooks::{self, DeliveryView, SubscriptionView};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create_webhook)
+        .service(list_webhooks)
+        .service(delete_webhook)
+        .service(list_webhook_deliveries);
+}
+
+/// Body of `POST /v1/webhooks`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"url": "https://partner.example/sigap", "events": ["report.assigned", "report.status.*"], "secret": "a-long-random-shared-secret"}))]
+pub struct WebhookInput {
+    /// Where to POST events; public http(s) addresses only.
+    pub url: String,
+    /// Event names or patterns (`*` one segment, `#` any): `report.assigned`,
+    /// `report.needs_triage`, `report.status.*`, `report.transferred`,
+    /// `report.escalated`, `report.note`, `report.#`.
+    pub events: Vec<String>,
+    /// Shared secret for the signature, 16 to 256 characters.
+    #[schema(min_length = 16, max_length = 256)]
+    pub secret: String,
+}
+
+/// Integrators see and manage their own subscriptions; admins all.
+fn owner_filter(auth: &Auth) -> Option<&str> {
+    (auth.0.role != Role::Admin).then_some(auth.0.sub.as_str())
+}
+
+/// Subscribe to events.
+///
+/// Each delivery is a `POST` of the event JSON with headers `Sigap-Event-Id`,
+/// `Sigap-Event` and `Sigap-Signature: t=<unix seconds>,v1=<hex>`, where the
+/// hex is HMAC-SHA256 of `"<t>.<raw body>"` keyed with the subscription's
+/// secret. To verify: recompute it over the raw body, compare in constant
+/// time, and reject timestamps more than five minutes old. Any 2xx answer is
+/// success; anything else is retried after 1 s, 5 s, 30 s, 2 min, 10 min and
+/// 1 h, then given up (see the delivery log). A subscription whose deliveries
+/// fail 10 times in a row is paused, with the reason in `paused_reason`.
+/// Integrators receive only the events of reports they filed.
+#[utoipa::path(
+    tag = "webhooks",
+    request_body(content = WebhookInput, content_type = "application/json"),
+    security(("bearer" = [])),
+    responses((status = 201, body = SubscriptionView), BodyErrors, AuthErrors)
+)]
+#[post("/v1/webhooks")]
+async fn create_webhook(
+    req: HttpRequest,
+    payload: web::Payload,
+    auth: Auth,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let claims = auth.require(&[Role::Integrator, Role::Admin])?;
+    let input: WebhookInput = body::json(&req, payload).await?;
+    let mut errors = webhooks::check_patterns(&input.events);
+    if let Err(message) = webhooks::check_url(&input.url, state.config.webhook_allow_private).await
+    {
+        errors.push(FieldError::new("url", message));
+    }
+    if !(16..=256).contains(&input.secret.chars().count()) {
+        errors.push(FieldError::new("secret", "must be 16 to 256 characters"));
+    }
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let mut conn = state.pool.get().await?;
+    let subscription = webhooks::subscribe(
+        &mut conn,
+        &claims.sub,
+        claims.role.as_str(),
+        &input.url,
+        &input.events,
+        &input.secret,
+    )
+    .await?;
+    tracing::info!(subscription = %subscription.id, "webhook subscribed");
+    Ok(HttpResponse::Created().json(subscription))
+}
+
+/// The caller's subscriptions (all of them for admins).
+#[utoipa::path(tag = "webhooks", security(("bearer" = [])), responses((status = 200, body = Page<SubscriptionView>), AuthErrors))]
+#[get("/v1/webhooks")]
+async fn list_webhooks(
+    auth: Auth,
+    state: web::Data<AppState>,
+) -> ApiResult<web::Json<Page<SubscriptionView>>> {
+    auth.require(&[Role::Integrator, Role::Admin])?;
+    let mut conn = state.pool.get().await?;
+    Ok(web::Json(Page {
+        items: webhooks::list(&mut conn, owner_filter(&auth)).await?,
+        next_cursor: None,
+    }))
+}
+
+/// Unsubscribe.
+#[utoipa::path(
+    tag = "webhooks",
+    params(("id" = Uuid, Path)),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Removed, with its delivery log"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "No such subscription of the caller's"),
+        AuthErrors,
+    )
+)]
+#[delete("/v1/webhooks/{id}")]
+async fn delete_webhook(
+    auth: Auth,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    auth.require(&[Role::Integrator, Role::Admin])?;
+    let mut conn = state.pool.get().await?;
+    webhooks::unsubscribe(&mut conn, *id, owner_filter(&auth)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeliveryQuery {
+    /// At most 500 (default 100), newest first.
+    pub limit: Option<i64>,
+}
+
+/// A subscription's delivery log, newest first.
+#[utoipa::path(
+    tag = "webhooks",
+    params(("id" = Uuid, Path), DeliveryQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Page<DeliveryView>),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "No such subscription of the caller's"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "Bad limit"),
+        AuthErrors,
+    )
+)]
+#[get("/v1/webhooks/{id}/deliveries")]
+async fn list_webhook_deliveries(
+    auth: Auth,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    query: web::Query<DeliveryQuery>,
+) -> ApiResult<web::Json<Page<DeliveryView>>> {
+    auth.require(&[Role::Integrator, Role::Admin])?;
+    let limit = page::limit(query.limit, 100)?;
+    let mut conn = state.pool.get().await?;
+    webhooks::find(&mut conn, *id, owner_filter(&auth)).await?;
+    Ok(web::Json(Page {
+        items: webhooks::deliveries(&mut conn, *id, limit).await?,
+        next_cursor: None,
+    }))
+}

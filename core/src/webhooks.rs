@@ -1,0 +1,466 @@
+//! Webhooks: subscriptions, the deliveries owed to them, and how each
+//! delivery is signed. The worker fans events out into deliveries and sends
+//! them with retries; everything is recorded for the subscriber to inspect.
+
+use crate::error::{Error, FieldError, Result};
+use crate::schema::{webhook_deliveries, webhook_subscriptions};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Int4, Int8, Jsonb, Text, Timestamptz, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use hmac::{Hmac, Mac};
+use serde::Serialize;
+use sha2::Sha256;
+use std::net::IpAddr;
+use std::time::Duration;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Attempts after the first, as multiples of the configured base delay
+/// (1 s by default: 1 s, 5 s, 30 s, 2 min, 10 min, 1 h).
+pub const RETRY_MULTIPLIERS: &[u32] = &[1, 5, 30, 120, 600, 3600];
+/// Failed attempts in a row after which a subscription is paused.
+pub const PAUSE_AFTER_FAILURES: i32 = 10;
+
+/// `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed with the secret>`.
+pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    format!(
+        "t={timestamp},v1={}",
+        hex::encode(mac.finalize().into_bytes())
+    )
+}
+
+/// Whether an event name (`report.status.acknowledged`) matches a pattern:
+/// `*` stands for one segment, `#` for any number of them.
+pub fn matches(pattern: &str, event: &str) -> bool {
+    fn go(p: &[&str], e: &[&str]) -> bool {
+        match (p.first(), e.first()) {
+            (None, None) => true,
+            (Some(&"#"), _) => go(&p[1..], e) || (!e.is_empty() && go(p, &e[1..])),
+            (Some(&"*"), Some(_)) => go(&p[1..], &e[1..]),
+            (Some(a), Some(b)) if a == b => go(&p[1..], &e[1..]),
+            _ => false,
+        }
+    }
+    let p: Vec<&str> = pattern.split('.').collect();
+    let e: Vec<&str> = event.split('.').collect();
+    go(&p, &e)
+}
+
+/// Loopback, private, link-local and other non-public addresses.
+pub fn is_private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64
+        }
+        IpAddr::V6(v6) => {
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (v6.segments()[0] & 0xfe00) == 0xfc00
+                || (v6.segments()[0] & 0xffc0) == 0xfe80
+                || v6
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| is_private(IpAddr::V4(v4)))
+        }
+    }
+}
+
+/// Checks a subscriber URL: http(s), a host, and (unless allowed) no private
+/// or loopback address behind it.
+pub async fn check_url(url: &str, allow_private: bool) -> std::result::Result<(), String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or("must be an http:// or https:// URL")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.is_empty() || authority.contains('@') || url.len() > 2000 {
+        return Err("must be an absolute URL with a host (and no credentials)".into());
+    }
+    let default_port = if url.starts_with("https://") { 443 } else { 80 };
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if !h.ends_with(']') || authority.starts_with('[') => match p.parse::<u16>() {
+            Ok(port) => (h, port),
+            Err(_) if authority.starts_with('[') && authority.ends_with(']') => {
+                (authority, default_port)
+            }
+            Err(_) => return Err("has an invalid port".into()),
+        },
+        _ => (authority, default_port),
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if allow_private {
+        return Ok(());
+    }
+    let addresses: Vec<IpAddr> = match host.parse::<IpAddr>() {
+        Ok(ip) => vec![ip],
+        Err(_) => tokio::net::lookup_host((host, port))
+            .await
+            .map_err(|_| format!("host {host} does not resolve"))?
+            .map(|a| a.ip())
+            .collect(),
+    };
+    if addresses.is_empty() || addresses.into_iter().any(is_private) {
+        return Err("points to a private or loopback address, which is not allowed".into());
+    }
+    Ok(())
+}
+
+/// A subscription as its owner sees it (never with its secret).
+#[derive(Debug, Clone, Serialize, Queryable, Selectable, ToSchema)]
+#[diesel(table_name = webhook_subscriptions, check_for_backend(diesel::pg::Pg))]
+pub struct SubscriptionView {
+    pub id: Uuid,
+    pub owner: String,
+    pub url: String,
+    /// Event patterns: `report.assigned`, `report.status.*`, `report.#`.
+    pub events: Vec<String>,
+    /// False once paused; `paused_reason` says why.
+    pub active: bool,
+    pub paused_reason: Option<String>,
+    pub consecutive_failures: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One delivery of one event to one subscription.
+#[derive(Debug, Clone, Serialize, Queryable, Selectable, ToSchema)]
+#[diesel(table_name = webhook_deliveries, check_for_backend(diesel::pg::Pg))]
+pub struct DeliveryView {
+    pub id: i64,
+    pub event_id: Uuid,
+    pub event: String,
+    /// `pending`, `delivered` or `failed` (gave up after every retry).
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_status_code: Option<i32>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+/// Checks event patterns: dot-separated segments of letters, digits, `_`,
+/// `-`, or a lone `*` / `#`.
+pub fn check_patterns(events: &[String]) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if events.is_empty() || events.len() > 20 {
+        errors.push(FieldError::new(
+            "events",
+            "must list 1 to 20 event patterns",
+        ));
+    }
+    for (i, pattern) in events.iter().enumerate() {
+        let ok = pattern.len() <= 100
+            && pattern.split('.').all(|segment| {
+                segment == "*"
+                    || segment == "#"
+                    || !segment.is_empty()
+                        && segment
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            });
+        if !ok {
+            errors.push(FieldError::new(
+                format!("events[{i}]"),
+                "must be an event name or pattern such as report.assigned, report.status.* or report.#",
+            ));
+        }
+    }
+    errors
+}
+
+pub async fn subscribe(
+    conn: &mut AsyncPgConnection,
+    owner: &str,
+    owner_role: &str,
+    url: &str,
+    events: &[String],
+    secret: &str,
+) -> Result<SubscriptionView> {
+    Ok(diesel::insert_into(webhook_subscriptions::table)
+        .values((
+            webhook_subscriptions::id.eq(Uuid::now_v7()),
+            webhook_subscriptions::owner.eq(owner),
+            webhook_subscriptions::owner_role.eq(owner_role),
+            webhook_subscriptions::url.eq(url),
+            webhook_subscriptions::events.eq(events),
+            webhook_subscriptions::secret.eq(secret),
+        ))
+        .returning(SubscriptionView::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+/// Subscriptions of `owner` (all of them for `None`).
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    owner: Option<&str>,
+) -> Result<Vec<SubscriptionView>> {
+    let mut q = webhook_subscriptions::table
+        .order(webhook_subscriptions::created_at)
+        .select(SubscriptionView::as_select())
+        .into_boxed();
+    if let Some(owner) = owner {
+        q = q.filter(webhook_subscriptions::owner.eq(owner.to_owned()));
+    }
+    Ok(q.load(conn).await?)
+}
+
+/// The subscription, if `owner` (or anyone, for `None`) may see it.
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    owner: Option<&str>,
+) -> Result<SubscriptionView> {
+    let found: SubscriptionView = webhook_subscriptions::table
+        .find(id)
+        .select(SubscriptionView::as_select())
+        .first(conn)
+        .await?;
+    match owner {
+        Some(owner) if owner != found.owner => Err(Error::NotFound),
+        _ => Ok(found),
+    }
+}
+
+pub async fn unsubscribe(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    owner: Option<&str>,
+) -> Result<()> {
+    find(conn, id, owner).await?;
+    diesel::delete(webhook_subscriptions::table.find(id))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn deliveries(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    limit: i64,
+) -> Result<Vec<DeliveryView>> {
+    Ok(webhook_deliveries::table
+        .filter(webhook_deliveries::subscription_id.eq(id))
+        .order(webhook_deliveries::id.desc())
+        .limit(limit)
+        .select(DeliveryView::as_select())
+        .load(conn)
+        .await?)
+}
+
+/// Creates the deliveries an event owes its subscribers (idempotent: an event
+/// redelivered by the broker creates nothing new). Integrators' subscriptions
+/// get only the events of reports they filed.
+pub async fn fan_out(
+    conn: &mut AsyncPgConnection,
+    event_id: Uuid,
+    event: &str,
+    report_id: Uuid,
+    payload: &serde_json::Value,
+) -> Result<usize> {
+    #[derive(QueryableByName)]
+    struct Candidate {
+        #[diesel(sql_type = SqlUuid)]
+        id: Uuid,
+        #[diesel(sql_type = diesel::sql_types::Array<Text>)]
+        events: Vec<String>,
+    }
+    let candidates: Vec<Candidate> = diesel::sql_query(
+        "SELECT s.id, s.events FROM webhook_subscriptions s WHERE s.active \
+           AND (s.owner_role <> 'integrator' OR s.owner = (SELECT filed_by FROM reports WHERE id = $1))",
+    )
+    .bind::<SqlUuid, _>(report_id)
+    .load(conn)
+    .await?;
+    let mut created = 0;
+    for candidate in candidates
+        .iter()
+        .filter(|c| c.events.iter().any(|p| matches(p, event)))
+    {
+        created += diesel::sql_query(
+            "INSERT INTO webhook_deliveries (subscription_id, event_id, event, payload) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (subscription_id, event_id) DO NOTHING",
+        )
+        .bind::<SqlUuid, _>(candidate.id)
+        .bind::<SqlUuid, _>(event_id)
+        .bind::<Text, _>(event)
+        .bind::<Jsonb, _>(payload)
+        .execute(conn)
+        .await?;
+    }
+    Ok(created)
+}
+
+/// A delivery claimed for one attempt.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Due {
+    #[diesel(sql_type = Int8)]
+    pub id: i64,
+    #[diesel(sql_type = SqlUuid)]
+    pub subscription_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    pub event_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub event: String,
+    #[diesel(sql_type = Jsonb)]
+    pub payload: serde_json::Value,
+    #[diesel(sql_type = Int4)]
+    pub attempts: i32,
+    #[diesel(sql_type = Text)]
+    pub url: String,
+    #[diesel(sql_type = Text)]
+    pub secret: String,
+}
+
+/// Claims due deliveries for one attempt each. The claim pushes their next
+/// attempt a minute ahead, so a worker that dies mid-attempt only delays them;
+/// concurrent workers skip each other's claims.
+pub async fn claim_due(conn: &mut AsyncPgConnection, limit: i64) -> Result<Vec<Due>> {
+    Ok(diesel::sql_query(
+        "WITH due AS ( \
+             SELECT d.id FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id \
+             WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND s.active \
+             ORDER BY d.next_attempt_at LIMIT $1 FOR UPDATE OF d SKIP LOCKED) \
+         UPDATE webhook_deliveries d SET attempts = d.attempts + 1, next_attempt_at = now() + interval '60 seconds' \
+         FROM due, webhook_subscriptions s \
+         WHERE d.id = due.id AND s.id = d.subscription_id \
+         RETURNING d.id, d.subscription_id, d.event_id, d.event, d.payload, d.attempts, s.url, s.secret",
+    )
+    .bind::<Int8, _>(limit)
+    .load(conn)
+    .await?)
+}
+
+/// Records a successful attempt.
+pub async fn delivered(conn: &mut AsyncPgConnection, due: &Due, status_code: i32) -> Result<()> {
+    diesel::sql_query(
+        "UPDATE webhook_deliveries SET status = 'delivered', delivered_at = now(), last_status_code = $2, last_error = NULL \
+         WHERE id = $1",
+    )
+    .bind::<Int8, _>(due.id)
+    .bind::<Int4, _>(status_code)
+    .execute(conn)
+    .await?;
+    diesel::sql_query("UPDATE webhook_subscriptions SET consecutive_failures = 0 WHERE id = $1")
+        .bind::<SqlUuid, _>(due.subscription_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records a failed attempt: schedules the next one, or gives up after the
+/// last; pauses a subscription that keeps failing.
+pub async fn failed(
+    conn: &mut AsyncPgConnection,
+    due: &Due,
+    status_code: Option<i32>,
+    error: &str,
+    retry_base: Duration,
+) -> Result<()> {
+    let retry = RETRY_MULTIPLIERS
+        .get(due.attempts as usize - 1)
+        .map(|m| retry_base * *m);
+    let next: Option<DateTime<Utc>> =
+        retry.map(|d| Utc::now() + chrono::Duration::from_std(d).unwrap_or_default());
+    diesel::sql_query(
+        "UPDATE webhook_deliveries SET status = CASE WHEN $2::timestamptz IS NULL THEN 'failed' ELSE 'pending' END, \
+            next_attempt_at = coalesce($2, next_attempt_at), last_status_code = $3, last_error = $4 \
+         WHERE id = $1",
+    )
+    .bind::<Int8, _>(due.id)
+    .bind::<diesel::sql_types::Nullable<Timestamptz>, _>(next)
+    .bind::<diesel::sql_types::Nullable<Int4>, _>(status_code)
+    .bind::<Text, _>(error)
+    .execute(conn)
+    .await?;
+    diesel::sql_query(
+        "UPDATE webhook_subscriptions SET consecutive_failures = consecutive_failures + 1, \
+            active = active AND consecutive_failures + 1 < $2, \
+            paused_reason = CASE WHEN consecutive_failures + 1 >= $2 AND active \
+                THEN 'paused after ' || (consecutive_failures + 1) || ' failed attempts in a row; last error: ' || $3 \
+                ELSE paused_reason END \
+         WHERE id = $1",
+    )
+    .bind::<SqlUuid, _>(due.subscription_id)
+    .bind::<Int4, _>(PAUSE_AFTER_FAILURES)
+    .bind::<Text, _>(error)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_match_like_amqp_topics() {
+        assert!(matches("report.assigned", "report.assigned"));
+        assert!(matches("report.status.*", "report.status.acknowledged"));
+        assert!(!matches("report.status.*", "report.status"));
+        assert!(matches("report.#", "report.status.closed"));
+        assert!(matches("#", "report.note"));
+        assert!(!matches("report.assigned", "report.assigned.extra"));
+        assert!(!matches("report.transferred", "report.escalated"));
+    }
+
+    #[test]
+    fn the_signature_is_an_hmac_of_timestamp_and_body() {
+        // Reference value computed independently (echo -n "1700000000.{}" | openssl dgst -sha256 -hmac s3cret).
+        let sig = signature("s3cret", 1_700_000_000, b"{}");
+        assert_eq!(
+            sig,
+            "t=1700000000,v1=97926816e98fbb41ccb1673225ff29a2f35369099990e1b1561651e7bd097ebf"
+        );
+        assert_ne!(sig, signature("other", 1_700_000_000, b"{}"));
+    }
+
+    #[test]
+    fn private_and_loopback_addresses_are_recognised() {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "192.168.0.1",
+            "172.16.5.4",
+            "169.254.1.1",
+            "::1",
+            "fd00::1",
+            "100.64.0.1",
+        ] {
+            assert!(is_private(ip.parse().expect("ip")), "{ip}");
+        }
+        for ip in ["8.8.8.8", "103.10.20.30", "2001:4860::8888"] {
+            assert!(!is_private(ip.parse().expect("ip")), "{ip}");
+        }
+    }
+
+    #[tokio::test]
+    async fn subscriber_urls_must_be_public_unless_allowed() {
+        assert!(
+            check_url("http://127.0.0.1:9000/hook", false)
+                .await
+                .is_err()
+        );
+        assert!(check_url("http://localhost/hook", false).await.is_err());
+        assert!(check_url("http://10.0.0.5/hook", false).await.is_err());
+        assert!(check_url("ftp://example.org/hook", false).await.is_err());
+        assert!(
+            check_url("https://user:pw@8.8.8.8/hook", false)
+                .await
+                .is_err()
+        );
+        assert!(check_url("https://8.8.8.8/hook", false).await.is_ok());
+        assert!(check_url("http://127.0.0.1:9000/hook", true).await.is_ok());
+    }
+}
