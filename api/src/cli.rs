@@ -51,13 +51,30 @@ pub enum Command {
         #[arg(long, default_value = "8h")]
         ttl: String,
     },
-    /// Print the OpenAPI document.
-    Openapi,
+    /// Print the OpenAPI document, or with --check, fail when FILE differs from it.
+    Openapi {
+        /// A committed document to compare with the code's.
+        #[arg(long, value_name = "FILE")]
+        check: Option<PathBuf>,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    if let Command::Openapi = cli.command {
-        println!("{}", serde_json::to_string_pretty(&openapi::document())?);
+    if let Command::Openapi { check } = &cli.command {
+        let generated = serde_json::to_string_pretty(&openapi::document())?;
+        match check {
+            None => println!("{generated}"),
+            Some(file) => {
+                let committed = std::fs::read_to_string(file)?;
+                if committed.trim_end() != generated.trim_end() {
+                    anyhow::bail!(
+                        "{} differs from the document the code generates: run 'make openapi' and commit it",
+                        file.display()
+                    );
+                }
+                println!("{} is up to date", file.display());
+            }
+        }
         return Ok(());
     }
     let config = Config::from_env()?;
@@ -113,7 +130,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             claims.scope = scope;
             println!("{}", tokens.sign(&claims)?);
         }
-        Command::Openapi => unreachable!("handled above"),
+        Command::Openapi { .. } => unreachable!("handled above"),
     }
     Ok(())
 }

@@ -23,6 +23,7 @@ use utoipa_actix_web::AppExt;
         (name = "webhooks", description = "Signed event deliveries to partner apps; see the module docs of each endpoint for verification"),
         (name = "clients", description = "API clients of partner apps and the OAuth2 client-credentials grant"),
         (name = "tracking", description = "Public tracking by ticket"),
+        (name = "open311", description = "Open311 GeoReport v2 facade for Open311 clients"),
         (name = "reference", description = "Regions, categories and the unit directory"),
         (name = "directory", description = "Editing units and coverage rules; previewing the router"),
         (name = "ops", description = "Health, readiness and metrics"),

@@ -10,6 +10,9 @@ CREATE TABLE api_clients (
     revoked_at  TIMESTAMPTZ
 );
 
+-- Open311 and integrators list the reports a client filed.
+CREATE INDEX reports_client_idx ON reports (client_id, created_at) WHERE client_id IS NOT NULL;
+
 -- Webhooks: who wants which events, and every attempt to deliver them.
 CREATE TABLE webhook_subscriptions (
     id                   UUID PRIMARY KEY,

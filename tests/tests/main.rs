@@ -5,6 +5,7 @@ mod authz;
 mod clients;
 mod intake;
 mod lifecycle;
+mod open311;
 mod outbox;
 mod reference;
 mod routing;

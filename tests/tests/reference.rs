@@ -155,3 +155,34 @@ async fn health_metrics_and_the_spec_are_served() {
         "application/problem+json"
     );
 }
+
+#[test]
+fn the_openapi_drift_check_fails_when_the_document_and_the_code_differ() {
+    let binary = sigap_tests::binary("sigap-api");
+    let committed = sigap_tests::workspace_root().join("openapi/openapi.json");
+    let check = |file: &std::path::Path| {
+        std::process::Command::new(&binary)
+            .args(["openapi", "--check"])
+            .arg(file)
+            .output()
+            .expect("run sigap-api (make test builds it first)")
+    };
+    assert!(
+        check(&committed).status.success(),
+        "the committed document is current"
+    );
+
+    // A handler that changed without regenerating: the committed document lacks its path.
+    let mut stale: Value =
+        serde_json::from_str(&std::fs::read_to_string(&committed).expect("read")).expect("json");
+    stale["paths"]
+        .as_object_mut()
+        .expect("paths")
+        .remove("/v1/track/{ticket}");
+    let file = std::env::temp_dir().join(format!("openapi-stale-{}.json", std::process::id()));
+    std::fs::write(&file, serde_json::to_string_pretty(&stale).expect("json")).expect("write");
+    let output = check(&file);
+    let _ = std::fs::remove_file(&file);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("make openapi"));
+}

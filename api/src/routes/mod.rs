@@ -4,6 +4,7 @@ pub mod cases;
 pub mod clients;
 pub mod directory;
 pub mod health;
+pub mod open311;
 pub mod reference;
 pub mod reports;
 pub mod track;
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     clients::configure(cfg);
     webhooks::configure(cfg);
     track::configure(cfg);
+    open311::configure(cfg);
 }
 
 /// Anything no route matches.

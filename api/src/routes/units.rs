@@ -57,7 +57,11 @@ pub struct UnitQuery {
     tag = "reference",
     params(UnitQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = Page<UnitView>), AuthErrors)
+    responses(
+        (status = 200, body = Page<UnitView>),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "Bad limit or cursor"),
+        AuthErrors,
+    )
 )]
 #[get("/v1/units")]
 async fn list_units(

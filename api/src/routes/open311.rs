@@ -1,0 +1,1042 @@
+//! An Open311 GeoReport v2 facade (JSON only), so that existing Open311
+//! clients can file and follow reports without learning Sigap's own API.
+//!
+//! Services are Sigap's categories; a service request is a report, its
+//! `service_request_id` the ticket. `api_key` is `<client_id>:<client_secret>`
+//! of an API client, and a client sees only the reports it filed. Errors use
+//! the Open311 shape, `[{"code", "description"}]`, not problem+json.
+
+use crate::body;
+use crate::problem::ApiError;
+use crate::startup::AppState;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, get, post, web};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Float8, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sigap_core::clients::{self, ClientView};
+use sigap_core::domain::{Category, Channel, Need, Role, Status, Urgency};
+use sigap_core::intake::{
+    self, Filer, GeoPoint, LocationInput, NewReport, ReportInput, ReporterInput,
+};
+use sigap_core::reports::ReportRow;
+use sigap_core::schema::{reports, units};
+use sigap_core::{Error as CoreError, FieldError};
+use std::time::Duration;
+use tracing_actix_web::RequestId;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_open311_services)
+        .service(get_open311_service)
+        .service(create_open311_request)
+        .service(list_open311_requests)
+        .service(get_open311_request)
+        // Registered last: only what no route above matches.
+        .route("/open311/{tail:.*}", web::route().to(open311_not_found));
+}
+
+/// The `group` of every service.
+const GROUP: &str = "social rehabilitation";
+/// Most requests one list answers.
+const LIST_LIMIT: i64 = 200;
+
+// --- Errors ---------------------------------------------------------------
+
+/// One entry of an Open311 error answer.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"code": 400, "description": "description: is required"}))]
+pub struct Open311Error {
+    /// The HTTP status.
+    pub code: u16,
+    pub description: String,
+}
+
+/// A failed Open311 request: rendered as `[{"code", "description"}, …]` with
+/// the same HTTP status.
+pub struct Open311Failure {
+    status: StatusCode,
+    descriptions: Vec<String>,
+    /// Logged for server errors, never shown.
+    cause: Option<String>,
+}
+
+impl Open311Failure {
+    fn new(status: StatusCode, description: impl Into<String>) -> Open311Failure {
+        Open311Failure {
+            status,
+            descriptions: vec![description.into()],
+            cause: None,
+        }
+    }
+
+    fn bad_request(description: impl Into<String>) -> Open311Failure {
+        Open311Failure::new(StatusCode::BAD_REQUEST, description)
+    }
+
+    fn forbidden(description: impl Into<String>) -> Open311Failure {
+        Open311Failure::new(StatusCode::FORBIDDEN, description)
+    }
+
+    fn not_found(description: impl Into<String>) -> Open311Failure {
+        Open311Failure::new(StatusCode::NOT_FOUND, description)
+    }
+
+    /// One 400 entry per invalid field, named as Open311 names it.
+    fn invalid(errors: &[FieldError]) -> Open311Failure {
+        Open311Failure {
+            status: StatusCode::BAD_REQUEST,
+            descriptions: errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect(),
+            cause: None,
+        }
+    }
+
+    fn server(status: StatusCode, description: &str, cause: String) -> Open311Failure {
+        Open311Failure {
+            status,
+            descriptions: vec![description.to_owned()],
+            cause: Some(cause),
+        }
+    }
+}
+
+/// Logged by the request tracer: the status only, since descriptions can
+/// echo input.
+impl std::fmt::Debug for Open311Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.cause {
+            Some(cause) => write!(f, "open311 {}: {cause}", self.status.as_u16()),
+            None => write!(f, "open311 {}", self.status.as_u16()),
+        }
+    }
+}
+
+impl std::fmt::Display for Open311Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.descriptions.join("; "))
+    }
+}
+
+impl From<CoreError> for Open311Failure {
+    fn from(e: CoreError) -> Open311Failure {
+        match e {
+            CoreError::Validation(errors) => Open311Failure::invalid(&open311_fields(errors)),
+            CoreError::NotFound => Open311Failure::not_found("not found"),
+            CoreError::Forbidden(m) => Open311Failure::forbidden(m),
+            CoreError::Unavailable(cause) => Open311Failure::server(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the database is unavailable; retry shortly",
+                cause,
+            ),
+            CoreError::Conflict(_)
+            | CoreError::IdempotencyInFlight
+            | CoreError::IdempotencyMismatch
+            | CoreError::IllegalTransition(_)
+            | CoreError::StaleVersion { .. } => {
+                Open311Failure::new(StatusCode::CONFLICT, e.to_string())
+            }
+            CoreError::Database(cause) => Open311Failure::server(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "an unexpected error occurred; it has been logged",
+                cause.to_string(),
+            ),
+        }
+    }
+}
+
+impl From<sigap_core::db::PoolError> for Open311Failure {
+    fn from(e: sigap_core::db::PoolError) -> Open311Failure {
+        CoreError::from(e).into()
+    }
+}
+
+impl From<diesel::result::Error> for Open311Failure {
+    fn from(e: diesel::result::Error) -> Open311Failure {
+        CoreError::from(e).into()
+    }
+}
+
+/// Errors of the shared body reader (413, 400).
+impl From<ApiError> for Open311Failure {
+    fn from(e: ApiError) -> Open311Failure {
+        match e {
+            ApiError::Core(core) => core.into(),
+            ApiError::Internal(cause) => Open311Failure::server(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "an unexpected error occurred; it has been logged",
+                cause,
+            ),
+            other => Open311Failure::new(other.status_code(), other.to_string()),
+        }
+    }
+}
+
+impl ResponseError for Open311Failure {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if self.status.is_server_error() {
+            tracing::error!(error = ?self, "open311 request failed");
+        }
+        let body: Vec<Open311Error> = self
+            .descriptions
+            .iter()
+            .map(|description| Open311Error {
+                code: self.status.as_u16(),
+                description: description.clone(),
+            })
+            .collect();
+        let mut response = HttpResponse::build(self.status);
+        response.insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        ));
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header((header::RETRY_AFTER, "5"));
+        }
+        response.body(serde_json::to_string(&body).expect("errors serialize"))
+    }
+}
+
+type Open311Result<T> = Result<T, Open311Failure>;
+
+/// Anything under `/open311/` that no route matches.
+async fn open311_not_found(req: HttpRequest) -> Open311Result<HttpResponse> {
+    Err(Open311Failure::not_found(format!(
+        "no route for {} {}",
+        req.method(),
+        req.path()
+    )))
+}
+
+// --- Reading parameters -----------------------------------------------------
+
+/// Decodes `application/x-www-form-urlencoded` text into fields; a field
+/// given twice is refused rather than guessed at.
+fn form_fields(text: &[u8]) -> Open311Result<Map<String, Value>> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(text)
+        .map_err(|e| Open311Failure::bad_request(format!("malformed form: {e}")))?;
+    let mut fields = Map::new();
+    for (key, value) in pairs {
+        if fields.contains_key(&key) {
+            return Err(Open311Failure::bad_request(format!(
+                "{key}: appears more than once"
+            )));
+        }
+        fields.insert(key, Value::String(value));
+    }
+    Ok(fields)
+}
+
+/// Flattens a JSON body into form-like fields: scalars become text, and an
+/// `attribute` object becomes `attribute[<code>]` fields.
+fn json_fields(raw: &[u8]) -> Open311Result<Map<String, Value>> {
+    let value: Value = serde_json::from_slice(raw)
+        .map_err(|e| Open311Failure::bad_request(format!("malformed JSON: {e}")))?;
+    let Value::Object(object) = value else {
+        return Err(Open311Failure::bad_request(
+            "the body must be a JSON object (or a form)",
+        ));
+    };
+    fn scalar(key: &str, value: Value) -> Open311Result<Option<Value>> {
+        match value {
+            Value::Null => Ok(None),
+            Value::String(s) => Ok(Some(Value::String(s))),
+            Value::Number(n) => Ok(Some(Value::String(n.to_string()))),
+            Value::Bool(b) => Ok(Some(Value::String(b.to_string()))),
+            _ => Err(Open311Failure::bad_request(format!(
+                "{key}: must be a string or a number"
+            ))),
+        }
+    }
+    let mut fields = Map::new();
+    for (key, value) in object {
+        match value {
+            Value::Object(attributes) if key == "attribute" => {
+                for (code, value) in attributes {
+                    let key = format!("attribute[{code}]");
+                    if let Some(value) = scalar(&key, value)? {
+                        fields.insert(key, value);
+                    }
+                }
+            }
+            value => {
+                if let Some(value) = scalar(&key, value)? {
+                    fields.insert(key, value);
+                }
+            }
+        }
+    }
+    Ok(fields)
+}
+
+/// Text fields into a typed struct (every field is optional text, so this
+/// fails only on a shape no client sends).
+fn typed<T: DeserializeOwned>(fields: Map<String, Value>) -> Open311Result<T> {
+    serde_json::from_value(Value::Object(fields))
+        .map_err(|e| Open311Failure::bad_request(format!("malformed request: {e}")))
+}
+
+/// The query string as a typed struct, with Open311 errors (the app's query
+/// extractor would answer problem+json).
+fn query<T: DeserializeOwned>(req: &HttpRequest) -> Open311Result<T> {
+    typed(form_fields(req.query_string().as_bytes())?)
+}
+
+/// Trimmed, and `None` when empty.
+fn clean(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+/// The client behind an `api_key` (`<client_id>:<client_secret>`), or 403.
+async fn authenticate(
+    conn: &mut AsyncPgConnection,
+    api_key: &Option<String>,
+) -> Open311Result<ClientView> {
+    let Some(api_key) = clean(api_key) else {
+        return Err(Open311Failure::forbidden(
+            "api_key is required: <client_id>:<client_secret> of an API client",
+        ));
+    };
+    let invalid = || Open311Failure::forbidden("api_key is not valid");
+    let (client_id, secret) = api_key.split_once(':').ok_or_else(invalid)?;
+    clients::authenticate(conn, client_id, secret)
+        .await?
+        .ok_or_else(invalid)
+}
+
+// --- Services -----------------------------------------------------------------
+
+/// One Open311 service: a Sigap category.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "service_code": "elderly", "service_name": "Elderly person",
+    "description": "Lanjut usia / Elderly person", "metadata": true, "type": "realtime",
+    "keywords": "", "group": "social rehabilitation"
+}))]
+pub struct Open311Service {
+    #[schema(value_type = Category)]
+    pub service_code: String,
+    /// The English label.
+    pub service_name: String,
+    /// The Indonesian and English labels.
+    pub description: String,
+    /// Always true: see `services/{service_code}.json` for the attributes.
+    pub metadata: bool,
+    /// Always `realtime`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub keywords: String,
+    pub group: String,
+}
+
+impl Open311Service {
+    fn new(category: Category) -> Open311Service {
+        let (indonesian, english) = category.labels();
+        Open311Service {
+            service_code: category.as_str().to_owned(),
+            service_name: english.to_owned(),
+            description: format!("{indonesian} / {english}"),
+            metadata: true,
+            kind: "realtime".to_owned(),
+            keywords: String::new(),
+            group: GROUP.to_owned(),
+        }
+    }
+}
+
+/// A service's attributes (Open311 "service definition").
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceDefinition {
+    #[schema(value_type = Category)]
+    pub service_code: String,
+    pub attributes: Vec<ServiceAttribute>,
+}
+
+/// One attribute, sent as `attribute[<code>]`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceAttribute {
+    /// Always true: the client supplies the value.
+    pub variable: bool,
+    pub code: String,
+    /// `string` or `singlevaluelist`.
+    pub datatype: String,
+    pub required: bool,
+    pub datatype_description: Option<String>,
+    pub order: u32,
+    pub description: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<AttributeValue>,
+}
+
+/// A value of a list attribute.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttributeValue {
+    pub key: String,
+    pub name: String,
+}
+
+/// `1 h`, `15 min`, `3 s`.
+fn readable(duration: Duration) -> String {
+    let secs = duration.as_secs();
+    match secs {
+        s if s >= 3600 && s % 3600 == 0 => format!("{} h", s / 3600),
+        s if s >= 60 && s % 60 == 0 => format!("{} min", s / 60),
+        s => format!("{s} s"),
+    }
+}
+
+fn attributes(state: &AppState) -> Vec<ServiceAttribute> {
+    vec![
+        ServiceAttribute {
+            variable: true,
+            code: "region_code".into(),
+            datatype: "string".into(),
+            required: false,
+            datatype_description: Some(
+                "Kemendagri code of a regency (13.03) or province (13)".into(),
+            ),
+            order: 1,
+            description: "Where the case is. Without it, the regency whose centroid is nearest \
+                to lat/long; one of the two is required."
+                .into(),
+            values: Vec::new(),
+        },
+        ServiceAttribute {
+            variable: true,
+            code: "need".into(),
+            datatype: "singlevaluelist".into(),
+            required: false,
+            datatype_description: None,
+            order: 2,
+            description: "What the person needs (default: other)".into(),
+            values: Need::ALL
+                .iter()
+                .map(|need| AttributeValue {
+                    key: need.as_str().to_owned(),
+                    name: need.as_str().replace('_', " "),
+                })
+                .collect(),
+        },
+        ServiceAttribute {
+            variable: true,
+            code: "urgency".into(),
+            datatype: "singlevaluelist".into(),
+            required: false,
+            datatype_description: None,
+            order: 3,
+            description: "How soon a unit must acknowledge the case (default: normal)".into(),
+            values: Urgency::ALL
+                .iter()
+                .map(|urgency| AttributeValue {
+                    key: urgency.as_str().to_owned(),
+                    name: format!(
+                        "{urgency} (acknowledged within {})",
+                        readable(state.config.sla.for_urgency(*urgency))
+                    ),
+                })
+                .collect(),
+        },
+    ]
+}
+
+/// Open311 services: one per Sigap category (no `api_key` needed).
+#[utoipa::path(
+    tag = "open311",
+    responses(
+        (status = 200, body = Vec<Open311Service>, description = "Every category, as a service"),
+    )
+)]
+#[get("/open311/v2/services.json")]
+async fn list_open311_services() -> web::Json<Vec<Open311Service>> {
+    web::Json(
+        Category::ALL
+            .iter()
+            .map(|c| Open311Service::new(*c))
+            .collect(),
+    )
+}
+
+/// A service's attributes: `region_code`, `need` and `urgency` (no `api_key`
+/// needed).
+#[utoipa::path(
+    tag = "open311",
+    params(("service_code" = Category, Path, description = "A Sigap category", example = "elderly")),
+    responses(
+        (status = 200, body = ServiceDefinition),
+        (status = 404, body = Vec<Open311Error>, description = "No such service"),
+    )
+)]
+#[get("/open311/v2/services/{service_code}.json")]
+async fn get_open311_service(
+    state: web::Data<AppState>,
+    service_code: web::Path<String>,
+) -> Open311Result<web::Json<ServiceDefinition>> {
+    let category = Category::parse(&service_code).ok_or_else(|| {
+        Open311Failure::not_found(format!(
+            "no such service; services are: {}",
+            Category::expected()
+        ))
+    })?;
+    Ok(web::Json(ServiceDefinition {
+        service_code: category.as_str().to_owned(),
+        attributes: attributes(&state),
+    }))
+}
+
+// --- Filing a request ---------------------------------------------------------
+
+/// Body of `POST /open311/v2/requests.json`, as a form (or a JSON object, with
+/// attributes either as `attribute[<code>]` keys or an `attribute` object).
+/// Numbers may be sent as text. `email`, `device_id`, `account_id` and
+/// `media_url` are accepted and ignored: Sigap does not keep them.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "api_key": "cli_0123456789abcdef:<secret>", "service_code": "elderly",
+    "lat": "-0.69", "long": "100.95", "address_string": "Jorong Koto Tuo, Kec. Kamang Baru",
+    "description": "Lansia tinggal sendiri, butuh kursi roda.",
+    "first_name": "Siti", "last_name": "Aminah", "phone": "081234567890",
+    "attribute[urgency]": "high", "attribute[need]": "assistive_device"
+}))]
+pub struct ServiceRequestForm {
+    /// `<client_id>:<client_secret>` of an API client. Required (here or in
+    /// the query string).
+    #[schema(required = true)]
+    pub api_key: Option<String>,
+    /// A Sigap category.
+    #[schema(value_type = Category, required = true)]
+    pub service_code: Option<String>,
+    /// WGS84 latitude, inside Indonesia.
+    #[schema(example = "-0.69")]
+    pub lat: Option<String>,
+    /// WGS84 longitude, inside Indonesia.
+    #[schema(example = "100.95")]
+    pub long: Option<String>,
+    #[schema(max_length = 500)]
+    pub address_string: Option<String>,
+    /// 10 to 5,000 characters.
+    #[schema(required = true, min_length = 10, max_length = 5000)]
+    pub description: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    /// Indonesian number, `+62…` or `08…`.
+    pub phone: Option<String>,
+    /// Accepted and ignored.
+    pub email: Option<String>,
+    /// Kemendagri regency or province code; without it, derived from lat/long.
+    #[serde(rename = "attribute[region_code]")]
+    #[schema(example = "13.03")]
+    pub region_code: Option<String>,
+    /// Default `other`.
+    #[serde(rename = "attribute[need]")]
+    #[schema(value_type = Option<Need>)]
+    pub need: Option<String>,
+    /// Default `normal`.
+    #[serde(rename = "attribute[urgency]")]
+    #[schema(value_type = Option<Urgency>)]
+    pub urgency: Option<String>,
+}
+
+/// The answer to a filed request.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "service_request_id": "CC-2026-000123",
+    "service_notice": "Received as CC-2026-000123; it is routed to a unit within seconds.",
+    "account_id": null
+}))]
+pub struct CreatedRequest {
+    /// The ticket.
+    pub service_request_id: String,
+    pub service_notice: String,
+    /// Always null: Sigap has no reporter accounts.
+    pub account_id: Option<String>,
+}
+
+/// Renames `ReportInput` fields to the Open311 fields they came from.
+fn open311_fields(errors: Vec<FieldError>) -> Vec<FieldError> {
+    errors
+        .into_iter()
+        .map(|e| {
+            let field = match e.field.as_str() {
+                "category" => "service_code",
+                "need" => "attribute[need]",
+                "urgency" => "attribute[urgency]",
+                "region_code" => "attribute[region_code]",
+                "address" => "address_string",
+                "location.lat" => "lat",
+                "location.lon" => "long",
+                "reporter.name" => "first_name, last_name",
+                "reporter.phone" => "phone",
+                other => other,
+            };
+            let message = if field == "attribute[region_code]" && e.message == "is required" {
+                "is required unless lat and long (inside Indonesia) are given".to_owned()
+            } else {
+                e.message
+            };
+            FieldError::new(field, message)
+        })
+        .collect()
+}
+
+#[derive(QueryableByName)]
+struct Nearest {
+    #[diesel(sql_type = Text)]
+    code: String,
+}
+
+/// The regency whose centroid is nearest to a point (equirectangular
+/// distance: plenty to tell regencies apart, and one pass over 514 rows).
+async fn nearest_regency(conn: &mut AsyncPgConnection, point: GeoPoint) -> Open311Result<String> {
+    let nearest: Nearest = diesel::sql_query(
+        "SELECT code FROM regions WHERE level = 'regency' \
+         ORDER BY power(latitude - $1, 2) + power((longitude - $2) * cos(radians($1)), 2), code \
+         LIMIT 1",
+    )
+    .bind::<Float8, _>(point.lat)
+    .bind::<Float8, _>(point.lon)
+    .get_result(conn)
+    .await?;
+    Ok(nearest.code)
+}
+
+/// A number field: `None` when absent, an error when not a number.
+fn number(errors: &mut Vec<FieldError>, field: &str, value: &Option<String>) -> Option<f64> {
+    let text = clean(value)?;
+    match text.parse::<f64>() {
+        Ok(n) if n.is_finite() => Some(n),
+        _ => {
+            errors.push(FieldError::new(field, "must be a number"));
+            None
+        }
+    }
+}
+
+/// The Sigap report for an Open311 request, or every field error found.
+async fn parse_request(
+    conn: &mut AsyncPgConnection,
+    form: &ServiceRequestForm,
+) -> Open311Result<NewReport> {
+    let mut errors = Vec::new();
+    let lat = number(&mut errors, "lat", &form.lat);
+    let lon = number(&mut errors, "long", &form.long);
+    let (lat_given, lon_given) = (clean(&form.lat).is_some(), clean(&form.long).is_some());
+    if lat_given && !lon_given {
+        errors.push(FieldError::new("long", "is required with lat"));
+    }
+    if lon_given && !lat_given {
+        errors.push(FieldError::new("lat", "is required with long"));
+    }
+    let location = lat.zip(lon).map(|(lat, lon)| LocationInput {
+        lat: Some(lat),
+        lon: Some(lon),
+    });
+    let region_code = match (clean(&form.region_code), location) {
+        (Some(code), _) => Some(code),
+        (
+            None,
+            Some(LocationInput {
+                lat: Some(lat),
+                lon: Some(lon),
+            }),
+        ) => match GeoPoint::parse(lat, lon, "") {
+            Ok(point) => Some(nearest_regency(conn, point).await?),
+            // Reported by the parse below.
+            Err(_) => None,
+        },
+        (None, _) => None,
+    };
+    let name = [clean(&form.first_name), clean(&form.last_name)]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let phone = clean(&form.phone);
+    let reporter = (!name.is_empty() || phone.is_some()).then(|| ReporterInput {
+        name: Some(name).filter(|n| !n.is_empty()),
+        phone,
+        anonymous: Some(false),
+    });
+    let input = ReportInput {
+        category: clean(&form.service_code),
+        need: Some(clean(&form.need).unwrap_or_else(|| Need::Other.as_str().to_owned())),
+        urgency: Some(clean(&form.urgency).unwrap_or_else(|| Urgency::Normal.as_str().to_owned())),
+        channel: Some(Channel::Open311.as_str().to_owned()),
+        region_code,
+        address: clean(&form.address_string),
+        location,
+        reporter,
+        description: clean(&form.description),
+        ..ReportInput::default()
+    };
+    match input.parse() {
+        Ok(report) if errors.is_empty() => Ok(report),
+        Ok(_) => Err(Open311Failure::invalid(&errors)),
+        Err(more) => {
+            errors.extend(open311_fields(more));
+            Err(Open311Failure::invalid(&errors))
+        }
+    }
+}
+
+/// The `api_key` of the query string, for clients that send it there.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ApiKeyQuery {
+    /// `<client_id>:<client_secret>` of an API client.
+    #[param(required = true)]
+    pub api_key: Option<String>,
+}
+
+/// File a service request: a Sigap report on the `open311` channel.
+///
+/// The body is a form (the Open311 norm) or JSON. The service code is the
+/// category; `attribute[need]` defaults to `other` and `attribute[urgency]` to
+/// `normal`; without `attribute[region_code]` the region is the regency
+/// nearest to `lat`/`long`. Routing to a unit follows within seconds. The
+/// client sees only the requests it filed.
+#[utoipa::path(
+    tag = "open311",
+    params(("api_key" = Option<String>, Query, description = "Alternative to the body field")),
+    request_body(
+        content(
+            (ServiceRequestForm = "application/x-www-form-urlencoded"),
+            (ServiceRequestForm = "application/json"),
+        ),
+    ),
+    responses(
+        (status = 201, body = Vec<CreatedRequest>, description = "Filed",
+            headers(("Location" = String, description = "The request's URL (without api_key)"))),
+        (status = 400, body = Vec<Open311Error>, description = "Malformed body, or invalid fields (one entry each, as `<field>: <message>`)"),
+        (status = 403, body = Vec<Open311Error>, description = "Missing or invalid api_key"),
+        (status = 413, body = Vec<Open311Error>, description = "Body larger than 64 KiB"),
+        (status = 503, body = Vec<Open311Error>, description = "The database is unavailable; retry after Retry-After seconds"),
+    )
+)]
+#[post("/open311/v2/requests.json")]
+#[tracing::instrument(name = "create_open311_request", skip_all)]
+async fn create_open311_request(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    request_id: RequestId,
+) -> Open311Result<HttpResponse> {
+    let raw = body::read_bytes(&req, payload).await?;
+    let json =
+        body::media_type(&req).is_some_and(|m| m == "application/json" || m.ends_with("+json"));
+    let fields = if json {
+        json_fields(&raw)?
+    } else {
+        form_fields(&raw)?
+    };
+    let mut form: ServiceRequestForm = typed(fields)?;
+    if clean(&form.api_key).is_none() {
+        form.api_key = query::<ApiKeyQuery>(&req)?.api_key;
+    }
+    let mut conn = state.pool.get().await?;
+    let client = authenticate(&mut conn, &form.api_key).await?;
+    let report = parse_request(&mut conn, &form).await?;
+    let filer = Filer {
+        sub: client.client_id.clone(),
+        role: Role::Integrator,
+        client_id: Some(client.client_id.clone()),
+    };
+    let filed = intake::file_report(
+        &mut conn,
+        &report,
+        &filer,
+        None,
+        Some(request_id.to_string()),
+    )
+    .await?;
+    state.relay.wake();
+    metrics::counter!("sigap_reports_received_total", "urgency" => report.urgency.as_str())
+        .increment(1);
+    tracing::info!(report_id = %filed.id, ticket = %filed.ticket, client_id = %client.client_id,
+        category = %report.category, urgency = %report.urgency,
+        region = report.region_code.as_str(), "report filed through open311");
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/open311/v2/requests/{}.json", filed.ticket),
+        ))
+        .json([CreatedRequest {
+            service_notice: format!(
+                "Received as {}; it is routed to a unit within seconds.",
+                filed.ticket
+            ),
+            service_request_id: filed.ticket,
+            account_id: None,
+        }]))
+}
+
+// --- Reading requests -----------------------------------------------------------
+
+/// A service request as Open311 shows it: never the reporter's name or phone.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "service_request_id": "CC-2026-000123", "status": "open",
+    "status_notes": "assigned to Sentra Mulya Jaya", "service_name": "Elderly person",
+    "service_code": "elderly", "description": "Lansia tinggal sendiri, butuh kursi roda.",
+    "agency_responsible": "Sentra Mulya Jaya", "service_notice": null,
+    "requested_datetime": "2026-03-01T02:00:00Z", "updated_datetime": "2026-03-01T02:00:01Z",
+    "expected_datetime": "2026-03-01T03:00:01Z", "address": "Jorong Koto Tuo, Kec. Kamang Baru",
+    "address_id": null, "zipcode": null, "lat": -0.69, "long": 100.95, "media_url": null
+}))]
+pub struct ServiceRequest {
+    /// The ticket.
+    pub service_request_id: String,
+    /// `closed` once resolved, closed, cancelled or a duplicate; else `open`.
+    pub status: String,
+    /// The Sigap status, with the unit when assigned.
+    pub status_notes: String,
+    pub service_name: String,
+    #[schema(value_type = Category)]
+    pub service_code: String,
+    pub description: String,
+    /// The unit handling the case, once assigned.
+    pub agency_responsible: Option<String>,
+    pub service_notice: Option<String>,
+    pub requested_datetime: DateTime<Utc>,
+    pub updated_datetime: DateTime<Utc>,
+    /// When the unit must acknowledge the case.
+    pub expected_datetime: Option<DateTime<Utc>>,
+    pub address: Option<String>,
+    pub address_id: Option<String>,
+    pub zipcode: Option<String>,
+    pub lat: Option<f64>,
+    pub long: Option<f64>,
+    pub media_url: Option<String>,
+}
+
+/// Sigap statuses Open311 calls `closed`.
+fn closed_statuses() -> Vec<&'static str> {
+    Status::ALL
+        .iter()
+        .filter(|s| !s.is_open())
+        .map(|s| s.as_str())
+        .collect()
+}
+
+impl ServiceRequest {
+    fn new(row: ReportRow, unit_name: Option<String>) -> ServiceRequest {
+        let open = Status::parse(&row.status).is_none_or(Status::is_open);
+        let status_notes = match &unit_name {
+            Some(unit) if row.status == Status::Assigned.as_str() => format!("assigned to {unit}"),
+            _ => row.status.clone(),
+        };
+        let service_name = Category::parse(&row.category)
+            .map(|c| c.labels().1.to_owned())
+            .unwrap_or_else(|| row.category.clone());
+        ServiceRequest {
+            service_request_id: row.ticket,
+            status: if open { "open" } else { "closed" }.to_owned(),
+            status_notes,
+            service_name,
+            service_code: row.category,
+            description: row.description,
+            agency_responsible: unit_name,
+            service_notice: None,
+            requested_datetime: row.created_at,
+            updated_datetime: row.updated_at,
+            expected_datetime: row.sla_due_at,
+            address: row.address,
+            address_id: None,
+            zipcode: None,
+            lat: row.latitude,
+            long: row.longitude,
+            media_url: None,
+        }
+    }
+}
+
+/// One service request the client filed (a one-element array, as Open311
+/// answers).
+#[utoipa::path(
+    tag = "open311",
+    params(
+        ("service_request_id" = String, Path, description = "The ticket", example = "CC-2026-000123"),
+        ApiKeyQuery,
+    ),
+    responses(
+        (status = 200, body = Vec<ServiceRequest>),
+        (status = 400, body = Vec<Open311Error>, description = "Malformed query string"),
+        (status = 403, body = Vec<Open311Error>, description = "Missing or invalid api_key"),
+        (status = 404, body = Vec<Open311Error>, description = "No such request, or not filed by this client"),
+        (status = 503, body = Vec<Open311Error>, description = "The database is unavailable; retry after Retry-After seconds"),
+    )
+)]
+#[get("/open311/v2/requests/{service_request_id}.json")]
+async fn get_open311_request(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    service_request_id: web::Path<String>,
+) -> Open311Result<HttpResponse> {
+    let params: ApiKeyQuery = query(&req)?;
+    let mut conn = state.pool.get().await?;
+    let client = authenticate(&mut conn, &params.api_key).await?;
+    let found: Option<(ReportRow, Option<String>)> = reports::table
+        .left_join(units::table)
+        .filter(reports::ticket.eq(service_request_id.as_str()))
+        .filter(reports::client_id.eq(&client.client_id))
+        .select((ReportRow::as_select(), units::name.nullable()))
+        .first(&mut conn)
+        .await
+        .optional()?;
+    let (row, unit_name) = found.ok_or_else(|| {
+        Open311Failure::not_found("no service request with this id filed by this client")
+    })?;
+    Ok(HttpResponse::Ok().json([ServiceRequest::new(row, unit_name)]))
+}
+
+/// Parameters of `GET /open311/v2/requests.json`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RequestsQuery {
+    /// `<client_id>:<client_secret>` of an API client.
+    #[param(required = true)]
+    pub api_key: Option<String>,
+    /// Tickets, comma-separated (at most 200); when given, the other filters
+    /// are ignored, as Open311 specifies.
+    #[param(example = "CC-2026-000123,CC-2026-000124")]
+    pub service_request_id: Option<String>,
+    /// A category.
+    #[param(value_type = Option<Category>)]
+    pub service_code: Option<String>,
+    /// `open` or `closed`.
+    #[param(example = "open")]
+    pub status: Option<String>,
+    /// Filed at or after (RFC 3339).
+    #[param(example = "2026-03-01T00:00:00Z")]
+    pub start_date: Option<String>,
+    /// Filed at or before (RFC 3339).
+    #[param(example = "2026-03-31T23:59:59Z")]
+    pub end_date: Option<String>,
+}
+
+/// An RFC 3339 time; a `+` offset decoded as a space is taken back.
+fn time(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    value: &Option<String>,
+) -> Option<DateTime<Utc>> {
+    let text = clean(value)?.replace(' ', "+");
+    match DateTime::parse_from_rfc3339(&text) {
+        Ok(t) => Some(t.with_timezone(&Utc)),
+        Err(_) => {
+            errors.push(FieldError::new(
+                field,
+                "must be an RFC 3339 time such as 2026-03-01T00:00:00Z",
+            ));
+            None
+        }
+    }
+}
+
+/// The service requests the client filed, newest first, at most 200.
+#[utoipa::path(
+    tag = "open311",
+    params(RequestsQuery),
+    responses(
+        (status = 200, body = Vec<ServiceRequest>),
+        (status = 400, body = Vec<Open311Error>, description = "Invalid filters (one entry each, as `<field>: <message>`)"),
+        (status = 403, body = Vec<Open311Error>, description = "Missing or invalid api_key"),
+        (status = 503, body = Vec<Open311Error>, description = "The database is unavailable; retry after Retry-After seconds"),
+    )
+)]
+#[get("/open311/v2/requests.json")]
+async fn list_open311_requests(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Open311Result<HttpResponse> {
+    let params: RequestsQuery = query(&req)?;
+    let mut conn = state.pool.get().await?;
+    let client = authenticate(&mut conn, &params.api_key).await?;
+
+    let mut q = reports::table
+        .left_join(units::table)
+        .filter(reports::client_id.eq(client.client_id.clone()))
+        .select((ReportRow::as_select(), units::name.nullable()))
+        .into_boxed();
+    let tickets: Vec<String> = clean(&params.service_request_id)
+        .map(|ids| {
+            ids.split(',')
+                .map(str::trim)
+                .filter(|id| !id.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    if !tickets.is_empty() {
+        if tickets.len() > LIST_LIMIT as usize {
+            return Err(Open311Failure::bad_request(format!(
+                "service_request_id: at most {LIST_LIMIT} ids"
+            )));
+        }
+        q = q.filter(reports::ticket.eq_any(tickets));
+    } else {
+        let mut errors = Vec::new();
+        let category = clean(&params.service_code).and_then(|code| {
+            let parsed = Category::parse(&code);
+            if parsed.is_none() {
+                errors.push(FieldError::new(
+                    "service_code",
+                    format!("must be one of: {}", Category::expected()),
+                ));
+            }
+            parsed
+        });
+        let closed = clean(&params.status).and_then(|status| match status.as_str() {
+            "open" => Some(false),
+            "closed" => Some(true),
+            _ => {
+                errors.push(FieldError::new("status", "must be open or closed"));
+                None
+            }
+        });
+        let start = time(&mut errors, "start_date", &params.start_date);
+        let end = time(&mut errors, "end_date", &params.end_date);
+        if !errors.is_empty() {
+            return Err(Open311Failure::invalid(&errors));
+        }
+        if let Some(category) = category {
+            q = q.filter(reports::category.eq(category.as_str()));
+        }
+        match closed {
+            Some(true) => q = q.filter(reports::status.eq_any(closed_statuses())),
+            Some(false) => q = q.filter(reports::status.ne_all(closed_statuses())),
+            None => {}
+        }
+        if let Some(start) = start {
+            q = q.filter(reports::created_at.ge(start));
+        }
+        if let Some(end) = end {
+            q = q.filter(reports::created_at.le(end));
+        }
+    }
+    let rows: Vec<(ReportRow, Option<String>)> = q
+        .order((reports::created_at.desc(), reports::id.desc()))
+        .limit(LIST_LIMIT)
+        .load(&mut conn)
+        .await?;
+    Ok(HttpResponse::Ok().json(
+        rows.into_iter()
+            .map(|(row, unit_name)| ServiceRequest::new(row, unit_name))
+            .collect::<Vec<_>>(),
+    ))
+}
