@@ -4,7 +4,7 @@ CARGO ?= cargo
 export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sigap
 export AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/%2f
 
-.PHONY: run stop services build test conformance lint openapi check-openapi check-router-purity bench fmt
+.PHONY: run stop services build test conformance chaos lint openapi check-openapi check-router-purity bench fmt
 
 services:
 	@scripts/services.sh
@@ -31,6 +31,14 @@ test: services
 conformance: services
 	$(CARGO) build --workspace --bins
 	@scripts/conformance.sh
+
+# Fault drills on a private PostgreSQL cluster and RabbitMQ node: a killed
+# worker, a broker restart, a database outage, cut broker links, two apis and
+# two workers, a flood of bad requests. Prints what was filed, assigned once,
+# lost and duplicated; fails on any loss or duplicate.
+chaos: services
+	$(CARGO) build --workspace --bins
+	$(CARGO) run -q -p sigap-tests --bin sigap-chaos -- $(DRILLS)
 
 lint: check-router-purity
 	$(CARGO) fmt --all --check

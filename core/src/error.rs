@@ -70,9 +70,21 @@ impl From<DieselError> for Error {
             DieselError::DatabaseError(DatabaseErrorKind::UnableToSendCommand, info) => {
                 Error::Unavailable(info.message().to_owned())
             }
+            DieselError::DatabaseError(DatabaseErrorKind::Unknown, info)
+                if server_going_away(info.message()) =>
+            {
+                Error::Unavailable(info.message().to_owned())
+            }
             other => Error::Database(other),
         }
     }
+}
+
+/// Whether a server message is one of SQLSTATE class 57 (operator
+/// intervention: the server is stopping, restarting or starting up), which
+/// the driver reports without its code.
+fn server_going_away(message: &str) -> bool {
+    message.starts_with("terminating connection") || message.starts_with("the database system is")
 }
 
 impl From<PoolError> for Error {

@@ -2,6 +2,7 @@
 //! seeded template) and its own AMQP prefix, and talks HTTP to a real server.
 
 pub mod proxy;
+pub mod stack;
 
 use futures_util::StreamExt;
 use lapin::options::{
