@@ -683,7 +683,7 @@ async fn broker_restart(stack: &mut Stack<'_>) -> anyhow::Result<Outcome> {
         stack.name,
         vec![api.clone()],
         stack.operator_token(),
-        3_000,
+        2_000,
         16,
         Duration::from_secs(120),
     );
@@ -731,7 +731,7 @@ async fn postgres_stop(stack: &mut Stack<'_>) -> anyhow::Result<Outcome> {
         stack.name,
         vec![api.clone()],
         stack.operator_token(),
-        3_000,
+        2_000,
         16,
         Duration::from_secs(120),
     );
@@ -841,7 +841,7 @@ async fn broker_links_cut(stack: &mut Stack<'_>) -> anyhow::Result<Outcome> {
         stack.name,
         vec![api.clone()],
         stack.operator_token(),
-        3_000,
+        2_000,
         16,
         Duration::from_secs(120),
     );
@@ -883,19 +883,19 @@ async fn two_apis_two_workers(stack: &mut Stack<'_>) -> anyhow::Result<Outcome> 
         stack.name,
         vec![first, second],
         stack.operator_token(),
-        4_000,
+        3_000,
         64,
         Duration::from_secs(120),
     );
     stack
-        .wait_routed_at_least(2_000, Duration::from_secs(120))
+        .wait_routed_at_least(1_500, Duration::from_secs(120))
         .await?;
     stack.workers.remove(0).kill();
     intake.await?;
     let mut outcome = stack.count(&filing, Duration::from_secs(120)).await?;
     outcome.notes.insert(
         0,
-        "4000 reports through 2 apis (round robin) to 2 workers; one worker SIGKILLed after 2000 were routed".into(),
+        "3000 reports through 2 apis (round robin) to 2 workers; one worker SIGKILLed after 1500 were routed".into(),
     );
     Ok(outcome)
 }
