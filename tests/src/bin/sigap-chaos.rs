@@ -257,6 +257,27 @@ impl<'s> Stack<'s> {
         Ok(())
     }
 
+    /// Starts an api and a worker and a steady stream of 2,000 reports (16 in
+    /// flight); returns once 600 are accepted, so a fault lands mid-intake.
+    async fn steady_intake(
+        &mut self,
+        api_amqp: &str,
+        worker_amqp: &str,
+    ) -> anyhow::Result<(String, Arc<Filing>, tokio::task::JoinHandle<()>)> {
+        let api = self.start_api(api_amqp).await?;
+        self.start_worker(worker_amqp)?;
+        let (filing, intake) = file_reports(
+            self.name,
+            vec![api.clone()],
+            self.operator_token(),
+            2_000,
+            16,
+            Duration::from_secs(120),
+        );
+        filing.wait_accepted(600, Duration::from_secs(60)).await?;
+        Ok((api, filing, intake))
+    }
+
     fn operator_token(&self) -> String {
         let claims =
             self.tokens
@@ -677,17 +698,7 @@ async fn worker_sigkill(stack: &mut Stack<'_>) -> anyhow::Result<Outcome> {
 /// broker is down, and everything is routed once it is back.
 async fn broker_restart(stack: &mut Stack<'_>) -> anyhow::Result<Outcome> {
     let amqp = stack.rabbit.url();
-    let api = stack.start_api(&amqp).await?;
-    stack.start_worker(&amqp)?;
-    let (filing, intake) = file_reports(
-        stack.name,
-        vec![api.clone()],
-        stack.operator_token(),
-        2_000,
-        16,
-        Duration::from_secs(120),
-    );
-    filing.wait_accepted(600, Duration::from_secs(60)).await?;
+    let (api, filing, intake) = stack.steady_intake(&amqp, &amqp).await?;
     let before = filing.accepted();
     let down_at = Instant::now();
     stack.rabbit.stop()?;
@@ -725,17 +736,7 @@ async fn broker_restart(stack: &mut Stack<'_>) -> anyhow::Result<Outcome> {
 /// database is down, and the api and the worker recover by themselves.
 async fn postgres_stop(stack: &mut Stack<'_>) -> anyhow::Result<Outcome> {
     let amqp = stack.rabbit.url();
-    let api = stack.start_api(&amqp).await?;
-    stack.start_worker(&amqp)?;
-    let (filing, intake) = file_reports(
-        stack.name,
-        vec![api.clone()],
-        stack.operator_token(),
-        2_000,
-        16,
-        Duration::from_secs(120),
-    );
-    filing.wait_accepted(600, Duration::from_secs(60)).await?;
+    let (api, filing, intake) = stack.steady_intake(&amqp, &amqp).await?;
     let before = filing.accepted();
     stack.postgres.stop()?;
     let down_at = Instant::now();
@@ -835,17 +836,9 @@ async fn broker_links_cut(stack: &mut Stack<'_>) -> anyhow::Result<Outcome> {
     let target = format!("127.0.0.1:{}", stack.rabbit.port);
     let api_link = Proxy::start(&target).await;
     let worker_link = Proxy::start(&target).await;
-    let api = stack.start_api(&api_link.amqp_url()).await?;
-    stack.start_worker(&worker_link.amqp_url())?;
-    let (filing, intake) = file_reports(
-        stack.name,
-        vec![api.clone()],
-        stack.operator_token(),
-        2_000,
-        16,
-        Duration::from_secs(120),
-    );
-    filing.wait_accepted(600, Duration::from_secs(60)).await?;
+    let (api, filing, intake) = stack
+        .steady_intake(&api_link.amqp_url(), &worker_link.amqp_url())
+        .await?;
     let before = filing.accepted();
     api_link.cut();
     worker_link.cut();
