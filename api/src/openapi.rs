@@ -27,6 +27,7 @@ use utoipa_actix_web::AppExt;
         (name = "reference", description = "Regions, categories and the unit directory"),
         (name = "directory", description = "Editing units and coverage rules; previewing the router"),
         (name = "ops", description = "Health, readiness and metrics"),
+        (name = "console", description = "The operator web console (`/console/`) and its development sign-in"),
     )
 )]
 struct BaseDoc;

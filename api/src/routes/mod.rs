@@ -2,6 +2,7 @@
 
 pub mod cases;
 pub mod clients;
+pub mod console;
 pub mod directory;
 pub mod health;
 pub mod open311;
@@ -26,6 +27,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     webhooks::configure(cfg);
     track::configure(cfg);
     open311::configure(cfg);
+    console::configure(cfg);
 }
 
 /// Anything no route matches.

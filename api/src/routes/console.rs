@@ -1,0 +1,349 @@
+//! The operator console: static files embedded in the binary and served under
+//! a strict Content-Security-Policy, its configuration, and the development
+//! sign-in (`POST /v1/dev/token`) that exists only with `SIGAP_ENV=dev`.
+
+use crate::body;
+use crate::problem::{ApiError, ApiResult, BodyErrors, Problem};
+use crate::startup::AppState;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use sigap_core::FieldError;
+use sigap_core::config::{Config, JwtKey};
+use sigap_core::domain::Role;
+use sigap_core::schema::{regions, units};
+use std::sync::LazyLock;
+use std::time::Duration;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(redirect_console)
+        .service(get_console)
+        .service(get_console_config)
+        .service(get_console_asset)
+        .service(create_dev_token);
+}
+
+/// Everything the page loads comes from this origin; nothing inline, no
+/// framing, no plugins.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+    img-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+    frame-ancestors 'none'";
+
+/// Lifetime of a development token.
+const DEV_TOKEN_TTL: Duration = Duration::from_secs(8 * 3600);
+
+/// A file of the console, embedded at build time.
+struct Asset {
+    name: &'static str,
+    content_type: &'static str,
+    body: &'static [u8],
+}
+
+const INDEX: Asset = Asset {
+    name: "index.html",
+    content_type: "text/html; charset=utf-8",
+    body: include_bytes!("../../console/index.html"),
+};
+
+const JS: &str = "text/javascript; charset=utf-8";
+
+const ASSETS: &[Asset] = &[
+    Asset {
+        name: "app.js",
+        content_type: JS,
+        body: include_bytes!("../../console/app.js"),
+    },
+    Asset {
+        name: "api.js",
+        content_type: JS,
+        body: include_bytes!("../../console/api.js"),
+    },
+    Asset {
+        name: "i18n.js",
+        content_type: JS,
+        body: include_bytes!("../../console/i18n.js"),
+    },
+    Asset {
+        name: "dom.js",
+        content_type: JS,
+        body: include_bytes!("../../console/dom.js"),
+    },
+    Asset {
+        name: "charts.js",
+        content_type: JS,
+        body: include_bytes!("../../console/charts.js"),
+    },
+    Asset {
+        name: "style.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("../../console/style.css"),
+    },
+    Asset {
+        name: "favicon.svg",
+        content_type: "image/svg+xml",
+        body: include_bytes!("../../console/favicon.svg"),
+    },
+];
+
+/// Strong validators of the embedded files, by name.
+static ETAGS: LazyLock<Vec<(&'static str, String)>> = LazyLock::new(|| {
+    std::iter::once(&INDEX)
+        .chain(ASSETS)
+        .map(|a| {
+            let digest = Sha256::digest(a.body);
+            (a.name, format!("\"{}\"", hex::encode(&digest[..8])))
+        })
+        .collect()
+});
+
+/// Serves an embedded file: `no-cache` with an ETag, so that a new build is
+/// picked up at once while an unchanged file costs a 304.
+fn serve(req: &HttpRequest, asset: &Asset) -> HttpResponse {
+    let etag = ETAGS
+        .iter()
+        .find(|(name, _)| *name == asset.name)
+        .map(|(_, etag)| etag.as_str())
+        .unwrap_or_default();
+    let matches = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag));
+    let mut response = if matches {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"));
+    if asset.name == INDEX.name {
+        response
+            .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+            .insert_header((header::X_FRAME_OPTIONS, "DENY"));
+    }
+    if matches {
+        response.finish()
+    } else {
+        response
+            .insert_header((header::CONTENT_TYPE, asset.content_type))
+            .body(asset.body)
+    }
+}
+
+/// The console lives under `/console/`, so that its relative links resolve.
+#[utoipa::path(
+    tag = "console",
+    responses((status = 308, description = "To /console/", headers(("Location" = String))))
+)]
+#[get("/console")]
+async fn redirect_console() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((header::LOCATION, "/console/"))
+        .finish()
+}
+
+/// The operator console (HTML). Sign in with a bearer token, or in
+/// development with a role picker (see `GET /console/config.json`).
+#[utoipa::path(
+    tag = "console",
+    params(("If-None-Match" = Option<String>, Header, description = "The ETag of the last answer")),
+    responses(
+        (status = 200, description = "The page", content_type = "text/html", body = String,
+            headers(("ETag" = String), ("Content-Security-Policy" = String))),
+        (status = 304, description = "Unchanged since the given ETag"),
+    )
+)]
+#[get("/console/")]
+async fn get_console(req: HttpRequest) -> HttpResponse {
+    serve(&req, &INDEX)
+}
+
+/// What the console needs to know about this server.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsoleConfig {
+    /// True when `POST /v1/dev/token` mints tokens (`SIGAP_ENV=dev`): the
+    /// console then offers a role picker besides the token form.
+    pub dev: bool,
+}
+
+/// The console's configuration.
+#[utoipa::path(
+    tag = "console",
+    responses((status = 200, body = ConsoleConfig))
+)]
+#[get("/console/config.json")]
+async fn get_console_config(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(ConsoleConfig {
+            dev: dev_sign_in(&state.config),
+        })
+}
+
+/// A script, style sheet or icon of the console.
+#[utoipa::path(
+    tag = "console",
+    params(
+        ("asset" = String, Path, description = "app.js, api.js, i18n.js, dom.js, charts.js, style.css or favicon.svg", example = "app.js"),
+        ("If-None-Match" = Option<String>, Header, description = "The ETag of the last answer"),
+    ),
+    responses(
+        (status = 200, description = "The file",
+            content((String = "text/javascript"), (String = "text/css"), (String = "image/svg+xml")),
+            headers(("ETag" = String))),
+        (status = 304, description = "Unchanged since the given ETag"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "No such file"),
+    )
+)]
+#[get("/console/{asset}")]
+async fn get_console_asset(req: HttpRequest, name: web::Path<String>) -> ApiResult<HttpResponse> {
+    ASSETS
+        .iter()
+        .find(|a| a.name == name.as_str())
+        .map(|asset| serve(&req, asset))
+        .ok_or_else(|| ApiError::NotFound(format!("no console file {name}")))
+}
+
+/// Whether this server mints development tokens: only in development, and
+/// only when it verifies tokens with the secret it signs them with.
+fn dev_sign_in(config: &Config) -> bool {
+    config.dev && matches!(config.jwt_key, JwtKey::Secret(_))
+}
+
+/// Body of `POST /v1/dev/token`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"role": "upt_staff", "unit": "SENTRA-MULYA-JAYA"}))]
+pub struct DevTokenInput {
+    /// `operator`, `supervisor`, `upt_staff`, `regional` or `admin`.
+    pub role: Role,
+    /// The unit of `upt_staff` (required for that role, ignored otherwise).
+    #[serde(default)]
+    #[schema(example = "SENTRA-MULYA-JAYA")]
+    pub unit: Option<String>,
+    /// The province of `regional` (required for that role, ignored otherwise).
+    #[serde(default)]
+    #[schema(example = "13")]
+    pub region: Option<String>,
+}
+
+/// A development token.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DevToken {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds.
+    pub expires_in: u64,
+}
+
+/// Mint a token for a role, without credentials (development only).
+///
+/// Exists only when the server runs with `SIGAP_ENV=dev` and an HS256 secret;
+/// elsewhere it is 404 like any unknown path. The console's role picker uses
+/// it. Integrators get their tokens from `POST /v1/auth/token`.
+#[utoipa::path(
+    tag = "console",
+    request_body(content = DevTokenInput, content_type = "application/json"),
+    responses(
+        (status = 200, body = DevToken),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "Not a development server"),
+        (status = 503, body = Problem, content_type = "application/problem+json", description = "The database is unavailable"),
+        BodyErrors,
+    )
+)]
+#[post("/v1/dev/token")]
+async fn create_dev_token(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    if !dev_sign_in(&state.config) {
+        return Err(ApiError::NotFound(format!(
+            "no route for {} {}",
+            req.method(),
+            req.path()
+        )));
+    }
+    let input: DevTokenInput = body::json(&req, payload).await?;
+    let mut errors = Vec::new();
+    if matches!(input.role, Role::Integrator) {
+        errors.push(FieldError::new(
+            "role",
+            "integrators get tokens from POST /v1/auth/token",
+        ));
+    }
+    let text = |value: &Option<String>| {
+        value
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let mut conn = state.pool.get().await?;
+    let unit = match (input.role, text(&input.unit)) {
+        (Role::UptStaff, None) => {
+            errors.push(FieldError::new("unit", "is required for upt_staff"));
+            None
+        }
+        (Role::UptStaff, Some(code)) => {
+            let known: bool = diesel::select(diesel::dsl::exists(units::table.find(&code)))
+                .get_result(&mut conn)
+                .await?;
+            if !known {
+                errors.push(FieldError::new("unit", "is not a known unit"));
+            }
+            Some(code)
+        }
+        _ => None,
+    };
+    let region = match (input.role, text(&input.region)) {
+        (Role::Regional, None) => {
+            errors.push(FieldError::new("region", "is required for regional"));
+            None
+        }
+        (Role::Regional, Some(code)) => {
+            let known: bool = diesel::select(diesel::dsl::exists(
+                regions::table
+                    .find(&code)
+                    .filter(regions::level.eq("province")),
+            ))
+            .get_result(&mut conn)
+            .await?;
+            if !known {
+                errors.push(FieldError::new("region", "is not a known province"));
+            }
+            Some(code)
+        }
+        _ => None,
+    };
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let sub = match (&unit, &region) {
+        (Some(code), _) | (None, Some(code)) => format!("dev-{}-{code}", input.role),
+        (None, None) => format!("dev-{}", input.role),
+    };
+    let mut claims = state.tokens.claims(&sub, input.role, DEV_TOKEN_TTL);
+    claims.unit = unit;
+    claims.region = region;
+    let access_token = state
+        .tokens
+        .sign(&claims)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    tracing::info!(role = %input.role, "development token issued");
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(DevToken {
+            access_token,
+            token_type: "Bearer",
+            expires_in: DEV_TOKEN_TTL.as_secs(),
+        }))
+}
