@@ -4,7 +4,7 @@ CARGO ?= cargo
 export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sigap
 export AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/%2f
 
-.PHONY: run stop services build test conformance chaos lint openapi check-openapi check-router-purity bench fmt
+.PHONY: run stop services build test conformance chaos browser lint openapi check-openapi check-router-purity bench fmt
 
 services:
 	@scripts/services.sh
@@ -39,6 +39,12 @@ conformance: services
 chaos: services
 	$(CARGO) build --workspace --bins
 	$(CARGO) run -q -p sigap-tests --bin sigap-chaos -- $(DRILLS)
+
+# The operator console in Debian's headless Chromium, driven by Playwright
+# (node:test), against a real stack of its own; screenshots in target/screenshots/.
+browser: services
+	$(CARGO) build --workspace --bins
+	@scripts/browser.sh
 
 lint: check-router-purity
 	$(CARGO) fmt --all --check
