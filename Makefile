@@ -40,6 +40,12 @@ chaos: services
 	$(CARGO) build --workspace --bins
 	$(CARGO) run -q -p sigap-tests --bin sigap-chaos -- $(DRILLS)
 
+# The targets of DESIGN.md measured in one run (about 10 minutes) on a fresh
+# database and AMQP prefix of its own; writes BENCHMARKS.md. See bench/README.md.
+bench: services
+	$(CARGO) build --release --workspace --bins
+	$(CARGO) run --release -q -p sigap-bench -- $(BENCH_ARGS)
+
 # The operator console in Debian's headless Chromium, driven by Playwright
 # (node:test), against a real stack of its own; screenshots in target/screenshots/.
 browser: services

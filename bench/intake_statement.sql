@@ -1,0 +1,39 @@
+-- The one statement of Sigap's intake alone (core/src/intake.rs,
+-- INSERT_REPORT): the report, its `received` event and its outbox message,
+-- the ticket from the sequence, in one implicit transaction. This is what a
+-- request without an Idempotency-Key costs the database.
+\set k random(1, 1000000000000000)
+\set region random(1, 9)
+WITH ids AS (
+    SELECT encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) PLACING
+               substring(int8send((extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3) FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid AS report_id,
+           encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) PLACING
+               substring(int8send((extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3) FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid AS message_id,
+           ('13.0' || :region) AS region
+), report AS (
+    INSERT INTO reports (id, ticket, idempotency_owner, idempotency_key, request_hash, channel, category,
+        need, urgency, region_code, province_code, address, latitude, longitude, reporter_name,
+        reporter_phone, reporter_anonymous, beneficiaries, beneficiary_count, description,
+        external_ref, filed_by, client_id)
+    SELECT ids.report_id, 'CC-' || to_char(now() AT TIME ZONE 'UTC', 'YYYY') || '-'
+            || lpad(seq.n::text, greatest(6, length(seq.n::text)), '0'),
+        NULL, NULL, NULL,
+        'hotline', 'elderly', 'assistive_device', 'high', ids.region,
+        (SELECT coalesce(parent_code, code) FROM regions WHERE code = ids.region),
+        'Jorong Koto Tuo, Kec. Kamang Baru', -0.69, 100.95, 'Pelapor', '+6281234567890', false,
+        '[{"age": 78, "sex": "F", "name": "Penerima", "disability": "physical"}]'::jsonb, 1,
+        'Lansia tinggal sendiri setelah banjir, rumah rusak, butuh kursi roda dan bantuan dasar.',
+        'pgbench', 'bench-operator', NULL
+    FROM ids, (SELECT nextval('report_ticket_seq') AS n) seq
+    RETURNING id, ticket, created_at, request_hash
+), event AS (
+    INSERT INTO report_events (report_id, kind, to_status, actor, actor_role, details)
+    SELECT id, 'received', 'received', 'bench-operator', 'operator', '{"channel": "hotline"}'::jsonb FROM report
+), message AS (
+    INSERT INTO outbox (message_id, exchange, routing_key, payload)
+    SELECT ids.message_id, 'reports', 'report.received.high',
+        jsonb_build_object('type', 'ReportReceivedV1', 'report_id', report.id, 'urgency', 'high',
+            'request_id', :k::text)
+    FROM report, ids
+)
+SELECT id, ticket, created_at, request_hash FROM report;

@@ -1,0 +1,750 @@
+//! `make bench`: Sigap under a flood of reports, measured side by side in one
+//! run against the targets of DESIGN.md, on a fresh database and an AMQP
+//! prefix of its own. Writes `BENCHMARKS.md` and prints the table. See
+//! `bench/README.md` for what each phase does.
+
+mod load;
+mod report;
+mod stack;
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use load::{Api, Place, Until, closed_loop, open_loop, report_body};
+use report::{Machine, Results, Row};
+use sigap_core::auth::Tokens;
+use sigap_core::config::Config;
+use sigap_core::domain::Role;
+use stack::Process;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+#[command(
+    name = "sigap-bench",
+    about = "Measures Sigap against its targets and writes BENCHMARKS.md"
+)]
+struct Args {
+    /// Seconds of pgbench, of intake and of filed → assigned.
+    #[arg(long, default_value_t = 20)]
+    seconds: u64,
+    /// Concurrent clients of pgbench, intake and polling.
+    #[arg(long, default_value_t = 64)]
+    clients: usize,
+    /// Reports per second of the filed → assigned phase.
+    #[arg(long, default_value_t = 500.0)]
+    rate: f64,
+    /// Reports queued while no worker runs.
+    #[arg(long, default_value_t = 100_000)]
+    backlog: u64,
+    /// Workers started on the backlog.
+    #[arg(long, default_value_t = 1)]
+    backlog_workers: usize,
+    /// Seconds of each polling phase.
+    #[arg(long, default_value_t = 10)]
+    poll_seconds: u64,
+    /// Skip the criterion routing benchmark.
+    #[arg(long)]
+    no_criterion: bool,
+    /// Where to write the results (relative to the workspace root).
+    #[arg(long, default_value = "BENCHMARKS.md")]
+    out: PathBuf,
+}
+
+/// The unit whose work queue is polled: a multi-service Sentra with a
+/// national coverage rule, so that reports keep arriving for it.
+const POLLED_UNIT: &str = "SENTRA-MULYA-JAYA";
+const RECEIVED: &str = "SELECT count(*) FROM reports WHERE status = 'received'";
+const UNSENT: &str = "SELECT count(*) FROM outbox WHERE sent_at IS NULL";
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            outcome = run(&args) => outcome,
+            _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
+        }
+    });
+    // The processes stopped with `run`; remove the databases and queues.
+    let cleaned = runtime.block_on(async {
+        let amqp = stack::delete_amqp().await;
+        let databases = stack::drop_databases().await;
+        amqp.and(databases)
+    });
+    if let Err(error) = &cleaned {
+        eprintln!("sigap-bench: clean-up failed: {error:#}");
+    }
+    match outcome {
+        Ok(()) if cleaned.is_ok() => ExitCode::SUCCESS,
+        Ok(()) => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("sigap-bench: {error:#} (logs in target/bench/)");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+struct Tokens3 {
+    operator: String,
+    staff: String,
+}
+
+fn tokens() -> anyhow::Result<Tokens3> {
+    let config = Config::from_vars(
+        [("SIGAP_JWT_SECRET".to_owned(), stack::JWT_SECRET.to_owned())]
+            .into_iter()
+            .collect(),
+    )?;
+    let tokens = Tokens::from_config(&config)?;
+    let ttl = Duration::from_secs(3600);
+    let operator = tokens.sign(&tokens.claims("bench-operator", Role::Operator, ttl))?;
+    let mut staff = tokens.claims("bench-staff", Role::UptStaff, ttl);
+    staff.unit = Some(POLLED_UNIT.to_owned());
+    Ok(Tokens3 {
+        operator,
+        staff: tokens.sign(&staff)?,
+    })
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+fn mb(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+async fn run(args: &Args) -> anyhow::Result<()> {
+    let started = Instant::now();
+    for binary in ["sigap-api", "sigap-worker"] {
+        if !stack::release_binary(binary).exists() {
+            bail!("target/release/{binary} is missing: run `make bench` (it builds them)");
+        }
+    }
+    let mut results = Results::default();
+    println!(
+        "sigap-bench: fresh database {} and AMQP prefix {}",
+        stack::DB,
+        stack::PREFIX
+    );
+    let _ = stack::delete_amqp().await;
+    stack::fresh_databases().await?;
+    let db = stack::connect(stack::DB).await?;
+    let postgres: String = db.query_one("SHOW server_version", &[]).await?.get(0);
+    let machine = Machine::describe(postgres);
+
+    // 1. The limit: pgbench with the intake transaction.
+    println!(
+        "[1/8] pgbench: the intake transaction, {} clients, {} s",
+        args.clients, args.seconds
+    );
+    let limit = pgbench(
+        &stack::workspace_root().join("bench/intake.sql"),
+        args.clients,
+        args.seconds,
+    )?;
+    results.row(Row::new(
+        "pgbench, intake transaction",
+        "(the limit)",
+        format!(
+            "{:.0} tx/s ({} clients, mean {:.1} ms)",
+            limit.tps, args.clients, limit.latency_ms
+        ),
+        None,
+    ));
+    let bare = pgbench(
+        &stack::workspace_root().join("bench/intake_statement.sql"),
+        args.clients,
+        args.seconds / 2,
+    )?;
+    results.note(format!(
+        "pgbench runs `bench/intake.sql`: the transaction `POST /v1/reports` runs for a request with an \
+         `Idempotency-Key` (advisory lock, look-up of the key, then the one statement that stores the \
+         report, its `received` event and its outbox row), prepared, {} clients, {} s, on a copy of the \
+         fresh database. The one statement alone, without the key's transaction \
+         (`bench/intake_statement.sql`), reaches {:.0} tx/s.",
+        args.clients, args.seconds, bare.tps
+    ));
+
+    let places = places(&db).await?;
+    let tokens = tokens()?;
+    let port = free_port()?;
+    let base = format!("http://127.0.0.1:{port}");
+    let api_env = stack::sigap_env(&[("SIGAP_BIND", format!("127.0.0.1:{port}"))].into());
+    let worker_env = stack::sigap_env(&BTreeMap::new());
+    let mut api = Process::spawn("api", "sigap-api", &["serve"], api_env)?;
+    let worker = Process::spawn("worker", "sigap-worker", &[], worker_env.clone())?;
+    let client = Api::new(base.clone());
+    stack::wait_ready(&client.http, &format!("{base}/readyz"), &mut api).await?;
+    let mut worker_peak_kib = 0;
+
+    // 2. Intake, closed loop.
+    println!(
+        "[2/8] intake: POST /v1/reports, {} clients, {} s",
+        args.clients, args.seconds
+    );
+    let filer = filer_tagged(&client, &tokens.operator, &places, "bench-warmup");
+    closed_loop(args.clients, Until::Elapsed(Duration::from_secs(2)), filer).await;
+    let filer = filer_tagged(&client, &tokens.operator, &places, "bench-intake");
+    let intake = closed_loop(
+        args.clients,
+        Until::Elapsed(Duration::from_secs(args.seconds)),
+        filer,
+    )
+    .await;
+    let throughput = intake.rate(201);
+    let ratio = throughput / limit.tps;
+    results.row(Row::new(
+        "intake throughput",
+        "≥ 0.8 × pgbench",
+        format!("{throughput:.0} reports/s = {ratio:.2} × pgbench"),
+        Some(ratio >= 0.8),
+    ));
+    results.row(Row::new(
+        "intake latency (64 clients)",
+        "p99 < 50 ms",
+        format!(
+            "p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            intake.ms(50.0),
+            intake.ms(99.0),
+            intake.max_ms()
+        ),
+        Some(intake.ms(99.0) < 50.0 && intake.total() == intake.count(201)),
+    ));
+    results.note(format!(
+        "Intake: {} reports filed in {:.1} s with the worker routing them meanwhile; answers other than 201: {}.",
+        intake.count(201),
+        intake.elapsed.as_secs_f64(),
+        intake.unexpected(&[201])
+    ));
+    let drained = stack::wait_zero(&db, RECEIVED, Duration::from_secs(300)).await?;
+    results.note(format!(
+        "The worker finished routing the intake phase's reports {:.1} s after it ended.",
+        drained.as_secs_f64()
+    ));
+
+    // 3. Filed → assigned at a sustained rate, open loop.
+    println!(
+        "[3/8] filed → assigned: {} reports/s for {} s",
+        args.rate, args.seconds
+    );
+    let paced = {
+        let client = client.clone();
+        let token = Arc::new(tokens.operator.clone());
+        let places = Arc::new(places.clone());
+        open_loop(args.rate, Duration::from_secs(args.seconds), move |n| {
+            let (client, token, places) = (client.clone(), token.clone(), places.clone());
+            async move {
+                let body = report_body(&places, n, "bench-latency");
+                client
+                    .file(&token, format!("bench-latency-{n}"), &body)
+                    .await
+            }
+        })
+        .await
+    };
+    stack::wait_zero(&db, RECEIVED, Duration::from_secs(120)).await?;
+    let assigned = filed_to_assigned(&db).await?;
+    let achieved = paced.rate(201);
+    results.row(Row::new(
+        "filed → assigned",
+        &format!("p99 < 250 ms at {:.0}/s", args.rate),
+        format!(
+            "p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms ({} reports at {achieved:.0}/s)",
+            assigned.event.p50, assigned.event.p99, assigned.event.max, assigned.count
+        ),
+        Some(
+            assigned.event.p99 < 250.0
+                && achieved >= 0.98 * args.rate
+                && paced.total() == paced.count(201),
+        ),
+    ));
+    results.note(format!(
+        "Filed → assigned is the time from the report's `created_at` to its `assigned` event (written in the \
+         worker's transaction); by the report's `assigned_at` (the start of that transaction) it is p50 {:.0} ms, \
+         p99 {:.0} ms. Intake latency at {:.0}/s: p50 {:.1} ms, p99 {:.1} ms, counted from each request's \
+         scheduled start; answers other than 201: {}; reports not assigned (triage): {}.",
+        assigned.column.p50,
+        assigned.column.p99,
+        args.rate,
+        paced.ms(50.0),
+        paced.ms(99.0),
+        paced.unexpected(&[201]),
+        assigned.triage
+    ));
+
+    // 4. Backlog: queue reports with no worker running, then route them.
+    println!(
+        "[4/8] backlog: {} reports queued with the worker stopped",
+        args.backlog
+    );
+    worker_peak_kib = worker_peak_kib.max(worker.stop().await);
+    let filer = filer_tagged(&client, &tokens.operator, &places, "bench-backlog");
+    let queued = closed_loop(args.clients, Until::Requests(args.backlog), filer).await;
+    let published = stack::wait_zero(&db, UNSENT, Duration::from_secs(300)).await?;
+    let waiting = stack::count(&db, RECEIVED).await?;
+    results.note(format!(
+        "Backlog: {} reports filed through the api in {:.1} s ({:.0}/s, p99 {:.1} ms; other answers: {}); \
+         the relay had published the last of them {:.1} s later.",
+        queued.count(201),
+        queued.elapsed.as_secs_f64(),
+        queued.rate(201),
+        queued.ms(99.0),
+        queued.unexpected(&[201]),
+        published.as_secs_f64()
+    ));
+    println!(
+        "      routing {waiting} queued reports with {} worker(s)",
+        args.backlog_workers
+    );
+    let routing_started = Instant::now();
+    let mut workers = (0..args.backlog_workers)
+        .map(|i| {
+            Process::spawn(
+                &format!("worker-{}", i + 1),
+                "sigap-worker",
+                &[],
+                worker_env.clone(),
+            )
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    stack::wait_zero(&db, RECEIVED, Duration::from_secs(600)).await?;
+    let routing = routing_started.elapsed();
+    let backlog_rate = waiting as f64 / routing.as_secs_f64();
+    results.row(Row::new(
+        "backlog",
+        "≥ 2,000 reports/s",
+        format!(
+            "{waiting} routed in {:.1} s = {backlog_rate:.0} reports/s ({} worker{})",
+            routing.as_secs_f64(),
+            args.backlog_workers,
+            if args.backlog_workers == 1 { "" } else { "s" }
+        ),
+        Some(backlog_rate >= 2000.0),
+    ));
+
+    // 5. Polling a unit's work queue.
+    println!(
+        "[5/8] polling {POLLED_UNIT}'s work queue, {} clients, {} s each",
+        args.clients, args.poll_seconds
+    );
+    let (status, etag) = client
+        .poll(&tokens.staff, POLLED_UNIT, None)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    let etag = etag
+        .filter(|_| status == 200)
+        .context("the work queue answered without an ETag")?;
+    let unchanged = {
+        let client = client.clone();
+        let token = Arc::new(tokens.staff.clone());
+        let etag = Arc::new(etag);
+        closed_loop(
+            args.clients,
+            Until::Elapsed(Duration::from_secs(args.poll_seconds)),
+            move |_, _| {
+                let (client, token, etag) = (client.clone(), token.clone(), etag.clone());
+                async move {
+                    client
+                        .poll(&token, POLLED_UNIT, Some(&etag))
+                        .await
+                        .map(|(status, _)| status)
+                }
+            },
+        )
+        .await
+    };
+    results.row(Row::new(
+        "unit polling, nothing changed",
+        "5,000 polls/s answered 304",
+        format!(
+            "{:.0} polls/s answered 304 (p50 {:.1} ms, p99 {:.1} ms)",
+            unchanged.rate(304),
+            unchanged.ms(50.0),
+            unchanged.ms(99.0)
+        ),
+        Some(unchanged.rate(304) >= 5000.0),
+    ));
+    let feeder = {
+        let client = client.clone();
+        let token = Arc::new(tokens.operator.clone());
+        let places = Arc::new(places.clone());
+        tokio::spawn(open_loop(
+            100.0,
+            Duration::from_secs(args.poll_seconds),
+            move |n| {
+                let (client, token, places) = (client.clone(), token.clone(), places.clone());
+                async move {
+                    let body = report_body(&places, n, "bench-polling");
+                    client
+                        .file(&token, format!("bench-polling-{n}"), &body)
+                        .await
+                }
+            },
+        ))
+    };
+    let changing = {
+        let client = client.clone();
+        let token = Arc::new(tokens.staff.clone());
+        closed_loop(
+            args.clients,
+            Until::Elapsed(Duration::from_secs(args.poll_seconds)),
+            move |_, _| {
+                let (client, token) = (client.clone(), token.clone());
+                async move {
+                    client
+                        .poll(&token, POLLED_UNIT, None)
+                        .await
+                        .map(|(status, _)| status)
+                }
+            },
+        )
+        .await
+    };
+    let fed = feeder.await?;
+    results.row(Row::new(
+        "unit polling, reports arriving",
+        "(no target)",
+        format!(
+            "{:.0} polls/s answered 200 (p50 {:.1} ms, p99 {:.1} ms)",
+            changing.rate(200),
+            changing.ms(50.0),
+            changing.ms(99.0)
+        ),
+        None,
+    ));
+    results.note(format!(
+        "Polling: `GET /v1/units/{POLLED_UNIT}/cases` as its UPT staff. Nothing changed: every poll sends the \
+         current ETag (other answers: {}). Reports arriving: polls without `If-None-Match`, each answered \
+         with the first page (100 cases) of the queue, while {:.0} reports/s are filed nationwide \
+         (other answers: {}).",
+        unchanged.unexpected(&[304]),
+        fed.rate(201),
+        changing.unexpected(&[200])
+    ));
+
+    // 7. Memory, over the whole run.
+    let api_peak_kib = api.stop().await;
+    for worker in workers.drain(..) {
+        worker_peak_kib = worker_peak_kib.max(worker.stop().await);
+    }
+    results.row(Row::new(
+        "api memory (peak resident)",
+        "< 100 MB",
+        format!("{:.0} MB", mb(api_peak_kib)),
+        Some(mb(api_peak_kib) < 100.0),
+    ));
+    results.row(Row::new(
+        "worker memory (peak resident)",
+        "(no target)",
+        format!("{:.0} MB", mb(worker_peak_kib)),
+        None,
+    ));
+
+    // 6. Routing decisions (criterion), once the stack is stopped.
+    if args.no_criterion {
+        results.row(Row::new(
+            "routing decision",
+            "median < 5 µs",
+            "not run (--no-criterion)".into(),
+            None,
+        ));
+    } else {
+        println!("[6/8] routing: cargo bench -p sigap-router (route_national)");
+        let median_ns = criterion_median()?;
+        results.row(Row::new(
+            "routing decision (national directory)",
+            "median < 5 µs",
+            format!("median {:.2} µs", median_ns / 1000.0),
+            Some(median_ns < 5000.0),
+        ));
+    }
+
+    // 8. Statistics on a million reports.
+    let fixture = stack::workspace_root().join("bench/stats_fixture.sql");
+    if fixture.exists() {
+        println!("[8/8] stats: GET /v1/stats on a million reports");
+        stats(&fixture, &mut results).await?;
+    } else {
+        results.row(Row::new(
+            "GET /v1/stats, a million reports",
+            "(no target)",
+            "TODO: not measured, bench/stats_fixture.sql does not exist yet".into(),
+            None,
+        ));
+    }
+
+    results.note(format!(
+        "Configuration: defaults (`SIGAP_DB_POOL_SIZE` 16 per process, `SIGAP_PREFETCH` 200), `RUST_LOG=warn`; \
+         reports from all 514 regencies and every category, one in ten critical, three in ten high; \
+         the whole run took {:.0} s. Re-run with `make bench`; options: `cargo run --release -p sigap-bench -- --help`.",
+        started.elapsed().as_secs_f64()
+    ));
+    let markdown = results.markdown(&machine, "make bench");
+    report::write(&stack::workspace_root().join(&args.out), &markdown)?;
+    println!("\n{}", results.table());
+    println!("written to {}", args.out.display());
+    Ok(())
+}
+
+/// Files bodies from [`report_body`], each request with its own key.
+fn filer_tagged(
+    client: &Api,
+    token: &str,
+    places: &[Place],
+    tag: &'static str,
+) -> impl Fn(usize, u64) -> std::pin::Pin<Box<dyn Future<Output = load::Outcome> + Send>>
++ Clone
++ Send
++ 'static {
+    let client = client.clone();
+    let token = Arc::new(token.to_owned());
+    let places = Arc::new(places.to_vec());
+    move |_, n| {
+        let (client, token, places) = (client.clone(), token.clone(), places.clone());
+        Box::pin(async move {
+            let body = report_body(&places, n, tag);
+            client.file(&token, format!("{tag}-{n}"), &body).await
+        })
+    }
+}
+
+async fn places(db: &tokio_postgres::Client) -> anyhow::Result<Vec<Place>> {
+    let rows = db
+        .query(
+            "SELECT code, latitude, longitude FROM regions WHERE level = 'regency' ORDER BY code",
+            &[],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Place {
+            code: r.get(0),
+            lat: r.get(1),
+            lon: r.get(2),
+        })
+        .collect())
+}
+
+struct PgbenchRun {
+    tps: f64,
+    latency_ms: f64,
+}
+
+fn pgbench_binary() -> PathBuf {
+    let on_path = Command::new("which")
+        .arg("pgbench")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+    on_path.unwrap_or_else(|| PathBuf::from("/usr/lib/postgresql/15/bin/pgbench"))
+}
+
+fn pgbench(script: &std::path::Path, clients: usize, seconds: u64) -> anyhow::Result<PgbenchRun> {
+    let output = Command::new(pgbench_binary())
+        .args(["-n", "-M", "prepared", "-j", "2"])
+        .args([
+            "-c",
+            &clients.to_string(),
+            "-T",
+            &seconds.max(1).to_string(),
+        ])
+        .arg("-f")
+        .arg(script)
+        .arg(stack::url(stack::PGBENCH_DB))
+        .output()
+        .context("cannot run pgbench (postgresql-client ships it)")?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        bail!(
+            "pgbench failed: {text}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let number = |prefix: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse::<f64>().ok())
+    };
+    Ok(PgbenchRun {
+        tps: number("tps = ").context("pgbench printed no tps")?,
+        latency_ms: number("latency average = ").unwrap_or(f64::NAN),
+    })
+}
+
+struct Percentiles {
+    p50: f64,
+    p99: f64,
+    max: f64,
+}
+
+struct Assigned {
+    count: i64,
+    triage: i64,
+    /// To the `assigned` event.
+    event: Percentiles,
+    /// To the report's `assigned_at`.
+    column: Percentiles,
+}
+
+async fn filed_to_assigned(db: &tokio_postgres::Client) -> anyhow::Result<Assigned> {
+    let row = db
+        .query_one(
+            "WITH d AS ( \
+                SELECT extract(epoch FROM e.created_at - r.created_at)::float8 * 1000 AS event_ms, \
+                       extract(epoch FROM r.assigned_at - r.created_at)::float8 * 1000 AS column_ms \
+                FROM reports r JOIN report_events e ON e.report_id = r.id AND e.kind = 'assigned' \
+                WHERE r.external_ref = 'bench-latency') \
+             SELECT count(*), \
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY event_ms), \
+                percentile_cont(0.99) WITHIN GROUP (ORDER BY event_ms), max(event_ms), \
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY column_ms), \
+                percentile_cont(0.99) WITHIN GROUP (ORDER BY column_ms), max(column_ms), \
+                (SELECT count(*) FROM reports WHERE external_ref = 'bench-latency' AND status <> 'assigned') \
+             FROM d",
+            &[],
+        )
+        .await?;
+    let value = |i: usize| row.get::<_, Option<f64>>(i).unwrap_or(f64::NAN);
+    Ok(Assigned {
+        count: row.get(0),
+        event: Percentiles {
+            p50: value(1),
+            p99: value(2),
+            max: value(3),
+        },
+        column: Percentiles {
+            p50: value(4),
+            p99: value(5),
+            max: value(6),
+        },
+        triage: row.get(7),
+    })
+}
+
+/// Runs criterion's `route_national` and reads its median estimate (ns).
+fn criterion_median() -> anyhow::Result<f64> {
+    let root = stack::workspace_root();
+    let log = std::fs::File::create(stack::log_dir().join("criterion.log"))?;
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args([
+            "bench",
+            "-p",
+            "sigap-router",
+            "--bench",
+            "route",
+            "--",
+            "route_national",
+        ])
+        .current_dir(&root)
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .status()
+        .context("cannot run cargo bench")?;
+    if !status.success() {
+        bail!("cargo bench -p sigap-router failed; see target/bench/criterion.log");
+    }
+    let estimates =
+        std::fs::read_to_string(root.join("target/criterion/route_national/new/estimates.json"))?;
+    let estimates: serde_json::Value = serde_json::from_str(&estimates)?;
+    estimates["median"]["point_estimate"]
+        .as_f64()
+        .context("estimates.json has no median")
+}
+
+/// Loads the stats fixture (a million reports) into its own database, serves
+/// it with an api of its own and times `GET /v1/stats`: the median of five
+/// calls, nationally (the default 30 days) and for one province.
+async fn stats(fixture: &std::path::Path, results: &mut Results) -> anyhow::Result<()> {
+    let loading = Instant::now();
+    let output = Command::new("psql")
+        .args([
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            &stack::url(stack::STATS_DB),
+            "-f",
+        ])
+        .arg(fixture)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .context("cannot run psql")?;
+    if !output.status.success() {
+        bail!(
+            "loading {} failed: {}",
+            fixture.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let loaded = loading.elapsed();
+    let db = stack::connect(stack::STATS_DB).await?;
+    let reports = stack::count(&db, "SELECT count(*) FROM reports").await?;
+    let port = free_port()?;
+    let base = format!("http://127.0.0.1:{port}");
+    let env = stack::sigap_env(
+        &[
+            ("SIGAP_BIND", format!("127.0.0.1:{port}")),
+            ("DATABASE_URL", stack::url(stack::STATS_DB)),
+        ]
+        .into(),
+    );
+    let mut api = Process::spawn("api-stats", "sigap-api", &["serve"], env)?;
+    let client = Api::new(base.clone());
+    stack::wait_ready(&client.http, &format!("{base}/readyz"), &mut api).await?;
+    let config = Config::from_vars(
+        [("SIGAP_JWT_SECRET".to_owned(), stack::JWT_SECRET.to_owned())]
+            .into_iter()
+            .collect(),
+    )?;
+    let signer = Tokens::from_config(&config)?;
+    let token = signer.sign(&signer.claims(
+        "bench-supervisor",
+        Role::Supervisor,
+        Duration::from_secs(3600),
+    ))?;
+    let mut medians = Vec::new();
+    for (label, query) in [
+        ("national, 30 days", ""),
+        ("province 13, 30 days", "?region=13"),
+    ] {
+        let mut took = Vec::new();
+        for _ in 0..5 {
+            let began = Instant::now();
+            let response = client
+                .http
+                .get(format!("{base}/v1/stats{query}"))
+                .bearer_auth(&token)
+                .send()
+                .await?;
+            let status = response.status();
+            let _ = response.bytes().await?;
+            if !status.is_success() {
+                bail!("GET /v1/stats{query} answered {status}");
+            }
+            took.push(began.elapsed().as_secs_f64() * 1000.0);
+        }
+        took.sort_by(f64::total_cmp);
+        medians.push(format!("{label}: median {:.0} ms", took[took.len() / 2]));
+    }
+    let _ = api.stop().await;
+    results.row(Row::new(
+        "GET /v1/stats, a million reports",
+        "(no target)",
+        medians.join("; "),
+        None,
+    ));
+    results.note(format!(
+        "Stats: `bench/stats_fixture.sql` loaded {reports} reports (a year of them) into a database of their own \
+         in {:.0} s; each figure is the median of five calls by a supervisor.",
+        loaded.as_secs_f64()
+    ));
+    Ok(())
+}
