@@ -887,7 +887,13 @@ async function caseView(main, { id }, ctx) {
   }
   draw();
   const timer = window.setInterval(reload, 3000);
-  ctx.onStop(() => window.clearInterval(timer));
+  // Numbers and sentences built from several labels are drawn again in the
+  // new language.
+  document.addEventListener('sigap:language', draw);
+  ctx.onStop(() => {
+    window.clearInterval(timer);
+    document.removeEventListener('sigap:language', draw);
+  });
 }
 
 function fact(key, ...value) {

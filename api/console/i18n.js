@@ -351,7 +351,7 @@ const STRINGS = {
     'case.reporter': 'Reporter',
     'case.reporter.anonymous': 'Anonymous',
     'case.personal.hidden': 'Personal data of the reporter and beneficiaries is not shown to your role.',
-    'case.beneficiaries': 'Beneficiaries ({n} people)',
+    'case.beneficiaries': 'Beneficiaries ({n})',
     'case.beneficiaries.none': 'No beneficiary details.',
     'case.timeline': 'History',
     'case.timeline.by': 'by {actor} ({role})',

@@ -106,6 +106,7 @@ test('an operator files a report and sees it assigned in the live list without a
   assert.equal(await page.locator('html').getAttribute('lang'), 'en');
   assert.ok(await page.getByRole('heading', { name: 'Why this unit' }).isVisible());
   assert.match(await page.locator('main').textContent(), /Assigned/);
+  assert.match(await page.locator('ol.timeline').textContent(), /by sigap-router \(System\)/);
   await screenshot(page, 'case-operator-en');
   await page.getByRole('button', { name: 'Bahasa Indonesia' }).click();
   assert.equal(await page.locator('html').getAttribute('lang'), 'id');

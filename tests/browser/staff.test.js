@@ -105,3 +105,27 @@ test('a status change on a stale version is refused, explained and reloaded', as
   assertClean(watch);
   await context.close();
 });
+
+test('UPT staff hand a case to the next unit, and it leaves their queue', async () => {
+  const filed = await fileReport(operator, elderlyReport(`Lansia perlu dipindah, uji-alih-${Date.now()}`));
+  await waitForStatus(operator, filed.id, 'assigned');
+  const { page, watch, context } = await openConsole(browser, { token: staff, path: '#/cases' });
+  const card = page.locator(`li.case-card[data-id="${filed.id}"]`);
+  await card.waitFor();
+  await card.getByText('Catatan dan pengalihan').click();
+  assert.equal(await card.getByLabel('Unit tujuan').inputValue(), '', "the router's next choice by default");
+  await card.getByLabel('Alasan pengalihan').fill('Di luar jangkauan layanan kami');
+  await screenshot(page, 'cases-transfer');
+  await card.getByRole('button', { name: 'Alihkan' }).click();
+  await card.waitFor({ state: 'detached' });
+
+  const supervisor = await devToken('supervisor');
+  const { body: report } = await call('GET', `/v1/reports/${filed.id}`, { token: supervisor });
+  assert.equal(report.status, 'assigned');
+  assert.notEqual(report.unit_code, UNIT);
+  assert.deepEqual(report.previous_units, [UNIT]);
+  const transfer = report.events.find((e) => e.kind === 'transferred');
+  assert.equal(transfer.note, 'Di luar jangkauan layanan kami');
+  assertClean(watch);
+  await context.close();
+});
