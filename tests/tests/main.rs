@@ -3,6 +3,7 @@
 mod auth;
 mod authz;
 mod clients;
+mod console;
 mod intake;
 mod lifecycle;
 mod open311;
