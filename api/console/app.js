@@ -74,11 +74,15 @@ function vocabOptions(kind) {
   return vocabValues(kind).map((v) => ({ value: v, vocab: `${kind}:${v}` }));
 }
 
-async function regenciesOf(province) {
+/** The regencies of a province, asked for once however many ask at once. */
+function regenciesOf(province) {
   if (!app.regencies.has(province)) {
-    const items = await api.all(`/v1/regions?parent=${encodeURIComponent(province)}&limit=500`);
-    app.regencies.set(province, items);
-    for (const r of items) app.regionNames.set(r.code, r.name);
+    const loading = api.all(`/v1/regions?parent=${encodeURIComponent(province)}&limit=500`).then((items) => {
+      for (const r of items) app.regionNames.set(r.code, r.name);
+      return items;
+    });
+    loading.catch(() => app.regencies.delete(province));
+    app.regencies.set(province, loading);
   }
   return app.regencies.get(province);
 }
@@ -362,8 +366,16 @@ async function intakeView(main, _params, ctx) {
   province.addEventListener('change', async () => {
     regency.replaceChildren(h('option', { value: '', i18n: 'field.regency.whole' }));
     regency.disabled = !province.value;
-    if (!province.value) return;
-    const items = await regenciesOf(province.value);
+    const chosen = province.value;
+    if (!chosen) return;
+    let items;
+    try {
+      items = await regenciesOf(chosen);
+    } catch (error) {
+      summary.replaceChildren(errorNotice(error));
+      return;
+    }
+    if (province.value !== chosen) return;
     for (const r of items) regency.append(h('option', { value: r.code, text: r.name }));
   });
   regency.append(h('option', { value: '', i18n: 'field.regency.whole' }));
