@@ -718,11 +718,14 @@ function reportsView(main, _params, ctx) {
  * Buttons for the next statuses of a case. Sends `If-Match` with the version
  * shown; on 409 offers the statuses the API allows now, on 412 reloads.
  */
-function statusActions(report, { onChanged, onStale, primaryOnly = false }) {
+function statusActions(report, { onChanged, onStale, primaryOnly = false, messages }) {
   const box = h('div', { class: 'status-actions' });
-  const message = h('div', { class: 'action-message' });
+  // The message may live outside the box, so that it outlasts the redraw a
+  // reload brings.
+  const message = messages ?? h('div', { class: 'action-message' });
   const buttons = h('div', { class: 'actions start' });
-  box.append(buttons, message);
+  box.append(buttons);
+  if (!messages) box.append(message);
 
   async function change(to) {
     for (const b of box.querySelectorAll('button')) b.disabled = true;
@@ -761,7 +764,7 @@ function statusActions(report, { onChanged, onStale, primaryOnly = false }) {
     on: { click: () => change(s) },
   })));
   if (!shown.length) buttons.append(h('p', { class: 'muted', i18n: 'case.actions.none' }));
-  return { element: box, showMessage: (el) => message.replaceChildren(el) };
+  return { element: box };
 }
 
 /** Note and transfer forms for a case. */
@@ -843,6 +846,7 @@ async function caseView(main, { id }, ctx) {
   const routing = h('div');
   const timeline = h('div');
   const actions = h('div');
+  const actionMessages = h('div', { class: 'action-message' });
   let formsFor = null;
   const forms = h('div');
 
@@ -856,7 +860,7 @@ async function caseView(main, { id }, ctx) {
         h('section', { class: 'card', 'aria-labelledby': 'people-h' }, h('h2', { id: 'people-h', i18n: 'case.reporter' }), people),
         h('section', { class: 'card', 'aria-labelledby': 'routing-h' }, h('h2', { id: 'routing-h', i18n: 'case.routing' }), routing)),
       h('div', { class: 'case-side' },
-        h('section', { class: 'card', 'aria-labelledby': 'actions-h' }, h('h2', { id: 'actions-h', i18n: 'case.actions' }), actions, forms),
+        h('section', { class: 'card', 'aria-labelledby': 'actions-h' }, h('h2', { id: 'actions-h', i18n: 'case.actions' }), actions, actionMessages, forms),
         h('section', { class: 'card', 'aria-labelledby': 'timeline-h' }, h('h2', { id: 'timeline-h', i18n: 'case.timeline' }), timeline))));
 
   async function reload() {
@@ -882,7 +886,7 @@ async function caseView(main, { id }, ctx) {
     const actionParts = [];
     if (canAct) {
       actionParts.push(h('h3', { i18n: 'case.actions.status' }),
-        statusActions(report, { onChanged: () => reload(), onStale: () => reload() }).element);
+        statusActions(report, { messages: actionMessages, onChanged: () => reload(), onStale: () => reload() }).element);
     }
     if (role() === 'supervisor' && ['needs_triage', 'received'].includes(report.status)) {
       actionParts.push(assignForm(report, { idPrefix: 'case', onAssigned: () => reload() }));
@@ -1096,8 +1100,9 @@ function casesView(main, _params, ctx) {
     const meta = h('p', { class: 'case-meta' });
     const sla = h('p', { class: 'sla' });
     const actions = h('div', { class: 'case-actions' });
+    const messages = h('div', { class: 'action-message' });
     const more = h('details', { class: 'more' }, h('summary', { i18n: 'case.more' }));
-    const element = h('li', { class: 'case-card' }, headEl, meta, sla, actions, more);
+    const element = h('li', { class: 'case-card' }, headEl, meta, sla, actions, messages, more);
     let formsFor = null;
 
     function draw() {
@@ -1128,6 +1133,7 @@ function casesView(main, _params, ctx) {
       }
       actions.replaceChildren(statusActions(current, {
         primaryOnly: true,
+        messages,
         onChanged: (report) => {
           update(report);
           refresh();

@@ -102,6 +102,7 @@ test('a status change on a stale version is refused, explained and reloaded', as
   await page.getByText('Kasus ini baru saja diubah oleh pihak lain').waitFor();
   await page.locator(`li.case-card[data-id="${filed.id}"][data-status="acknowledged"]`).waitFor();
   assert.ok(await card.getByRole('button', { name: 'Mulai asesmen' }).isVisible());
+  assert.ok(await card.getByText('Kasus ini baru saja diubah oleh pihak lain').isVisible(), 'the explanation outlasts the reload');
   assertClean(watch);
   await context.close();
 });
