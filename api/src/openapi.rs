@@ -20,6 +20,7 @@ use utoipa_actix_web::AppExt;
     tags(
         (name = "reports", description = "Filing and reading reports"),
         (name = "cases", description = "Working cases: unit queues, status changes, notes, transfers, triage"),
+        (name = "stats", description = "Statistics for planning: counts, times and SLA compliance, by region, category, unit, status and day"),
         (name = "webhooks", description = "Signed event deliveries to partner apps; see the module docs of each endpoint for verification"),
         (name = "clients", description = "API clients of partner apps and the OAuth2 client-credentials grant"),
         (name = "tracking", description = "Public tracking by ticket"),

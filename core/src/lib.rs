@@ -16,6 +16,7 @@ pub mod reports;
 pub mod routing;
 pub mod schema;
 pub mod seed;
+pub mod stats;
 pub mod telemetry;
 pub mod webhooks;
 

@@ -11,5 +11,6 @@ mod outbox;
 mod reference;
 mod routing;
 mod schema;
+mod stats;
 mod webhooks;
 mod workers;

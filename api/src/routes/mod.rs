@@ -8,6 +8,7 @@ pub mod health;
 pub mod open311;
 pub mod reference;
 pub mod reports;
+pub mod stats;
 pub mod track;
 pub mod units;
 pub mod webhooks;
@@ -23,6 +24,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     directory::configure(cfg);
     reports::configure(cfg);
     cases::configure(cfg);
+    stats::configure(cfg);
     clients::configure(cfg);
     webhooks::configure(cfg);
     track::configure(cfg);
