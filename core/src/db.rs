@@ -1,8 +1,10 @@
 //! Connection pool and migrations.
 
 use diesel::sql_types::BigInt;
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use std::time::Duration;
@@ -20,7 +22,14 @@ const MIGRATION_LOCK: i64 = 0x5167_6170_6d69_6772;
 /// A pool whose waits and connection attempts give up after `timeout`, so
 /// that a database outage turns into quick errors, not hung requests.
 pub fn pool(database_url: &str, size: usize, timeout: Duration) -> PgPool {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+    // Checking a connection out only checks that it is not closed or stuck in
+    // a transaction: the default also runs `SELECT 1` first, one more round
+    // trip on every request. A connection lost since is dropped and replaced
+    // at its next checkout.
+    let mut config = ManagerConfig::default();
+    config.recycling_method = RecyclingMethod::Fast;
+    let manager =
+        AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     Pool::builder(manager)
         .max_size(size)
         .wait_timeout(Some(timeout))
