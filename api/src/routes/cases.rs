@@ -131,19 +131,24 @@ fn parse_case_cursor(cursor: &str) -> ApiResult<(i32, DateTime<Utc>, Uuid)> {
     Ok((rank, at, id))
 }
 
-async fn queue_version(conn: &mut AsyncPgConnection, unit: &str) -> ApiResult<i64> {
+/// The version of a unit's work queue (0 before its first case), or `None`
+/// when there is no such unit: one round trip, so that a poll answered 304
+/// costs a single query.
+async fn queue_version(conn: &mut AsyncPgConnection, unit: &str) -> ApiResult<Option<i64>> {
     #[derive(QueryableByName)]
     struct Version {
         #[diesel(sql_type = BigInt)]
         version: i64,
     }
-    let version: Option<Version> =
-        diesel::sql_query("SELECT version FROM unit_queues WHERE unit_code = $1")
-            .bind::<Text, _>(unit)
-            .get_result(conn)
-            .await
-            .optional()?;
-    Ok(version.map(|v| v.version).unwrap_or(0))
+    let version: Option<Version> = diesel::sql_query(
+        "SELECT coalesce(q.version, 0) AS version FROM units u \
+         LEFT JOIN unit_queues q ON q.unit_code = u.code WHERE u.code = $1",
+    )
+    .bind::<Text, _>(unit)
+    .get_result(conn)
+    .await
+    .optional()?;
+    Ok(version.map(|v| v.version))
 }
 
 /// A unit's work queue, urgent first, then oldest first.
@@ -206,16 +211,10 @@ async fn list_unit_cases(
     let mut changes = state.queue_watch.subscribe();
 
     let mut conn = state.pool.get().await?;
-    let exists: bool = diesel::select(diesel::dsl::exists(
-        sigap_core::schema::units::table.find(&unit),
-    ))
-    .get_result(&mut conn)
-    .await?;
-    if !exists {
-        return Err(ApiError::NotFound(format!("no unit {unit}")));
-    }
     loop {
-        let version = queue_version(&mut conn, &unit).await?;
+        let Some(version) = queue_version(&mut conn, &unit).await? else {
+            return Err(ApiError::NotFound(format!("no unit {unit}")));
+        };
         let etag = format!("\"{version}-{question}\"");
         let unchanged = if_none_match.as_deref() == Some(etag.as_str());
         if !unchanged {
