@@ -235,14 +235,22 @@ impl QueueWorker {
         };
         self.relay.wake();
         record(&outcome);
+        let mut last_routed = None;
         for (delivery, id) in deliveries.iter().zip(&ids) {
             if outcome.unknown.contains(id) {
                 tracing::error!(report_id = %id, "routing message names no report; dead-lettering it");
                 metrics::counter!("sigap_routing_dead_lettered_total", "reason" => "unknown_report").increment(1);
                 dead_letter(delivery).await?;
             } else {
-                delivery.ack(BasicAckOptions::default()).await?;
+                last_routed = Some(delivery);
             }
+        }
+        // One acknowledgement for the batch: `multiple` settles every delivery
+        // of this channel up to the last routed one (the batch is in delivery
+        // order, earlier batches are settled, dead-lettered ones were just
+        // settled), saving the broker a command per message.
+        if let Some(delivery) = last_routed {
+            delivery.ack(BasicAckOptions { multiple: true }).await?;
         }
         Ok(())
     }
