@@ -39,6 +39,9 @@ struct Args {
     /// Reports queued while no worker runs.
     #[arg(long, default_value_t = 100_000)]
     backlog: u64,
+    /// Reports per second of the calm filed → assigned phase.
+    #[arg(long, default_value_t = 100.0)]
+    calm_rate: f64,
     /// Workers started on the backlog.
     #[arg(long, default_value_t = 1)]
     backlog_workers: usize,
@@ -228,28 +231,25 @@ async fn run(args: &Args) -> anyhow::Result<()> {
         drained.as_secs_f64()
     ));
 
-    // 3. Filed → assigned at a sustained rate, open loop.
+    // 3. Filed → assigned at a sustained rate, open loop; then at a calm
+    // rate, which shows the pipeline's own delay without queueing.
     println!(
-        "[3/8] filed → assigned: {} reports/s for {} s",
-        args.rate, args.seconds
+        "[3/8] filed → assigned: {} reports/s for {} s, then {} reports/s for {} s",
+        args.rate,
+        args.seconds,
+        args.calm_rate,
+        args.seconds / 2
     );
-    let paced = {
-        let client = client.clone();
-        let token = Arc::new(tokens.operator.clone());
-        let places = Arc::new(places.clone());
-        open_loop(args.rate, Duration::from_secs(args.seconds), move |n| {
-            let (client, token, places) = (client.clone(), token.clone(), places.clone());
-            async move {
-                let body = report_body(&places, n, "bench-latency");
-                client
-                    .file(&token, format!("bench-latency-{n}"), &body)
-                    .await
-            }
-        })
-        .await
-    };
-    stack::wait_zero(&db, RECEIVED, Duration::from_secs(120)).await?;
-    let assigned = filed_to_assigned(&db).await?;
+    let (paced, assigned) = file_paced(
+        &client,
+        &tokens.operator,
+        &places,
+        &db,
+        args.rate,
+        args.seconds,
+        "bench-latency",
+    )
+    .await?;
     let achieved = paced.rate(201);
     results.row(Row::new(
         "filed → assigned",
@@ -276,6 +276,30 @@ async fn run(args: &Args) -> anyhow::Result<()> {
         paced.ms(99.0),
         paced.unexpected(&[201]),
         assigned.triage
+    ));
+    let (calm, calm_assigned) = file_paced(
+        &client,
+        &tokens.operator,
+        &places,
+        &db,
+        args.calm_rate,
+        args.seconds / 2,
+        "bench-calm",
+    )
+    .await?;
+    results.row(Row::new(
+        "filed → assigned, calm",
+        "(no target)",
+        format!(
+            "p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms ({} reports at {:.0}/s; intake p99 {:.1} ms)",
+            calm_assigned.event.p50,
+            calm_assigned.event.p99,
+            calm_assigned.event.max,
+            calm_assigned.count,
+            calm.rate(201),
+            calm.ms(99.0)
+        ),
+        None,
     ));
 
     // 4. Backlog: queue reports with no worker running, then route them.
@@ -485,6 +509,10 @@ async fn run(args: &Args) -> anyhow::Result<()> {
          the whole run took {:.0} s. Re-run with `make bench`; options: `cargo run --release -p sigap-bench -- --help`.",
         started.elapsed().as_secs_f64()
     ));
+    results.note(format!(
+        "Load average at the end of the run: {}.",
+        report::load_average()
+    ));
     let markdown = results.markdown(&machine, "make bench");
     report::write(&stack::workspace_root().join(&args.out), &markdown)?;
     println!("\n{}", results.table());
@@ -512,6 +540,34 @@ fn filer_tagged(
             client.file(&token, format!("{tag}-{n}"), &body).await
         })
     }
+}
+
+/// Files reports tagged `tag` at `rate` per second for `seconds` (open
+/// loop), waits until all are routed, and reads their filed → assigned times.
+async fn file_paced(
+    client: &Api,
+    token: &str,
+    places: &[Place],
+    db: &tokio_postgres::Client,
+    rate: f64,
+    seconds: u64,
+    tag: &'static str,
+) -> anyhow::Result<(load::Tally, Assigned)> {
+    let tally = {
+        let client = client.clone();
+        let token = Arc::new(token.to_owned());
+        let places = Arc::new(places.to_vec());
+        open_loop(rate, Duration::from_secs(seconds), move |n| {
+            let (client, token, places) = (client.clone(), token.clone(), places.clone());
+            async move {
+                let body = report_body(&places, n, tag);
+                client.file(&token, format!("{tag}-{n}"), &body).await
+            }
+        })
+        .await
+    };
+    stack::wait_zero(db, RECEIVED, Duration::from_secs(120)).await?;
+    Ok((tally, filed_to_assigned(db, tag).await?))
 }
 
 async fn places(db: &tokio_postgres::Client) -> anyhow::Result<Vec<Place>> {
@@ -594,22 +650,22 @@ struct Assigned {
     column: Percentiles,
 }
 
-async fn filed_to_assigned(db: &tokio_postgres::Client) -> anyhow::Result<Assigned> {
+async fn filed_to_assigned(db: &tokio_postgres::Client, tag: &str) -> anyhow::Result<Assigned> {
     let row = db
         .query_one(
             "WITH d AS ( \
                 SELECT extract(epoch FROM e.created_at - r.created_at)::float8 * 1000 AS event_ms, \
                        extract(epoch FROM r.assigned_at - r.created_at)::float8 * 1000 AS column_ms \
                 FROM reports r JOIN report_events e ON e.report_id = r.id AND e.kind = 'assigned' \
-                WHERE r.external_ref = 'bench-latency') \
+                WHERE r.external_ref = $1) \
              SELECT count(*), \
                 percentile_cont(0.5) WITHIN GROUP (ORDER BY event_ms), \
                 percentile_cont(0.99) WITHIN GROUP (ORDER BY event_ms), max(event_ms), \
                 percentile_cont(0.5) WITHIN GROUP (ORDER BY column_ms), \
                 percentile_cont(0.99) WITHIN GROUP (ORDER BY column_ms), max(column_ms), \
-                (SELECT count(*) FROM reports WHERE external_ref = 'bench-latency' AND status <> 'assigned') \
+                (SELECT count(*) FROM reports WHERE external_ref = $1 AND status <> 'assigned') \
              FROM d",
-            &[],
+            &[&tag],
         )
         .await?;
     let value = |i: usize| row.get::<_, Option<f64>>(i).unwrap_or(f64::NAN);

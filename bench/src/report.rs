@@ -84,7 +84,12 @@ impl Results {
         let _ = writeln!(out, "- memory: {}", machine.memory);
         let _ = writeln!(out, "- {}", machine.rustc);
         let _ = writeln!(out, "- PostgreSQL {}", machine.postgres);
-        let _ = writeln!(out, "- RabbitMQ {}\n", machine.rabbitmq);
+        let _ = writeln!(out, "- RabbitMQ {}", machine.rabbitmq);
+        let _ = writeln!(
+            out,
+            "- load average (1, 5, 15 min) before the run: {}\n",
+            machine.load_before
+        );
         let _ = writeln!(out, "## Results\n");
         out.push_str(&self.table());
         if !self.notes.is_empty() {
@@ -106,6 +111,8 @@ pub struct Machine {
     pub rustc: String,
     pub postgres: String,
     pub rabbitmq: String,
+    /// Other work on the machine skews every figure: this shows how much there was.
+    pub load_before: String,
 }
 
 fn output(program: &str, args: &[&str]) -> String {
@@ -141,10 +148,18 @@ impl Machine {
             rustc: output("rustc", &["--version"]),
             postgres,
             rabbitmq: output("rabbitmqctl", &["version"]),
+            load_before: load_average(),
         }
     }
 }
 
 pub fn write(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::write(path, text)
+}
+
+/// The 1, 5 and 15 minute load averages.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(", "))
+        .unwrap_or_else(|_| "unknown".into())
 }
