@@ -51,6 +51,9 @@ struct Args {
     /// Skip the criterion routing benchmark.
     #[arg(long)]
     no_criterion: bool,
+    /// Skip the statistics phase (loading a million reports takes minutes).
+    #[arg(long)]
+    no_stats: bool,
     /// Where to write the results (relative to the workspace root).
     #[arg(long, default_value = "BENCHMARKS.md")]
     out: PathBuf,
@@ -491,7 +494,14 @@ async fn run(args: &Args) -> anyhow::Result<()> {
 
     // 8. Statistics on a million reports.
     let fixture = stack::workspace_root().join("bench/stats_fixture.sql");
-    if fixture.exists() {
+    if args.no_stats {
+        results.row(Row::new(
+            "GET /v1/stats, a million reports",
+            "(no target)",
+            "not run (--no-stats)".into(),
+            None,
+        ));
+    } else if fixture.exists() {
         println!("[8/8] stats: GET /v1/stats on a million reports");
         stats(&fixture, &mut results).await?;
     } else {
