@@ -2,16 +2,10 @@
 // operator's language, and are tied to them for assistive technology.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { assertClean, devToken, launch, openConsole, screenshot } from './lib.js';
+import { test } from 'node:test';
+import { assertClean, devToken, useBrowser, openConsole, screenshot } from './lib.js';
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 /** The error shown for a control: right after it, and describing it. */
 async function errorOf(page, id) {

@@ -2,18 +2,12 @@
 // it; and the whole of it works from the keyboard.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
-  assertClean, devToken, elderlyReport, fileReport, launch, openConsole, PHONE, screenshot, scrollsSideways, UNIT, waitForStatus,
+  assertClean, devToken, elderlyReport, fileReport, useBrowser, openConsole, PHONE, screenshot, scrollsSideways, UNIT, waitForStatus,
 } from './lib.js';
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 test('the report form fits a 390×844 phone without scrolling sideways', async () => {
   const token = await devToken('operator');

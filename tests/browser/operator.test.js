@@ -2,18 +2,12 @@
 // through the form, and watches it get assigned without reloading the page.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
-  assertClean, call, devToken, launch, openConsole, screenshot, UNIT, waitUntil,
+  assertClean, call, devToken, useBrowser, openConsole, screenshot, UNIT, waitUntil,
 } from './lib.js';
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 test('an operator files a report and sees it assigned in the live list without a reload', async () => {
   const marker = `uji-operator-${Date.now()}`;

@@ -2,18 +2,12 @@
 // the reporters' and beneficiaries' personal data, and cannot act on cases.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
-  assertClean, devToken, elderlyReport, fileReport, launch, openConsole, screenshot, waitForStatus,
+  assertClean, devToken, elderlyReport, fileReport, useBrowser, openConsole, screenshot, waitForStatus,
 } from './lib.js';
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 test("a regional office sees its province's cases without personal data", async () => {
   const operator = await devToken('operator');

@@ -3,21 +3,17 @@
 // a stale version is caught and reloaded.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import {
-  assertClean, call, devToken, elderlyReport, fileReport, launch, openConsole, screenshot, UNIT, waitForStatus,
+  assertClean, call, devToken, elderlyReport, fileReport, useBrowser, openConsole, screenshot, UNIT, waitForStatus,
 } from './lib.js';
 
-let browser;
+const browser = useBrowser();
 let operator;
 let staff;
 before(async () => {
-  browser = await launch();
   operator = await devToken('operator');
   staff = await devToken('upt_staff', { unit: UNIT });
-});
-after(async () => {
-  await browser?.close();
 });
 
 test('UPT staff of SENTRA-MULYA-JAYA acknowledge an elderly case from 13.03 and move it through to closed', async () => {

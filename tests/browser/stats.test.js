@@ -1,18 +1,12 @@
 // The statistics page draws its own SVG charts from GET /v1/stats.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
-  assertClean, call, devToken, elderlyReport, fileReport, launch, openConsole, screenshot, waitForStatus,
+  assertClean, call, devToken, elderlyReport, fileReport, useBrowser, openConsole, screenshot, waitForStatus,
 } from './lib.js';
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 test('the statistics page draws its charts as SVG', async () => {
   const operator = await devToken('operator');

@@ -2,23 +2,19 @@
 // assigned by hand, and the case page says so.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import {
-  assertClean, call, devToken, elderlyReport, fileReport, launch, openConsole, screenshot, waitForStatus,
+  assertClean, call, devToken, elderlyReport, fileReport, useBrowser, openConsole, screenshot, waitForStatus,
 } from './lib.js';
 
 const TARGET = 'SENTRA-WASANA-BAHAGIA';
 
-let browser;
+const browser = useBrowser();
 let admin;
 let supervisor;
 let operator;
 before(async () => {
-  browser = await launch();
   [admin, supervisor, operator] = await Promise.all([devToken('admin'), devToken('supervisor'), devToken('operator')]);
-});
-after(async () => {
-  await browser?.close();
 });
 
 /** Sets `active` on units through the admin API (`PUT /v1/units/{code}`). */
