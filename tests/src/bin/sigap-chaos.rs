@@ -395,7 +395,7 @@ impl<'s> Stack<'s> {
         }
         if filing.rejected.load(Ordering::Relaxed) > 0 {
             outcome.failures.push(format!(
-                "{} requests refused with a 4xx other than 409",
+                "{} requests refused with a 4xx other than 408 or 409",
                 filing.rejected.load(Ordering::Relaxed)
             ));
         }
@@ -477,7 +477,7 @@ impl Filing {
 
 /// Files reports `0..count` through the given apis (round robin), `in_flight`
 /// at a time. Every report has its own idempotency key, and is retried with
-/// it after a 503, a 409 (its first attempt still in flight) or a lost
+/// it after a 503, a 408, a 409 (its first attempt still in flight) or a lost
 /// connection, until it is accepted or `give_up_after` has passed.
 fn file_reports(
     drill: &str,
@@ -551,7 +551,10 @@ async fn file_one(
                     503 if problem => {
                         filing.unavailable.fetch_add(1, Ordering::Relaxed);
                     }
-                    409 => {}
+                    // 409: the first attempt is still in flight. 408: the
+                    // server gave up reading the request (its head arrived
+                    // too slowly), so nothing was filed and a retry is safe.
+                    408 | 409 => {}
                     500..=599 => {
                         filing.server_errors.fetch_add(1, Ordering::Relaxed);
                         let text = response.text().await.unwrap_or_default();
