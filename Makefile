@@ -44,7 +44,7 @@ chaos: services
 # database and AMQP prefix of its own; writes BENCHMARKS.md. See bench/README.md.
 bench: services
 	$(CARGO) build --release --workspace --bins
-	$(CARGO) run --release -q -p sigap-bench -- $(BENCH_ARGS)
+	./target/release/sigap-bench $(BENCH_ARGS)
 
 # The operator console in Debian's headless Chromium, driven by Playwright
 # (node:test), against a real stack of its own; screenshots in target/screenshots/.

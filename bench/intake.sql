@@ -1,20 +1,26 @@
--- Sigap's intake transaction for a request with an Idempotency-Key, statement
--- for statement (core/src/intake.rs: file_report then insert): take the key's
+-- Sigap's intake statement (core/src/intake.rs, INTAKE) for a request with an
+-- Idempotency-Key, with the values the api would bind: take the key's
 -- advisory lock, look for an earlier report with the key, then store the
--- report, its `received` event and its outbox message in one statement, the
--- ticket from the sequence. Ids are time-ordered (UUIDv7) like the api's.
+-- report, its `received` event and its outbox message, the ticket from the
+-- sequence, in one implicit transaction. Ids are time-ordered (UUIDv7) like
+-- the api's.
 \set k random(1, 1000000000000000)
 \set region random(1, 9)
-BEGIN;
-SELECT pg_try_advisory_xact_lock(hashtextextended('bench-operator' || chr(31) || ('pgbench-' || :client_id || '-' || :k), 7)) AS locked;
-SELECT id, ticket, created_at, request_hash FROM reports
-    WHERE idempotency_owner = 'bench-operator' AND idempotency_key = 'pgbench-' || :client_id || '-' || :k;
 WITH ids AS (
     SELECT encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) PLACING
                substring(int8send((extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3) FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid AS report_id,
            encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) PLACING
                substring(int8send((extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3) FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid AS message_id,
-           ('13.0' || :region) AS region
+           ('13.0' || :region) AS region,
+           'bench-operator'::text AS owner,
+           ('pgbench-' || :client_id || '-' || :k) AS key
+), claim AS (
+    SELECT CASE WHEN ids.key IS NULL THEN true
+        ELSE pg_try_advisory_xact_lock(hashtextextended(ids.owner || chr(31) || ids.key, 7)) END AS locked
+    FROM ids
+), earlier AS (
+    SELECT id, ticket, created_at, request_hash FROM reports, ids
+    WHERE idempotency_owner = ids.owner AND idempotency_key = ids.key
 ), report AS (
     INSERT INTO reports (id, ticket, idempotency_owner, idempotency_key, request_hash, channel, category,
         need, urgency, region_code, province_code, address, latitude, longitude, reporter_name,
@@ -22,14 +28,15 @@ WITH ids AS (
         external_ref, filed_by, client_id)
     SELECT ids.report_id, 'CC-' || to_char(now() AT TIME ZONE 'UTC', 'YYYY') || '-'
             || lpad(seq.n::text, greatest(6, length(seq.n::text)), '0'),
-        'bench-operator', 'pgbench-' || :client_id || '-' || :k, encode(sha256(('pgbench-' || :k)::bytea), 'hex'),
+        ids.owner, ids.key, encode(sha256(('pgbench-' || :k)::bytea), 'hex'),
         'hotline', 'elderly', 'assistive_device', 'high', ids.region,
         (SELECT coalesce(parent_code, code) FROM regions WHERE code = ids.region),
         'Jorong Koto Tuo, Kec. Kamang Baru', -0.69, 100.95, 'Pelapor', '+6281234567890', false,
         '[{"age": 78, "sex": "F", "name": "Penerima", "disability": "physical"}]'::jsonb, 1,
         'Lansia tinggal sendiri setelah banjir, rumah rusak, butuh kursi roda dan bantuan dasar.',
         'pgbench', 'bench-operator', NULL
-    FROM ids, (SELECT nextval('report_ticket_seq') AS n) seq
+    FROM ids, claim, (SELECT nextval('report_ticket_seq') AS n) seq
+    WHERE claim.locked AND NOT EXISTS (SELECT 1 FROM earlier)
     RETURNING id, ticket, created_at, request_hash
 ), event AS (
     INSERT INTO report_events (report_id, kind, to_status, actor, actor_role, details)
@@ -41,5 +48,8 @@ WITH ids AS (
             'request_id', gen_random_uuid()::text)
     FROM report, ids
 )
-SELECT id, ticket, created_at, request_hash FROM report;
-COMMIT;
+SELECT 'filed' AS outcome, id, ticket, created_at, request_hash FROM report
+UNION ALL
+SELECT 'earlier', id, ticket, created_at, request_hash FROM earlier, claim WHERE claim.locked
+UNION ALL
+SELECT 'in_flight', NULL, NULL, NULL, NULL FROM claim WHERE NOT claim.locked;

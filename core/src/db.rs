@@ -1,5 +1,8 @@
 //! Connection pool and migrations.
 
+use diesel::QueryResult;
+use diesel::pg::Pg;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::BigInt;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{
@@ -38,6 +41,38 @@ pub fn pool(database_url: &str, size: usize, timeout: Duration) -> PgPool {
         .runtime(deadpool::Runtime::Tokio1)
         .build()
         .expect("a pool with a runtime and timeouts always builds")
+}
+
+/// Constant SQL text (`diesel::sql_query`) run as a statement prepared once
+/// per connection: diesel never caches `sql_query`, as it cannot tell whether
+/// the text was built at run time, so every call would pay a Parse round trip
+/// and a fresh plan. Wrap only queries whose text never changes; the cache key
+/// is the text with its bind types.
+#[derive(Debug, Clone, Copy)]
+pub struct Prepared<Q>(pub Q);
+
+/// Wraps a constant query so that it is prepared once per connection.
+pub fn prepared<Q>(query: Q) -> Prepared<Q> {
+    Prepared(query)
+}
+
+impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for Prepared<Q> {
+    fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        self.0.walk_ast(pass)
+    }
+
+    fn is_safe_to_cache_prepared(&self, _backend: &Pg) -> QueryResult<bool> {
+        Ok(true)
+    }
+}
+
+impl<Q> QueryId for Prepared<Q> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q: Query> Query for Prepared<Q> {
+    type SqlType = Q::SqlType;
 }
 
 #[derive(Debug, thiserror::Error)]

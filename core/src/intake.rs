@@ -3,13 +3,14 @@
 //! outbox message that announces it.
 
 use crate::amqp::{Message, received_routing_key};
+use crate::db::prepared;
 use crate::domain::{Category, Channel, Need, Role, Urgency};
 use crate::error::{Error, FieldError, Result};
 use crate::outbox::OutboxMessage;
 use chrono::{DateTime, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{Bool, Float8, Int4, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -468,33 +469,34 @@ pub struct Filed {
 }
 
 #[derive(diesel::QueryableByName)]
-struct FiledRow {
-    #[diesel(sql_type = SqlUuid)]
-    id: Uuid,
+struct IntakeRow {
+    /// `filed`, `earlier` (the key was used before) or `in_flight`.
     #[diesel(sql_type = Text)]
-    ticket: String,
-    #[diesel(sql_type = Timestamptz)]
-    created_at: DateTime<Utc>,
+    outcome: String,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<Text>)]
+    ticket: Option<String>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    created_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = Nullable<Text>)]
     request_hash: Option<String>,
 }
 
-impl FiledRow {
-    fn into_filed(self, replayed: bool) -> Filed {
-        Filed {
-            id: self.id,
-            ticket: self.ticket,
-            status: "received".into(),
-            created_at: self.created_at,
-            replayed,
-        }
-    }
-}
-
-/// Report, `received` event and outbox row in one statement (one round trip,
-/// one implicit transaction). The ticket comes from a sequence.
-const INSERT_REPORT: &str = r#"
-WITH report AS (
+/// The whole intake in one statement (one round trip, one implicit
+/// transaction, prepared once per connection). With an idempotency key
+/// ($3) it takes the key's advisory lock, held until the statement commits,
+/// and looks for an earlier report with the key; it stores the report, its
+/// `received` event and its outbox row only when it holds the lock and the
+/// key is new. The ticket comes from a sequence.
+const INTAKE: &str = r#"
+WITH claim AS (
+    SELECT CASE WHEN $3::text IS NULL THEN true
+        ELSE pg_try_advisory_xact_lock(hashtextextended($2 || chr(31) || $3, 7)) END AS locked
+), earlier AS (
+    SELECT id, ticket, created_at, request_hash FROM reports
+    WHERE idempotency_owner = $2 AND idempotency_key = $3
+), report AS (
     INSERT INTO reports (id, ticket, idempotency_owner, idempotency_key, request_hash, channel, category,
         need, urgency, region_code, province_code, address, latitude, longitude, reporter_name,
         reporter_phone, reporter_anonymous, beneficiaries, beneficiary_count, description,
@@ -504,7 +506,8 @@ WITH report AS (
         $2, $3, $4, $5, $6, $7, $8, $9,
         (SELECT coalesce(parent_code, code) FROM regions WHERE code = $9),
         $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21
-    FROM (SELECT nextval('report_ticket_seq') AS n) seq
+    FROM claim, (SELECT nextval('report_ticket_seq') AS n) seq
+    WHERE claim.locked AND NOT EXISTS (SELECT 1 FROM earlier)
     RETURNING id, ticket, created_at, request_hash
 ), event AS (
     INSERT INTO report_events (report_id, kind, to_status, actor, actor_role, details)
@@ -513,67 +516,17 @@ WITH report AS (
     INSERT INTO outbox (message_id, exchange, routing_key, payload)
     SELECT $24, 'reports', $25, $26 FROM report
 )
-SELECT id, ticket, created_at, request_hash FROM report
+SELECT 'filed' AS outcome, id, ticket, created_at, request_hash FROM report
+UNION ALL
+SELECT 'earlier', id, ticket, created_at, request_hash FROM earlier, claim WHERE claim.locked
+UNION ALL
+SELECT 'in_flight', NULL, NULL, NULL, NULL FROM claim WHERE NOT claim.locked
 "#;
 
 /// Files a report. With an idempotency key, a retry with the same body gets
 /// the first answer back, another body is refused, and a retry while the
 /// first is still being stored is told to wait.
 pub async fn file_report(
-    conn: &mut AsyncPgConnection,
-    report: &NewReport,
-    filer: &Filer,
-    idempotency: Option<&Idempotency>,
-    request_id: Option<String>,
-) -> Result<Filed> {
-    let Some(idem) = idempotency else {
-        return insert(conn, report, filer, None, request_id).await;
-    };
-    conn.transaction::<Filed, Error, _>(async |conn| {
-        // Held until commit: a concurrent request with the same key is in flight.
-        #[derive(diesel::QueryableByName)]
-        struct Locked {
-            #[diesel(sql_type = Bool)]
-            locked: bool,
-        }
-        let lock: Locked = diesel::sql_query(
-            "SELECT pg_try_advisory_xact_lock(hashtextextended($1 || chr(31) || $2, 7)) AS locked",
-        )
-        .bind::<Text, _>(&filer.sub)
-        .bind::<Text, _>(&idem.key)
-        .get_result(conn)
-        .await?;
-        if !lock.locked {
-            return Err(Error::IdempotencyInFlight);
-        }
-        let existing: Option<FiledRow> = diesel::sql_query(
-            "SELECT id, ticket, created_at, request_hash FROM reports \
-             WHERE idempotency_owner = $1 AND idempotency_key = $2",
-        )
-        .bind::<Text, _>(&filer.sub)
-        .bind::<Text, _>(&idem.key)
-        .get_result(conn)
-        .await
-        .map(Some)
-        .or_else(|e| {
-            if e == DieselError::NotFound {
-                Ok(None)
-            } else {
-                Err(e)
-            }
-        })?;
-        match existing {
-            Some(row) if row.request_hash.as_deref() == Some(idem.request_hash.as_str()) => {
-                Ok(row.into_filed(true))
-            }
-            Some(_) => Err(Error::IdempotencyMismatch),
-            None => insert(conn, report, filer, Some(idem), request_id).await,
-        }
-    })
-    .await
-}
-
-async fn insert(
     conn: &mut AsyncPgConnection,
     report: &NewReport,
     filer: &Filer,
@@ -594,37 +547,80 @@ async fn insert(
         serde_json::to_value(&report.beneficiaries).expect("beneficiaries serialize");
     let details = serde_json::json!({ "channel": report.channel });
     let payload = serde_json::to_value(&message.message).expect("messages serialize");
-    let row: FiledRow = diesel::sql_query(INSERT_REPORT)
-        .bind::<SqlUuid, _>(id)
-        .bind::<Nullable<Text>, _>(idempotency.map(|_| filer.sub.as_str()))
-        .bind::<Nullable<Text>, _>(idempotency.map(|i| i.key.as_str()))
-        .bind::<Nullable<Text>, _>(idempotency.map(|i| i.request_hash.as_str()))
-        .bind::<Text, _>(report.channel.as_str())
-        .bind::<Text, _>(report.category.as_str())
-        .bind::<Text, _>(report.need.as_str())
-        .bind::<Text, _>(report.urgency.as_str())
-        .bind::<Text, _>(report.region_code.as_str())
-        .bind::<Nullable<Text>, _>(report.address.as_deref())
-        .bind::<Nullable<Float8>, _>(report.location.map(|l| l.lat))
-        .bind::<Nullable<Float8>, _>(report.location.map(|l| l.lon))
-        .bind::<Nullable<Text>, _>(report.reporter_name.as_deref())
-        .bind::<Nullable<Text>, _>(report.reporter_phone.as_ref().map(Phone::as_str))
-        .bind::<Bool, _>(report.reporter_anonymous)
-        .bind::<Jsonb, _>(beneficiaries)
-        .bind::<Int4, _>(report.beneficiary_count)
-        .bind::<Text, _>(&report.description)
-        .bind::<Nullable<Text>, _>(report.external_ref.as_deref())
-        .bind::<Text, _>(&filer.sub)
-        .bind::<Nullable<Text>, _>(filer.client_id.as_deref())
-        .bind::<Text, _>(filer.role.as_str())
-        .bind::<Jsonb, _>(details)
-        .bind::<SqlUuid, _>(message.message_id)
-        .bind::<Text, _>(&message.routing_key)
-        .bind::<Jsonb, _>(payload)
-        .get_result(conn)
-        .await
-        .map_err(unknown_region)?;
-    Ok(row.into_filed(false))
+    let row: IntakeRow = prepared(
+        diesel::sql_query(INTAKE)
+            .bind::<SqlUuid, _>(id)
+            .bind::<Nullable<Text>, _>(idempotency.map(|_| filer.sub.as_str()))
+            .bind::<Nullable<Text>, _>(idempotency.map(|i| i.key.as_str()))
+            .bind::<Nullable<Text>, _>(idempotency.map(|i| i.request_hash.as_str()))
+            .bind::<Text, _>(report.channel.as_str())
+            .bind::<Text, _>(report.category.as_str())
+            .bind::<Text, _>(report.need.as_str())
+            .bind::<Text, _>(report.urgency.as_str())
+            .bind::<Text, _>(report.region_code.as_str())
+            .bind::<Nullable<Text>, _>(report.address.as_deref())
+            .bind::<Nullable<Float8>, _>(report.location.map(|l| l.lat))
+            .bind::<Nullable<Float8>, _>(report.location.map(|l| l.lon))
+            .bind::<Nullable<Text>, _>(report.reporter_name.as_deref())
+            .bind::<Nullable<Text>, _>(report.reporter_phone.as_ref().map(Phone::as_str))
+            .bind::<Bool, _>(report.reporter_anonymous)
+            .bind::<Jsonb, _>(beneficiaries)
+            .bind::<Int4, _>(report.beneficiary_count)
+            .bind::<Text, _>(&report.description)
+            .bind::<Nullable<Text>, _>(report.external_ref.as_deref())
+            .bind::<Text, _>(&filer.sub)
+            .bind::<Nullable<Text>, _>(filer.client_id.as_deref())
+            .bind::<Text, _>(filer.role.as_str())
+            .bind::<Jsonb, _>(details)
+            .bind::<SqlUuid, _>(message.message_id)
+            .bind::<Text, _>(&message.routing_key)
+            .bind::<Jsonb, _>(payload),
+    )
+    .get_result(conn)
+    .await
+    .map_err(intake_error)?;
+    // The statement always answers one row, with a report for `filed` and
+    // `earlier`; anything else is a server fault, not a missing resource.
+    let filed = |row: IntakeRow, replayed: bool| -> Result<Filed> {
+        match (row.id, row.ticket, row.created_at) {
+            (Some(id), Some(ticket), Some(created_at)) => Ok(Filed {
+                id,
+                ticket,
+                status: "received".into(),
+                created_at,
+                replayed,
+            }),
+            _ => Err(Error::Database(DieselError::NotFound)),
+        }
+    };
+    match row.outcome.as_str() {
+        "filed" => filed(row, false),
+        "earlier" => {
+            let same = row.request_hash.as_deref() == idempotency.map(|i| i.request_hash.as_str());
+            if same {
+                filed(row, true)
+            } else {
+                Err(Error::IdempotencyMismatch)
+            }
+        }
+        _ => Err(Error::IdempotencyInFlight),
+    }
+}
+
+/// An unknown region shows up as a missing province (NOT NULL) or a foreign
+/// key violation; both are the caller's mistake, not the server's. A key
+/// stored by a request that committed while this one was starting breaks
+/// the key's unique index: that request was in flight, and a retry replays it.
+fn intake_error(e: DieselError) -> Error {
+    if e == DieselError::NotFound {
+        return Error::Database(e);
+    }
+    if let DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) = &e
+        && info.constraint_name() == Some("reports_idempotency_idx")
+    {
+        return Error::IdempotencyInFlight;
+    }
+    unknown_region(e)
 }
 
 /// An unknown region shows up as a missing province (NOT NULL) or a foreign

@@ -2,6 +2,7 @@
 //! transaction with its event and outbox message.
 
 use crate::amqp::{EventPayload, Message};
+use crate::db::prepared;
 use crate::directory;
 use crate::domain::{SlaPolicy, Urgency};
 use crate::outbox::{self, OutboxMessage};
@@ -121,29 +122,36 @@ pub async fn route_received(
             open_cases: i32,
         }
         let mut loads: HashMap<String, i64> =
-            diesel::sql_query("SELECT code, open_cases FROM units ORDER BY code FOR UPDATE")
+            prepared(diesel::sql_query("SELECT code, open_cases FROM units ORDER BY code FOR UPDATE"))
                 .load::<Load>(conn)
                 .await?
                 .into_iter()
                 .map(|l| (l.code, i64::from(l.open_cases)))
                 .collect();
-        let pending: Vec<Pending> = diesel::sql_query(
+        let pending: Vec<Pending> = prepared(diesel::sql_query(
             "SELECT id, ticket, category, urgency, region_code, latitude, longitude, previous_units, created_at \
              FROM reports WHERE id = ANY($1) AND status = 'received' ORDER BY created_at, id FOR UPDATE",
         )
-        .bind::<Array<SqlUuid>, _>(ids)
+        .bind::<Array<SqlUuid>, _>(ids))
         .load(conn)
         .await?;
-        let found: Vec<Uuid> = diesel::sql_query("SELECT id FROM reports WHERE id = ANY($1)")
-            .bind::<Array<SqlUuid>, _>(ids)
-            .load::<IdRow>(conn)
-            .await?
-            .into_iter()
-            .map(|r| r.id)
-            .collect();
-        let pending_ids: Vec<Uuid> = pending.iter().map(|p| p.id).collect();
-        let already_routed = found.iter().copied().filter(|id| !pending_ids.contains(id)).collect();
-        let unknown = ids.iter().copied().filter(|id| !found.contains(id)).collect();
+        // Redeliveries of routed reports and ids of no report are rare: only
+        // then is it worth a look at which is which.
+        let (already_routed, unknown) = if pending.len() == ids.len() {
+            (vec![], vec![])
+        } else {
+            let found: Vec<Uuid> =
+                prepared(diesel::sql_query("SELECT id FROM reports WHERE id = ANY($1)").bind::<Array<SqlUuid>, _>(ids))
+                    .load::<IdRow>(conn)
+                    .await?
+                    .into_iter()
+                    .map(|r| r.id)
+                    .collect();
+            let pending_ids: Vec<Uuid> = pending.iter().map(|p| p.id).collect();
+            let already_routed = found.iter().copied().filter(|id| !pending_ids.contains(id)).collect();
+            let unknown = ids.iter().copied().filter(|id| !found.contains(id)).collect();
+            (already_routed, unknown)
+        };
 
         let mut routed = Vec::with_capacity(pending.len());
         for report in pending {
@@ -182,7 +190,7 @@ pub async fn route_received(
                 sla.for_urgency(urgency).as_secs_f64()
             })
             .collect();
-        diesel::sql_query(
+        prepared(diesel::sql_query(
             "UPDATE reports r SET status = d.status, unit_code = d.unit_code, triage_reason = d.reason, \
                 assigned_at = CASE WHEN d.status = 'assigned' THEN now() END, \
                 sla_due_at = CASE WHEN d.status = 'assigned' THEN now() + d.sla * interval '1 second' END, \
@@ -195,7 +203,7 @@ pub async fn route_received(
         .bind::<Array<Text>, _>(&statuses)
         .bind::<Array<Nullable<Text>>, _>(&units)
         .bind::<Array<Nullable<Text>>, _>(&reasons)
-        .bind::<Array<Float8>, _>(&sla_seconds)
+        .bind::<Array<Float8>, _>(&sla_seconds))
         .execute(conn)
         .await?;
 

@@ -17,6 +17,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sigap_core::FieldError;
+use sigap_core::db::prepared;
 use sigap_core::domain::{Role, Status, Urgency};
 use std::time::Duration;
 use utoipa::{IntoParams, ToSchema};
@@ -140,11 +141,13 @@ async fn queue_version(conn: &mut AsyncPgConnection, unit: &str) -> ApiResult<Op
         #[diesel(sql_type = BigInt)]
         version: i64,
     }
-    let version: Option<Version> = diesel::sql_query(
-        "SELECT coalesce(q.version, 0) AS version FROM units u \
-         LEFT JOIN unit_queues q ON q.unit_code = u.code WHERE u.code = $1",
+    let version: Option<Version> = prepared(
+        diesel::sql_query(
+            "SELECT coalesce(q.version, 0) AS version FROM units u \
+             LEFT JOIN unit_queues q ON q.unit_code = u.code WHERE u.code = $1",
+        )
+        .bind::<Text, _>(unit),
     )
-    .bind::<Text, _>(unit)
     .get_result(conn)
     .await
     .optional()?;
