@@ -2,11 +2,12 @@
 //! delivery is signed. The worker fans events out into deliveries and sends
 //! them with retries; everything is recorded for the subscriber to inspect.
 
+use crate::db::prepared;
 use crate::error::{Error, FieldError, Result};
 use crate::schema::{webhook_deliveries, webhook_subscriptions};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Int4, Int8, Jsonb, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Int4, Int8, Jsonb, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use hmac::{Hmac, Mac};
 use serde::Serialize;
@@ -259,47 +260,73 @@ pub async fn deliveries(
         .await?)
 }
 
-/// Creates the deliveries an event owes its subscribers (idempotent: an event
-/// redelivered by the broker creates nothing new). Integrators' subscriptions
-/// get only the events of reports they filed.
-pub async fn fan_out(
-    conn: &mut AsyncPgConnection,
-    event_id: Uuid,
-    event: &str,
-    report_id: Uuid,
-    payload: &serde_json::Value,
-) -> Result<usize> {
+/// An event as the fan-out sees it.
+pub struct Event {
+    pub event_id: Uuid,
+    pub event: String,
+    pub report_id: Uuid,
+    pub payload: serde_json::Value,
+}
+
+/// Creates the deliveries a batch of events owes its subscribers in two
+/// statements, whatever the batch's size (idempotent: an
+/// event redelivered by the broker creates nothing new). Integrators'
+/// subscriptions get only the events of reports they filed.
+pub async fn fan_out(conn: &mut AsyncPgConnection, events: &[Event]) -> Result<usize> {
     #[derive(QueryableByName)]
     struct Candidate {
+        /// Index of the event in the batch (from 1).
+        #[diesel(sql_type = Int8)]
+        event: i64,
         #[diesel(sql_type = SqlUuid)]
         id: Uuid,
-        #[diesel(sql_type = diesel::sql_types::Array<Text>)]
+        #[diesel(sql_type = Array<Text>)]
         events: Vec<String>,
     }
-    let candidates: Vec<Candidate> = diesel::sql_query(
-        "SELECT s.id, s.events FROM webhook_subscriptions s WHERE s.active \
-           AND (s.owner_role <> 'integrator' OR s.owner = (SELECT filed_by FROM reports WHERE id = $1))",
+    if events.is_empty() {
+        return Ok(0);
+    }
+    let report_ids: Vec<Uuid> = events.iter().map(|e| e.report_id).collect();
+    let candidates: Vec<Candidate> = prepared(
+        diesel::sql_query(
+            "SELECT e.n AS event, s.id, s.events \
+             FROM unnest($1::uuid[]) WITH ORDINALITY AS e(report_id, n) \
+             JOIN webhook_subscriptions s ON s.active \
+             WHERE s.owner_role <> 'integrator' \
+                OR s.owner = (SELECT filed_by FROM reports WHERE id = e.report_id)",
+        )
+        .bind::<Array<SqlUuid>, _>(&report_ids),
     )
-    .bind::<SqlUuid, _>(report_id)
     .load(conn)
     .await?;
-    let mut created = 0;
-    for candidate in candidates
+    let owed: Vec<(Uuid, &Event)> = candidates
         .iter()
-        .filter(|c| c.events.iter().any(|p| matches(p, event)))
-    {
-        created += diesel::sql_query(
-            "INSERT INTO webhook_deliveries (subscription_id, event_id, event, payload) VALUES ($1, $2, $3, $4) \
+        .filter_map(|c| {
+            let event = events.get(usize::try_from(c.event).ok()?.checked_sub(1)?)?;
+            let wanted = c.events.iter().any(|p| matches(p, &event.event));
+            wanted.then_some((c.id, event))
+        })
+        .collect();
+    if owed.is_empty() {
+        return Ok(0);
+    }
+    let subscriptions: Vec<Uuid> = owed.iter().map(|(s, _)| *s).collect();
+    let event_ids: Vec<Uuid> = owed.iter().map(|(_, e)| e.event_id).collect();
+    let names: Vec<&str> = owed.iter().map(|(_, e)| e.event.as_str()).collect();
+    let payloads: Vec<&serde_json::Value> = owed.iter().map(|(_, e)| &e.payload).collect();
+    Ok(prepared(
+        diesel::sql_query(
+            "INSERT INTO webhook_deliveries (subscription_id, event_id, event, payload) \
+             SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[]) \
              ON CONFLICT (subscription_id, event_id) DO NOTHING",
         )
-        .bind::<SqlUuid, _>(candidate.id)
-        .bind::<SqlUuid, _>(event_id)
-        .bind::<Text, _>(event)
-        .bind::<Jsonb, _>(payload)
-        .execute(conn)
-        .await?;
-    }
-    Ok(created)
+        .bind::<Array<SqlUuid>, _>(&subscriptions)
+        .bind::<Array<SqlUuid>, _>(&event_ids)
+        .bind::<Array<Text>, _>(&names)
+        .bind::<Array<Jsonb>, _>(&payloads),
+    )
+    .execute(conn)
+    .await?)
 }
 
 /// A delivery claimed for one attempt.

@@ -2,13 +2,13 @@
 //! (one per matching subscription, idempotently), and a loop sends the due
 //! ones, signed, with retries on a bounded schedule.
 
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use lapin::options::{BasicAckOptions, BasicNackOptions};
 use lapin::{Channel, Consumer};
 use sigap_core::amqp::Message;
 use sigap_core::config::Config;
 use sigap_core::db::PgPool;
-use sigap_core::webhooks::{self, Due};
+use sigap_core::webhooks::{self, Due, Event};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
@@ -18,7 +18,11 @@ const BATCH: i64 = 50;
 /// How long a subscriber has to answer.
 const TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Turns each event into the deliveries it owes; acks after the commit.
+/// Events turned into deliveries together, at most.
+const FAN_OUT_BATCH: usize = 200;
+
+/// Turns events into the deliveries they owe, a batch at a time; acks after
+/// the deliveries are stored.
 pub async fn fan_out_events(
     channel: Channel,
     mut consumer: Consumer,
@@ -27,7 +31,7 @@ pub async fn fan_out_events(
     mut shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     loop {
-        let delivery = tokio::select! {
+        let first = tokio::select! {
             biased;
             _ = shutdown.changed() => break,
             next = consumer.next() => match next {
@@ -35,46 +39,61 @@ pub async fn fan_out_events(
                 None => anyhow::bail!("the broker ended the webhook consumer"),
             },
         };
-        let event = match serde_json::from_slice::<Message>(&delivery.data) {
-            Ok(Message::ReportEventV1(event)) => event,
-            _ => {
-                tracing::error!(
-                    delivery_tag = delivery.delivery_tag,
-                    "unreadable event message; dropping it"
-                );
-                delivery.nack(BasicNackOptions::default()).await?;
-                continue;
+        let mut batch = vec![first];
+        // Take whatever else is already here, without waiting.
+        while batch.len() < FAN_OUT_BATCH {
+            match consumer.next().now_or_never() {
+                Some(Some(Ok(delivery))) => batch.push(delivery),
+                _ => break,
             }
+        }
+        let mut events = Vec::with_capacity(batch.len());
+        let mut readable = Vec::with_capacity(batch.len());
+        for delivery in batch {
+            match serde_json::from_slice::<Message>(&delivery.data) {
+                Ok(Message::ReportEventV1(event)) => {
+                    events.push(Event {
+                        event_id: event.event_id,
+                        report_id: event.report_id,
+                        payload: serde_json::to_value(&event).expect("events serialize"),
+                        event: event.event,
+                    });
+                    readable.push(delivery);
+                }
+                _ => {
+                    tracing::error!(
+                        delivery_tag = delivery.delivery_tag,
+                        "unreadable event message; dropping it"
+                    );
+                    delivery.nack(BasicNackOptions::default()).await?;
+                }
+            }
+        }
+        let Some(last) = readable.last() else {
+            continue;
         };
-        let payload = serde_json::to_value(&event).expect("events serialize");
         let result = async {
             let mut conn = pool.get().await?;
-            webhooks::fan_out(
-                &mut conn,
-                event.event_id,
-                &event.event,
-                event.report_id,
-                &payload,
-            )
-            .await
+            webhooks::fan_out(&mut conn, &events).await
         }
         .await;
         match result {
             Ok(created) => {
-                delivery.ack(BasicAckOptions::default()).await?;
+                // Settles the batch: every earlier delivery of the channel is
+                // settled already (acked or dropped just now).
+                last.ack(BasicAckOptions { multiple: true }).await?;
                 if created > 0 {
                     deliveries.notify_one();
                 }
             }
             Err(error) => {
-                tracing::warn!(%error, "webhook fan-out failed; the event goes back to the queue");
+                tracing::warn!(%error, events = events.len(), "webhook fan-out failed; the events go back to the queue");
                 tokio::time::sleep(Duration::from_secs(1)).await;
-                delivery
-                    .nack(BasicNackOptions {
-                        requeue: true,
-                        ..Default::default()
-                    })
-                    .await?;
+                last.nack(BasicNackOptions {
+                    multiple: true,
+                    requeue: true,
+                })
+                .await?;
             }
         }
     }
