@@ -130,7 +130,7 @@ pub async fn route_received(
                 .collect();
         let pending: Vec<Pending> = prepared(diesel::sql_query(
             "SELECT id, ticket, category, urgency, region_code, latitude, longitude, previous_units, created_at \
-             FROM reports WHERE id = ANY($1) AND status = 'received' ORDER BY created_at, id FOR UPDATE",
+             FROM reports WHERE id = ANY($1) AND status = 'received' ORDER BY created_at, id",
         )
         .bind::<Array<SqlUuid>, _>(ids))
         .load(conn)
@@ -190,22 +190,33 @@ pub async fn route_received(
                 sla.for_urgency(urgency).as_secs_f64()
             })
             .collect();
-        prepared(diesel::sql_query(
+        // The reports are not locked while they are routed: the unit lock above
+        // keeps routing transactions apart, and the status check here skips a
+        // report that anyone else changed meanwhile (it is then left out of
+        // the events and messages below).
+        let taken: Vec<Uuid> = prepared(diesel::sql_query(
             "UPDATE reports r SET status = d.status, unit_code = d.unit_code, triage_reason = d.reason, \
                 assigned_at = CASE WHEN d.status = 'assigned' THEN now() END, \
                 sla_due_at = CASE WHEN d.status = 'assigned' THEN now() + d.sla * interval '1 second' END, \
                 updated_at = now(), version = r.version + 1 \
              FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::float8[]) \
                 AS d(id, status, unit_code, reason, sla) \
-             WHERE r.id = d.id",
+             WHERE r.id = d.id AND r.status = 'received' \
+             RETURNING r.id",
         )
         .bind::<Array<SqlUuid>, _>(&ids)
         .bind::<Array<Text>, _>(&statuses)
         .bind::<Array<Nullable<Text>>, _>(&units)
         .bind::<Array<Nullable<Text>>, _>(&reasons)
         .bind::<Array<Float8>, _>(&sla_seconds))
-        .execute(conn)
-        .await?;
+        .load::<IdRow>(conn)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+        if taken.len() < routed.len() {
+            routed.retain(|(r, _)| taken.contains(&r.id));
+        }
 
         let now = Utc::now();
         let events: Vec<NewEvent<'_>> = routed

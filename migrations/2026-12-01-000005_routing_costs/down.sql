@@ -1,3 +1,5 @@
+ALTER TABLE report_events ALTER COLUMN details SET COMPRESSION pglz;
+
 DROP TRIGGER reports_follow_changes ON reports;
 DROP FUNCTION follow_report_changes();
 
