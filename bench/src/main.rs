@@ -377,6 +377,15 @@ async fn run(args: &Args) -> anyhow::Result<()> {
         Some(backlog_rate >= 2000.0),
     ));
 
+    // The backlog's events are still being published (and fanned out to
+    // webhooks) for a while; polling is measured once they are out.
+    let events_out = stack::wait_zero(&db, UNSENT, Duration::from_secs(600)).await?;
+    results.note(format!(
+        "The relays had published the backlog's {waiting} decision events {:.1} s after the last \
+         report was routed; the polling phases start then.",
+        events_out.as_secs_f64()
+    ));
+
     // 5. Polling a unit's work queue.
     println!(
         "[5/8] polling {POLLED_UNIT}'s work queue, {} clients, {} s each",

@@ -91,18 +91,8 @@ pub struct CaseQuery {
 
 const OPEN: [&str; 4] = ["assigned", "acknowledged", "assessing", "in_service"];
 
-const CASES: &str = "
-SELECT id, ticket, status, category, need, urgency, region_code, beneficiary_count, sla_due_at,
-       escalation_level, version, created_at, updated_at, assigned_at, acknowledged_at,
-       (CASE urgency WHEN 'critical' THEN 0 WHEN 'high' THEN 1 ELSE 2 END) AS rank
-FROM reports
-WHERE unit_code = $1
-  AND status = ANY($2)
-  AND ($3::text IS NULL OR urgency = $3)
-  AND ($4::timestamptz IS NULL OR updated_at > $4)
-  AND ($5::int IS NULL OR ((CASE urgency WHEN 'critical' THEN 0 WHEN 'high' THEN 1 ELSE 2 END), created_at, id) > ($5, $6, $7))
-ORDER BY (CASE urgency WHEN 'critical' THEN 0 WHEN 'high' THEN 1 ELSE 2 END), created_at, id
-LIMIT $8";
+/// A page of the queue (migration `under_load` says why it is a function).
+const CASES: &str = "SELECT * FROM unit_queue_page($1, $2, $3, $4, $5, $6, $7, $8)";
 
 fn case_cursor(case: &CaseSummary) -> String {
     format!(
@@ -221,17 +211,19 @@ async fn list_unit_cases(
         let etag = format!("\"{version}-{question}\"");
         let unchanged = if_none_match.as_deref() == Some(etag.as_str());
         if !unchanged {
-            let rows: Vec<CaseSummary> = diesel::sql_query(CASES)
-                .bind::<Text, _>(&unit)
-                .bind::<Array<Text>, _>(&statuses)
-                .bind::<Nullable<Text>, _>(query.urgency.map(|u| u.as_str()))
-                .bind::<Nullable<Timestamptz>, _>(query.updated_since)
-                .bind::<Nullable<Int4>, _>(cursor.map(|c| c.0))
-                .bind::<Nullable<Timestamptz>, _>(cursor.map(|c| c.1))
-                .bind::<Nullable<SqlUuid>, _>(cursor.map(|c| c.2))
-                .bind::<BigInt, _>(limit + 1)
-                .load(&mut conn)
-                .await?;
+            let rows: Vec<CaseSummary> = prepared(
+                diesel::sql_query(CASES)
+                    .bind::<Text, _>(&unit)
+                    .bind::<Array<Text>, _>(&statuses)
+                    .bind::<Nullable<Text>, _>(query.urgency.map(|u| u.as_str()))
+                    .bind::<Nullable<Timestamptz>, _>(query.updated_since)
+                    .bind::<Nullable<Int4>, _>(cursor.map(|c| c.0))
+                    .bind::<Nullable<Timestamptz>, _>(cursor.map(|c| c.1))
+                    .bind::<Nullable<SqlUuid>, _>(cursor.map(|c| c.2))
+                    .bind::<BigInt, _>(limit + 1),
+            )
+            .load(&mut conn)
+            .await?;
             let nothing_new = rows.is_empty() && query.updated_since.is_some();
             if !nothing_new || tokio::time::Instant::now() >= deadline {
                 return Ok(HttpResponse::Ok()

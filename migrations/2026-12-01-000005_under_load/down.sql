@@ -1,3 +1,4 @@
+DROP FUNCTION unit_queue_page(TEXT, TEXT[], TEXT, TIMESTAMPTZ, INT, TIMESTAMPTZ, UUID, BIGINT);
 ALTER TABLE report_events ALTER COLUMN details SET COMPRESSION pglz;
 
 DROP TRIGGER reports_follow_changes ON reports;

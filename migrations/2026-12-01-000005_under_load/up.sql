@@ -1,4 +1,4 @@
--- What routing a batch of reports costs the database.
+-- What routing and polling cost the database during a flood of reports.
 
 -- Unit loads and work-queue versions follow the reports once per statement,
 -- not once per row: the worker assigns a batch of reports in one UPDATE, and
@@ -51,3 +51,34 @@ CREATE TRIGGER reports_follow_changes
 -- it lost, about 4 KB of JSON): lz4 compresses it several times faster than
 -- the default pglz, at about the same size.
 ALTER TABLE report_events ALTER COLUMN details SET COMPRESSION lz4;
+
+-- A page of a unit's work queue, urgent first, then oldest first. It always
+-- walks reports_unit_queue_idx in order and stops at the page's end: right
+-- after a flood of assignments the table's statistics lag behind (they still
+-- say the unit has few cases), and the planner would otherwise read every
+-- open case of the unit and sort them for each poll (27 ms instead of 0.7 ms
+-- for 8,000 cases). Lists of rare statuses (closed) walk the unit's cases
+-- until the page is full.
+CREATE FUNCTION unit_queue_page(unit TEXT, statuses TEXT[], only_urgency TEXT, changed_since TIMESTAMPTZ,
+        after_rank INT, after_created TIMESTAMPTZ, after_id UUID, page_size BIGINT)
+RETURNS TABLE (id UUID, ticket TEXT, status TEXT, category TEXT, need TEXT, urgency TEXT, region_code TEXT,
+        beneficiary_count INT, sla_due_at TIMESTAMPTZ, escalation_level INT, version INT,
+        created_at TIMESTAMPTZ, updated_at TIMESTAMPTZ, assigned_at TIMESTAMPTZ, acknowledged_at TIMESTAMPTZ,
+        rank INT)
+LANGUAGE sql STABLE
+SET enable_sort = off
+SET enable_bitmapscan = off
+AS $$
+    SELECT r.id, r.ticket, r.status, r.category, r.need, r.urgency, r.region_code, r.beneficiary_count,
+           r.sla_due_at, r.escalation_level, r.version, r.created_at, r.updated_at, r.assigned_at,
+           r.acknowledged_at, (CASE r.urgency WHEN 'critical' THEN 0 WHEN 'high' THEN 1 ELSE 2 END)
+    FROM reports r
+    WHERE r.unit_code = unit
+      AND r.status = ANY(statuses)
+      AND (only_urgency IS NULL OR r.urgency = only_urgency)
+      AND (changed_since IS NULL OR r.updated_at > changed_since)
+      AND (after_rank IS NULL OR ((CASE r.urgency WHEN 'critical' THEN 0 WHEN 'high' THEN 1 ELSE 2 END), r.created_at, r.id)
+            > (after_rank, after_created, after_id))
+    ORDER BY (CASE r.urgency WHEN 'critical' THEN 0 WHEN 'high' THEN 1 ELSE 2 END), r.created_at, r.id
+    LIMIT page_size
+$$;
