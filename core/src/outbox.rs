@@ -20,6 +20,8 @@ use uuid::Uuid;
 
 /// Rows published per transaction.
 const BATCH: i64 = 500;
+/// How long the relay waits, once woken, for more rows to publish with the first.
+const LINGER: Duration = Duration::from_millis(2);
 /// Sent rows are kept this long for inspection, then deleted.
 const KEEP_SENT: &str = "1 day";
 
@@ -189,7 +191,11 @@ impl Relay {
                 }
             }
             tokio::select! {
-                _ = self.handle.wake.notified() => {}
+                _ = self.handle.wake.notified() => {
+                    // Let the commits of the next moment join this batch:
+                    // under load, one publishing transaction for many rows.
+                    tokio::time::sleep(LINGER).await;
+                }
                 _ = tokio::time::sleep(self.interval) => {}
                 _ = shutdown.changed() => {}
             }

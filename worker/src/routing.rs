@@ -3,7 +3,7 @@
 //! after the commit. Each urgency has its own queue and channel, so critical
 //! reports never wait behind a backlog of normal ones.
 
-use futures_util::{FutureExt, StreamExt};
+use futures_util::StreamExt;
 use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions};
 use lapin::types::FieldTable;
 use lapin::{Channel, Consumer, message::Delivery};
@@ -21,6 +21,10 @@ use uuid::Uuid;
 
 /// Deliveries routed together in one transaction, at most.
 const MAX_BATCH: usize = 200;
+
+/// How long a batch waits for more deliveries after its first; a report
+/// waits at most this long for its batch when the queue is calm.
+const LINGER: Duration = Duration::from_millis(5);
 
 /// Delays between attempts when the database fails; after the last one the
 /// batch is dead-lettered. Long enough to ride out a short outage.
@@ -160,10 +164,12 @@ impl QueueWorker {
                 Some(Some(delivery)) => delivery?,
             };
             let mut batch = vec![first];
-            // Take whatever else is already here, without waiting.
+            // Take what else arrives within the linger: under load that makes
+            // a few large transactions of many one-report ones.
+            let deadline = tokio::time::Instant::now() + LINGER;
             while batch.len() < MAX_BATCH {
-                match consumer.next().now_or_never() {
-                    Some(Some(Ok(delivery))) => batch.push(delivery),
+                match tokio::time::timeout_at(deadline, consumer.next()).await {
+                    Ok(Some(Ok(delivery))) => batch.push(delivery),
                     _ => break,
                 }
             }
