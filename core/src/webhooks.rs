@@ -2,6 +2,7 @@
 //! delivery is signed. The worker fans events out into deliveries and sends
 //! them with retries; everything is recorded for the subscriber to inspect.
 
+use crate::amqp::EventPayload;
 use crate::db::prepared;
 use crate::error::{Error, FieldError, Result};
 use crate::schema::{webhook_deliveries, webhook_subscriptions};
@@ -260,19 +261,11 @@ pub async fn deliveries(
         .await?)
 }
 
-/// An event as the fan-out sees it.
-pub struct Event {
-    pub event_id: Uuid,
-    pub event: String,
-    pub report_id: Uuid,
-    pub payload: serde_json::Value,
-}
-
 /// Creates the deliveries a batch of events owes its subscribers in two
 /// statements, whatever the batch's size (idempotent: an
 /// event redelivered by the broker creates nothing new). Integrators'
 /// subscriptions get only the events of reports they filed.
-pub async fn fan_out(conn: &mut AsyncPgConnection, events: &[Event]) -> Result<usize> {
+pub async fn fan_out(conn: &mut AsyncPgConnection, events: &[EventPayload]) -> Result<usize> {
     #[derive(QueryableByName)]
     struct Candidate {
         /// Index of the event in the batch (from 1).
@@ -299,7 +292,7 @@ pub async fn fan_out(conn: &mut AsyncPgConnection, events: &[Event]) -> Result<u
     )
     .load(conn)
     .await?;
-    let owed: Vec<(Uuid, &Event)> = candidates
+    let owed: Vec<(Uuid, &EventPayload)> = candidates
         .iter()
         .filter_map(|c| {
             let event = events.get(usize::try_from(c.event).ok()?.checked_sub(1)?)?;
@@ -313,7 +306,10 @@ pub async fn fan_out(conn: &mut AsyncPgConnection, events: &[Event]) -> Result<u
     let subscriptions: Vec<Uuid> = owed.iter().map(|(s, _)| *s).collect();
     let event_ids: Vec<Uuid> = owed.iter().map(|(_, e)| e.event_id).collect();
     let names: Vec<&str> = owed.iter().map(|(_, e)| e.event.as_str()).collect();
-    let payloads: Vec<&serde_json::Value> = owed.iter().map(|(_, e)| &e.payload).collect();
+    let payloads: Vec<serde_json::Value> = owed
+        .iter()
+        .map(|(_, e)| serde_json::to_value(e).expect("events serialize"))
+        .collect();
     Ok(prepared(
         diesel::sql_query(
             "INSERT INTO webhook_deliveries (subscription_id, event_id, event, payload) \

@@ -15,6 +15,28 @@ use std::future::Future;
 use std::sync::Arc;
 use tokio::sync::watch;
 
+/// The first delivery and whatever else arrives within `linger`, up to `max`
+/// in all (with no linger, only what is already here). Under load this turns
+/// many one-message transactions into a few large ones.
+pub(crate) async fn take_batch(
+    consumer: &mut lapin::Consumer,
+    first: lapin::message::Delivery,
+    max: usize,
+    linger: std::time::Duration,
+) -> Vec<lapin::message::Delivery> {
+    use futures_util::StreamExt;
+    let mut batch = vec![first];
+    let deadline = tokio::time::Instant::now() + linger;
+    while batch.len() < max {
+        // A ready delivery is taken even once the deadline has passed.
+        match tokio::time::timeout_at(deadline, consumer.next()).await {
+            Ok(Some(Ok(delivery))) => batch.push(delivery),
+            _ => break,
+        }
+    }
+    batch
+}
+
 /// Resolves on SIGINT or SIGTERM.
 pub async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();

@@ -163,16 +163,7 @@ impl QueueWorker {
                 Some(None) => anyhow::bail!("the broker ended the consumer of {}", self.queue),
                 Some(Some(delivery)) => delivery?,
             };
-            let mut batch = vec![first];
-            // Take what else arrives within the linger: under load that makes
-            // a few large transactions of many one-report ones.
-            let deadline = tokio::time::Instant::now() + LINGER;
-            while batch.len() < MAX_BATCH {
-                match tokio::time::timeout_at(deadline, consumer.next()).await {
-                    Ok(Some(Ok(delivery))) => batch.push(delivery),
-                    _ => break,
-                }
-            }
+            let batch = crate::take_batch(&mut consumer, first, MAX_BATCH, LINGER).await;
             self.process(batch, &mut shutdown).await?;
             if *shutdown.borrow() {
                 break;

@@ -2,13 +2,13 @@
 //! (one per matching subscription, idempotently), and a loop sends the due
 //! ones, signed, with retries on a bounded schedule.
 
-use futures_util::{FutureExt, StreamExt};
+use futures_util::StreamExt;
 use lapin::options::{BasicAckOptions, BasicNackOptions};
 use lapin::{Channel, Consumer};
 use sigap_core::amqp::Message;
 use sigap_core::config::Config;
 use sigap_core::db::PgPool;
-use sigap_core::webhooks::{self, Due, Event};
+use sigap_core::webhooks::{self, Due};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
@@ -39,25 +39,13 @@ pub async fn fan_out_events(
                 None => anyhow::bail!("the broker ended the webhook consumer"),
             },
         };
-        let mut batch = vec![first];
-        // Take whatever else is already here, without waiting.
-        while batch.len() < FAN_OUT_BATCH {
-            match consumer.next().now_or_never() {
-                Some(Some(Ok(delivery))) => batch.push(delivery),
-                _ => break,
-            }
-        }
+        let batch = crate::take_batch(&mut consumer, first, FAN_OUT_BATCH, Duration::ZERO).await;
         let mut events = Vec::with_capacity(batch.len());
         let mut readable = Vec::with_capacity(batch.len());
         for delivery in batch {
             match serde_json::from_slice::<Message>(&delivery.data) {
                 Ok(Message::ReportEventV1(event)) => {
-                    events.push(Event {
-                        event_id: event.event_id,
-                        report_id: event.report_id,
-                        payload: serde_json::to_value(&event).expect("events serialize"),
-                        event: event.event,
-                    });
+                    events.push(event);
                     readable.push(delivery);
                 }
                 _ => {
