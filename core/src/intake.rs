@@ -6,6 +6,7 @@ use crate::amqp::{Message, received_routing_key};
 use crate::db::prepared;
 use crate::domain::{Category, Channel, Need, Role, Urgency};
 use crate::error::{Error, FieldError, Result};
+use crate::geography;
 use crate::outbox::OutboxMessage;
 use chrono::{DateTime, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -41,11 +42,16 @@ pub struct ReportInput {
     pub urgency: Option<String>,
     #[schema(value_type = Channel, required = true)]
     pub channel: Option<String>,
-    /// Kemendagri code of a regency (`13.03`) or province (`13`).
-    #[schema(required = true, example = "13.03")]
+    /// Kemendagri code of a regency (`13.03`) or province (`13`). Required
+    /// unless `location` is given, in which case the region is the regency
+    /// whose boundary contains it. A code the location disagrees with is
+    /// kept (the report is routed by it) and answered with a warning.
+    #[schema(example = "13.03", pattern = r"^[0-9]{2}(\.[0-9]{2})?$")]
     pub region_code: Option<String>,
     #[schema(max_length = 500)]
     pub address: Option<String>,
+    /// Where the case is. Coordinates in the sea or abroad (farther than
+    /// 1 km from every regency) are refused with the nearest regency named.
     pub location: Option<LocationInput>,
     pub reporter: Option<ReporterInput>,
     pub beneficiaries: Option<Vec<BeneficiaryInput>>,
@@ -211,6 +217,9 @@ pub struct NewReport {
     pub beneficiary_count: i32,
     pub description: String,
     pub external_ref: Option<String>,
+    /// What the caller should look at although the report was accepted,
+    /// such as a region code that disagrees with the coordinates.
+    pub warnings: Vec<FieldError>,
 }
 
 /// Collects field errors while parsing.
@@ -267,15 +276,14 @@ impl ReportInput {
         let need = p.vocabulary("need", &self.need, Need::parse, Need::expected);
         let urgency = p.vocabulary("urgency", &self.urgency, Urgency::parse, Urgency::expected);
         let channel = p.vocabulary("channel", &self.channel, Channel::parse, Channel::expected);
-        let region_code = p
-            .required("region_code", &self.region_code)
-            .and_then(|code| {
-                RegionCode::parse(&code)
-                    .map_err(|m| p.add("region_code", m))
-                    .ok()
-            });
-        let address = p.text("address", &self.address, 500);
         let location = self.location.and_then(|l| parse_location(&mut p, l));
+        let (region_code, warnings) = place(
+            &mut p,
+            self.region_code.as_deref(),
+            location,
+            self.location.is_some(),
+        );
+        let address = p.text("address", &self.address, 500);
 
         let reporter = self.reporter.clone().unwrap_or_default();
         let anonymous = reporter.anonymous.unwrap_or(false);
@@ -354,12 +362,66 @@ impl ReportInput {
                     beneficiary_count: beneficiary_count as i32,
                     description,
                     external_ref,
+                    warnings,
                 })
             }
             _ => Err(p.0),
         }
     }
 }
+
+/// The report's region: the code given, checked against the coordinates
+/// (a mismatch is kept, with a warning: operators mistype, and the router
+/// goes by the code); or, without a code, the regency the coordinates lie
+/// in. Coordinates in the sea or abroad are refused.
+fn place(
+    p: &mut Problems,
+    given: Option<&str>,
+    location: Option<GeoPoint>,
+    location_given: bool,
+) -> (Option<RegionCode>, Vec<FieldError>) {
+    let code = given.and_then(|code| {
+        RegionCode::parse(code)
+            .map_err(|m| p.add("region_code", m))
+            .ok()
+    });
+    let regency = location.and_then(|point| {
+        geography::regency_of(point, "location")
+            .map_err(|e| p.0.push(e))
+            .ok()
+    });
+    let mut warnings = Vec::new();
+    let region = match (code, regency) {
+        (Some(code), Some(regency)) => {
+            if !geography::within(&regency.code, code.as_str()) {
+                warnings.push(FieldError::new(
+                    "region_code",
+                    format!(
+                        "the location lies in {} {}, outside {}; the report is routed by region_code",
+                        regency.code,
+                        regency.name,
+                        code.as_str()
+                    ),
+                ));
+            }
+            Some(code)
+        }
+        (Some(code), None) => Some(code),
+        (None, Some(regency)) if given.is_none() => RegionCode::parse(&regency.code)
+            .map_err(|m| p.add("location", m))
+            .ok(),
+        (None, _) => {
+            if given.is_none() && !location_given {
+                p.add("region_code", REGION_REQUIRED);
+            }
+            None
+        }
+    };
+    (region, warnings)
+}
+
+/// The refusal of a report that gives neither a region nor coordinates.
+pub const REGION_REQUIRED: &str = "is required unless location is given";
 
 fn parse_location(p: &mut Problems, location: LocationInput) -> Option<GeoPoint> {
     let lat = p.required("location.lat", &location.lat);
@@ -463,6 +525,11 @@ pub struct Filed {
     #[schema(value_type = crate::domain::Status)]
     pub status: String,
     pub created_at: DateTime<Utc>,
+    /// What the caller should look at although the report was accepted:
+    /// a `region_code` the coordinates disagree with (the report keeps the
+    /// code and is routed by it). Also recorded in the report's history.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<FieldError>,
     /// True when this answer replays an earlier request with the same key.
     #[serde(skip)]
     pub replayed: bool,
@@ -545,7 +612,11 @@ pub async fn file_report(
     );
     let beneficiaries =
         serde_json::to_value(&report.beneficiaries).expect("beneficiaries serialize");
-    let details = serde_json::json!({ "channel": report.channel });
+    let details = if report.warnings.is_empty() {
+        serde_json::json!({ "channel": report.channel })
+    } else {
+        serde_json::json!({ "channel": report.channel, "warnings": report.warnings })
+    };
     let payload = serde_json::to_value(&message.message).expect("messages serialize");
     let row: IntakeRow = prepared(
         diesel::sql_query(INTAKE)
@@ -588,6 +659,7 @@ pub async fn file_report(
                 ticket,
                 status: "received".into(),
                 created_at,
+                warnings: report.warnings.clone(),
                 replayed,
             }),
             _ => Err(Error::Database(DieselError::NotFound)),

@@ -9,6 +9,7 @@ pub mod db;
 pub mod directory;
 pub mod domain;
 pub mod error;
+pub mod geography;
 pub mod intake;
 pub mod lifecycle;
 pub mod outbox;

@@ -25,6 +25,7 @@ diesel::table! {
         active -> Bool,
         contact -> Nullable<Text>,
         updated_at -> Timestamptz,
+        origin -> Text,
     }
 }
 
@@ -39,6 +40,35 @@ diesel::table! {
         basis -> Text,
         note -> Nullable<Text>,
         created_at -> Timestamptz,
+        confidence -> Nullable<Text>,
+        year -> Nullable<Int4>,
+        source -> Nullable<Text>,
+        origin -> Text,
+    }
+}
+
+diesel::table! {
+    coverage_rule_removals (unit_code, region_key, category_key) {
+        unit_code -> Text,
+        region_key -> Text,
+        category_key -> Text,
+        removed_at -> Timestamptz,
+        removed_by -> Text,
+    }
+}
+
+diesel::table! {
+    directory_changes (id) {
+        id -> Int8,
+        at -> Timestamptz,
+        actor -> Text,
+        actor_role -> Nullable<Text>,
+        unit_code -> Text,
+        entity -> Text,
+        rule_id -> Nullable<Int8>,
+        action -> Text,
+        before -> Nullable<Jsonb>,
+        after -> Nullable<Jsonb>,
     }
 }
 
@@ -184,6 +214,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     regions,
     units,
     coverage_rules,
+    coverage_rule_removals,
+    directory_changes,
     directory_version,
     reports,
     report_events,

@@ -1,10 +1,12 @@
 //! Loads the reference data in `data/` (regions, units, coverage rules)
-//! idempotently: running it twice leaves the same rows.
+//! idempotently: running it twice leaves the same rows. Units and rules an
+//! admin added, changed or removed stay as the admin left them.
 
+use crate::directory::{Actor, act_as};
 use crate::domain::Category;
 use crate::schema::{coverage_rules, regions, units};
 use diesel::prelude::*;
-use diesel::sql_types::{Int4, Nullable, Text};
+use diesel::sql_types::{Array, Int4, Nullable, Text};
 use diesel::upsert::excluded;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::Deserialize;
@@ -30,6 +32,8 @@ pub struct SeedCounts {
     pub regions: i64,
     pub units: i64,
     pub coverage_rules: i64,
+    /// Of those, rules an admin added or changed (left as they are).
+    pub admin_rules: i64,
 }
 
 #[derive(Deserialize)]
@@ -63,8 +67,14 @@ struct RuleRow {
     category: String,
     priority: i32,
     basis: String,
+    confidence: String,
+    year: Option<i32>,
+    source: String,
     note: String,
 }
+
+const BASES: [&str; 3] = ["stated", "served", "derived"];
+const CONFIDENCES: [&str; 3] = ["high", "medium", "low"];
 
 fn read<T: for<'de> Deserialize<'de>>(dir: &Path, name: &str) -> Result<Vec<T>, SeedError> {
     let file = dir.join(name).display().to_string();
@@ -101,7 +111,32 @@ pub async fn seed(conn: &mut AsyncPgConnection, dir: &Path) -> Result<SeedCounts
         }
     }
 
+    for (i, rule) in rule_rows.iter().enumerate() {
+        let invalid = |message: String| SeedError::Invalid {
+            file: "coverage_rules.csv".into(),
+            line: i + 2,
+            message,
+        };
+        if !BASES.contains(&rule.basis.as_str()) {
+            return Err(invalid(format!("unknown basis {:?}", rule.basis)));
+        }
+        if optional(&rule.confidence).is_some_and(|c| !CONFIDENCES.contains(&c)) {
+            return Err(invalid(format!("unknown confidence {:?}", rule.confidence)));
+        }
+        if optional(&rule.category).is_some_and(|c| Category::parse(c).is_none()) {
+            return Err(invalid(format!("unknown category {:?}", rule.category)));
+        }
+    }
+
     conn.transaction::<SeedCounts, SeedError, _>(async |conn| {
+        act_as(
+            conn,
+            Actor {
+                sub: "seed",
+                role: None,
+            },
+        )
+        .await?;
         for chunk in region_rows.chunks(1000) {
             let values: Vec<_> = chunk
                 .iter()
@@ -141,14 +176,18 @@ pub async fn seed(conn: &mut AsyncPgConnection, dir: &Path) -> Result<SeedCounts
                     units::region_code.eq(&u.region_code),
                     units::latitude.eq(u.lat),
                     units::longitude.eq(u.lon),
-                    units::categories.eq(categories.into_iter().map(str::to_owned).collect::<Vec<_>>()),
+                    units::categories.eq(categories
+                        .into_iter()
+                        .map(str::to_owned)
+                        .collect::<Vec<_>>()),
                     units::capacity.eq(u.capacity),
                     units::active.eq(u.active),
                     units::contact.eq(optional(&u.contact)),
+                    units::origin.eq("seed"),
                 )
             })
             .collect();
-        diesel::insert_into(units::table)
+        let upsert = diesel::insert_into(units::table)
             .values(values)
             .on_conflict(units::code)
             .do_update()
@@ -162,29 +201,49 @@ pub async fn seed(conn: &mut AsyncPgConnection, dir: &Path) -> Result<SeedCounts
                 units::capacity.eq(excluded(units::capacity)),
                 units::active.eq(excluded(units::active)),
                 units::contact.eq(excluded(units::contact)),
-            ))
+            ));
+        // Units an admin saved keep the admin's values.
+        diesel::query_dsl::methods::FilterDsl::filter(upsert, units::origin.eq("seed"))
             .execute(conn)
             .await?;
-        for rule in &rule_rows {
-            diesel::sql_query(
-                "INSERT INTO coverage_rules (unit_code, region_code, category, priority, basis, note) \
-                 VALUES ($1, $2, $3, $4, $5, $6) \
-                 ON CONFLICT (unit_code, coalesce(region_code, ''), coalesce(category, '')) \
-                 DO UPDATE SET priority = excluded.priority, basis = excluded.basis, note = excluded.note",
-            )
-            .bind::<Text, _>(&rule.unit_code)
-            .bind::<Nullable<Text>, _>(optional(&rule.region_code))
-            .bind::<Nullable<Text>, _>(optional(&rule.category))
-            .bind::<Int4, _>(rule.priority)
-            .bind::<Text, _>(&rule.basis)
-            .bind::<Nullable<Text>, _>(optional(&rule.note))
+        let column = |f: fn(&RuleRow) -> &str| -> Vec<Option<String>> {
+            rule_rows
+                .iter()
+                .map(|r| optional(f(r)).map(str::to_owned))
+                .collect()
+        };
+        let (unit_codes, region_codes, categories) = (
+            column(|r| &r.unit_code),
+            column(|r| &r.region_code),
+            column(|r| &r.category),
+        );
+        diesel::sql_query(include_str!("seed/coverage_rules.sql"))
+            .bind::<Array<Nullable<Text>>, _>(&unit_codes)
+            .bind::<Array<Nullable<Text>>, _>(&region_codes)
+            .bind::<Array<Nullable<Text>>, _>(&categories)
+            .bind::<Array<Int4>, _>(rule_rows.iter().map(|r| r.priority).collect::<Vec<_>>())
+            .bind::<Array<Nullable<Text>>, _>(column(|r| &r.basis))
+            .bind::<Array<Nullable<Text>>, _>(column(|r| &r.confidence))
+            .bind::<Array<Nullable<Int4>>, _>(rule_rows.iter().map(|r| r.year).collect::<Vec<_>>())
+            .bind::<Array<Nullable<Text>>, _>(column(|r| &r.source))
+            .bind::<Array<Nullable<Text>>, _>(column(|r| &r.note))
             .execute(conn)
             .await?;
-        }
+        diesel::sql_query(include_str!("seed/stale_rules.sql"))
+            .bind::<Array<Nullable<Text>>, _>(&unit_codes)
+            .bind::<Array<Nullable<Text>>, _>(&region_codes)
+            .bind::<Array<Nullable<Text>>, _>(&categories)
+            .execute(conn)
+            .await?;
         Ok(SeedCounts {
             regions: regions::table.count().get_result(conn).await?,
             units: units::table.count().get_result(conn).await?,
             coverage_rules: coverage_rules::table.count().get_result(conn).await?,
+            admin_rules: coverage_rules::table
+                .filter(coverage_rules::origin.eq("admin"))
+                .count()
+                .get_result(conn)
+                .await?,
         })
     })
     .await

@@ -309,6 +309,7 @@ impl Directory {
             distance_km: Some(w.distance_km()),
             candidates,
             reason,
+            provenance: Some(rule.provenance.clone()),
         }
     }
 
@@ -339,6 +340,7 @@ impl Directory {
             rule_id: self.rules[f.rule as usize].id,
             level: f.level,
             priority: f.priority,
+            basis: self.rules[f.rule as usize].provenance.basis.clone(),
             distance_km: f.distance_km(),
             load: f.load,
             capacity: f.capacity,
@@ -406,6 +408,7 @@ impl Directory {
                     " eligible candidates, all at capacity",
                 ],
             );
+            push_evidence(&mut out, rule);
             return out;
         }
 
@@ -494,6 +497,7 @@ impl Directory {
                 ],
             );
         }
+        push_evidence(&mut out, rule);
         out
     }
 }
@@ -596,6 +600,7 @@ impl Decision {
             distance_km: None,
             candidates,
             reason,
+            provenance: None,
         }
     }
 }
@@ -678,6 +683,13 @@ fn away(f: &Found) -> String {
         "at an unknown distance".to_owned()
     } else {
         concat(&[Num::tenths(f.tenths).as_str(), " km away"])
+    }
+}
+
+/// `; covered because <note>`, when the rule says why it exists.
+fn push_evidence(out: &mut String, rule: &Rule) {
+    if let Some(note) = rule.provenance.note.as_deref().filter(|n| !n.is_empty()) {
+        push_all(out, &["; covered because ", note]);
     }
 }
 

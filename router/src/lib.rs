@@ -16,6 +16,7 @@
 //!    full, in which case the least loaded takes the report over capacity;
 //! 5. no candidate means the report needs triage by a person.
 
+mod boundaries;
 mod directory;
 mod geo;
 
@@ -26,6 +27,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+pub use boundaries::{Boundaries, BoundaryError, Shape};
 pub use directory::{Directory, RouteRequest};
 pub use geo::{EARTH_RADIUS_KM, haversine_km};
 
@@ -116,6 +118,29 @@ pub struct Rule {
     pub priority: i32,
     /// Inactive rules are ignored.
     pub active: bool,
+    /// Where the rule comes from; quoted in the explanation of a decision
+    /// it wins.
+    #[serde(default)]
+    pub provenance: Provenance,
+}
+
+/// Why a coverage rule exists: the evidence behind it, as the directory's
+/// data records it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// `stated` (a source names the region in the unit's working area),
+    /// `served` (a source shows the unit serving the region), `derived`
+    /// (set where no source speaks) or `admin` (added or changed by a person).
+    pub basis: String,
+    /// `high`, `medium` or `low`, for rules taken from a source.
+    pub confidence: Option<String>,
+    /// The year of the source.
+    pub year: Option<i32>,
+    /// The source's address.
+    pub source: Option<String>,
+    /// One sentence saying why the unit covers the region; the explanation
+    /// of a decision reads "covered because <note>".
+    pub note: Option<String>,
 }
 
 /// Whether a report found a unit.
@@ -148,6 +173,9 @@ pub struct Decision {
     pub candidates: Vec<Candidate>,
     /// One English sentence: why the winner won, or why nothing matched.
     pub reason: String,
+    /// The evidence behind the winning rule.
+    #[serde(default)]
+    pub provenance: Option<Provenance>,
 }
 
 /// One unit considered for a report, with the rule that made it a candidate.
@@ -161,6 +189,9 @@ pub struct Candidate {
     pub level: Level,
     /// That rule's priority.
     pub priority: i32,
+    /// That rule's basis (`stated`, `served`, `derived` or `admin`).
+    #[serde(default)]
+    pub basis: String,
     /// Distance from the report to the unit's seat, km, rounded to 0.1 km.
     /// Units are compared on this rounded value, so that the recorded
     /// explanation always agrees with the numbers shown. Infinite only when

@@ -66,6 +66,7 @@ fn rule(id: i64, unit: &str, region: Option<&str>, priority: i32) -> Rule {
         category: None,
         priority,
         active: true,
+        provenance: Default::default(),
     }
 }
 

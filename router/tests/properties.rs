@@ -150,6 +150,7 @@ fn world() -> impl Strategy<Value = World> {
                     category: category.map(|c| CATEGORIES[c].to_owned()),
                     priority,
                     active,
+                    provenance: Default::default(),
                 })
                 .collect();
             World {

@@ -110,6 +110,24 @@ async fn each_role_gets_exactly_what_it_may_on_every_endpoint() {
             [403, 403, 403, 403, 403, 403, 403, 404, 401],
         ),
         (
+            Method::PATCH,
+            "/v1/coverage/999999".into(),
+            json!({"priority": 1}),
+            [403, 403, 403, 403, 403, 403, 403, 404, 401],
+        ),
+        (
+            Method::GET,
+            "/v1/units/SENTRA-MULYA-JAYA/history".into(),
+            json!(null),
+            [403, 200, 403, 403, 403, 403, 403, 200, 401],
+        ),
+        (
+            Method::GET,
+            "/v1/coverage/gaps?limit=5".into(),
+            json!(null),
+            [403, 200, 403, 403, 403, 403, 403, 200, 401],
+        ),
+        (
             Method::POST,
             "/v1/route/preview".into(),
             json!({"category": "elderly", "region_code": "13.03"}),

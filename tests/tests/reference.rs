@@ -84,7 +84,7 @@ async fn reference_data_is_served_to_any_authenticated_caller() {
         .json()
         .await
         .expect("json");
-    assert_eq!(units["items"].as_array().expect("items").len(), 27);
+    assert_eq!(units["items"].as_array().expect("items").len(), 31);
     let unit: Value = app
         .get("/v1/units/SENTRA-MULYA-JAYA", &token)
         .await

@@ -55,12 +55,12 @@ async fn seeding_twice_leaves_the_same_reference_data() {
     assert_eq!(first, second);
     assert_eq!(
         (first.regions, first.units, first.coverage_rules),
-        (552, 27, 103)
+        (552, 31, 186)
     );
     let client = db.client().await;
     let sijunjung: String = client
         .query_one(
-            "SELECT unit_code FROM coverage_rules WHERE region_code = '13.03' AND basis = 'source'",
+            "SELECT unit_code FROM coverage_rules WHERE region_code = '13.03' AND basis = 'stated'",
             &[],
         )
         .await
@@ -69,11 +69,11 @@ async fn seeding_twice_leaves_the_same_reference_data() {
     assert_eq!(sijunjung, "SENTRA-MULYA-JAYA");
     let national: i64 = client
         .query_one(
-            "SELECT count(*) FROM coverage_rules WHERE region_code IS NULL AND priority = -1",
+            "SELECT count(*) FROM coverage_rules WHERE region_code IS NULL AND priority = -2",
             &[],
         )
         .await
         .expect("count")
         .get(0);
-    assert_eq!(national, 27, "every unit has the national fallback");
+    assert_eq!(national, 31, "every unit has the national fallback");
 }

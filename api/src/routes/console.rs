@@ -79,6 +79,16 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../../console/charts.js"),
     },
     Asset {
+        name: "map.js",
+        content_type: JS,
+        body: include_bytes!("../../console/map.js"),
+    },
+    Asset {
+        name: "regencies.json",
+        content_type: "application/json",
+        body: include_bytes!("../../../data/regency_map.json"),
+    },
+    Asset {
         name: "style.css",
         content_type: "text/css; charset=utf-8",
         body: include_bytes!("../../console/style.css"),

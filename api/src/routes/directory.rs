@@ -3,29 +3,35 @@
 
 use crate::auth::Auth;
 use crate::body;
-use crate::page::Page;
+use crate::page::{self, Page};
 use crate::problem::{ApiError, ApiResult, AuthErrors, BodyErrors, Problem};
 use crate::routes::units::UnitView;
 use crate::startup::AppState;
-use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
-use chrono::{DateTime, Utc};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use sigap_core::FieldError;
+use sigap_core::auth::Claims;
+use sigap_core::directory::{
+    self, Actor, CoverageGap, CoverageRule, DirectoryChange, EditError, NewRule, RuleChange,
+};
 use sigap_core::domain::{Category, Role};
 use sigap_core::intake::{GeoPoint, RegionCode};
-use sigap_core::schema::{coverage_rules, regions, units};
+use sigap_core::schema::{regions, units};
 use sigap_router::RouteRequest;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(put_unit)
         .service(list_unit_coverage)
         .service(create_unit_coverage)
+        .service(coverage_gaps)
+        .service(update_coverage)
         .service(delete_coverage)
+        .service(unit_history)
         .service(preview_route);
 }
 
@@ -115,7 +121,7 @@ async fn put_unit(
     state: web::Data<AppState>,
     code: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    auth.require(&[Role::Admin])?;
+    let claims = auth.require(&[Role::Admin])?;
     let code = unit_code(&code)?;
     let input: UnitInput = body::json(&req, payload).await?;
     let mut errors = Vec::new();
@@ -154,9 +160,10 @@ async fn put_unit(
     categories.sort();
     categories.dedup();
     let mut conn = state.pool.get().await?;
-    let existed: bool = diesel::select(diesel::dsl::exists(units::table.find(&code)))
-        .get_result(&mut conn)
-        .await?;
+    let actor = Actor {
+        sub: &claims.sub,
+        role: Some(claims.role.as_str()),
+    };
     let values = (
         units::code.eq(&code),
         units::name.eq(&name),
@@ -169,14 +176,23 @@ async fn put_unit(
         units::active.eq(input.active),
         units::contact.eq(&input.contact),
         units::updated_at.eq(diesel::dsl::now),
+        // An admin's unit: seeding leaves it as the admin saved it.
+        units::origin.eq("admin"),
     );
-    let unit: UnitView = diesel::insert_into(units::table)
-        .values(values)
-        .on_conflict(units::code)
-        .do_update()
-        .set(values)
-        .returning(UnitView::as_returning())
-        .get_result(&mut conn)
+    let (existed, unit) = conn
+        .transaction::<_, DieselError, _>(async |conn| {
+            directory::act_as(conn, actor).await?;
+            let existed = directory::unit_exists(conn, &code).await?;
+            let unit: UnitView = diesel::insert_into(units::table)
+                .values(values)
+                .on_conflict(units::code)
+                .do_update()
+                .set(values)
+                .returning(UnitView::as_returning())
+                .get_result(conn)
+                .await?;
+            Ok((existed, unit))
+        })
         .await
         .map_err(region_problem)?;
     tracing::info!(unit = %code, created = !existed, "unit saved");
@@ -187,60 +203,76 @@ async fn put_unit(
     })
 }
 
-/// A coverage rule: a unit covers a region (or the nation) for a category (or all).
-#[derive(Debug, Serialize, Queryable, Selectable, ToSchema)]
-#[diesel(table_name = coverage_rules, check_for_backend(diesel::pg::Pg))]
-pub struct CoverageRuleView {
-    pub id: i64,
-    pub unit_code: String,
-    /// Province or regency; null = national.
-    pub region_code: Option<String>,
-    /// Null = all categories.
-    pub category: Option<String>,
-    /// Higher wins among rules of the same specificity.
-    pub priority: i32,
-    pub active: bool,
-    /// `source` (from published working areas), `derived`, or `admin`.
-    pub basis: String,
-    pub note: Option<String>,
-    pub created_at: DateTime<Utc>,
-}
-
 /// Body of `POST /v1/units/{code}/coverage`.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(example = json!({"region_code": "13.03", "category": "elderly", "priority": 0}))]
 pub struct CoverageInput {
     /// Province or regency code; null or absent = national.
     #[serde(default)]
+    #[schema(pattern = r"^[0-9]{2}(\.[0-9]{2})?$")]
     pub region_code: Option<String>,
     /// Null or absent = all categories.
     #[serde(default)]
     pub category: Option<Category>,
     #[serde(default)]
     pub priority: i32,
+    /// Why the unit covers the region (shown in routing explanations).
     #[serde(default)]
     #[schema(max_length = 500)]
     pub note: Option<String>,
 }
 
-async fn require_unit(conn: &mut diesel_async::AsyncPgConnection, code: &str) -> ApiResult<()> {
-    let exists: bool = diesel::select(diesel::dsl::exists(units::table.find(code)))
-        .get_result(conn)
-        .await?;
-    if exists {
-        Ok(())
-    } else {
-        Err(ApiError::NotFound(format!("no unit {code}")))
+/// Body of `PATCH /v1/coverage/{id}`: the fields to change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"priority": 1, "note": "the 2026 decree moves Ciamis to Sentra Phalamartha"}))]
+pub struct CoverageChange {
+    pub priority: Option<i32>,
+    pub active: Option<bool>,
+    #[schema(max_length = 500)]
+    pub note: Option<String>,
+}
+
+fn note_errors(note: &Option<String>) -> ApiResult<Option<String>> {
+    let note = note
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned);
+    if note.as_ref().is_some_and(|n| n.chars().count() > 500) {
+        return Err(vec![FieldError::new("note", "must be at most 500 characters")].into());
+    }
+    Ok(note)
+}
+
+fn edit_problem(e: EditError) -> ApiError {
+    match e {
+        EditError::NoUnit(code) => ApiError::NotFound(format!("no unit {code}")),
+        EditError::UnknownRegion => {
+            vec![FieldError::new("region_code", "is not a known region")].into()
+        }
+        EditError::Duplicate => ApiError::Core(sigap_core::Error::Conflict(
+            "the unit already has a rule for this region and category".into(),
+        )),
+        EditError::Database(e) => e.into(),
     }
 }
 
-/// A unit's coverage rules (admin).
+fn actor(claims: &Claims) -> Actor<'_> {
+    Actor {
+        sub: &claims.sub,
+        role: Some(claims.role.as_str()),
+    }
+}
+
+/// A unit's coverage rules with their evidence (admin, supervisor).
 #[utoipa::path(
     tag = "directory",
-    params(("code" = String, Path, example = "SENTRA-MULYA-JAYA")),
+    params(("code" = String, Path, example = "SENTRA-WYATA-GUNA")),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = Page<CoverageRuleView>),
+        (status = 200, body = Page<CoverageRule>),
         (status = 404, body = Problem, content_type = "application/problem+json", description = "No such unit"),
         AuthErrors,
     )
@@ -250,30 +282,27 @@ async fn list_unit_coverage(
     auth: Auth,
     state: web::Data<AppState>,
     code: web::Path<String>,
-) -> ApiResult<web::Json<Page<CoverageRuleView>>> {
+) -> ApiResult<web::Json<Page<CoverageRule>>> {
     auth.require(&[Role::Admin, Role::Supervisor])?;
     let mut conn = state.pool.get().await?;
-    require_unit(&mut conn, &code).await?;
-    let items = coverage_rules::table
-        .filter(coverage_rules::unit_code.eq(code.as_str()))
-        .order(coverage_rules::id)
-        .select(CoverageRuleView::as_select())
-        .load(&mut conn)
-        .await?;
+    let items = directory::unit_rules(&mut conn, &code)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no unit {code}")))?;
     Ok(web::Json(Page {
         items,
         next_cursor: None,
     }))
 }
 
-/// Add a coverage rule to a unit (admin). The router uses it from its next decision.
+/// Add a coverage rule to a unit (admin). The router uses it from its next
+/// decision; seeding never changes or removes it.
 #[utoipa::path(
     tag = "directory",
     params(("code" = String, Path, example = "SENTRA-MULYA-JAYA")),
     request_body(content = CoverageInput, content_type = "application/json"),
     security(("bearer" = [])),
     responses(
-        (status = 201, body = CoverageRuleView),
+        (status = 201, body = CoverageRule),
         (status = 404, body = Problem, content_type = "application/problem+json", description = "No such unit"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "The unit already has a rule for this region and category"),
         BodyErrors,
@@ -294,39 +323,60 @@ async fn create_unit_coverage(
         RegionCode::parse(region)
             .map_err(|m| ApiError::from(vec![FieldError::new("region_code", m)]))?;
     }
-    if input.note.as_ref().is_some_and(|n| n.chars().count() > 500) {
-        return Err(vec![FieldError::new("note", "must be at most 500 characters")].into());
-    }
+    let note = note_errors(&input.note)?.unwrap_or_else(|| format!("added by {}", claims.sub));
+    let rule = NewRule {
+        region_code: input.region_code.clone(),
+        category: input.category,
+        priority: input.priority,
+        note: Some(note),
+    };
     let mut conn = state.pool.get().await?;
-    require_unit(&mut conn, &code).await?;
-    let rule: CoverageRuleView = diesel::insert_into(coverage_rules::table)
-        .values((
-            coverage_rules::unit_code.eq(code.as_str()),
-            coverage_rules::region_code.eq(&input.region_code),
-            coverage_rules::category.eq(input.category.map(|c| c.as_str())),
-            coverage_rules::priority.eq(input.priority),
-            coverage_rules::basis.eq("admin"),
-            coverage_rules::note.eq(input
-                .note
-                .clone()
-                .unwrap_or_else(|| format!("added by {}", claims.sub))),
-        ))
-        .returning(CoverageRuleView::as_returning())
-        .get_result(&mut conn)
+    let rule = directory::add_rule(&mut conn, actor(&claims), &code, &rule)
         .await
-        .map_err(|e| match &e {
-            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                ApiError::Core(sigap_core::Error::Conflict(
-                    "the unit already has a rule for this region and category".into(),
-                ))
-            }
-            _ => region_problem(e),
-        })?;
+        .map_err(edit_problem)?;
     tracing::info!(unit = %code, rule_id = rule.id, "coverage rule added");
     Ok(HttpResponse::Created().json(rule))
 }
 
-/// Remove a coverage rule (admin).
+/// Change a coverage rule's priority, active flag or note (admin). A seeded
+/// rule becomes the admin's: seeding leaves it as the admin set it.
+#[utoipa::path(
+    tag = "directory",
+    params(("id" = i64, Path)),
+    request_body(content = CoverageChange, content_type = "application/json"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = CoverageRule),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "No such rule"),
+        BodyErrors,
+        AuthErrors,
+    )
+)]
+#[patch("/v1/coverage/{id}")]
+async fn update_coverage(
+    req: HttpRequest,
+    payload: web::Payload,
+    auth: Auth,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<CoverageRule>> {
+    let claims = auth.require(&[Role::Admin])?;
+    let input: CoverageChange = body::json(&req, payload).await?;
+    let change = RuleChange {
+        priority: input.priority,
+        active: input.active,
+        note: note_errors(&input.note)?,
+    };
+    let mut conn = state.pool.get().await?;
+    let rule = directory::change_rule(&mut conn, actor(&claims), *id, &change)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no such coverage rule".into()))?;
+    tracing::info!(unit = %rule.unit_code, rule_id = rule.id, "coverage rule changed");
+    Ok(web::Json(rule))
+}
+
+/// Remove a coverage rule (admin). A seeded rule stays removed when the
+/// reference data is seeded again.
 #[utoipa::path(
     tag = "directory",
     params(("id" = i64, Path)),
@@ -343,15 +393,131 @@ async fn delete_coverage(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    auth.require(&[Role::Admin])?;
+    let claims = auth.require(&[Role::Admin])?;
     let mut conn = state.pool.get().await?;
-    let deleted = diesel::delete(coverage_rules::table.find(id.into_inner()))
-        .execute(&mut conn)
-        .await?;
-    if deleted == 0 {
+    if !directory::remove_rule(&mut conn, actor(&claims), *id).await? {
         return Err(ApiError::NotFound("no such coverage rule".into()));
     }
+    tracing::info!(rule_id = *id, "coverage rule removed");
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryQuery {
+    /// At most 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// Who changed a unit or its coverage rules, when, and what the values
+/// were before and after (admin, supervisor). Newest first.
+#[utoipa::path(
+    tag = "directory",
+    params(("code" = String, Path, example = "SENTRA-MULYA-JAYA"), HistoryQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Page<DirectoryChange>),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "No such unit, now or before"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "Bad limit or cursor"),
+        AuthErrors,
+    )
+)]
+#[get("/v1/units/{code}/history")]
+async fn unit_history(
+    auth: Auth,
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+    query: web::Query<HistoryQuery>,
+) -> ApiResult<web::Json<Page<DirectoryChange>>> {
+    auth.require(&[Role::Admin, Role::Supervisor])?;
+    let limit = page::limit(query.limit, 100)?;
+    let before = match &query.cursor {
+        Some(cursor) => Some(page::decode(cursor)?.parse::<i64>().map_err(|_| {
+            ApiError::from(vec![FieldError::new(
+                "cursor",
+                "is not a cursor this API issued",
+            )])
+        })?),
+        None => None,
+    };
+    let mut conn = state.pool.get().await?;
+    let rows = directory::unit_history(&mut conn, &code, before, limit + 1)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no unit {code}")))?;
+    Ok(web::Json(Page::from_rows(
+        rows,
+        limit,
+        |c: &DirectoryChange| c.id.to_string(),
+    )))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GapQuery {
+    /// Only this category (default: all of them).
+    pub category: Option<Category>,
+    /// Only the regencies of this province.
+    #[param(pattern = r"^[0-9]{2}$", example = "93")]
+    pub province: Option<String>,
+    /// At most 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// Where the directory's data is missing (admin, supervisor): every regency
+/// with the categories for which no unit holds a coverage rule from a
+/// source (`stated` or `served`) or an admin, for the regency or its
+/// province. Reports of those categories from there are routed by derived
+/// rules only (the seat province or the national fallback). By regency code.
+#[utoipa::path(
+    tag = "directory",
+    params(GapQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Page<CoverageGap>),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "Bad category, province, limit or cursor"),
+        AuthErrors,
+    )
+)]
+#[get("/v1/coverage/gaps")]
+async fn coverage_gaps(
+    auth: Auth,
+    state: web::Data<AppState>,
+    query: web::Query<GapQuery>,
+) -> ApiResult<web::Json<Page<CoverageGap>>> {
+    auth.require(&[Role::Admin, Role::Supervisor])?;
+    let limit = page::limit(query.limit, 100)?;
+    if let Some(province) = &query.province
+        && !(province.len() == 2 && province.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(vec![FieldError::new(
+            "province",
+            "must be a province code such as 93",
+        )]
+        .into());
+    }
+    let after = query.cursor.as_deref().map(page::decode).transpose()?;
+    let categories: Vec<Category> = match query.category {
+        Some(c) => vec![c],
+        None => Category::ALL.to_vec(),
+    };
+    let mut conn = state.pool.get().await?;
+    let rows = directory::coverage_gaps(
+        &mut conn,
+        &categories,
+        query.province.as_deref(),
+        after.as_deref(),
+        limit + 1,
+    )
+    .await?;
+    Ok(web::Json(Page::from_rows(
+        rows,
+        limit,
+        |g: &CoverageGap| g.region_code.clone(),
+    )))
 }
 
 /// Body of `POST /v1/route/preview`.
@@ -388,8 +554,29 @@ pub struct DecisionDoc {
     pub distance_km: Option<f64>,
     /// Every unit considered, best first.
     pub candidates: Vec<CandidateDoc>,
-    /// Why the winner won, or why nothing matched.
+    /// Why the winner won, or why nothing matched; for a rule from a
+    /// source it ends with "covered because" and the source's statement.
     pub reason: String,
+    /// The evidence behind the winning rule; null when nothing matched.
+    pub provenance: Option<ProvenanceDoc>,
+}
+
+/// Why a coverage rule exists (documentation of `sigap_router::Provenance`).
+#[derive(Serialize, ToSchema)]
+#[schema(as = Provenance)]
+pub struct ProvenanceDoc {
+    /// `stated`, `served`, `derived` or `admin`.
+    #[schema(example = "stated")]
+    pub basis: String,
+    /// `high`, `medium` or `low`.
+    pub confidence: Option<String>,
+    pub year: Option<i32>,
+    /// The source's address.
+    pub source: Option<String>,
+    #[schema(
+        example = "koransakti.co.id 2023 names Kabupaten Lampung Timur in Sentra Wyata Guna's working area"
+    )]
+    pub note: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -399,6 +586,8 @@ pub struct CandidateDoc {
     pub rule_id: i64,
     pub level: String,
     pub priority: i32,
+    /// The basis of the candidate's rule: `stated`, `served`, `derived` or `admin`.
+    pub basis: String,
     pub distance_km: Option<f64>,
     pub load: i64,
     pub capacity: i64,

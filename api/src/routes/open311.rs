@@ -14,7 +14,6 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, get, post, web};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Float8, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -22,7 +21,7 @@ use serde_json::{Map, Value};
 use sigap_core::clients::{self, ClientView};
 use sigap_core::domain::{Category, Channel, Need, Role, Status, Urgency};
 use sigap_core::intake::{
-    self, Filer, GeoPoint, LocationInput, NewReport, ReportInput, ReporterInput,
+    self, Filer, LocationInput, NewReport, REGION_REQUIRED, ReportInput, ReporterInput,
 };
 use sigap_core::reports::ReportRow;
 use sigap_core::schema::{reports, units};
@@ -412,8 +411,9 @@ fn attributes(state: &AppState) -> Vec<ServiceAttribute> {
                 "Kemendagri code of a regency (13.03) or province (13)".into(),
             ),
             order: 1,
-            description: "Where the case is. Without it, the regency whose centroid is nearest \
-                to lat/long; one of the two is required."
+            description: "Where the case is. Without it, the regency whose boundary contains \
+                lat/long; one of the two is required. A code the coordinates disagree with is \
+                kept (the request is routed by it) and noted in its history."
                 .into(),
             values: Vec::new(),
         },
@@ -580,11 +580,12 @@ fn open311_fields(errors: Vec<FieldError>) -> Vec<FieldError> {
                 "address" => "address_string",
                 "location.lat" => "lat",
                 "location.lon" => "long",
+                "location" => "lat, long",
                 "reporter.name" => "first_name, last_name",
                 "reporter.phone" => "phone",
                 other => other,
             };
-            let message = if field == "attribute[region_code]" && e.message == "is required" {
+            let message = if field == "attribute[region_code]" && e.message == REGION_REQUIRED {
                 "is required unless lat and long (inside Indonesia) are given".to_owned()
             } else {
                 e.message
@@ -592,27 +593,6 @@ fn open311_fields(errors: Vec<FieldError>) -> Vec<FieldError> {
             FieldError::new(field, message)
         })
         .collect()
-}
-
-#[derive(QueryableByName)]
-struct Nearest {
-    #[diesel(sql_type = Text)]
-    code: String,
-}
-
-/// The regency whose centroid is nearest to a point (equirectangular
-/// distance: plenty to tell regencies apart, and one pass over 514 rows).
-async fn nearest_regency(conn: &mut AsyncPgConnection, point: GeoPoint) -> Open311Result<String> {
-    let nearest: Nearest = diesel::sql_query(
-        "SELECT code FROM regions WHERE level = 'regency' \
-         ORDER BY power(latitude - $1, 2) + power((longitude - $2) * cos(radians($1)), 2), code \
-         LIMIT 1",
-    )
-    .bind::<Float8, _>(point.lat)
-    .bind::<Float8, _>(point.lon)
-    .get_result(conn)
-    .await?;
-    Ok(nearest.code)
 }
 
 /// A number field: `None` when absent, an error when not a number.
@@ -628,10 +608,7 @@ fn number(errors: &mut Vec<FieldError>, field: &str, value: &Option<String>) -> 
 }
 
 /// The Sigap report for an Open311 request, or every field error found.
-async fn parse_request(
-    conn: &mut AsyncPgConnection,
-    form: &ServiceRequestForm,
-) -> Open311Result<NewReport> {
+fn parse_request(form: &ServiceRequestForm) -> Open311Result<NewReport> {
     let mut errors = Vec::new();
     let lat = number(&mut errors, "lat", &form.lat);
     let lon = number(&mut errors, "long", &form.long);
@@ -646,21 +623,9 @@ async fn parse_request(
         lat: Some(lat),
         lon: Some(lon),
     });
-    let region_code = match (clean(&form.region_code), location) {
-        (Some(code), _) => Some(code),
-        (
-            None,
-            Some(LocationInput {
-                lat: Some(lat),
-                lon: Some(lon),
-            }),
-        ) => match GeoPoint::parse(lat, lon, "") {
-            Ok(point) => Some(nearest_regency(conn, point).await?),
-            // Reported by the parse below.
-            Err(_) => None,
-        },
-        (None, _) => None,
-    };
+    // Without `attribute[region_code]`, the intake places the report in the
+    // regency whose boundary contains lat/long.
+    let region_code = clean(&form.region_code);
     let name = [clean(&form.first_name), clean(&form.last_name)]
         .into_iter()
         .flatten()
@@ -708,7 +673,8 @@ pub struct ApiKeyQuery {
 /// The body is a form (the Open311 norm) or JSON. The service code is the
 /// category; `attribute[need]` defaults to `other` and `attribute[urgency]` to
 /// `normal`; without `attribute[region_code]` the region is the regency
-/// nearest to `lat`/`long`. Routing to a unit follows within seconds. The
+/// whose boundary contains `lat`/`long` (coordinates in the sea or abroad are
+/// refused, naming the nearest regency). Routing to a unit follows within seconds. The
 /// client sees only the requests it filed.
 #[utoipa::path(
     tag = "open311",
@@ -750,7 +716,7 @@ async fn create_open311_request(
     }
     let mut conn = state.pool.get().await?;
     let client = authenticate(&mut conn, &form.api_key).await?;
-    let report = parse_request(&mut conn, &form).await?;
+    let report = parse_request(&form)?;
     let filer = Filer {
         sub: client.client_id.clone(),
         role: Role::Integrator,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use sigap_router::{Directory, Region, Rule, Unit};
+use sigap_router::{Directory, Provenance, Region, Rule, Unit};
 
 /// Sigap's report categories, in the order the data uses.
 pub const CATEGORIES: [&str; 8] = [
@@ -47,6 +47,11 @@ struct RuleRow {
     region_code: Option<String>,
     category: Option<String>,
     priority: Option<i32>,
+    basis: String,
+    confidence: Option<String>,
+    year: Option<i32>,
+    source: Option<String>,
+    note: Option<String>,
 }
 
 /// The national directory with the codes of its regencies.
@@ -112,6 +117,13 @@ pub fn national() -> National {
             category: r.category,
             priority: r.priority.unwrap_or(0),
             active: true,
+            provenance: Provenance {
+                basis: r.basis,
+                confidence: r.confidence,
+                year: r.year,
+                source: r.source,
+                note: r.note,
+            },
         })
         .collect();
     National {
