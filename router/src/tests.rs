@@ -682,6 +682,7 @@ fn no_covering_unit_needs_triage_with_the_reason() {
             distance_km: None,
             candidates: Vec::new(),
             reason: "no active unit covers region 13.03 for category poverty".to_owned(),
+            provenance: None,
         }
     );
 }

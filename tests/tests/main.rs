@@ -4,6 +4,7 @@ mod auth;
 mod authz;
 mod clients;
 mod console;
+mod directory;
 mod intake;
 mod lifecycle;
 mod open311;

@@ -157,7 +157,7 @@ async fn an_open311_client_files_a_request_and_follows_it_to_its_unit() {
             Some(client_id.to_owned()),
             Some("Siti Aminah".to_owned()),
         ),
-        "the nearest regency to -0.69, 100.95 is Kabupaten Sijunjung"
+        "-0.69, 100.95 lies in Kabupaten Sijunjung"
     );
 
     let path = format!("/open311/v2/requests/{ticket}.json");
@@ -523,4 +523,45 @@ async fn an_unreachable_database_is_a_503_in_open311_form() {
         503,
     )
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn coordinates_alone_place_a_request_in_the_regency_whose_boundary_contains_them() {
+    let app = spawn_app().await;
+    let key = api_key(&app, "Open311 border app").await;
+    // Inside Sijunjung, nearer to Dharmasraya's centroid than to its own.
+    let mut form = request_form(&key);
+    form.retain(|(k, _)| *k != "lat" && *k != "long");
+    form.push(("lat", "-0.9469".into()));
+    form.push(("long", "101.2984".into()));
+    let response = post_form(&app, &form).await;
+    assert_eq!(response.status(), 201);
+    let created: Value = response.json().await.expect("json");
+    let ticket = created[0]["service_request_id"].as_str().expect("ticket");
+    let region: String = app
+        .db
+        .client()
+        .await
+        .query_one(
+            "SELECT region_code FROM reports WHERE ticket = $1",
+            &[&ticket],
+        )
+        .await
+        .expect("the report")
+        .get(0);
+    assert_eq!(region, "13.03");
+
+    // In the sea: refused, naming the nearest regency.
+    let mut sea = request_form(&key);
+    sea.retain(|(k, _)| *k != "lat" && *k != "long");
+    sea.push(("lat", "-5.2".into()));
+    sea.push(("long", "110.0".into()));
+    let response = post_form(&app, &sea).await;
+    assert_eq!(response.status(), 400);
+    let errors: Value = response.json().await.expect("json");
+    let description = errors[0]["description"].as_str().expect("description");
+    assert!(
+        description.starts_with("lat, long: lies outside every regency"),
+        "{errors}"
+    );
 }

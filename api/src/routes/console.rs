@@ -198,16 +198,17 @@ async fn get_console_config(state: web::Data<AppState>) -> HttpResponse {
         })
 }
 
-/// A script, style sheet or icon of the console.
+/// A script, style sheet, icon or data file of the console (`regencies.json`
+/// is the simplified regency map the directory page draws).
 #[utoipa::path(
     tag = "console",
     params(
-        ("asset" = String, Path, description = "app.js, api.js, i18n.js, dom.js, charts.js, style.css or favicon.svg", example = "app.js"),
+        ("asset" = String, Path, description = "app.js, api.js, i18n.js, dom.js, charts.js, map.js, style.css, favicon.svg or regencies.json", example = "app.js"),
         ("If-None-Match" = Option<String>, Header, description = "The ETag of the last answer"),
     ),
     responses(
         (status = 200, description = "The file",
-            content((String = "text/javascript"), (String = "text/css"), (String = "image/svg+xml")),
+            content((String = "text/javascript"), (String = "text/css"), (String = "image/svg+xml"), (Object = "application/json")),
             headers(("ETag" = String))),
         (status = 304, description = "Unchanged since the given ETag"),
         (status = 404, body = Problem, content_type = "application/problem+json", description = "No such file"),
