@@ -584,6 +584,10 @@ function filedPanel(filed) {
       h('div', {}, h('dt', { i18n: 'intake.filed.ticket' }), h('dd', { class: 'ticket', text: filed.ticket })),
       h('div', {}, h('dt', { i18n: 'intake.filed.status' }), status),
       h('div', {}, h('dt', { i18n: 'intake.filed.unit' }), unit)),
+    // A region code the coordinates disagree with: kept, but worth a look.
+    filed.warnings?.length ? h('div', { class: 'notice notice-warning', role: 'status' },
+      h('p', { i18n: 'intake.filed.warnings' }),
+      h('ul', {}, filed.warnings.map((w) => h('li', { text: w.message })))) : null,
     h('a', { href: `#/reports/${filed.id}`, class: 'button secondary', i18n: 'intake.filed.open' }));
   return {
     element,

@@ -92,6 +92,7 @@ const STRINGS = {
     'intake.filed.status': 'Status',
     'intake.filed.unit': 'Unit',
     'intake.filed.open': 'Buka kasus',
+    'intake.filed.warnings': 'Diterima, tetapi periksa:',
     'intake.filed.announce': 'Laporan tercatat dengan tiket {ticket}.',
     'intake.filed.assigned': 'Tiket {ticket} ditugaskan ke {unit}.',
 
@@ -386,6 +387,7 @@ const STRINGS = {
     'intake.filed.status': 'Status',
     'intake.filed.unit': 'Unit',
     'intake.filed.open': 'Open case',
+    'intake.filed.warnings': 'Accepted, but check:',
     'intake.filed.announce': 'Report filed with ticket {ticket}.',
     'intake.filed.assigned': 'Ticket {ticket} assigned to {unit}.',
 

@@ -166,7 +166,7 @@ where
     tally
 }
 
-/// A regency with its centroid, for report bodies.
+/// A regency with a point inside it, for report bodies.
 #[derive(Clone)]
 pub struct Place {
     pub code: String,
@@ -201,7 +201,7 @@ pub fn report_body(places: &[Place], n: u64, tag: &str) -> Value {
         "external_ref": tag,
     });
     if i.is_multiple_of(2) {
-        body["location"] = json!({"lat": place.lat + 0.01, "lon": place.lon - 0.01});
+        body["location"] = json!({"lat": place.lat, "lon": place.lon});
     }
     body
 }

@@ -513,13 +513,28 @@ async fn run(args: &Args) -> anyhow::Result<()> {
             None,
         ));
     } else {
-        println!("[6/8] routing: cargo bench -p sigap-router (route_national)");
-        let median_ns = criterion_median()?;
+        println!("[6/8] routing: cargo bench -p sigap-router (route, locate)");
+        let route = criterion_medians("route", &["route_national", "route_national_previous"])?;
+        let locate = criterion_medians("locate", &["locate_point", "nearest_point"])?;
         results.row(Row::new(
-            "routing decision (national directory)",
+            "routing decision (national directory: 31 units, 186 rules)",
             "median < 5 µs",
-            format!("median {:.2} µs", median_ns / 1000.0),
-            Some(median_ns < 5000.0),
+            format!(
+                "median {:.2} µs (directory before the sources, 27 units and 103 rules: {:.2} µs)",
+                route[0] / 1000.0,
+                route[1] / 1000.0
+            ),
+            Some(route[0] < 5000.0),
+        ));
+        results.row(Row::new(
+            "region from coordinates (point in 514 regency boundaries)",
+            "microseconds",
+            format!(
+                "median {:.2} µs per point; nearest regency for a point at sea {:.1} µs",
+                locate[0] / 1000.0,
+                locate[1] / 1000.0
+            ),
+            Some(locate[0] < 10_000.0),
         ));
     }
 
@@ -618,12 +633,17 @@ async fn places(db: &tokio_postgres::Client) -> anyhow::Result<Vec<Place>> {
             &[],
         )
         .await?;
+    // A point inside each regency, so that reports with coordinates are
+    // placed where they say (a centroid can lie in the sea).
+    let boundaries = sigap_core::geography::boundaries();
     Ok(rows
         .iter()
-        .map(|r| Place {
-            code: r.get(0),
-            lat: r.get(1),
-            lon: r.get(2),
+        .map(|r| {
+            let code: String = r.get(0);
+            let (lat, lon) = boundaries
+                .interior_point(&code)
+                .unwrap_or((r.get(1), r.get(2)));
+            Place { code, lat, lon }
         })
         .collect())
 }
@@ -726,34 +746,34 @@ async fn filed_to_assigned(db: &tokio_postgres::Client, tag: &str) -> anyhow::Re
     })
 }
 
-/// Runs criterion's `route_national` and reads its median estimate (ns).
-fn criterion_median() -> anyhow::Result<f64> {
+/// Runs one criterion benchmark of the router and reads the median
+/// estimate (ns) of each named function.
+fn criterion_medians(bench: &str, functions: &[&str]) -> anyhow::Result<Vec<f64>> {
     let root = stack::workspace_root();
-    let log = std::fs::File::create(stack::log_dir().join("criterion.log"))?;
+    let log = std::fs::File::create(stack::log_dir().join(format!("criterion-{bench}.log")))?;
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args([
-            "bench",
-            "-p",
-            "sigap-router",
-            "--bench",
-            "route",
-            "--",
-            "route_national",
-        ])
+        .args(["bench", "-p", "sigap-router", "--bench", bench])
         .current_dir(&root)
         .stdout(log.try_clone()?)
         .stderr(log)
         .status()
         .context("cannot run cargo bench")?;
     if !status.success() {
-        bail!("cargo bench -p sigap-router failed; see target/bench/criterion.log");
+        bail!(
+            "cargo bench -p sigap-router --bench {bench} failed; see target/bench/criterion-{bench}.log"
+        );
     }
-    let estimates =
-        std::fs::read_to_string(root.join("target/criterion/route_national/new/estimates.json"))?;
-    let estimates: serde_json::Value = serde_json::from_str(&estimates)?;
-    estimates["median"]["point_estimate"]
-        .as_f64()
-        .context("estimates.json has no median")
+    functions
+        .iter()
+        .map(|function| {
+            let path = root.join(format!("target/criterion/{function}/new/estimates.json"));
+            let estimates: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path)?)?;
+            estimates["median"]["point_estimate"]
+                .as_f64()
+                .with_context(|| format!("{} has no median", path.display()))
+        })
+        .collect()
 }
 
 /// Loads the stats fixture (a million reports) into its own database, serves

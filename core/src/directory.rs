@@ -12,7 +12,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{Array, Int8, Nullable, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
-use sigap_router::{Directory, Provenance, Region, Rule, Unit};
+use sigap_router::{Basis, Directory, Provenance, Region, Rule, Unit};
 use std::collections::HashMap;
 use utoipa::ToSchema;
 
@@ -78,7 +78,7 @@ pub async fn load(conn: &mut AsyncPgConnection) -> QueryResult<(i64, Directory)>
         .await?
         .into_iter()
         .map(CoverageRule::into_rule)
-        .collect();
+        .collect::<QueryResult<_>>()?;
     Ok((version, Directory::new(regions, units, rules)))
 }
 
@@ -148,8 +148,19 @@ pub struct CoverageRule {
 }
 
 impl CoverageRule {
-    fn into_rule(self) -> Rule {
-        Rule {
+    /// The router's rule; a basis the router does not know is an error,
+    /// never a guess.
+    fn into_rule(self) -> QueryResult<Rule> {
+        let basis = Basis::parse(&self.basis).ok_or_else(|| {
+            DieselError::DeserializationError(
+                format!(
+                    "coverage rule {} has an unknown basis {:?}",
+                    self.id, self.basis
+                )
+                .into(),
+            )
+        })?;
+        Ok(Rule {
             id: self.id,
             unit_code: self.unit_code,
             region_code: self.region_code,
@@ -157,13 +168,13 @@ impl CoverageRule {
             priority: self.priority,
             active: self.active,
             provenance: Provenance {
-                basis: self.basis,
+                basis,
                 confidence: self.confidence,
                 year: self.year,
                 source: self.source,
                 note: self.note,
             },
-        }
+        })
     }
 }
 

@@ -118,6 +118,7 @@ pub async fn seed(conn: &mut AsyncPgConnection, dir: &Path) -> Result<SeedCounts
             message,
         };
         if !BASES.contains(&rule.basis.as_str()) {
+            // An admin's rules come from the api, never from the data.
             return Err(invalid(format!("unknown basis {:?}", rule.basis)));
         }
         if optional(&rule.confidence).is_some_and(|c| !CONFIDENCES.contains(&c)) {

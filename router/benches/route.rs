@@ -11,13 +11,23 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use sigap_router::RouteRequest;
-use support::{CATEGORIES, National, national};
+use support::{CATEGORIES, National, national, previous};
 
 fn route_national(c: &mut Criterion) {
+    decide(c, "route_national", national());
+}
+
+/// The same mix on the directory before the sources (27 units, 103 rules),
+/// for a side-by-side figure.
+fn route_national_previous(c: &mut Criterion) {
+    decide(c, "route_national_previous", previous());
+}
+
+fn decide(c: &mut Criterion, name: &str, national: National) {
     let National {
         directory,
         regencies,
-    } = national();
+    } = national;
     // A fixed mix: regencies in a stride that visits all of them, each with
     // the next category; every other report carries coordinates near the
     // regency's centroid.
@@ -52,7 +62,7 @@ fn route_national(c: &mut Criterion) {
     let load = |code: &str| loads.get(code).copied().unwrap_or(0);
 
     let mut next = 0;
-    c.bench_function("route_national", |b| {
+    c.bench_function(name, |b| {
         b.iter(|| {
             let request = &requests[next % requests.len()];
             next += 1;
@@ -66,6 +76,6 @@ criterion_group! {
     config = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
-    targets = route_national
+    targets = route_national, route_national_previous
 }
 criterion_main!(benches);

@@ -340,7 +340,7 @@ impl Directory {
             rule_id: self.rules[f.rule as usize].id,
             level: f.level,
             priority: f.priority,
-            basis: self.rules[f.rule as usize].provenance.basis.clone(),
+            basis: self.rules[f.rule as usize].provenance.basis,
             distance_km: f.distance_km(),
             load: f.load,
             capacity: f.capacity,

@@ -124,14 +124,48 @@ pub struct Rule {
     pub provenance: Provenance,
 }
 
+/// What a coverage rule rests on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// A source names the region in the unit's working area.
+    Stated,
+    /// A source shows the unit serving the region: evidence, not a definition.
+    Served,
+    /// Set where no source speaks (the seat's regency or province, the
+    /// national fallback).
+    #[default]
+    Derived,
+    /// Added by a person through the admin API.
+    Admin,
+}
+
+impl Basis {
+    /// Every basis, strongest evidence first.
+    pub const ALL: [Basis; 4] = [Basis::Stated, Basis::Served, Basis::Derived, Basis::Admin];
+
+    /// The name used in JSON, CSV and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Basis::Stated => "stated",
+            Basis::Served => "served",
+            Basis::Derived => "derived",
+            Basis::Admin => "admin",
+        }
+    }
+
+    /// The basis with this name.
+    pub fn parse(name: &str) -> Option<Basis> {
+        Basis::ALL.into_iter().find(|b| b.as_str() == name)
+    }
+}
+
 /// Why a coverage rule exists: the evidence behind it, as the directory's
 /// data records it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Provenance {
-    /// `stated` (a source names the region in the unit's working area),
-    /// `served` (a source shows the unit serving the region), `derived`
-    /// (set where no source speaks) or `admin` (added or changed by a person).
-    pub basis: String,
+    /// What the rule rests on.
+    pub basis: Basis,
     /// `high`, `medium` or `low`, for rules taken from a source.
     pub confidence: Option<String>,
     /// The year of the source.
@@ -189,9 +223,9 @@ pub struct Candidate {
     pub level: Level,
     /// That rule's priority.
     pub priority: i32,
-    /// That rule's basis (`stated`, `served`, `derived` or `admin`).
+    /// What that rule rests on.
     #[serde(default)]
-    pub basis: String,
+    pub basis: Basis,
     /// Distance from the report to the unit's seat, km, rounded to 0.1 km.
     /// Units are compared on this rounded value, so that the recorded
     /// explanation always agrees with the numbers shown. Infinite only when

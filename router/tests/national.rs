@@ -2,7 +2,7 @@
 
 mod support;
 
-use sigap_router::{Level, Outcome, RouteRequest};
+use sigap_router::{Basis, Level, Outcome, RouteRequest};
 use support::{CATEGORIES, National, national};
 
 fn request<'a>(category: &'a str, region_code: &'a str) -> RouteRequest<'a> {
@@ -168,10 +168,11 @@ fn real_cases_from_the_sources_go_to_the_unit_the_sources_name() {
     for (region, category, unit, basis) in REAL_CASES {
         let decision = directory.route(&request(category, region), |_| 0);
         let provenance = decision.provenance.clone().unwrap_or_default();
-        if decision.unit_code.as_deref() != Some(unit) || provenance.basis != basis {
+        if decision.unit_code.as_deref() != Some(unit) || provenance.basis.as_str() != basis {
             wrong.push(format!(
                 "{region} {category}: got {:?} ({}), want {unit} ({basis})",
-                decision.unit_code, provenance.basis
+                decision.unit_code,
+                provenance.basis.as_str()
             ));
             continue;
         }
@@ -219,5 +220,8 @@ fn a_unit_covers_the_regency_of_its_seat_where_no_source_names_another() {
         decision.reason
     );
     assert_eq!(decision.level, Some(Level::Regency));
-    assert_eq!(decision.provenance.expect("provenance").basis, "derived");
+    assert_eq!(
+        decision.provenance.expect("provenance").basis,
+        Basis::Derived
+    );
 }

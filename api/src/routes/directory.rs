@@ -331,7 +331,7 @@ async fn create_unit_coverage(
         note: Some(note),
     };
     let mut conn = state.pool.get().await?;
-    let rule = directory::add_rule(&mut conn, actor(&claims), &code, &rule)
+    let rule = directory::add_rule(&mut conn, actor(claims), &code, &rule)
         .await
         .map_err(edit_problem)?;
     tracing::info!(unit = %code, rule_id = rule.id, "coverage rule added");
@@ -368,7 +368,7 @@ async fn update_coverage(
         note: note_errors(&input.note)?,
     };
     let mut conn = state.pool.get().await?;
-    let rule = directory::change_rule(&mut conn, actor(&claims), *id, &change)
+    let rule = directory::change_rule(&mut conn, actor(claims), *id, &change)
         .await?
         .ok_or_else(|| ApiError::NotFound("no such coverage rule".into()))?;
     tracing::info!(unit = %rule.unit_code, rule_id = rule.id, "coverage rule changed");
@@ -395,7 +395,7 @@ async fn delete_coverage(
 ) -> ApiResult<HttpResponse> {
     let claims = auth.require(&[Role::Admin])?;
     let mut conn = state.pool.get().await?;
-    if !directory::remove_rule(&mut conn, actor(&claims), *id).await? {
+    if !directory::remove_rule(&mut conn, actor(claims), *id).await? {
         return Err(ApiError::NotFound("no such coverage rule".into()));
     }
     tracing::info!(rule_id = *id, "coverage rule removed");

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use sigap_router::{Directory, Provenance, Region, Rule, Unit};
+use sigap_router::{Basis, Directory, Provenance, Region, Rule, Unit};
 
 /// Sigap's report categories, in the order the data uses.
 pub const CATEGORIES: [&str; 8] = [
@@ -47,6 +47,7 @@ struct RuleRow {
     region_code: Option<String>,
     category: Option<String>,
     priority: Option<i32>,
+    #[serde(default)]
     basis: String,
     confidence: Option<String>,
     year: Option<i32>,
@@ -65,7 +66,22 @@ pub struct National {
 
 /// Reads `data/regions.csv`, `data/units.csv` and `data/coverage_rules.csv`.
 pub fn national() -> National {
-    let rows = read::<RegionRow>("regions.csv");
+    national_with(&data_dir())
+}
+
+/// The directory as it was before the units and working areas from sources
+/// (27 units, 103 rules), kept beside the benchmarks to compare with.
+#[allow(
+    dead_code,
+    reason = "the benchmark uses it; the tests sharing this module do not"
+)]
+pub fn previous() -> National {
+    national_with(&Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/previous_directory"))
+}
+
+/// Regions from `data/`, units and rules from `dir`.
+fn national_with(dir: &Path) -> National {
+    let rows = read::<RegionRow>(&data_dir(), "regions.csv");
     let regencies = rows
         .iter()
         .filter(|r| r.level == "regency")
@@ -80,7 +96,7 @@ pub fn national() -> National {
             lon: r.lon,
         })
         .collect();
-    let units = read::<UnitRow>("units.csv")
+    let units = read::<UnitRow>(dir, "units.csv")
         .into_iter()
         .map(|u| {
             // A unit without coordinates sits at its region's centroid.
@@ -107,7 +123,7 @@ pub fn national() -> National {
             }
         })
         .collect();
-    let rules = read::<RuleRow>("coverage_rules.csv")
+    let rules = read::<RuleRow>(dir, "coverage_rules.csv")
         .into_iter()
         .zip(1..)
         .map(|(r, id)| Rule {
@@ -118,7 +134,12 @@ pub fn national() -> National {
             priority: r.priority.unwrap_or(0),
             active: true,
             provenance: Provenance {
-                basis: r.basis,
+                // The previous directory said `source` for stated areas.
+                basis: match r.basis.as_str() {
+                    "source" => Basis::Stated,
+                    name => Basis::parse(name)
+                        .unwrap_or_else(|| panic!("unknown basis {name:?} in coverage_rules.csv")),
+                },
                 confidence: r.confidence,
                 year: r.year,
                 source: r.source,
@@ -136,8 +157,8 @@ fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")
 }
 
-fn read<T: DeserializeOwned>(file: &str) -> Vec<T> {
-    let path = data_dir().join(file);
+fn read<T: DeserializeOwned>(dir: &Path, file: &str) -> Vec<T> {
+    let path = dir.join(file);
     let mut reader = csv::Reader::from_path(&path)
         .unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()));
     reader
