@@ -2,23 +2,10 @@
 // series) and columns over days. Each chart is an image with a text
 // alternative, and its numbers are also given as a table.
 
-import { h } from './dom.js';
+import { h, s } from './dom.js';
 import { t, formatNumber } from './i18n.js';
 
-const SVG = 'http://www.w3.org/2000/svg';
 let serial = 0;
-
-function s(tag, attrs = {}, ...children) {
-  const el = document.createElementNS(SVG, tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value !== undefined && value !== null) el.setAttribute(key, String(value));
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined) continue;
-    el.append(typeof child === 'string' ? document.createTextNode(child) : child);
-  }
-  return el;
-}
 
 /** Shortens `text` to about `chars` characters, with an ellipsis. */
 function fit(text, chars) {

@@ -74,6 +74,21 @@ export function h(tag, props = {}, ...children) {
   return el;
 }
 
+const SVG = 'http://www.w3.org/2000/svg';
+
+/** An SVG element with attributes and children (text or elements), for the charts and the map. */
+export function s(tag, attrs = {}, ...children) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value !== undefined && value !== null) el.setAttribute(key, String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined) continue;
+    el.append(typeof child === 'string' ? document.createTextNode(child) : child);
+  }
+  return el;
+}
+
 /** A `<select>` with a placeholder and options `[{value, i18n|vocab|labels|text}]`. */
 export function select(id, options, { placeholder = true, value } = {}) {
   const el = h('select', { id, name: id });

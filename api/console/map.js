@@ -5,27 +5,14 @@
 // rule for, and a <title> saying which. Like the charts, the map is an image
 // with a text alternative; the page gives the same data as a table.
 
-import { h } from './dom.js';
+import { h, s } from './dom.js';
 import { formatNumber } from './i18n.js';
 
-const SVG = 'http://www.w3.org/2000/svg';
 /** Sequential classes after "covered": one per category lacking a source. */
 export const GAP_SHADES = 8;
 /** The shade of a gap when the map shows one category (gap or not). */
 const SINGLE_SHADE = 6;
 let serial = 0;
-
-function s(tag, attrs = {}, ...children) {
-  const el = document.createElementNS(SVG, tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value !== undefined && value !== null) el.setAttribute(key, String(value));
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined) continue;
-    el.append(typeof child === 'string' ? document.createTextNode(child) : child);
-  }
-  return el;
-}
 
 /**
  * The class of a regency: `unknown` before the gaps are known, `covered`

@@ -363,20 +363,17 @@ async fn a_units_history_names_who_changed_what_with_the_previous_value() {
     );
 }
 
+async fn papua_substance_abuse_gaps(app: &TestApp, token: &str) -> Value {
+    let path = "/v1/coverage/gaps?province=91&category=substance_abuse";
+    json_of(app.get(path, token).await, 200).await
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn coverage_gaps_show_where_no_source_speaks() {
     let app = spawn_app().await;
     let supervisor = app.token(Role::Supervisor);
     // No source names any unit for a Papua province.
-    let papua = json_of(
-        app.get(
-            "/v1/coverage/gaps?province=91&category=substance_abuse",
-            &supervisor,
-        )
-        .await,
-        200,
-    )
-    .await;
+    let papua = papua_substance_abuse_gaps(&app, &supervisor).await;
     let items = papua["items"].as_array().expect("items");
     let regencies = json_of(app.get("/v1/regions?parent=91", &supervisor).await, 200).await;
     assert_eq!(
@@ -422,15 +419,7 @@ async fn coverage_gaps_show_where_no_source_speaks() {
         )
         .await;
     assert_eq!(response.status(), 201);
-    let closed = json_of(
-        app.get(
-            "/v1/coverage/gaps?province=91&category=substance_abuse",
-            &supervisor,
-        )
-        .await,
-        200,
-    )
-    .await;
+    let closed = papua_substance_abuse_gaps(&app, &supervisor).await;
     assert_eq!(closed["items"], json!([]));
     assert_eq!(
         app.get("/v1/coverage/gaps?province=9", &supervisor)
