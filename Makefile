@@ -4,7 +4,7 @@ CARGO ?= cargo
 export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sigap
 export AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/%2f
 
-.PHONY: run stop services build test conformance chaos browser lint openapi check-openapi check-router-purity bench fmt
+.PHONY: run stop services build test conformance chaos browser lint openapi check-openapi check-purity bench fmt
 
 services:
 	@scripts/services.sh
@@ -52,16 +52,18 @@ browser: services
 	$(CARGO) build --workspace --bins
 	@scripts/browser.sh
 
-lint: check-router-purity
+lint: check-purity
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	@$(MAKE) --no-print-directory check-openapi
 
-# The router is pure: no database, HTTP, broker or async runtime.
-check-router-purity:
-	@if $(CARGO) tree -p sigap-router -e normal --prefix none | grep -E '^(diesel|diesel-async|actix|actix-web|lapin|tokio)( |$$)'; then \
-		echo "sigap-router must not depend on diesel, actix, lapin or tokio"; exit 1; \
-	else echo "sigap-router is pure"; fi
+# The domain and the router are pure: no database, HTTP, broker or async runtime.
+check-purity:
+	@for crate in sigap-domain sigap-router; do \
+		if $(CARGO) tree -p $$crate -e normal --prefix none | grep -E '^(diesel|diesel-async|actix|actix-web|lapin|tokio)( |$$)'; then \
+			echo "$$crate must not depend on diesel, actix, lapin or tokio"; exit 1; \
+		else echo "$$crate is pure"; fi; \
+	done
 
 openapi:
 	$(CARGO) run -q -p sigap-api -- openapi > openapi/openapi.json

@@ -5,8 +5,8 @@ use crate::startup::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
-use sigap_core::auth::{Claims, TokenError};
-use sigap_core::domain::Role;
+use sigap_domain::Role;
+use sigap_runtime::auth::{Claims, TokenError};
 use std::future::{Ready, ready};
 
 /// The authenticated caller.

@@ -7,7 +7,7 @@ use actix_web::http::header;
 use actix_web::web;
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
-use sigap_core::FieldError;
+use sigap_store::FieldError;
 
 /// Largest accepted request body.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -97,8 +97,8 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use serde_json::{Map, Value};
-    use sigap_core::Error as CoreError;
-    use sigap_core::intake::{DESCRIPTION_CHARS, MAX_BENEFICIARIES, NewReport, ReportInput};
+    use sigap_store::Error as CoreError;
+    use sigap_store::intake::{DESCRIPTION_CHARS, MAX_BENEFICIARIES, NewReport, ReportInput};
 
     const FIELDS: &[&str] = &[
         "category",

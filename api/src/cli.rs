@@ -4,9 +4,9 @@ use crate::Application;
 use crate::openapi;
 use clap::{Parser, Subcommand};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use sigap_core::auth::Tokens;
-use sigap_core::config::{Config, parse_duration};
-use sigap_core::domain::Role;
+use sigap_domain::Role;
+use sigap_runtime::auth::Tokens;
+use sigap_runtime::config::{Config, parse_duration};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -80,13 +80,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::from_env()?;
     match cli.command {
         Command::Serve => {
-            sigap_core::telemetry::init(config.log_format);
+            sigap_runtime::telemetry::init(config.log_format);
             let app = Application::build(config.clone()).await?;
             tracing::info!(address = %config.bind, port = app.port(), "sigap-api listening");
             app.run_until_stopped().await?;
         }
         Command::Migrate => {
-            let applied = sigap_core::db::migrate(&config.database_url).await?;
+            let applied = sigap_store::db::migrate(&config.database_url).await?;
             println!("migrations applied: {}", applied.len());
             for name in applied {
                 println!("  {name}");
@@ -95,7 +95,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Seed { data } => {
             let dir = data.unwrap_or_else(|| PathBuf::from(&config.data_dir));
             let mut conn = AsyncPgConnection::establish(&config.database_url).await?;
-            let counts = sigap_core::seed::seed(&mut conn, &dir).await?;
+            let counts = sigap_store::seed::seed(&mut conn, &dir).await?;
             println!(
                 "regions: {}\nunits: {}\ncoverage_rules: {}",
                 counts.regions, counts.units, counts.coverage_rules

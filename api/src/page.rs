@@ -2,7 +2,7 @@
 
 use crate::problem::ApiError;
 use serde::Serialize;
-use sigap_core::FieldError;
+use sigap_store::FieldError;
 use utoipa::ToSchema;
 
 pub const MAX_LIMIT: i64 = 500;

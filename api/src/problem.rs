@@ -5,8 +5,9 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
-use sigap_core::domain::Status;
-use sigap_core::{Error as CoreError, FieldError};
+use sigap_domain::FieldError;
+use sigap_domain::Status;
+use sigap_store::Error as CoreError;
 use utoipa::ToSchema;
 
 /// An RFC 9457 problem.
@@ -88,8 +89,8 @@ impl From<diesel::result::Error> for ApiError {
     }
 }
 
-impl From<sigap_core::db::PoolError> for ApiError {
-    fn from(e: sigap_core::db::PoolError) -> ApiError {
+impl From<sigap_store::db::PoolError> for ApiError {
+    fn from(e: sigap_store::db::PoolError) -> ApiError {
         ApiError::Core(e.into())
     }
 }

@@ -6,11 +6,11 @@ use crate::routes;
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 use metrics_exporter_prometheus::PrometheusHandle;
-use sigap_core::amqp::Topology;
-use sigap_core::auth::Tokens;
-use sigap_core::config::Config;
-use sigap_core::db::{self, PgPool};
-use sigap_core::outbox::{Relay, RelayHandle};
+use sigap_runtime::auth::Tokens;
+use sigap_runtime::config::Config;
+use sigap_store::bus::Topology;
+use sigap_store::bus::relay::{Relay, RelayHandle};
+use sigap_store::db::{self, PgPool};
 use std::net::TcpListener;
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -57,7 +57,7 @@ impl Application {
             pool,
             tokens,
             relay: relay_handle,
-            metrics: sigap_core::telemetry::metrics_handle(),
+            metrics: sigap_runtime::telemetry::metrics_handle(),
             queue_watch: crate::queue_watch::QueueWatch::start(config.database_url.clone()),
             track_limiter: crate::rate_limit::RateLimiter::per_minute(config.track_rate_limit),
         });
@@ -72,7 +72,8 @@ impl Application {
                     ApiError::NotFound(format!("no such resource: {e}")).into()
                 }))
                 .app_data(web::QueryConfig::default().error_handler(|e, _| {
-                    ApiError::from(vec![sigap_core::FieldError::new("query", e.to_string())]).into()
+                    ApiError::from(vec![sigap_store::FieldError::new("query", e.to_string())])
+                        .into()
                 }))
                 .configure(routes::configure)
                 .split_for_parts();

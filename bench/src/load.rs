@@ -6,7 +6,7 @@
 use futures_util::future::join_all;
 use hdrhistogram::Histogram;
 use serde_json::{Value, json};
-use sigap_core::domain::{Category, Need};
+use sigap_domain::{Category, Need};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;

@@ -11,9 +11,9 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use load::{Api, Place, Until, closed_loop, open_loop, report_body};
 use report::{Machine, Results, Row};
-use sigap_core::auth::Tokens;
-use sigap_core::config::Config;
-use sigap_core::domain::Role;
+use sigap_domain::Role;
+use sigap_runtime::auth::Tokens;
+use sigap_runtime::config::Config;
 use stack::Process;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -635,7 +635,7 @@ async fn places(db: &tokio_postgres::Client) -> anyhow::Result<Vec<Place>> {
         .await?;
     // A point inside each regency, so that reports with coordinates are
     // placed where they say (a centroid can lie in the sea).
-    let boundaries = sigap_core::geography::boundaries();
+    let boundaries = sigap_store::geography::boundaries();
     Ok(rows
         .iter()
         .map(|r| {

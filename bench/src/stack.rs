@@ -4,8 +4,8 @@
 
 use anyhow::{Context, bail};
 use lapin::options::{ExchangeDeleteOptions, QueueDeleteOptions};
-use sigap_core::amqp::Topology;
-use sigap_core::domain::Urgency;
+use sigap_domain::Urgency;
+use sigap_store::bus::Topology;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -113,7 +113,7 @@ pub fn sigap_env(extra: &BTreeMap<&str, String>) -> BTreeMap<String, String> {
 
 /// Deletes the bench's exchanges and queues.
 pub async fn delete_amqp() -> anyhow::Result<()> {
-    let connection = sigap_core::amqp::connect(AMQP, "sigap-bench cleanup").await?;
+    let connection = sigap_store::bus::connect(AMQP, "sigap-bench cleanup").await?;
     let channel = connection.create_channel().await?;
     let topology = Topology::new(PREFIX);
     let mut queues: Vec<String> = Urgency::ALL

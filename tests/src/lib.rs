@@ -12,9 +12,9 @@ use lapin::options::{
 use lapin::types::FieldTable;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use sigap_core::auth::Tokens;
-use sigap_core::config::Config;
-use sigap_core::domain::{Role, Urgency};
+use sigap_domain::{Role, Urgency};
+use sigap_runtime::auth::Tokens;
+use sigap_runtime::config::Config;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -112,13 +112,13 @@ async fn ensure_template() -> String {
             .await
             .expect("create");
         let url = pg_url(&building);
-        sigap_core::db::migrate(&url)
+        sigap_store::db::migrate(&url)
             .await
             .expect("migrate template");
         {
             use diesel_async_connection::establish;
             let mut conn = establish(&url).await;
-            sigap_core::seed::seed(&mut conn, &workspace_root().join("data"))
+            sigap_store::seed::seed(&mut conn, &workspace_root().join("data"))
                 .await
                 .expect("seed template");
         }
@@ -135,9 +135,9 @@ async fn ensure_template() -> String {
 }
 
 mod diesel_async_connection {
-    use sigap_core::db::PooledConn;
+    use sigap_store::db::PooledConn;
     pub async fn establish(url: &str) -> PooledConn {
-        sigap_core::db::pool(url, 1, std::time::Duration::from_secs(10))
+        sigap_store::db::pool(url, 1, std::time::Duration::from_secs(10))
             .get()
             .await
             .expect("connect")
@@ -237,13 +237,13 @@ impl Drop for TestBroker {
     fn drop(&mut self) {
         let prefix = self.prefix.clone();
         clean_up(async move {
-            let Ok(conn) = sigap_core::amqp::connect(AMQP, "sigap-tests cleanup").await else {
+            let Ok(conn) = sigap_store::bus::connect(AMQP, "sigap-tests cleanup").await else {
                 return;
             };
             let Ok(channel) = conn.create_channel().await else {
                 return;
             };
-            let topology = sigap_core::amqp::Topology::new(&prefix);
+            let topology = sigap_store::bus::Topology::new(&prefix);
             let mut queues: Vec<String> = Urgency::ALL
                 .iter()
                 .map(|u| topology.routing_queue(*u))
@@ -434,11 +434,11 @@ impl TestApp {
         self.tokens.sign(&claims).expect("sign")
     }
 
-    pub fn sign(&self, claims: &sigap_core::auth::Claims) -> String {
+    pub fn sign(&self, claims: &sigap_domain::Claims) -> String {
         self.tokens.sign(claims).expect("sign")
     }
 
-    pub fn claims(&self, sub: &str, role: Role) -> sigap_core::auth::Claims {
+    pub fn claims(&self, sub: &str, role: Role) -> sigap_domain::Claims {
         self.tokens.claims(sub, role, Duration::from_secs(3600))
     }
 
@@ -528,12 +528,12 @@ pub struct Tap {
 
 impl Tap {
     pub async fn new(exchange: &str, queue: &str, routing_key: &str) -> Tap {
-        let connection = sigap_core::amqp::connect(AMQP, "sigap-tests tap")
+        let connection = sigap_store::bus::connect(AMQP, "sigap-tests tap")
             .await
             .expect("amqp");
         let channel = connection.create_channel().await.expect("channel");
         // The api declares the exchanges; declare them here too in case it has not yet.
-        sigap_core::amqp::Topology::new(exchange.split('.').next().expect("prefix"))
+        sigap_store::bus::Topology::new(exchange.split('.').next().expect("prefix"))
             .declare(&channel)
             .await
             .expect("declare");

@@ -1,5 +1,5 @@
 use serde_json::Value;
-use sigap_core::domain::Role;
+use sigap_domain::Role;
 use sigap_tests::{report_body, spawn_app};
 
 async fn problem(response: reqwest::Response) -> (u16, Value) {

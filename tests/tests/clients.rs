@@ -1,7 +1,7 @@
 //! API clients and the client-credentials grant.
 
 use serde_json::{Value, json};
-use sigap_core::domain::Role;
+use sigap_domain::Role;
 use sigap_tests::{TestApp, report_body, spawn_app};
 
 async fn create_client(app: &TestApp) -> Value {

@@ -3,7 +3,7 @@
 //! the directory's history and the coverage gaps.
 
 use serde_json::{Value, json};
-use sigap_core::domain::Role;
+use sigap_domain::Role;
 use sigap_tests::{TestApp, Worker, report_body, spawn_app, workspace_root};
 use std::time::Duration;
 
@@ -18,10 +18,10 @@ fn located(lat: f64, lon: f64) -> Value {
     body
 }
 
-async fn seed(app: &TestApp) -> sigap_core::seed::SeedCounts {
-    let pool = sigap_core::db::pool(&app.db.url, 1, Duration::from_secs(10));
+async fn seed(app: &TestApp) -> sigap_store::seed::SeedCounts {
+    let pool = sigap_store::db::pool(&app.db.url, 1, Duration::from_secs(10));
     let mut conn = pool.get().await.expect("connect");
-    sigap_core::seed::seed(&mut conn, &workspace_root().join("data"))
+    sigap_store::seed::seed(&mut conn, &workspace_root().join("data"))
         .await
         .expect("seed")
 }

@@ -1,5 +1,5 @@
 use serde_json::{Value, json};
-use sigap_core::domain::Role;
+use sigap_domain::Role;
 use sigap_tests::{report_body, spawn_app};
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! triage, tracking and escalation.
 
 use serde_json::{Value, json};
-use sigap_core::domain::Role;
+use sigap_domain::Role;
 use sigap_tests::{TestApp, Worker, config, report_body, spawn_app, spawn_app_with};
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,7 @@
 //! The Open311 GeoReport v2 facade, as an Open311 client uses it.
 
 use serde_json::{Value, json};
-use sigap_core::domain::Role;
+use sigap_domain::Role;
 use sigap_tests::{TestApp, Worker, spawn_app, spawn_app_with};
 use std::time::Duration;
 

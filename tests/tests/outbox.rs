@@ -1,5 +1,5 @@
 use serde_json::Value;
-use sigap_core::domain::Role;
+use sigap_domain::Role;
 use sigap_tests::proxy::Proxy;
 use sigap_tests::{ApiServer, TestApp, report_body, spawn_app, spawn_app_with};
 use std::collections::HashSet;

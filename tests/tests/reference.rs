@@ -1,5 +1,5 @@
 use serde_json::Value;
-use sigap_core::domain::Role;
+use sigap_domain::Role;
 use sigap_tests::spawn_app;
 
 #[tokio::test(flavor = "multi_thread")]

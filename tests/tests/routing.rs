@@ -71,11 +71,11 @@ async fn an_unreadable_routing_message_is_dead_lettered_at_once() {
     let app = spawn_app().await;
     let worker = Worker::start(app.config());
     // Publish garbage straight onto the routing path.
-    let connection = sigap_core::amqp::connect(sigap_tests::AMQP, "test publisher")
+    let connection = sigap_store::bus::connect(sigap_tests::AMQP, "test publisher")
         .await
         .expect("amqp");
     let channel = connection.create_channel().await.expect("channel");
-    sigap_core::amqp::Topology::new(&app.broker.prefix)
+    sigap_store::bus::Topology::new(&app.broker.prefix)
         .declare(&channel)
         .await
         .expect("declare");

@@ -22,7 +22,7 @@ async fn every_down_migration_reverses_its_up_migration() {
     let db = TestDb::new().await;
     let before = tables(&db).await;
     assert!(before.contains(&"reports".to_string()) && before.contains(&"outbox".to_string()));
-    let reverted = sigap_core::db::revert_all(&db.url).await.expect("revert");
+    let reverted = sigap_store::db::revert_all(&db.url).await.expect("revert");
     assert!(reverted >= 2);
     assert!(tables(&db).await.is_empty(), "nothing left after reverting");
     let functions: i64 = db
@@ -33,7 +33,7 @@ async fn every_down_migration_reverses_its_up_migration() {
         .expect("count")
         .get(0);
     assert_eq!(functions, 0, "no functions left");
-    let applied = sigap_core::db::migrate(&db.url)
+    let applied = sigap_store::db::migrate(&db.url)
         .await
         .expect("migrate again");
     assert_eq!(applied.len(), reverted);
@@ -43,13 +43,13 @@ async fn every_down_migration_reverses_its_up_migration() {
 #[tokio::test(flavor = "multi_thread")]
 async fn seeding_twice_leaves_the_same_reference_data() {
     let db = TestDb::new().await;
-    let pool = sigap_core::db::pool(&db.url, 1, std::time::Duration::from_secs(10));
+    let pool = sigap_store::db::pool(&db.url, 1, std::time::Duration::from_secs(10));
     let mut conn = pool.get().await.expect("connect");
     let data = sigap_tests::workspace_root().join("data");
-    let first = sigap_core::seed::seed(&mut conn, &data)
+    let first = sigap_store::seed::seed(&mut conn, &data)
         .await
         .expect("seed");
-    let second = sigap_core::seed::seed(&mut conn, &data)
+    let second = sigap_store::seed::seed(&mut conn, &data)
         .await
         .expect("seed again");
     assert_eq!(first, second);

@@ -2,7 +2,7 @@
 //! reports, regional scoping, validation, and an empty range.
 
 use serde_json::{Value, json};
-use sigap_core::domain::Role;
+use sigap_domain::Role;
 use sigap_tests::{TestApp, Worker, report_body, spawn_app, spawn_app_with};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! Several workers, killed workers, and live directory changes.
 
 use serde_json::{Value, json};
-use sigap_core::domain::Role;
+use sigap_domain::Role;
 use sigap_tests::{Worker, WorkerProcess, report_body, spawn_app};
 use std::time::Duration;
 

@@ -2,11 +2,11 @@
 //! unit (level 1), then to supervisors' triage (level 2). Runs in every
 //! worker; `SKIP LOCKED` hands each overdue case to exactly one of them.
 
-use sigap_core::config::Config;
-use sigap_core::db::PgPool;
-use sigap_core::lifecycle;
-use sigap_core::outbox::RelayHandle;
-use sigap_core::routing::DirectoryCache;
+use sigap_runtime::config::Config;
+use sigap_store::bus::relay::RelayHandle;
+use sigap_store::db::PgPool;
+use sigap_store::lifecycle;
+use sigap_store::routing::DirectoryCache;
 use std::sync::Arc;
 use tokio::sync::watch;
 
@@ -49,7 +49,7 @@ async fn escalate_once(
     config: &Config,
     pool: &PgPool,
     cache: &mut Option<DirectoryCache>,
-) -> Result<Vec<lifecycle::Escalated>, sigap_core::Error> {
+) -> Result<Vec<lifecycle::Escalated>, sigap_store::Error> {
     let mut conn = pool.get().await?;
     let cache = match cache {
         Some(cache) => cache,

@@ -7,10 +7,10 @@ pub mod routing;
 pub mod webhooks;
 
 use actix_web::{App, HttpResponse, HttpServer, web};
-use sigap_core::amqp::Topology;
-use sigap_core::config::Config;
-use sigap_core::db;
-use sigap_core::outbox::{Relay, RelayHandle};
+use sigap_runtime::config::Config;
+use sigap_store::bus::Topology;
+use sigap_store::bus::relay::{Relay, RelayHandle};
+use sigap_store::db;
 use std::future::Future;
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -113,7 +113,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
 }
 
 fn metrics_server(bind: &str) -> anyhow::Result<actix_web::dev::ServerHandle> {
-    let handle = sigap_core::telemetry::metrics_handle();
+    let handle = sigap_runtime::telemetry::metrics_handle();
     let server = HttpServer::new(move || {
         let handle = handle.clone();
         App::new().route(

@@ -7,12 +7,12 @@ use futures_util::StreamExt;
 use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions};
 use lapin::types::FieldTable;
 use lapin::{Channel, Consumer, message::Delivery};
-use sigap_core::amqp::{self, Message, Topology};
-use sigap_core::config::Config;
-use sigap_core::db::PgPool;
-use sigap_core::domain::Urgency;
-use sigap_core::outbox::RelayHandle;
-use sigap_core::routing::{self, BatchOutcome, DirectoryCache};
+use sigap_domain::Urgency;
+use sigap_runtime::config::Config;
+use sigap_store::bus::relay::RelayHandle;
+use sigap_store::bus::{self as amqp, Message, Topology};
+use sigap_store::db::PgPool;
+use sigap_store::routing::{self, BatchOutcome, DirectoryCache};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
@@ -252,7 +252,7 @@ impl QueueWorker {
         Ok(())
     }
 
-    async fn route(&mut self, ids: &[Uuid]) -> Result<BatchOutcome, sigap_core::Error> {
+    async fn route(&mut self, ids: &[Uuid]) -> Result<BatchOutcome, sigap_store::Error> {
         let mut conn = self.pool.get().await?;
         let cache = match &mut self.cache {
             Some(cache) => cache,
@@ -265,7 +265,7 @@ impl QueueWorker {
         let reason = "routing failed repeatedly (database errors); the message was dead-lettered";
         let result = async {
             let mut conn = self.pool.get().await?;
-            Ok::<_, sigap_core::Error>(routing::mark_unroutable(&mut conn, ids, reason).await?)
+            Ok::<_, sigap_store::Error>(routing::mark_unroutable(&mut conn, ids, reason).await?)
         }
         .await;
         match result {

@@ -5,10 +5,10 @@
 use futures_util::StreamExt;
 use lapin::options::{BasicAckOptions, BasicNackOptions};
 use lapin::{Channel, Consumer};
-use sigap_core::amqp::Message;
-use sigap_core::config::Config;
-use sigap_core::db::PgPool;
-use sigap_core::webhooks::{self, Due};
+use sigap_runtime::config::Config;
+use sigap_store::bus::Message;
+use sigap_store::db::PgPool;
+use sigap_store::webhooks::{self, Due};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
@@ -124,7 +124,7 @@ async fn send_due(
     config: &Config,
     pool: &PgPool,
     client: &reqwest::Client,
-) -> Result<usize, sigap_core::Error> {
+) -> Result<usize, sigap_store::Error> {
     let mut conn = pool.get().await?;
     let due = webhooks::claim_due(&mut conn, BATCH).await?;
     let count = due.len();

@@ -16,9 +16,9 @@ use diesel::sql_types::{Array, BigInt, Int4, Nullable, Text, Timestamptz, Uuid a
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sigap_core::FieldError;
-use sigap_core::db::prepared;
-use sigap_core::domain::{Role, Status, Urgency};
+use sigap_domain::{Role, Status, Urgency};
+use sigap_store::FieldError;
+use sigap_store::db::prepared;
 use std::time::Duration;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;

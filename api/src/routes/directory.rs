@@ -12,15 +12,15 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
-use sigap_core::FieldError;
-use sigap_core::auth::Claims;
-use sigap_core::directory::{
+use sigap_domain::Claims;
+use sigap_domain::{Category, Role};
+use sigap_router::RouteRequest;
+use sigap_store::FieldError;
+use sigap_store::directory::{
     self, Actor, CoverageGap, CoverageRule, DirectoryChange, EditError, NewRule, RuleChange,
 };
-use sigap_core::domain::{Category, Role};
-use sigap_core::intake::{GeoPoint, RegionCode};
-use sigap_core::schema::{regions, units};
-use sigap_router::RouteRequest;
+use sigap_store::intake::{GeoPoint, RegionCode};
+use sigap_store::schema::{regions, units};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -252,7 +252,7 @@ fn edit_problem(e: EditError) -> ApiError {
         EditError::UnknownRegion => {
             vec![FieldError::new("region_code", "is not a known region")].into()
         }
-        EditError::Duplicate => ApiError::Core(sigap_core::Error::Conflict(
+        EditError::Duplicate => ApiError::Core(sigap_store::Error::Conflict(
             "the unit already has a rule for this region and category".into(),
         )),
         EditError::Database(e) => e.into(),
@@ -637,8 +637,8 @@ async fn preview_route(
     if !known {
         return Err(vec![FieldError::new("region_code", "is not a known region")].into());
     }
-    let (_, directory) = sigap_core::directory::load(&mut conn).await?;
-    let loads = sigap_core::directory::loads(&mut conn).await?;
+    let (_, directory) = sigap_store::directory::load(&mut conn).await?;
+    let loads = sigap_store::directory::loads(&mut conn).await?;
     let request = RouteRequest {
         category: input.category.as_str(),
         region_code: &input.region_code,

@@ -18,14 +18,15 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use sigap_core::clients::{self, ClientView};
-use sigap_core::domain::{Category, Channel, Need, Role, Status, Urgency};
-use sigap_core::intake::{
+use sigap_domain::FieldError;
+use sigap_domain::{Category, Channel, Need, Role, Status, Urgency};
+use sigap_store::Error as CoreError;
+use sigap_store::clients::{self, ClientView};
+use sigap_store::intake::{
     self, Filer, LocationInput, NewReport, REGION_REQUIRED, ReportInput, ReporterInput,
 };
-use sigap_core::reports::ReportRow;
-use sigap_core::schema::{reports, units};
-use sigap_core::{Error as CoreError, FieldError};
+use sigap_store::reports::ReportRow;
+use sigap_store::schema::{reports, units};
 use std::time::Duration;
 use tracing_actix_web::RequestId;
 use utoipa::{IntoParams, ToSchema};
@@ -152,8 +153,8 @@ impl From<CoreError> for Open311Failure {
     }
 }
 
-impl From<sigap_core::db::PoolError> for Open311Failure {
-    fn from(e: sigap_core::db::PoolError) -> Open311Failure {
+impl From<sigap_store::db::PoolError> for Open311Failure {
+    fn from(e: sigap_store::db::PoolError) -> Open311Failure {
         CoreError::from(e).into()
     }
 }

@@ -8,8 +8,8 @@ use actix_web::{get, web};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
-use sigap_core::domain::Category;
-use sigap_core::schema::regions;
+use sigap_domain::Category;
+use sigap_store::schema::regions;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -82,7 +82,7 @@ async fn list_regions(
         None => {}
         Some(level @ ("province" | "regency")) => q = q.filter(regions::level.eq(level.to_owned())),
         Some(_) => {
-            return Err(vec![sigap_core::FieldError::new(
+            return Err(vec![sigap_store::FieldError::new(
                 "level",
                 "must be province or regency",
             )]

@@ -6,8 +6,8 @@ use crate::startup::AppState;
 use actix_web::{get, web};
 use chrono::Utc;
 use serde::Deserialize;
-use sigap_core::domain::Role;
-use sigap_core::stats::{self, Stats, StatsRequest};
+use sigap_domain::Role;
+use sigap_store::stats::{self, Stats, StatsRequest};
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
-use sigap_core::domain::Status;
-use sigap_core::schema::{reports, units};
+use sigap_domain::Status;
+use sigap_store::schema::{reports, units};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 

@@ -8,9 +8,9 @@
 use anyhow::{Context, bail};
 use futures_util::StreamExt;
 use serde_json::Value;
-use sigap_core::auth::Tokens;
-use sigap_core::config::Config;
-use sigap_core::domain::Role;
+use sigap_domain::Role;
+use sigap_runtime::auth::Tokens;
+use sigap_runtime::config::Config;
 use sigap_tests::proxy::Proxy;
 use sigap_tests::stack::{PrivatePostgres, PrivateRabbit, Process, free_port};
 use sigap_tests::{JWT_SECRET, binary, report_body, workspace_root};

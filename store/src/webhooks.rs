@@ -2,9 +2,9 @@
 //! delivery is signed. The worker fans events out into deliveries and sends
 //! them with retries; everything is recorded for the subscriber to inspect.
 
-use crate::amqp::EventPayload;
+use crate::bus::EventPayload;
 use crate::db::prepared;
-use crate::error::{Error, FieldError, Result};
+use crate::error::{Error, Result};
 use crate::schema::{webhook_deliveries, webhook_subscriptions};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -13,6 +13,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use hmac::{Hmac, Mac};
 use serde::Serialize;
 use sha2::Sha256;
+use sigap_domain::FieldError;
 use std::net::IpAddr;
 use std::time::Duration;
 use utoipa::ToSchema;

@@ -2,10 +2,9 @@
 //! one transaction that stores the report, its `received` event and the
 //! outbox message that announces it.
 
-use crate::amqp::{Message, received_routing_key};
+use crate::bus::{Message, received_routing_key};
 use crate::db::prepared;
-use crate::domain::{Category, Channel, Need, Role, Urgency};
-use crate::error::{Error, FieldError, Result};
+use crate::error::{Error, Result};
 use crate::geography;
 use crate::outbox::OutboxMessage;
 use chrono::{DateTime, Utc};
@@ -14,6 +13,8 @@ use diesel::sql_types::{Bool, Float8, Int4, Jsonb, Nullable, Text, Timestamptz, 
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use sigap_domain::FieldError;
+use sigap_domain::{Category, Channel, Need, Role, Urgency};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -522,7 +523,7 @@ pub struct Filed {
     #[schema(example = "CC-2026-000123")]
     pub ticket: String,
     /// Always `received`: routing happens right after.
-    #[schema(value_type = crate::domain::Status)]
+    #[schema(value_type = sigap_domain::Status)]
     pub status: String,
     pub created_at: DateTime<Utc>,
     /// What the caller should look at although the report was accepted:

@@ -1,16 +1,16 @@
 //! Assigning received reports: the router's decision applied in one
 //! transaction with its event and outbox message.
 
-use crate::amqp::{EventPayload, Message};
+use crate::bus::{EventPayload, Message};
 use crate::db::prepared;
 use crate::directory;
-use crate::domain::{SlaPolicy, Urgency};
 use crate::outbox::{self, OutboxMessage};
 use crate::schema::report_events;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Float8, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use sigap_domain::{SlaPolicy, Urgency};
 use sigap_router::{Decision, Directory, Outcome, RouteRequest};
 use std::collections::HashMap;
 use std::sync::Arc;

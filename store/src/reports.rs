@@ -1,13 +1,13 @@
 //! Reading reports: who may see which report, and how much of it.
 
-use crate::auth::Claims;
-use crate::domain::Role;
 use crate::error::{Error, Result};
 use crate::schema::{report_events, reports};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
+use sigap_domain::Claims;
+use sigap_domain::Role;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -114,15 +114,15 @@ pub struct ReportView {
     pub id: Uuid,
     #[schema(example = "CC-2026-000123")]
     pub ticket: String,
-    #[schema(value_type = crate::domain::Status)]
+    #[schema(value_type = sigap_domain::Status)]
     pub status: String,
-    #[schema(value_type = crate::domain::Category)]
+    #[schema(value_type = sigap_domain::Category)]
     pub category: String,
-    #[schema(value_type = crate::domain::Need)]
+    #[schema(value_type = sigap_domain::Need)]
     pub need: String,
-    #[schema(value_type = crate::domain::Urgency)]
+    #[schema(value_type = sigap_domain::Urgency)]
     pub urgency: String,
-    #[schema(value_type = crate::domain::Channel)]
+    #[schema(value_type = sigap_domain::Channel)]
     pub channel: String,
     pub region_code: String,
     pub province_code: String,

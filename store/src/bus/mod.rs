@@ -1,12 +1,12 @@
 //! RabbitMQ: the names Sigap uses, their declaration, and the messages it
 //! sends. Messages carry ids and trace context, never the report itself.
 
-use crate::domain::Urgency;
 use chrono::{DateTime, Utc};
 use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
 use lapin::{Channel, Connection, ConnectionProperties, ExchangeKind};
 use serde::{Deserialize, Serialize};
+use sigap_domain::Urgency;
 use uuid::Uuid;
 
 /// Exchange, queue and routing-key names under one prefix, so that tests and
@@ -216,3 +216,4 @@ mod tests {
         assert_eq!(received_routing_key(Urgency::High), "report.received.high");
     }
 }
+pub mod relay;

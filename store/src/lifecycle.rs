@@ -3,9 +3,7 @@
 //! the caller's authority and the status machine, and writes the change, its
 //! event and its outbox message in one transaction.
 
-use crate::amqp::EventPayload;
-use crate::auth::Claims;
-use crate::domain::{Role, SlaPolicy, Status, Urgency};
+use crate::bus::EventPayload;
 use crate::error::{Error, Result};
 use crate::outbox;
 use crate::reports::{self as report_access, ReportRow};
@@ -15,6 +13,8 @@ use chrono::Utc;
 use diesel::prelude::*;
 use diesel::sql_types::{Float8, Int4, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use sigap_domain::Claims;
+use sigap_domain::{Role, SlaPolicy, Status, Urgency};
 use sigap_router::{Decision, Outcome, RouteRequest};
 use std::collections::HashMap;
 use uuid::Uuid;

@@ -1,15 +1,14 @@
-//! The transactional outbox. Changes write an outbox row in their own
-//! transaction; the relay publishes unsent rows with publisher confirms and
+//! The outbox relay: publishes unsent outbox rows with publisher confirms and
 //! marks them sent only after the broker has acknowledged them. Several
 //! relays (api and worker processes) share the table through
 //! `FOR UPDATE SKIP LOCKED`, so a row is never published by two at once.
 
-use crate::amqp::{self, Message, Topology};
+use crate::bus::{self as amqp, Topology};
 use crate::db::PgPool;
 use crate::schema::outbox;
 use chrono::Utc;
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::{BasicProperties, Channel, Confirmation, Connection};
 use std::sync::Arc;
@@ -24,56 +23,6 @@ const BATCH: i64 = 500;
 const LINGER: Duration = Duration::from_millis(2);
 /// Sent rows are kept this long for inspection, then deleted.
 const KEEP_SENT: &str = "1 day";
-
-/// A message to write to the outbox in the caller's transaction.
-pub struct OutboxMessage {
-    pub message_id: Uuid,
-    /// `reports` or `events`; the relay adds the prefix.
-    pub exchange: &'static str,
-    pub routing_key: String,
-    pub message: Message,
-}
-
-impl OutboxMessage {
-    pub fn new(exchange: &'static str, routing_key: String, message: Message) -> OutboxMessage {
-        OutboxMessage {
-            message_id: Uuid::now_v7(),
-            exchange,
-            routing_key,
-            message,
-        }
-    }
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = outbox)]
-struct NewOutboxRow<'a> {
-    message_id: Uuid,
-    exchange: &'a str,
-    routing_key: &'a str,
-    payload: serde_json::Value,
-}
-
-/// Writes messages to the outbox (call inside the transaction of the change).
-pub async fn enqueue(conn: &mut AsyncPgConnection, messages: &[OutboxMessage]) -> QueryResult<()> {
-    if messages.is_empty() {
-        return Ok(());
-    }
-    let rows: Vec<NewOutboxRow<'_>> = messages
-        .iter()
-        .map(|m| NewOutboxRow {
-            message_id: m.message_id,
-            exchange: m.exchange,
-            routing_key: &m.routing_key,
-            payload: serde_json::to_value(&m.message).expect("messages always serialize"),
-        })
-        .collect();
-    diesel::insert_into(outbox::table)
-        .values(&rows)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
 
 #[derive(Debug, thiserror::Error)]
 enum RelayError {

@@ -1,7 +1,7 @@
 //! One typed configuration, read once from the environment at start-up.
 
-use crate::domain::SlaPolicy;
 use secrecy::SecretString;
+use sigap_domain::SlaPolicy;
 use std::collections::BTreeMap;
 use std::time::Duration;
 

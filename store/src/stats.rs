@@ -7,9 +7,7 @@
 //! read-only transaction, so that they agree with each other. The reports
 //! counted are those filed (`created_at`) in `[from, to)` in the area asked for.
 
-use crate::auth::Claims;
-use crate::domain::{Category, Role};
-use crate::error::{Error, FieldError, Result};
+use crate::error::{Error, Result};
 use crate::intake::RegionCode;
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use diesel::pg::Pg;
@@ -18,6 +16,9 @@ use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{Array, BigInt, Float8, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use serde::Serialize;
+use sigap_domain::Claims;
+use sigap_domain::FieldError;
+use sigap_domain::{Category, Role};
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 

@@ -1,32 +1,11 @@
 //! Bearer tokens: the claims Sigap understands, signing and verification.
 
 use crate::config::{Config, JwtKey};
-use crate::domain::Role;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::ExposeSecret;
-use serde::{Deserialize, Serialize};
+pub use sigap_domain::Claims;
+use sigap_domain::Role;
 use std::time::Duration;
-
-/// The claims of a Sigap token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Claims {
-    pub sub: String,
-    pub role: Role,
-    /// The unit of UPT staff.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
-    /// The province of a regional office.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub region: Option<String>,
-    /// Space-separated scopes of an integrator.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scope: Option<String>,
-    pub exp: i64,
-    #[serde(default)]
-    pub iat: i64,
-    pub iss: String,
-    pub aud: String,
-}
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum TokenError {

@@ -6,11 +6,26 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::time::Duration;
 
+/// A closed set of names, each with one stable snake_case spelling. The store
+/// reads and writes every such column through this trait, so an unknown value
+/// in a row is an error, never a guess.
+pub trait Vocabulary: Copy + fmt::Debug + Send + Sync + 'static {
+    /// The name of the set, as in error messages (`status`, `category`, …).
+    const NAME: &'static str;
+    /// Every value, in declaration order.
+    fn all() -> &'static [Self];
+    /// The wire and database spelling.
+    fn spelling(self) -> &'static str;
+    /// Parses the spelling; `None` for anything else.
+    fn from_spelling(text: &str) -> Option<Self>;
+}
+
 /// Declares a closed set of snake_case names with `ALL`, `as_str` and `parse`.
 macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident = $set:literal { $($variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 
@@ -34,6 +49,19 @@ macro_rules! vocabulary {
             }
         }
 
+        impl Vocabulary for $name {
+            const NAME: &'static str = $set;
+            fn all() -> &'static [$name] {
+                $name::ALL
+            }
+            fn spelling(self) -> &'static str {
+                self.as_str()
+            }
+            fn from_spelling(text: &str) -> Option<$name> {
+                $name::parse(text)
+            }
+        }
+
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(self.as_str())
@@ -44,7 +72,7 @@ macro_rules! vocabulary {
 
 vocabulary! {
     /// Target groups of social rehabilitation.
-    Category {
+    Category = "category" {
         Child = "child",
         Disability = "disability",
         Elderly = "elderly",
@@ -77,7 +105,7 @@ impl Category {
 
 vocabulary! {
     /// What the reported person needs.
-    Need {
+    Need = "need" {
         AssistiveDevice = "assistive_device",
         Accessibility = "accessibility",
         Rehabilitation = "rehabilitation",
@@ -91,7 +119,7 @@ vocabulary! {
 
 vocabulary! {
     /// How soon a unit must acknowledge the case.
-    Urgency {
+    Urgency = "urgency" {
         Critical = "critical",
         High = "high",
         Normal = "normal",
@@ -100,7 +128,7 @@ vocabulary! {
 
 vocabulary! {
     /// Where the report came from.
-    Channel {
+    Channel = "channel" {
         Hotline = "hotline",
         Whatsapp = "whatsapp",
         Email = "email",
@@ -116,7 +144,7 @@ vocabulary! {
 
 vocabulary! {
     /// Who the caller is; decides what it may see and do.
-    Role {
+    Role = "role" {
         Operator = "operator",
         Supervisor = "supervisor",
         UptStaff = "upt_staff",
@@ -128,7 +156,7 @@ vocabulary! {
 
 vocabulary! {
     /// The lifecycle of a report.
-    Status {
+    Status = "status" {
         Received = "received",
         NeedsTriage = "needs_triage",
         Assigned = "assigned",
@@ -152,12 +180,18 @@ pub struct IllegalTransition {
 }
 
 impl Status {
+    /// The statuses of a case a unit is working on: they count towards the
+    /// unit's load and fill its queue.
+    pub const OPEN_AT_UNIT: &'static [Status] = &[
+        Status::Assigned,
+        Status::Acknowledged,
+        Status::Assessing,
+        Status::InService,
+    ];
+
     /// A case a unit is working on; counts towards the unit's load.
     pub fn is_open_at_unit(self) -> bool {
-        matches!(
-            self,
-            Status::Assigned | Status::Acknowledged | Status::Assessing | Status::InService
-        )
+        Status::OPEN_AT_UNIT.contains(&self)
     }
 
     /// Not yet finished: may still be cancelled or marked duplicate.

@@ -2,7 +2,6 @@
 //! loads, the admin's edits of coverage rules (each recorded with who made
 //! it), the directory's history and the coverage gaps.
 
-use crate::domain::Category;
 use crate::schema::{
     coverage_rule_removals, coverage_rules, directory_changes, directory_version, regions, units,
 };
@@ -12,6 +11,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{Array, Int8, Nullable, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
+use sigap_domain::Category;
 use sigap_router::{Basis, Directory, Provenance, Region, Rule, Unit};
 use std::collections::HashMap;
 use utoipa::ToSchema;

@@ -2,26 +2,8 @@
 //! maps each kind to a status code in one place.
 
 use crate::db::PoolError;
-use crate::domain::{IllegalTransition, Status};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use serde::Serialize;
-
-/// One invalid input field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct FieldError {
-    /// JSON path of the field, such as `reporter.phone` or `beneficiaries[2].age`.
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
-        FieldError {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
+use sigap_domain::{FieldError, IllegalTransition, Status};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -3,13 +3,13 @@
 //! admin added, changed or removed stay as the admin left them.
 
 use crate::directory::{Actor, act_as};
-use crate::domain::Category;
 use crate::schema::{coverage_rules, regions, units};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Int4, Nullable, Text};
 use diesel::upsert::excluded;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::Deserialize;
+use sigap_domain::Category;
 use std::path::Path;
 
 #[derive(Debug, thiserror::Error)]
