@@ -40,7 +40,7 @@ chaos: services
 	$(CARGO) build --workspace --bins
 	$(CARGO) run -q -p sigap-tests --bin sigap-chaos -- $(DRILLS)
 
-# The targets of DESIGN.md measured in one run (about 10 minutes) on a fresh
+# The performance targets (see bench/README.md) measured in one run (about 10 minutes) on a fresh
 # database and AMQP prefix of its own; writes BENCHMARKS.md. See bench/README.md.
 bench: services
 	$(CARGO) build --release --workspace --bins

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod body;
 pub mod cli;
+pub mod method_not_allowed;
 pub mod openapi;
 pub mod page;
 pub mod problem;

@@ -1,5 +1,6 @@
 //! Building and running the HTTP server and the outbox relay beside it.
 
+use crate::method_not_allowed::{self, DeclaredMethods};
 use crate::openapi;
 use crate::problem::ApiError;
 use crate::routes;
@@ -77,10 +78,12 @@ impl Application {
                 }))
                 .configure(routes::configure)
                 .split_for_parts();
+            let declared = web::Data::new(DeclaredMethods::from_document(&api));
             app.wrap(TracingLogger::default())
+                .app_data(declared)
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi::finish(api)))
                 .service(web::redirect("/docs", "/docs/"))
-                .default_service(web::to(routes::not_found))
+                .default_service(web::to(method_not_allowed::fallback))
         })
         .listen(listener)?
         .shutdown_timeout(10)

@@ -1,5 +1,5 @@
 //! `make bench`: Sigap under a flood of reports, measured side by side in one
-//! run against the targets of DESIGN.md, on a fresh database and an AMQP
+//! run against the performance targets (bench/README.md), on a fresh database and an AMQP
 //! prefix of its own. Writes `BENCHMARKS.md` and prints the table. See
 //! `bench/README.md` for what each phase does.
 

@@ -1,6 +1,6 @@
 //! `route_national`: one routing decision on the real national directory,
 //! over a fixed rotating mix of regencies and categories, half of the reports
-//! with coordinates. Target (DESIGN.md): median under 5 µs.
+//! with coordinates. Target: median under 5 µs.
 
 #[path = "../tests/support/mod.rs"]
 mod support;

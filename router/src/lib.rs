@@ -6,7 +6,7 @@
 //! [`Directory::route`] with a unit-load lookup. The same inputs always give
 //! the same [`Decision`], which is stored with the case as its explanation.
 //!
-//! The rules, in order (see DESIGN.md, "Routing"):
+//! The rules, in order:
 //! 1. candidates are active units that serve the report's category and have an
 //!    active coverage rule for its regency, its province or the nation;
 //! 2. the most specific coverage wins (regency, then province, then national);

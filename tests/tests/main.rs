@@ -7,6 +7,7 @@ mod console;
 mod directory;
 mod intake;
 mod lifecycle;
+mod methods;
 mod open311;
 mod outbox;
 mod reference;

@@ -13,8 +13,6 @@ pub mod track;
 pub mod units;
 pub mod webhooks;
 
-use crate::problem::ApiError;
-use actix_web::{HttpRequest, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -30,13 +28,4 @@ pub fn configure(cfg: &mut ServiceConfig) {
     track::configure(cfg);
     open311::configure(cfg);
     console::configure(cfg);
-}
-
-/// Anything no route matches.
-pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound(format!(
-        "no route for {} {}",
-        req.method(),
-        req.path()
-    )))
 }

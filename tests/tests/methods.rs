@@ -1,0 +1,52 @@
+//! A documented path asked with a method it does not declare answers 405 with
+//! `Allow`; an unknown path answers 404.
+
+use sigap_domain::Role;
+use sigap_tests::spawn_app;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn undeclared_methods_answer_405_with_allow() {
+    let app = spawn_app().await;
+    let token = app.token(Role::Admin);
+    let cases = [
+        ("DELETE", "/v1/reports", "GET, POST"),
+        ("PUT", "/v1/regions", "GET"),
+        (
+            "POST",
+            "/v1/reports/0190c0de-0000-7000-8000-000000000000",
+            "GET",
+        ),
+        ("DELETE", "/v1/units/SENTRA-MULYA-JAYA", "GET, PUT"),
+    ];
+    for (method, path, allow) in cases {
+        let response = app
+            .http
+            .request(method.parse().expect("a method"), app.url(path))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 405, "{method} {path}");
+        assert_eq!(
+            response
+                .headers()
+                .get("allow")
+                .and_then(|v| v.to_str().ok()),
+            Some(allow),
+            "{method} {path}"
+        );
+        assert_eq!(
+            response
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
+            Some("application/problem+json")
+        );
+        let problem: serde_json::Value = response.json().await.expect("problem json");
+        assert_eq!(problem["type"], "/problems/method_not_allowed");
+        assert_eq!(problem["status"], 405);
+    }
+
+    let unknown = app.get("/v1/no-such-thing", &token).await;
+    assert_eq!(unknown.status(), 404);
+}
