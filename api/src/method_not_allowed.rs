@@ -65,15 +65,25 @@ impl DeclaredMethods {
     }
 
     /// The `Allow` value for a concrete path, when the document declares it.
+    /// Where several templates match (`/v1/coverage/gaps` and
+    /// `/v1/coverage/{id}`), the one with more literal segments wins.
     pub fn allowed(&self, path: &str) -> Option<&str> {
         let parts: Vec<&str> = path.split('/').collect();
         self.paths
             .iter()
-            .find(|(segments, _)| {
+            .filter(|(segments, _)| {
                 segments.len() == parts.len()
                     && segments.iter().zip(&parts).all(|(s, p)| s.matches(p))
             })
+            .max_by_key(|(segments, _)| segments.iter().filter(|s| s.suffix.is_none()).count())
             .map(|(_, allow)| allow.as_str())
+    }
+
+    /// Whether a documented path does not declare `method`: the request
+    /// deserves 405 even when it happens to fit another template's pattern.
+    pub fn refuses(&self, method: &str, path: &str) -> Option<&str> {
+        self.allowed(path)
+            .filter(|allow| !allow.split(", ").any(|declared| declared == method))
     }
 }
 
@@ -99,10 +109,16 @@ fn allow_header(item: &PathItem) -> String {
 /// documented path, 404 otherwise.
 pub async fn fallback(req: HttpRequest, declared: web::Data<DeclaredMethods>) -> HttpResponse {
     let path = req.path();
-    let Some(allow) = declared.allowed(path) else {
-        return ApiError::NotFound(format!("no route for {} {path}", req.method()))
-            .error_response();
-    };
+    match declared.allowed(path) {
+        Some(allow) => method_not_allowed(req.method().as_str(), path, allow),
+        None => {
+            ApiError::NotFound(format!("no route for {} {path}", req.method())).error_response()
+        }
+    }
+}
+
+/// 405 for `method` on `path`, with the methods the path declares.
+pub fn method_not_allowed(method: &str, path: &str, allow: &str) -> HttpResponse {
     let status = StatusCode::METHOD_NOT_ALLOWED;
     HttpResponse::build(status)
         .insert_header((header::ALLOW, allow.to_owned()))
@@ -111,10 +127,7 @@ pub async fn fallback(req: HttpRequest, declared: web::Data<DeclaredMethods>) ->
             kind: "/problems/method_not_allowed".to_owned(),
             title: "Method not allowed".to_owned(),
             status: status.as_u16(),
-            detail: format!(
-                "{path} does not accept {}; it accepts {allow}",
-                req.method()
-            ),
+            detail: format!("{path} does not accept {method}; it accepts {allow}"),
             errors: None,
             error: None,
             allowed: None,
@@ -142,5 +155,8 @@ mod tests {
         );
         assert_eq!(declared.allowed("/v1/nothing-here"), None);
         assert_eq!(declared.allowed("/v1/reports/a/b/c/d"), None);
+        assert_eq!(declared.allowed("/v1/coverage/gaps"), Some("GET"));
+        assert_eq!(declared.refuses("PATCH", "/v1/coverage/gaps"), Some("GET"));
+        assert_eq!(declared.refuses("PATCH", "/v1/coverage/12"), None);
     }
 }

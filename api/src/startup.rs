@@ -69,8 +69,22 @@ impl Application {
                 .into_utoipa_app()
                 .openapi(openapi::base())
                 .app_data(state.clone())
-                .app_data(web::PathConfig::default().error_handler(|e, _| {
-                    ApiError::NotFound(format!("no such resource: {e}")).into()
+                .app_data(web::PathConfig::default().error_handler(|e, req| {
+                    // `PATCH /v1/coverage/gaps` fits `/v1/coverage/{id}` but
+                    // asks a documented path for a method it does not declare.
+                    let declared = req.app_data::<web::Data<DeclaredMethods>>();
+                    match declared.and_then(|d| d.refuses(req.method().as_str(), req.path())) {
+                        Some(allow) => actix_web::error::InternalError::from_response(
+                            e,
+                            method_not_allowed::method_not_allowed(
+                                req.method().as_str(),
+                                req.path(),
+                                allow,
+                            ),
+                        )
+                        .into(),
+                        None => ApiError::NotFound(format!("no such resource: {e}")).into(),
+                    }
                 }))
                 .app_data(web::QueryConfig::default().error_handler(|e, _| {
                     ApiError::from(vec![sigap_store::FieldError::new("query", e.to_string())])

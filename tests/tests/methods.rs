@@ -17,6 +17,8 @@ async fn undeclared_methods_answer_405_with_allow() {
             "GET",
         ),
         ("DELETE", "/v1/units/SENTRA-MULYA-JAYA", "GET, PUT"),
+        // Fits `/v1/coverage/{id}` (PATCH) by its shape, but is a path of its own.
+        ("PATCH", "/v1/coverage/gaps", "GET"),
     ];
     for (method, path, allow) in cases {
         let response = app
