@@ -9,6 +9,7 @@ use lapin::types::FieldTable;
 use lapin::{Channel, Consumer, message::Delivery};
 use sigap_domain::Urgency;
 use sigap_runtime::config::Config;
+use sigap_store::bus::backoff::{Reconnect, sleep_unless_shutdown};
 use sigap_store::bus::relay::RelayHandle;
 use sigap_store::bus::{self as amqp, Message, Topology};
 use sigap_store::db::PgPool;
@@ -46,7 +47,7 @@ pub async fn run(
     deliveries: Arc<Notify>,
     shutdown: watch::Receiver<bool>,
 ) {
-    let mut backoff = Duration::from_millis(200);
+    let mut reconnect = Reconnect::default();
     loop {
         if *shutdown.borrow() {
             return;
@@ -54,13 +55,9 @@ pub async fn run(
         match consume(&config, &pool, &relay, &deliveries, &shutdown).await {
             Ok(()) => return,
             Err(error) => {
-                tracing::warn!(%error, retry_in_ms = backoff.as_millis() as u64, "routing consumer lost the broker");
-                let mut shutdown = shutdown.clone();
-                tokio::select! {
-                    _ = tokio::time::sleep(backoff) => {}
-                    _ = shutdown.changed() => {}
-                }
-                backoff = (backoff * 2).min(Duration::from_secs(5));
+                let delay = reconnect.next_delay();
+                tracing::warn!(%error, retry_in_ms = delay.as_millis() as u64, "routing consumer lost the broker");
+                sleep_unless_shutdown(delay, &mut shutdown.clone()).await;
             }
         }
     }

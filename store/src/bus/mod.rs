@@ -216,4 +216,5 @@ mod tests {
         assert_eq!(received_routing_key(Urgency::High), "report.received.high");
     }
 }
+pub mod backoff;
 pub mod relay;

@@ -3,6 +3,7 @@
 //! relays (api and worker processes) share the table through
 //! `FOR UPDATE SKIP LOCKED`, so a row is never published by two at once.
 
+use crate::bus::backoff::{Reconnect, sleep_unless_shutdown};
 use crate::bus::{self as amqp, Topology};
 use crate::db::PgPool;
 use crate::schema::outbox;
@@ -68,11 +69,11 @@ impl Relay {
     /// Publishes until `shutdown` turns true, reconnecting to the broker as
     /// often as it takes. Unsent rows wait in Postgres meanwhile.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        let mut backoff = Duration::from_millis(200);
+        let mut reconnect = Reconnect::default();
         while !*shutdown.borrow() {
             match self.connect().await {
                 Ok((connection, channel)) => {
-                    backoff = Duration::from_millis(200);
+                    reconnect.succeeded();
                     self.handle.broker_up.store(true, Ordering::Relaxed);
                     tracing::info!(prefix = %self.topology.prefix, "outbox relay connected to the broker");
                     self.publish_until_broken(&connection, &channel, &mut shutdown)
@@ -82,12 +83,9 @@ impl Relay {
                 }
                 Err(error) => {
                     self.handle.broker_up.store(false, Ordering::Relaxed);
-                    tracing::warn!(%error, retry_in_ms = backoff.as_millis() as u64, "outbox relay cannot reach the broker");
-                    tokio::select! {
-                        _ = tokio::time::sleep(backoff) => {}
-                        _ = shutdown.changed() => {}
-                    }
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                    let delay = reconnect.next_delay();
+                    tracing::warn!(%error, retry_in_ms = delay.as_millis() as u64, "outbox relay cannot reach the broker");
+                    sleep_unless_shutdown(delay, &mut shutdown).await;
                 }
             }
         }
