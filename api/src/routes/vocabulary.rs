@@ -89,7 +89,7 @@ static ANSWER: LazyLock<(String, EntityTag)> = LazyLock::new(|| {
     tag = "reference",
     params(("If-None-Match" = Option<String>, Header, description = "The ETag of the last answer")),
     responses(
-        (status = 200, body = Vocabulary, headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 200, description = "The vocabulary", body = Vocabulary, headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 304, description = "Unchanged since the given ETag"),
     )
 )]
