@@ -14,5 +14,6 @@ mod reference;
 mod routing;
 mod schema;
 mod stats;
+mod vocabulary;
 mod webhooks;
 mod workers;

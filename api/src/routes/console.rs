@@ -50,39 +50,35 @@ const INDEX: Asset = Asset {
     body: include_bytes!("../../console/index.html"),
 };
 
-const JS: &str = "text/javascript; charset=utf-8";
+/// A script of the console, from `api/console/`.
+macro_rules! script {
+    ($name:literal) => {
+        Asset {
+            name: $name,
+            content_type: "text/javascript; charset=utf-8",
+            body: include_bytes!(concat!("../../console/", $name)),
+        }
+    };
+}
 
 const ASSETS: &[Asset] = &[
-    Asset {
-        name: "app.js",
-        content_type: JS,
-        body: include_bytes!("../../console/app.js"),
-    },
-    Asset {
-        name: "api.js",
-        content_type: JS,
-        body: include_bytes!("../../console/api.js"),
-    },
-    Asset {
-        name: "i18n.js",
-        content_type: JS,
-        body: include_bytes!("../../console/i18n.js"),
-    },
-    Asset {
-        name: "dom.js",
-        content_type: JS,
-        body: include_bytes!("../../console/dom.js"),
-    },
-    Asset {
-        name: "charts.js",
-        content_type: JS,
-        body: include_bytes!("../../console/charts.js"),
-    },
-    Asset {
-        name: "map.js",
-        content_type: JS,
-        body: include_bytes!("../../console/map.js"),
-    },
+    script!("app.js"),
+    script!("state.js"),
+    script!("page.js"),
+    script!("actions.js"),
+    script!("signin.js"),
+    script!("intake.js"),
+    script!("reports.js"),
+    script!("case.js"),
+    script!("queue.js"),
+    script!("triage.js"),
+    script!("stats.js"),
+    script!("directory.js"),
+    script!("api.js"),
+    script!("i18n.js"),
+    script!("dom.js"),
+    script!("charts.js"),
+    script!("map.js"),
     Asset {
         name: "regencies.json",
         content_type: "application/json",
@@ -203,7 +199,7 @@ async fn get_console_config(state: web::Data<AppState>) -> HttpResponse {
 #[utoipa::path(
     tag = "console",
     params(
-        ("asset" = String, Path, description = "app.js, api.js, i18n.js, dom.js, charts.js, map.js, style.css, favicon.svg or regencies.json", example = "app.js"),
+        ("asset" = String, Path, description = "A script (app.js and its modules: state.js, page.js, actions.js, signin.js, intake.js, reports.js, case.js, queue.js, triage.js, stats.js, directory.js, api.js, i18n.js, dom.js, charts.js, map.js), style.css, favicon.svg or regencies.json", example = "app.js"),
         ("If-None-Match" = Option<String>, Header, description = "The ETag of the last answer"),
     ),
     responses(

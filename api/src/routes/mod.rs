@@ -11,6 +11,7 @@ pub mod reports;
 pub mod stats;
 pub mod track;
 pub mod units;
+pub mod vocabulary;
 pub mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -18,6 +19,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn configure(cfg: &mut ServiceConfig) {
     health::configure(cfg);
     reference::configure(cfg);
+    vocabulary::configure(cfg);
     units::configure(cfg);
     directory::configure(cfg);
     reports::configure(cfg);

@@ -1,0 +1,62 @@
+//! `GET /v1/vocabulary` says exactly what the domain defines.
+
+use reqwest::StatusCode;
+use reqwest::header::{CACHE_CONTROL, ETAG, IF_NONE_MATCH};
+use serde_json::{Value, json};
+use sigap_domain::{Category, Channel, Need, Role, Status, Urgency};
+use sigap_tests::spawn_app;
+
+/// The spellings of a set of values, in their order.
+fn spellings<T: std::fmt::Display>(values: &[T]) -> Value {
+    json!(values.iter().map(ToString::to_string).collect::<Vec<_>>())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_vocabulary_is_the_domains_without_signing_in() {
+    let app = spawn_app().await;
+    let response = app
+        .http
+        .get(app.url("/v1/vocabulary"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[CACHE_CONTROL], "no-cache");
+    let etag = response.headers()[ETAG].clone();
+    let vocabulary: Value = response.json().await.expect("json");
+
+    let categories: Vec<Value> = Category::ALL
+        .iter()
+        .map(|c| {
+            let (label_id, label_en) = c.labels();
+            json!({"code": c.as_str(), "label_id": label_id, "label_en": label_en})
+        })
+        .collect();
+    assert_eq!(vocabulary["categories"], json!(categories));
+    assert_eq!(vocabulary["needs"], spellings(Need::ALL));
+    assert_eq!(vocabulary["urgencies"], spellings(Urgency::ALL));
+    assert_eq!(vocabulary["channels"], spellings(Channel::ALL));
+    assert_eq!(vocabulary["roles"], spellings(Role::ALL));
+    assert_eq!(vocabulary["statuses"], spellings(Status::ALL));
+    let machine: Vec<Value> = Status::ALL
+        .iter()
+        .map(|s| json!({"status": s.as_str(), "next": spellings(s.allowed_next())}))
+        .collect();
+    assert_eq!(vocabulary["status_machine"], json!(machine));
+    assert_eq!(vocabulary["open_at_unit"], spellings(Status::OPEN_AT_UNIT));
+    assert_eq!(
+        vocabulary.as_object().expect("object").len(),
+        8,
+        "nothing else: {vocabulary}"
+    );
+
+    let again = app
+        .http
+        .get(app.url("/v1/vocabulary"))
+        .header(IF_NONE_MATCH, etag.clone())
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(again.headers()[ETAG], etag);
+}
