@@ -6,9 +6,11 @@ pub mod cli;
 pub mod openapi;
 pub mod page;
 pub mod problem;
+pub mod query_time;
 pub mod queue_watch;
 pub mod rate_limit;
 pub mod routes;
 pub mod startup;
+pub mod views;
 
 pub use startup::Application;
