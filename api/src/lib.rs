@@ -7,9 +7,11 @@ pub mod method_not_allowed;
 pub mod openapi;
 pub mod page;
 pub mod problem;
+pub mod query_time;
 pub mod queue_watch;
 pub mod rate_limit;
 pub mod routes;
 pub mod startup;
+pub mod views;
 
 pub use startup::Application;

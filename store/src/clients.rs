@@ -9,13 +9,11 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rand::RngCore;
-use serde::Serialize;
-use utoipa::ToSchema;
 
-/// A client as listed (never with its secret).
-#[derive(Debug, Clone, Serialize, Queryable, Selectable, ToSchema)]
+/// A client as stored, without its secret.
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = api_clients, check_for_backend(diesel::pg::Pg))]
-pub struct ClientView {
+pub struct Client {
     #[diesel(column_name = id)]
     pub client_id: String,
     pub name: String,
@@ -27,7 +25,7 @@ pub struct ClientView {
 }
 
 /// A new client with its secret, which is not stored and cannot be shown again.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct NewClient {
     pub client_id: String,
     pub client_secret: String,
@@ -50,6 +48,8 @@ fn hash_secret(secret: &str) -> String {
         .to_string()
 }
 
+/// Creates a client with a fresh id and secret; only the secret's hash is
+/// stored.
 pub async fn create(
     conn: &mut AsyncPgConnection,
     name: &str,
@@ -84,10 +84,11 @@ pub async fn create(
     })
 }
 
-pub async fn list(conn: &mut AsyncPgConnection) -> Result<Vec<ClientView>> {
+/// Every client, oldest first.
+pub async fn list(conn: &mut AsyncPgConnection) -> Result<Vec<Client>> {
     Ok(api_clients::table
         .order(api_clients::created_at)
-        .select(ClientView::as_select())
+        .select(Client::as_select())
         .load(conn)
         .await?)
 }
@@ -112,11 +113,11 @@ pub async fn authenticate(
     conn: &mut AsyncPgConnection,
     client_id: &str,
     secret: &str,
-) -> Result<Option<ClientView>> {
-    let found: Option<(ClientView, String)> = api_clients::table
+) -> Result<Option<Client>> {
+    let found: Option<(Client, String)> = api_clients::table
         .find(client_id)
         .filter(api_clients::active.eq(true))
-        .select((ClientView::as_select(), api_clients::secret_hash))
+        .select((Client::as_select(), api_clients::secret_hash))
         .first(conn)
         .await
         .optional()?;

@@ -2,19 +2,27 @@
 //! loads, the admin's edits of coverage rules (each recorded with who made
 //! it), the directory's history and the coverage gaps.
 
+use crate::error::{Error, Result};
 use crate::schema::{
     coverage_rule_removals, coverage_rules, directory_changes, directory_version, regions, units,
 };
+use crate::vocabulary::{Term, spellings};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{Array, Int8, Nullable, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use serde::Serialize;
-use sigap_domain::Category;
+use sigap_domain::{Category, Role};
 use sigap_router::{Basis, Directory, Provenance, Region, Rule, Unit};
 use std::collections::HashMap;
-use utoipa::ToSchema;
+
+/// Spellings of a unit's categories, as the router takes them.
+fn category_names(categories: Vec<Term<Category>>) -> Vec<String> {
+    categories
+        .into_iter()
+        .map(|c| c.0.as_str().to_owned())
+        .collect()
+}
 
 /// The current directory version; it changes whenever a unit or a coverage
 /// rule does (a trigger bumps it).
@@ -56,7 +64,7 @@ pub async fn load(conn: &mut AsyncPgConnection) -> QueryResult<(i64, Directory)>
             units::capacity,
             units::active,
         ))
-        .load::<(String, String, f64, f64, Vec<String>, i32, bool)>(conn)
+        .load::<(String, String, f64, f64, Vec<Term<Category>>, i32, bool)>(conn)
         .await?
         .into_iter()
         .map(
@@ -65,7 +73,7 @@ pub async fn load(conn: &mut AsyncPgConnection) -> QueryResult<(i64, Directory)>
                 name,
                 lat,
                 lon,
-                categories,
+                categories: category_names(categories),
                 capacity: i64::from(capacity),
                 active,
             },
@@ -93,13 +101,106 @@ pub async fn loads(conn: &mut AsyncPgConnection) -> QueryResult<HashMap<String, 
         .collect())
 }
 
+/// A unit as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = units, check_for_backend(diesel::pg::Pg))]
+pub struct UnitRow {
+    pub code: String,
+    pub name: String,
+    /// `sentra`, `sentra_terpadu`, `balai`, …
+    pub kind: String,
+    /// Regency (or province) of the unit's seat.
+    pub region_code: String,
+    #[diesel(column_name = latitude)]
+    pub lat: f64,
+    #[diesel(column_name = longitude)]
+    pub lon: f64,
+    /// Categories served; empty means all.
+    pub categories: Vec<Term<Category>>,
+    /// Open cases the unit can hold before the router passes it over.
+    pub capacity: i32,
+    /// Open cases now.
+    pub open_cases: i32,
+    pub active: bool,
+    pub contact: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A unit as an admin saves it, checked by the caller.
+#[derive(Debug, Clone)]
+pub struct UnitRecord {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub region_code: String,
+    pub lat: f64,
+    pub lon: f64,
+    /// Empty means all; stored sorted, without repeats.
+    pub categories: Vec<Category>,
+    pub capacity: i32,
+    pub active: bool,
+    pub contact: Option<String>,
+}
+
+/// Creates or replaces a unit as `actor`, who is recorded with the change.
+/// The unit becomes the admin's (origin `admin`): seeding leaves it as it
+/// was saved. True when the unit existed before.
+pub async fn save_unit(
+    conn: &mut AsyncPgConnection,
+    actor: Actor<'_>,
+    unit: &UnitRecord,
+) -> Result<(bool, UnitRow), EditError> {
+    let mut categories = unit.categories.clone();
+    categories.sort_by_key(|c| c.as_str());
+    categories.dedup();
+    let categories = spellings(&categories);
+    let values = (
+        units::code.eq(&unit.code),
+        units::name.eq(&unit.name),
+        units::kind.eq(&unit.kind),
+        units::region_code.eq(&unit.region_code),
+        units::latitude.eq(unit.lat),
+        units::longitude.eq(unit.lon),
+        units::categories.eq(&categories),
+        units::capacity.eq(unit.capacity),
+        units::active.eq(unit.active),
+        units::contact.eq(&unit.contact),
+        units::updated_at.eq(diesel::dsl::now),
+        units::origin.eq("admin"),
+    );
+    conn.transaction::<_, EditError, _>(async |conn| {
+        act_as(conn, actor).await?;
+        let existed = unit_exists(conn, &unit.code).await?;
+        let saved = diesel::insert_into(units::table)
+            .values(values)
+            .on_conflict(units::code)
+            .do_update()
+            .set(values)
+            .returning(UnitRow::as_returning())
+            .get_result(conn)
+            .await
+            .map_err(region_error)?;
+        Ok((existed, saved))
+    })
+    .await
+}
+
+/// Whether a province or regency with this code exists.
+pub async fn region_exists(conn: &mut AsyncPgConnection, code: &str) -> Result<bool> {
+    Ok(
+        diesel::select(diesel::dsl::exists(regions::table.find(code)))
+            .get_result(conn)
+            .await?,
+    )
+}
+
 /// Who changes the directory, recorded with every change.
 #[derive(Debug, Clone, Copy)]
 pub struct Actor<'a> {
     /// The token's subject, or `seed` for the reference data.
     pub sub: &'a str,
     /// The role acted in; `None` for the seed.
-    pub role: Option<&'a str>,
+    pub role: Option<Role>,
 }
 
 /// Names the actor for the audit trigger, for the rest of the transaction.
@@ -108,29 +209,26 @@ pub async fn act_as(conn: &mut AsyncPgConnection, actor: Actor<'_>) -> QueryResu
         "SELECT set_config('sigap.actor', $1, true), set_config('sigap.actor_role', coalesce($2, ''), true)",
     )
     .bind::<Text, _>(actor.sub)
-    .bind::<Nullable<Text>, _>(actor.role)
+    .bind::<Nullable<Text>, _>(actor.role.map(Term))
     .execute(conn)
     .await?;
     Ok(())
 }
 
 /// A coverage rule with its evidence and origin.
-#[derive(Debug, Clone, Serialize, Queryable, Selectable, ToSchema)]
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = coverage_rules, check_for_backend(diesel::pg::Pg))]
 pub struct CoverageRule {
     pub id: i64,
     pub unit_code: String,
-    /// Province or regency; null = national.
+    /// Province or regency; `None` = national.
     pub region_code: Option<String>,
-    /// Null = all categories.
-    pub category: Option<String>,
+    /// `None` = all categories.
+    pub category: Option<Term<Category>>,
     /// Higher wins among rules of the same specificity.
     pub priority: i32,
     pub active: bool,
-    /// `stated` (a source names the region in the unit's working area),
-    /// `served` (a source shows the unit serving it), `derived` (set where
-    /// no source speaks) or `admin` (added by a person).
-    #[schema(example = "stated")]
+    /// `stated`, `served`, `derived` or `admin` (see [`Basis`]).
     pub basis: String,
     /// `high`, `medium` or `low`, for rules from a source.
     pub confidence: Option<String>,
@@ -138,9 +236,8 @@ pub struct CoverageRule {
     pub year: Option<i32>,
     /// The source's address.
     pub source: Option<String>,
-    /// `seed` (from the reference data, updated by `sigap-api seed`) or
-    /// `admin` (added or changed by an admin; seeding leaves it alone).
-    #[schema(example = "seed")]
+    /// `seed` (from the reference data) or `admin` (added or changed by an
+    /// admin; seeding leaves it alone).
     pub origin: String,
     /// Why the unit covers the region, in one sentence.
     pub note: Option<String>,
@@ -164,7 +261,7 @@ impl CoverageRule {
             id: self.id,
             unit_code: self.unit_code,
             region_code: self.region_code,
-            category: self.category,
+            category: self.category.map(|c| c.0.as_str().to_owned()),
             priority: self.priority,
             active: self.active,
             provenance: Provenance {
@@ -188,7 +285,13 @@ pub enum EditError {
     #[error("the unit already has a rule for this region and category")]
     Duplicate,
     #[error(transparent)]
-    Database(#[from] DieselError),
+    Database(crate::Error),
+}
+
+impl From<DieselError> for EditError {
+    fn from(e: DieselError) -> EditError {
+        EditError::Database(e.into())
+    }
 }
 
 /// Whether a unit with this code exists.
@@ -202,17 +305,18 @@ pub async fn unit_exists(conn: &mut AsyncPgConnection, code: &str) -> QueryResul
 pub async fn unit_rules(
     conn: &mut AsyncPgConnection,
     unit: &str,
-) -> QueryResult<Option<Vec<CoverageRule>>> {
+) -> Result<Option<Vec<CoverageRule>>> {
     if !unit_exists(conn, unit).await? {
         return Ok(None);
     }
-    coverage_rules::table
-        .filter(coverage_rules::unit_code.eq(unit))
-        .order(coverage_rules::id)
-        .select(CoverageRule::as_select())
-        .load(conn)
-        .await
-        .map(Some)
+    Ok(Some(
+        coverage_rules::table
+            .filter(coverage_rules::unit_code.eq(unit))
+            .order(coverage_rules::id)
+            .select(CoverageRule::as_select())
+            .load(conn)
+            .await?,
+    ))
 }
 
 /// A rule an admin adds.
@@ -240,9 +344,9 @@ pub async fn add_rule(
             .values((
                 coverage_rules::unit_code.eq(unit),
                 coverage_rules::region_code.eq(&rule.region_code),
-                coverage_rules::category.eq(rule.category.map(|c| c.as_str())),
+                coverage_rules::category.eq(rule.category.map(Term)),
                 coverage_rules::priority.eq(rule.priority),
-                coverage_rules::basis.eq("admin"),
+                coverage_rules::basis.eq(Basis::Admin.as_str()),
                 coverage_rules::origin.eq("admin"),
                 coverage_rules::note.eq(&rule.note),
             ))
@@ -270,8 +374,8 @@ pub async fn change_rule(
     actor: Actor<'_>,
     id: i64,
     change: &RuleChange,
-) -> QueryResult<Option<CoverageRule>> {
-    conn.transaction(async |conn| {
+) -> Result<Option<CoverageRule>> {
+    conn.transaction::<_, Error, _>(async |conn| {
         act_as(conn, actor).await?;
         let Some(current) = coverage_rules::table
             .find(id)
@@ -283,7 +387,7 @@ pub async fn change_rule(
         else {
             return Ok(None);
         };
-        diesel::update(coverage_rules::table.find(id))
+        let rule = diesel::update(coverage_rules::table.find(id))
             .set((
                 coverage_rules::priority.eq(change.priority.unwrap_or(current.priority)),
                 coverage_rules::active.eq(change.active.unwrap_or(current.active)),
@@ -292,20 +396,16 @@ pub async fn change_rule(
             ))
             .returning(CoverageRule::as_returning())
             .get_result(conn)
-            .await
-            .map(Some)
+            .await?;
+        Ok(Some(rule))
     })
     .await
 }
 
 /// Removes a rule; a seeded one is remembered as removed, so that the next
 /// seed does not bring it back. False when there is no such rule.
-pub async fn remove_rule(
-    conn: &mut AsyncPgConnection,
-    actor: Actor<'_>,
-    id: i64,
-) -> QueryResult<bool> {
-    conn.transaction(async |conn| {
+pub async fn remove_rule(conn: &mut AsyncPgConnection, actor: Actor<'_>, id: i64) -> Result<bool> {
+    conn.transaction::<_, Error, _>(async |conn| {
         act_as(conn, actor).await?;
         let removed: Option<(String, Option<String>, Option<String>, String)> =
             diesel::delete(coverage_rules::table.find(id))
@@ -341,6 +441,13 @@ pub async fn remove_rule(
 fn edit_error(e: DieselError) -> EditError {
     match &e {
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => EditError::Duplicate,
+        _ => region_error(e),
+    }
+}
+
+/// A missing region (the foreign key) as [`EditError::UnknownRegion`].
+fn region_error(e: DieselError) -> EditError {
+    match &e {
         DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, info)
             if info
                 .constraint_name()
@@ -348,33 +455,29 @@ fn edit_error(e: DieselError) -> EditError {
         {
             EditError::UnknownRegion
         }
-        _ => EditError::Database(e),
+        _ => EditError::from(e),
     }
 }
 
-/// One change to a unit or one of its coverage rules.
-#[derive(Debug, Clone, Serialize, Queryable, Selectable, ToSchema)]
+/// One change to a unit or one of its coverage rules, as the audit trigger
+/// recorded it.
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = directory_changes, check_for_backend(diesel::pg::Pg))]
 pub struct DirectoryChange {
     pub id: i64,
     pub at: DateTime<Utc>,
-    /// Who made it: a token's subject, `seed` for the reference data, or
-    /// `database` for a change made outside Sigap.
+    /// A token's subject, `seed`, or `database` for a change made outside Sigap.
     pub actor: String,
     pub actor_role: Option<String>,
     pub unit_code: String,
     /// `unit` or `coverage_rule`.
-    #[schema(example = "coverage_rule")]
     pub entity: String,
     pub rule_id: Option<i64>,
     /// `created`, `updated` or `deleted`.
-    #[schema(example = "updated")]
     pub action: String,
-    /// The unit or rule before the change; null when created.
-    #[schema(value_type = Option<Object>)]
+    /// The unit or rule before the change; `None` when created.
     pub before: Option<serde_json::Value>,
-    /// The unit or rule after the change; null when deleted.
-    #[schema(value_type = Option<Object>)]
+    /// The unit or rule after the change; `None` when deleted.
     pub after: Option<serde_json::Value>,
 }
 
@@ -385,7 +488,7 @@ pub async fn unit_history(
     unit: &str,
     before_id: Option<i64>,
     limit: i64,
-) -> QueryResult<Option<Vec<DirectoryChange>>> {
+) -> Result<Option<Vec<DirectoryChange>>> {
     let mut query = directory_changes::table
         .filter(directory_changes::unit_code.eq(unit))
         .order(directory_changes::id.desc())
@@ -404,21 +507,18 @@ pub async fn unit_history(
 
 /// A regency and the categories for which no unit holds a rule from a
 /// source (stated or served) or from an admin, for the regency or its
-/// province; reports of those categories are routed by derived rules only.
-#[derive(Debug, Clone, Serialize, QueryableByName, ToSchema)]
+/// province.
+#[derive(Debug, Clone, QueryableByName)]
 pub struct CoverageGap {
     #[diesel(sql_type = Text)]
-    #[schema(example = "93.01")]
     pub region_code: String,
     #[diesel(sql_type = Text)]
-    #[schema(example = "Kabupaten Merauke")]
     pub name: String,
     #[diesel(sql_type = Text)]
-    #[schema(example = "93")]
     pub province_code: String,
     /// The categories without such a rule, in the vocabulary's order.
     #[diesel(sql_type = Array<Text>)]
-    pub categories: Vec<String>,
+    pub categories: Vec<Term<Category>>,
 }
 
 /// The coverage gaps, by regency code, after `after` when paging.
@@ -428,15 +528,15 @@ pub async fn coverage_gaps(
     province: Option<&str>,
     after: Option<&str>,
     limit: i64,
-) -> QueryResult<Vec<CoverageGap>> {
-    let categories: Vec<&str> = categories.iter().map(|c| c.as_str()).collect();
-    crate::db::prepared(
+) -> Result<Vec<CoverageGap>> {
+    Ok(crate::db::prepared(
         diesel::sql_query(include_str!("directory/coverage_gaps.sql"))
-            .bind::<Array<Text>, _>(categories)
+            .bind::<Array<Text>, _>(spellings(categories))
             .bind::<Nullable<Text>, _>(province)
             .bind::<Nullable<Text>, _>(after)
-            .bind::<Int8, _>(limit),
+            .bind::<Int8, _>(limit)
+            .bind::<Text, _>(Basis::Derived.as_str()),
     )
     .load(conn)
-    .await
+    .await?)
 }

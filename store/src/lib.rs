@@ -12,6 +12,7 @@ pub mod error;
 pub mod geography;
 pub mod intake;
 pub mod lifecycle;
+pub mod open311;
 pub mod outbox;
 pub mod reports;
 pub mod routing;

@@ -4,11 +4,12 @@
 
 use crate::directory::{Actor, act_as};
 use crate::schema::{coverage_rules, regions, units};
+use crate::vocabulary::spellings;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Int4, Nullable, Text};
+use diesel::sql_types::Jsonb;
 use diesel::upsert::excluded;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sigap_domain::Category;
 use std::path::Path;
 
@@ -58,6 +59,38 @@ struct UnitRow {
     capacity: i32,
     active: bool,
     contact: String,
+}
+
+/// A coverage rule of the data, as the upsert reads it: one JSON object per
+/// rule, its keys the columns of `seed/coverage_rules.sql`.
+#[derive(Serialize)]
+struct SeededRule<'a> {
+    unit_code: &'a str,
+    region_code: Option<&'a str>,
+    category: Option<Category>,
+    priority: i32,
+    basis: &'a str,
+    confidence: Option<&'a str>,
+    year: Option<i32>,
+    source: Option<&'a str>,
+    note: Option<&'a str>,
+}
+
+impl<'a> SeededRule<'a> {
+    /// The rule of a row already checked (its category is known).
+    fn new(row: &'a RuleRow) -> SeededRule<'a> {
+        SeededRule {
+            unit_code: row.unit_code.trim(),
+            region_code: optional(&row.region_code),
+            category: optional(&row.category).and_then(Category::parse),
+            priority: row.priority,
+            basis: row.basis.trim(),
+            confidence: optional(&row.confidence),
+            year: row.year,
+            source: optional(&row.source),
+            note: optional(&row.note),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -169,7 +202,12 @@ pub async fn seed(conn: &mut AsyncPgConnection, dir: &Path) -> Result<SeedCounts
         let values: Vec<_> = unit_rows
             .iter()
             .map(|u| {
-                let categories: Vec<&str> = u.categories.split(';').filter_map(optional).collect();
+                let categories: Vec<Category> = u
+                    .categories
+                    .split(';')
+                    .filter_map(optional)
+                    .filter_map(Category::parse)
+                    .collect();
                 (
                     units::code.eq(&u.code),
                     units::name.eq(&u.name),
@@ -177,10 +215,7 @@ pub async fn seed(conn: &mut AsyncPgConnection, dir: &Path) -> Result<SeedCounts
                     units::region_code.eq(&u.region_code),
                     units::latitude.eq(u.lat),
                     units::longitude.eq(u.lon),
-                    units::categories.eq(categories
-                        .into_iter()
-                        .map(str::to_owned)
-                        .collect::<Vec<_>>()),
+                    units::categories.eq(spellings(&categories)),
                     units::capacity.eq(u.capacity),
                     units::active.eq(u.active),
                     units::contact.eq(optional(&u.contact)),
@@ -207,33 +242,14 @@ pub async fn seed(conn: &mut AsyncPgConnection, dir: &Path) -> Result<SeedCounts
         diesel::query_dsl::methods::FilterDsl::filter(upsert, units::origin.eq("seed"))
             .execute(conn)
             .await?;
-        let column = |f: fn(&RuleRow) -> &str| -> Vec<Option<String>> {
-            rule_rows
-                .iter()
-                .map(|r| optional(f(r)).map(str::to_owned))
-                .collect()
-        };
-        let (unit_codes, region_codes, categories) = (
-            column(|r| &r.unit_code),
-            column(|r| &r.region_code),
-            column(|r| &r.category),
-        );
+        let rules: Vec<SeededRule> = rule_rows.iter().map(SeededRule::new).collect();
+        let rules = serde_json::to_value(rules).expect("rules serialize");
         diesel::sql_query(include_str!("seed/coverage_rules.sql"))
-            .bind::<Array<Nullable<Text>>, _>(&unit_codes)
-            .bind::<Array<Nullable<Text>>, _>(&region_codes)
-            .bind::<Array<Nullable<Text>>, _>(&categories)
-            .bind::<Array<Int4>, _>(rule_rows.iter().map(|r| r.priority).collect::<Vec<_>>())
-            .bind::<Array<Nullable<Text>>, _>(column(|r| &r.basis))
-            .bind::<Array<Nullable<Text>>, _>(column(|r| &r.confidence))
-            .bind::<Array<Nullable<Int4>>, _>(rule_rows.iter().map(|r| r.year).collect::<Vec<_>>())
-            .bind::<Array<Nullable<Text>>, _>(column(|r| &r.source))
-            .bind::<Array<Nullable<Text>>, _>(column(|r| &r.note))
+            .bind::<Jsonb, _>(&rules)
             .execute(conn)
             .await?;
         diesel::sql_query(include_str!("seed/stale_rules.sql"))
-            .bind::<Array<Nullable<Text>>, _>(&unit_codes)
-            .bind::<Array<Nullable<Text>>, _>(&region_codes)
-            .bind::<Array<Nullable<Text>>, _>(&categories)
+            .bind::<Jsonb, _>(&rules)
             .execute(conn)
             .await?;
         Ok(SeedCounts {

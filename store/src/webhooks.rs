@@ -6,17 +6,16 @@ use crate::bus::EventPayload;
 use crate::db::prepared;
 use crate::error::{Error, Result};
 use crate::schema::{webhook_deliveries, webhook_subscriptions};
+use crate::vocabulary::Term;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Int4, Int8, Jsonb, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use hmac::{Hmac, Mac};
-use serde::Serialize;
 use sha2::Sha256;
-use sigap_domain::FieldError;
+use sigap_domain::{FieldError, Role};
 use std::net::IpAddr;
 use std::time::Duration;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// Attempts after the first, as multiples of the configured base delay
@@ -82,34 +81,35 @@ pub fn is_private(ip: IpAddr) -> bool {
 /// Checks a subscriber URL: http(s), a host, and (unless allowed) no private
 /// or loopback address behind it.
 pub async fn check_url(url: &str, allow_private: bool) -> std::result::Result<(), String> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .ok_or("must be an http:// or https:// URL")?;
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if authority.is_empty() || authority.contains('@') || url.len() > 2000 {
+    if url.len() > 2000 {
         return Err("must be an absolute URL with a host (and no credentials)".into());
     }
-    let default_port = if url.starts_with("https://") { 443 } else { 80 };
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((h, p)) if !h.ends_with(']') || authority.starts_with('[') => match p.parse::<u16>() {
-            Ok(port) => (h, port),
-            Err(_) if authority.starts_with('[') && authority.ends_with(']') => {
-                (authority, default_port)
-            }
-            Err(_) => return Err("has an invalid port".into()),
-        },
-        _ => (authority, default_port),
-    };
-    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let parsed = url::Url::parse(url).map_err(|e| match e {
+        url::ParseError::InvalidPort => "has an invalid port".to_owned(),
+        url::ParseError::RelativeUrlWithoutBase => "must be an http:// or https:// URL".to_owned(),
+        _ => "must be an absolute URL with a host (and no credentials)".to_owned(),
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err("must be an http:// or https:// URL".into());
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err("must be an absolute URL with a host (and no credentials)".into());
+    }
+    let host = parsed
+        .host()
+        .ok_or("must be an absolute URL with a host (and no credentials)")?;
     if allow_private {
         return Ok(());
     }
-    let addresses: Vec<IpAddr> = match host.parse::<IpAddr>() {
-        Ok(ip) => vec![ip],
-        Err(_) => tokio::net::lookup_host((host, port))
+    let port = parsed
+        .port_or_known_default()
+        .ok_or("has an invalid port")?;
+    let addresses: Vec<IpAddr> = match host {
+        url::Host::Ipv4(ip) => vec![IpAddr::V4(ip)],
+        url::Host::Ipv6(ip) => vec![IpAddr::V6(ip)],
+        url::Host::Domain(name) => tokio::net::lookup_host((name, port))
             .await
-            .map_err(|_| format!("host {host} does not resolve"))?
+            .map_err(|_| format!("host {name} does not resolve"))?
             .map(|a| a.ip())
             .collect(),
     };
@@ -119,10 +119,10 @@ pub async fn check_url(url: &str, allow_private: bool) -> std::result::Result<()
     Ok(())
 }
 
-/// A subscription as its owner sees it (never with its secret).
-#[derive(Debug, Clone, Serialize, Queryable, Selectable, ToSchema)]
+/// A subscription as stored, without its secret.
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = webhook_subscriptions, check_for_backend(diesel::pg::Pg))]
-pub struct SubscriptionView {
+pub struct Subscription {
     pub id: Uuid,
     pub owner: String,
     pub url: String,
@@ -136,9 +136,9 @@ pub struct SubscriptionView {
 }
 
 /// One delivery of one event to one subscription.
-#[derive(Debug, Clone, Serialize, Queryable, Selectable, ToSchema)]
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = webhook_deliveries, check_for_backend(diesel::pg::Pg))]
-pub struct DeliveryView {
+pub struct Delivery {
     pub id: i64,
     pub event_id: Uuid,
     pub event: String,
@@ -182,36 +182,34 @@ pub fn check_patterns(events: &[String]) -> Vec<FieldError> {
     errors
 }
 
+/// Creates a subscription of `owner` (acting as `owner_role`).
 pub async fn subscribe(
     conn: &mut AsyncPgConnection,
     owner: &str,
-    owner_role: &str,
+    owner_role: Role,
     url: &str,
     events: &[String],
     secret: &str,
-) -> Result<SubscriptionView> {
+) -> Result<Subscription> {
     Ok(diesel::insert_into(webhook_subscriptions::table)
         .values((
             webhook_subscriptions::id.eq(Uuid::now_v7()),
             webhook_subscriptions::owner.eq(owner),
-            webhook_subscriptions::owner_role.eq(owner_role),
+            webhook_subscriptions::owner_role.eq(Term(owner_role)),
             webhook_subscriptions::url.eq(url),
             webhook_subscriptions::events.eq(events),
             webhook_subscriptions::secret.eq(secret),
         ))
-        .returning(SubscriptionView::as_returning())
+        .returning(Subscription::as_returning())
         .get_result(conn)
         .await?)
 }
 
 /// Subscriptions of `owner` (all of them for `None`).
-pub async fn list(
-    conn: &mut AsyncPgConnection,
-    owner: Option<&str>,
-) -> Result<Vec<SubscriptionView>> {
+pub async fn list(conn: &mut AsyncPgConnection, owner: Option<&str>) -> Result<Vec<Subscription>> {
     let mut q = webhook_subscriptions::table
         .order(webhook_subscriptions::created_at)
-        .select(SubscriptionView::as_select())
+        .select(Subscription::as_select())
         .into_boxed();
     if let Some(owner) = owner {
         q = q.filter(webhook_subscriptions::owner.eq(owner.to_owned()));
@@ -224,10 +222,10 @@ pub async fn find(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     owner: Option<&str>,
-) -> Result<SubscriptionView> {
-    let found: SubscriptionView = webhook_subscriptions::table
+) -> Result<Subscription> {
+    let found: Subscription = webhook_subscriptions::table
         .find(id)
-        .select(SubscriptionView::as_select())
+        .select(Subscription::as_select())
         .first(conn)
         .await?;
     match owner {
@@ -236,6 +234,7 @@ pub async fn find(
     }
 }
 
+/// Deletes a subscription, if `owner` (or anyone, for `None`) may see it.
 pub async fn unsubscribe(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -248,16 +247,17 @@ pub async fn unsubscribe(
     Ok(())
 }
 
+/// The latest deliveries of a subscription, newest first.
 pub async fn deliveries(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     limit: i64,
-) -> Result<Vec<DeliveryView>> {
+) -> Result<Vec<Delivery>> {
     Ok(webhook_deliveries::table
         .filter(webhook_deliveries::subscription_id.eq(id))
         .order(webhook_deliveries::id.desc())
         .limit(limit)
-        .select(DeliveryView::as_select())
+        .select(Delivery::as_select())
         .load(conn)
         .await?)
 }
@@ -286,10 +286,11 @@ pub async fn fan_out(conn: &mut AsyncPgConnection, events: &[EventPayload]) -> R
             "SELECT e.n AS event, s.id, s.events \
              FROM unnest($1::uuid[]) WITH ORDINALITY AS e(report_id, n) \
              JOIN webhook_subscriptions s ON s.active \
-             WHERE s.owner_role <> 'integrator' \
+             WHERE s.owner_role <> $2 \
                 OR s.owner = (SELECT filed_by FROM reports WHERE id = e.report_id)",
         )
-        .bind::<Array<SqlUuid>, _>(&report_ids),
+        .bind::<Array<SqlUuid>, _>(&report_ids)
+        .bind::<Text, _>(Term(Role::Integrator)),
     )
     .load(conn)
     .await?;

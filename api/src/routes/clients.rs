@@ -5,13 +5,14 @@ use crate::body;
 use crate::page::Page;
 use crate::problem::{ApiError, ApiResult, AuthErrors, BodyErrors, Problem};
 use crate::startup::AppState;
+use crate::views::clients::{ClientView, NewClient};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use sigap_domain::Role;
 use sigap_store::FieldError;
-use sigap_store::clients::{self, ClientView, NewClient};
+use sigap_store::clients;
 use std::time::Duration;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -79,7 +80,7 @@ async fn create_client(
     tracing::info!(client_id = %client.client_id, "api client created");
     Ok(HttpResponse::Created()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(client))
+        .json(NewClient::from(client)))
 }
 
 /// List API clients (admin), without secrets.
@@ -92,7 +93,11 @@ async fn list_clients(
     auth.require(&[Role::Admin])?;
     let mut conn = state.pool.get().await?;
     Ok(web::Json(Page {
-        items: clients::list(&mut conn).await?,
+        items: clients::list(&mut conn)
+            .await?
+            .into_iter()
+            .map(ClientView::from)
+            .collect(),
         next_cursor: None,
     }))
 }

@@ -7,20 +7,15 @@ use crate::page::{self, Page};
 use crate::problem::{ApiError, ApiResult, AuthErrors, BodyErrors, Problem};
 use crate::routes::units::UnitView;
 use crate::startup::AppState;
+use crate::views::directory::{CoverageGap, CoverageRule, DirectoryChange};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
-use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel_async::{AsyncConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use sigap_domain::Claims;
 use sigap_domain::{Category, Role};
 use sigap_router::RouteRequest;
 use sigap_store::FieldError;
-use sigap_store::directory::{
-    self, Actor, CoverageGap, CoverageRule, DirectoryChange, EditError, NewRule, RuleChange,
-};
+use sigap_store::directory::{self, Actor, EditError, NewRule, RuleChange, UnitRecord, UnitRow};
 use sigap_store::intake::{GeoPoint, RegionCode};
-use sigap_store::schema::{regions, units};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -86,17 +81,25 @@ fn unit_code(code: &str) -> ApiResult<String> {
     }
 }
 
-/// Maps a missing region (foreign key) to a field error.
-fn region_problem(e: DieselError) -> ApiError {
-    match &e {
-        DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, info)
-            if info
-                .constraint_name()
-                .is_some_and(|c| c.contains("region_code")) =>
-        {
-            vec![FieldError::new("region_code", "is not a known region")].into()
-        }
-        _ => e.into(),
+/// The unit as `GET /v1/units/{code}` shows it.
+fn unit_view(unit: UnitRow) -> UnitView {
+    UnitView {
+        code: unit.code,
+        name: unit.name,
+        kind: unit.kind,
+        region_code: unit.region_code,
+        lat: unit.lat,
+        lon: unit.lon,
+        categories: unit
+            .categories
+            .into_iter()
+            .map(|c| c.0.as_str().to_owned())
+            .collect(),
+        capacity: unit.capacity,
+        open_cases: unit.open_cases,
+        active: unit.active,
+        contact: unit.contact,
+        updated_at: unit.updated_at,
     }
 }
 
@@ -152,49 +155,23 @@ async fn put_unit(
     if !errors.is_empty() {
         return Err(errors.into());
     }
-    let mut categories: Vec<String> = input
-        .categories
-        .iter()
-        .map(|c| c.as_str().to_owned())
-        .collect();
-    categories.sort();
-    categories.dedup();
-    let mut conn = state.pool.get().await?;
-    let actor = Actor {
-        sub: &claims.sub,
-        role: Some(claims.role.as_str()),
+    let unit = UnitRecord {
+        code: code.clone(),
+        name,
+        kind,
+        region_code: input.region_code,
+        lat: input.lat,
+        lon: input.lon,
+        categories: input.categories,
+        capacity: input.capacity,
+        active: input.active,
+        contact: input.contact,
     };
-    let values = (
-        units::code.eq(&code),
-        units::name.eq(&name),
-        units::kind.eq(&kind),
-        units::region_code.eq(&input.region_code),
-        units::latitude.eq(input.lat),
-        units::longitude.eq(input.lon),
-        units::categories.eq(&categories),
-        units::capacity.eq(input.capacity),
-        units::active.eq(input.active),
-        units::contact.eq(&input.contact),
-        units::updated_at.eq(diesel::dsl::now),
-        // An admin's unit: seeding leaves it as the admin saved it.
-        units::origin.eq("admin"),
-    );
-    let (existed, unit) = conn
-        .transaction::<_, DieselError, _>(async |conn| {
-            directory::act_as(conn, actor).await?;
-            let existed = directory::unit_exists(conn, &code).await?;
-            let unit: UnitView = diesel::insert_into(units::table)
-                .values(values)
-                .on_conflict(units::code)
-                .do_update()
-                .set(values)
-                .returning(UnitView::as_returning())
-                .get_result(conn)
-                .await?;
-            Ok((existed, unit))
-        })
+    let mut conn = state.pool.get().await?;
+    let (existed, unit) = directory::save_unit(&mut conn, actor(claims), &unit)
         .await
-        .map_err(region_problem)?;
+        .map_err(edit_problem)?;
+    let unit = unit_view(unit);
     tracing::info!(unit = %code, created = !existed, "unit saved");
     Ok(if existed {
         HttpResponse::Ok().json(unit)
@@ -255,14 +232,14 @@ fn edit_problem(e: EditError) -> ApiError {
         EditError::Duplicate => ApiError::Core(sigap_store::Error::Conflict(
             "the unit already has a rule for this region and category".into(),
         )),
-        EditError::Database(e) => e.into(),
+        EditError::Database(e) => ApiError::Core(e),
     }
 }
 
 fn actor(claims: &Claims) -> Actor<'_> {
     Actor {
         sub: &claims.sub,
-        role: Some(claims.role.as_str()),
+        role: Some(claims.role),
     }
 }
 
@@ -287,7 +264,10 @@ async fn list_unit_coverage(
     let mut conn = state.pool.get().await?;
     let items = directory::unit_rules(&mut conn, &code)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no unit {code}")))?;
+        .ok_or_else(|| ApiError::NotFound(format!("no unit {code}")))?
+        .into_iter()
+        .map(CoverageRule::from)
+        .collect();
     Ok(web::Json(Page {
         items,
         next_cursor: None,
@@ -335,7 +315,7 @@ async fn create_unit_coverage(
         .await
         .map_err(edit_problem)?;
     tracing::info!(unit = %code, rule_id = rule.id, "coverage rule added");
-    Ok(HttpResponse::Created().json(rule))
+    Ok(HttpResponse::Created().json(CoverageRule::from(rule)))
 }
 
 /// Change a coverage rule's priority, active flag or note (admin). A seeded
@@ -372,7 +352,7 @@ async fn update_coverage(
         .await?
         .ok_or_else(|| ApiError::NotFound("no such coverage rule".into()))?;
     tracing::info!(unit = %rule.unit_code, rule_id = rule.id, "coverage rule changed");
-    Ok(web::Json(rule))
+    Ok(web::Json(rule.into()))
 }
 
 /// Remove a coverage rule (admin). A seeded rule stays removed when the
@@ -445,7 +425,10 @@ async fn unit_history(
     let mut conn = state.pool.get().await?;
     let rows = directory::unit_history(&mut conn, &code, before, limit + 1)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no unit {code}")))?;
+        .ok_or_else(|| ApiError::NotFound(format!("no unit {code}")))?
+        .into_iter()
+        .map(DirectoryChange::from)
+        .collect();
     Ok(web::Json(Page::from_rows(
         rows,
         limit,
@@ -512,7 +495,10 @@ async fn coverage_gaps(
         after.as_deref(),
         limit + 1,
     )
-    .await?;
+    .await?
+    .into_iter()
+    .map(CoverageGap::from)
+    .collect();
     Ok(web::Json(Page::from_rows(
         rows,
         limit,
@@ -631,14 +617,11 @@ async fn preview_route(
         return Err(errors.into());
     }
     let mut conn = state.pool.get().await?;
-    let known: bool = diesel::select(diesel::dsl::exists(regions::table.find(&input.region_code)))
-        .get_result(&mut conn)
-        .await?;
-    if !known {
+    if !directory::region_exists(&mut conn, &input.region_code).await? {
         return Err(vec![FieldError::new("region_code", "is not a known region")].into());
     }
-    let (_, directory) = sigap_store::directory::load(&mut conn).await?;
-    let loads = sigap_store::directory::loads(&mut conn).await?;
+    let (_, directory) = directory::load(&mut conn).await?;
+    let loads = directory::loads(&mut conn).await?;
     let request = RouteRequest {
         category: input.category.as_str(),
         region_code: &input.region_code,

@@ -8,25 +8,24 @@
 
 use crate::body;
 use crate::problem::ApiError;
+use crate::query_time;
 use crate::startup::AppState;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, get, post, web};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sigap_domain::FieldError;
 use sigap_domain::{Category, Channel, Need, Role, Status, Urgency};
 use sigap_store::Error as CoreError;
-use sigap_store::clients::{self, ClientView};
+use sigap_store::clients::{self, Client};
+use sigap_store::db::PooledConn;
 use sigap_store::intake::{
     self, Filer, LocationInput, NewReport, REGION_REQUIRED, ReportInput, ReporterInput,
 };
-use sigap_store::reports::ReportRow;
-use sigap_store::schema::{reports, units};
+use sigap_store::open311::{self as requests, LIST_LIMIT, RequestFilter, ServiceRequestRow};
 use std::time::Duration;
 use tracing_actix_web::RequestId;
 use utoipa::{IntoParams, ToSchema};
@@ -44,8 +43,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 /// The `group` of every service.
 const GROUP: &str = "social rehabilitation";
-/// Most requests one list answers.
-const LIST_LIMIT: i64 = 200;
 
 // --- Errors ---------------------------------------------------------------
 
@@ -155,12 +152,6 @@ impl From<CoreError> for Open311Failure {
 
 impl From<sigap_store::db::PoolError> for Open311Failure {
     fn from(e: sigap_store::db::PoolError) -> Open311Failure {
-        CoreError::from(e).into()
-    }
-}
-
-impl From<diesel::result::Error> for Open311Failure {
-    fn from(e: diesel::result::Error) -> Open311Failure {
         CoreError::from(e).into()
     }
 }
@@ -304,10 +295,7 @@ fn clean(value: &Option<String>) -> Option<String> {
 }
 
 /// The client behind an `api_key` (`<client_id>:<client_secret>`), or 403.
-async fn authenticate(
-    conn: &mut AsyncPgConnection,
-    api_key: &Option<String>,
-) -> Open311Result<ClientView> {
+async fn authenticate(conn: &mut PooledConn, api_key: &Option<String>) -> Open311Result<Client> {
     let Some(api_key) = clean(api_key) else {
         return Err(Open311Failure::forbidden(
             "api_key is required: <client_id>:<client_secret> of an API client",
@@ -791,33 +779,25 @@ pub struct ServiceRequest {
     pub media_url: Option<String>,
 }
 
-/// Sigap statuses Open311 calls `closed`.
-fn closed_statuses() -> Vec<&'static str> {
-    Status::ALL
-        .iter()
-        .filter(|s| !s.is_open())
-        .map(|s| s.as_str())
-        .collect()
-}
-
 impl ServiceRequest {
-    fn new(row: ReportRow, unit_name: Option<String>) -> ServiceRequest {
-        let open = Status::parse(&row.status).is_none_or(Status::is_open);
-        let status_notes = match &unit_name {
-            Some(unit) if row.status == Status::Assigned.as_str() => format!("assigned to {unit}"),
-            _ => row.status.clone(),
+    fn new(row: ServiceRequestRow) -> ServiceRequest {
+        let status_notes = match &row.unit_name {
+            Some(unit) if row.status == Status::Assigned => format!("assigned to {unit}"),
+            _ => row.status.to_string(),
         };
-        let service_name = Category::parse(&row.category)
-            .map(|c| c.labels().1.to_owned())
-            .unwrap_or_else(|| row.category.clone());
         ServiceRequest {
             service_request_id: row.ticket,
-            status: if open { "open" } else { "closed" }.to_owned(),
+            status: if row.status.is_open() {
+                "open"
+            } else {
+                "closed"
+            }
+            .to_owned(),
             status_notes,
-            service_name,
-            service_code: row.category,
+            service_name: row.category.labels().1.to_owned(),
+            service_code: row.category.as_str().to_owned(),
             description: row.description,
-            agency_responsible: unit_name,
+            agency_responsible: row.unit_name,
             service_notice: None,
             requested_datetime: row.created_at,
             updated_datetime: row.updated_at,
@@ -857,18 +837,12 @@ async fn get_open311_request(
     let params: ApiKeyQuery = query(&req)?;
     let mut conn = state.pool.get().await?;
     let client = authenticate(&mut conn, &params.api_key).await?;
-    let found: Option<(ReportRow, Option<String>)> = reports::table
-        .left_join(units::table)
-        .filter(reports::ticket.eq(service_request_id.as_str()))
-        .filter(reports::client_id.eq(&client.client_id))
-        .select((ReportRow::as_select(), units::name.nullable()))
-        .first(&mut conn)
-        .await
-        .optional()?;
-    let (row, unit_name) = found.ok_or_else(|| {
-        Open311Failure::not_found("no service request with this id filed by this client")
-    })?;
-    Ok(HttpResponse::Ok().json([ServiceRequest::new(row, unit_name)]))
+    let row = requests::find_for_client(&mut conn, &client.client_id, &service_request_id)
+        .await?
+        .ok_or_else(|| {
+            Open311Failure::not_found("no service request with this id filed by this client")
+        })?;
+    Ok(HttpResponse::Ok().json([ServiceRequest::new(row)]))
 }
 
 /// Parameters of `GET /open311/v2/requests.json`.
@@ -896,16 +870,15 @@ pub struct RequestsQuery {
     pub end_date: Option<String>,
 }
 
-/// An RFC 3339 time; a `+` offset decoded as a space is taken back.
+/// An RFC 3339 time, if given.
 fn time(
     errors: &mut Vec<FieldError>,
     field: &str,
     value: &Option<String>,
 ) -> Option<DateTime<Utc>> {
-    let text = clean(value)?.replace(' ', "+");
-    match DateTime::parse_from_rfc3339(&text) {
-        Ok(t) => Some(t.with_timezone(&Utc)),
-        Err(_) => {
+    match query_time::rfc3339(&clean(value)?) {
+        Some(time) => Some(time),
+        None => {
             errors.push(FieldError::new(
                 field,
                 "must be an RFC 3339 time such as 2026-03-01T00:00:00Z",
@@ -935,11 +908,6 @@ async fn list_open311_requests(
     let mut conn = state.pool.get().await?;
     let client = authenticate(&mut conn, &params.api_key).await?;
 
-    let mut q = reports::table
-        .left_join(units::table)
-        .filter(reports::client_id.eq(client.client_id.clone()))
-        .select((ReportRow::as_select(), units::name.nullable()))
-        .into_boxed();
     let tickets: Vec<String> = clean(&params.service_request_id)
         .map(|ids| {
             ids.split(',')
@@ -949,13 +917,13 @@ async fn list_open311_requests(
                 .collect()
         })
         .unwrap_or_default();
-    if !tickets.is_empty() {
+    let filter = if !tickets.is_empty() {
         if tickets.len() > LIST_LIMIT as usize {
             return Err(Open311Failure::bad_request(format!(
                 "service_request_id: at most {LIST_LIMIT} ids"
             )));
         }
-        q = q.filter(reports::ticket.eq_any(tickets));
+        RequestFilter::Tickets(tickets)
     } else {
         let mut errors = Vec::new();
         let category = clean(&params.service_code).and_then(|code| {
@@ -981,29 +949,17 @@ async fn list_open311_requests(
         if !errors.is_empty() {
             return Err(Open311Failure::invalid(&errors));
         }
-        if let Some(category) = category {
-            q = q.filter(reports::category.eq(category.as_str()));
+        RequestFilter::Matching {
+            category,
+            closed,
+            start,
+            end,
         }
-        match closed {
-            Some(true) => q = q.filter(reports::status.eq_any(closed_statuses())),
-            Some(false) => q = q.filter(reports::status.ne_all(closed_statuses())),
-            None => {}
-        }
-        if let Some(start) = start {
-            q = q.filter(reports::created_at.ge(start));
-        }
-        if let Some(end) = end {
-            q = q.filter(reports::created_at.le(end));
-        }
-    }
-    let rows: Vec<(ReportRow, Option<String>)> = q
-        .order((reports::created_at.desc(), reports::id.desc()))
-        .limit(LIST_LIMIT)
-        .load(&mut conn)
-        .await?;
+    };
+    let rows = requests::list_for_client(&mut conn, &client.client_id, &filter).await?;
     Ok(HttpResponse::Ok().json(
         rows.into_iter()
-            .map(|(row, unit_name)| ServiceRequest::new(row, unit_name))
+            .map(ServiceRequest::new)
             .collect::<Vec<_>>(),
     ))
 }

@@ -5,11 +5,12 @@ use crate::body;
 use crate::page::{self, Page};
 use crate::problem::{ApiResult, AuthErrors, BodyErrors, Problem};
 use crate::startup::AppState;
+use crate::views::webhooks::{DeliveryView, SubscriptionView};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use serde::Deserialize;
 use sigap_domain::Role;
 use sigap_store::FieldError;
-use sigap_store::webhooks::{self, DeliveryView, SubscriptionView};
+use sigap_store::webhooks;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -82,14 +83,14 @@ async fn create_webhook(
     let subscription = webhooks::subscribe(
         &mut conn,
         &claims.sub,
-        claims.role.as_str(),
+        claims.role,
         &input.url,
         &input.events,
         &input.secret,
     )
     .await?;
     tracing::info!(subscription = %subscription.id, "webhook subscribed");
-    Ok(HttpResponse::Created().json(subscription))
+    Ok(HttpResponse::Created().json(SubscriptionView::from(subscription)))
 }
 
 /// The caller's subscriptions (all of them for admins).
@@ -102,7 +103,11 @@ async fn list_webhooks(
     auth.require(&[Role::Integrator, Role::Admin])?;
     let mut conn = state.pool.get().await?;
     Ok(web::Json(Page {
-        items: webhooks::list(&mut conn, owner_filter(&auth)).await?,
+        items: webhooks::list(&mut conn, owner_filter(&auth))
+            .await?
+            .into_iter()
+            .map(SubscriptionView::from)
+            .collect(),
         next_cursor: None,
     }))
 }
@@ -161,7 +166,11 @@ async fn list_webhook_deliveries(
     let mut conn = state.pool.get().await?;
     webhooks::find(&mut conn, *id, owner_filter(&auth)).await?;
     Ok(web::Json(Page {
-        items: webhooks::deliveries(&mut conn, *id, limit).await?,
+        items: webhooks::deliveries(&mut conn, *id, limit)
+            .await?
+            .into_iter()
+            .map(DeliveryView::from)
+            .collect(),
         next_cursor: None,
     }))
 }

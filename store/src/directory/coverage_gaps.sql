@@ -1,7 +1,9 @@
 -- Every regency × category (of $1) for which no active unit serving the
 -- category holds an active rule from a source or an admin for the regency
--- or its province. National and derived rules do not count: they route a
--- report, but say nothing about who is meant to serve the place.
+-- or its province. National and derived ($5, the derived basis) rules do
+-- not count: they route a report, but say nothing about who is meant to
+-- serve the place. $2: only this province (or null); $3: after this regency
+-- code (or null), for paging; $4: the limit.
 SELECT r.code AS region_code, r.name, r.parent_code AS province_code,
        array_agg(c.category ORDER BY c.ord) AS categories
 FROM regions r
@@ -14,7 +16,7 @@ WHERE r.level = 'regency'
       FROM coverage_rules cr
       JOIN units u ON u.code = cr.unit_code
       WHERE cr.active AND u.active
-        AND cr.basis <> 'derived'
+        AND cr.basis <> $5
         AND cr.region_code IN (r.code, r.parent_code)
         AND (cr.category IS NULL OR cr.category = c.category)
         AND (cardinality(u.categories) = 0 OR c.category = ANY (u.categories)))

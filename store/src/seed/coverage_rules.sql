@@ -1,11 +1,12 @@
--- Upserts the seed's coverage rules ($1..$9, one array per column). A rule
--- an admin added or changed (origin 'admin') keeps its values, and a seeded
--- rule an admin removed is not brought back.
+-- Upserts the seed's coverage rules ($1: a JSON array of rules, one object
+-- each, read by column name). A rule an admin added or changed (origin
+-- 'admin') keeps its values, and a seeded rule an admin removed is not
+-- brought back.
 WITH incoming AS (
     SELECT *
-    FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::int[],
-                $8::text[], $9::text[])
-        AS t (unit_code, region_code, category, priority, basis, confidence, year, source, note)
+    FROM jsonb_to_recordset($1::jsonb)
+        AS t (unit_code text, region_code text, category text, priority int, basis text,
+              confidence text, year int, source text, note text)
 )
 INSERT INTO coverage_rules (unit_code, region_code, category, priority, basis, confidence, year,
                             source, note, origin)

@@ -1,0 +1,6 @@
+//! Response bodies with their OpenAPI schemas, made from the store's rows.
+
+pub mod clients;
+pub mod directory;
+pub mod stats;
+pub mod webhooks;

@@ -1,0 +1,249 @@
+//! Statistics as the api shows them (`GET /v1/stats`).
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sigap_store::stats as store;
+use utoipa::ToSchema;
+
+/// One group of reports.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(example = json!({"key": "13.03", "label": "Kabupaten Sijunjung", "count": 4}))]
+pub struct GroupCount {
+    /// The code or value grouped by: region or unit code, category, need,
+    /// urgency, status, or a UTC day (`YYYY-MM-DD`).
+    pub key: String,
+    /// Region and unit names, Indonesian category labels; otherwise the key.
+    pub label: String,
+    pub count: i64,
+}
+
+/// Beneficiaries of the reports counted.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(example = json!({"reported": 1500, "served": 900}))]
+pub struct Beneficiaries {
+    /// Sum of `beneficiary_count` over the reports.
+    pub reported: i64,
+    /// The same over reports that reached service: `in_service`, `resolved`
+    /// or `closed`.
+    pub served: i64,
+}
+
+/// A duration from filing, over the reports that have reached that point.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(example = json!({"count": 80, "median_seconds": 600.0, "p90_seconds": 3000.0}))]
+pub struct DurationSummary {
+    /// Reports that have the time stamp.
+    pub count: i64,
+    /// Null when `count` is 0.
+    #[schema(required = true)]
+    pub median_seconds: Option<f64>,
+    /// 90th percentile (continuous); null when `count` is 0.
+    #[schema(required = true)]
+    pub p90_seconds: Option<f64>,
+}
+
+/// How long cases took, from filing.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(example = json!({
+    "to_assign": {"count": 100, "median_seconds": 0.4, "p90_seconds": 1.2},
+    "to_acknowledge": {"count": 80, "median_seconds": 600.0, "p90_seconds": 3000.0},
+    "to_resolve": {"count": 20, "median_seconds": 86400.0, "p90_seconds": 200000.0}
+}))]
+pub struct Times {
+    /// To the first assignment to a unit (routing or by hand): a later
+    /// transfer or escalation does not restart it.
+    pub to_assign: DurationSummary,
+    /// To acknowledgement by the unit that has the case now (a transfer or an
+    /// escalation clears the acknowledgement of the unit before).
+    pub to_acknowledge: DurationSummary,
+    /// To `resolved`.
+    pub to_resolve: DurationSummary,
+}
+
+/// SLA compliance: the share of cases acknowledged in time.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(example = json!({"due": 90, "met": 80, "missed": 10, "compliance": 0.8888888888888888}))]
+pub struct Compliance {
+    /// SLA periods that have ended: acknowledged, or past their due time.
+    pub due: i64,
+    /// Acknowledged at or before the due time.
+    pub met: i64,
+    /// `due - met`: acknowledged late, still unacknowledged past the due
+    /// time, or escalated.
+    pub missed: i64,
+    /// `met / due`; null when `due` is 0.
+    #[schema(required = true)]
+    pub compliance: Option<f64>,
+}
+
+/// SLA compliance of one unit or urgency.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(example = json!({"key": "SENTRA-MULYA-JAYA", "label": "Sentra Mulya Jaya", "due": 50, "met": 45, "missed": 5, "compliance": 0.9}))]
+pub struct SlaGroup {
+    pub key: String,
+    pub label: String,
+    pub due: i64,
+    pub met: i64,
+    pub missed: i64,
+    /// `met / due`.
+    #[schema(required = true)]
+    pub compliance: Option<f64>,
+}
+
+/// SLA compliance, overall and by unit and urgency (groups with nothing due
+/// are left out).
+///
+/// Each SLA period of a case is counted once. The report itself carries the
+/// period of the unit that has it now (`sla_due_at`): it is due when
+/// acknowledged, or when its due time passed before the case was cancelled
+/// (a case cancelled in time is never late); periods not yet due are left
+/// out. The periods that ended in an escalation are no longer on the report
+/// (the escalation starts a fresh one for the next unit, or clears it for
+/// triage), so each `escalated` event counts as one missed period of the unit
+/// named in its `details.missed_by`: the unit that lost the case. The event's
+/// own `unit_code` is the unit it went to, which missed nothing. Periods ended
+/// by a transfer are not counted.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(example = json!({
+    "overall": {"due": 90, "met": 80, "missed": 10, "compliance": 0.8888888888888888},
+    "by_unit": [{"key": "SENTRA-MULYA-JAYA", "label": "Sentra Mulya Jaya", "due": 50, "met": 45, "missed": 5, "compliance": 0.9}],
+    "by_urgency": [{"key": "critical", "label": "critical", "due": 10, "met": 9, "missed": 1, "compliance": 0.9}]
+}))]
+pub struct Sla {
+    pub overall: Compliance,
+    /// By the unit that had the case during the period.
+    pub by_unit: Vec<SlaGroup>,
+    pub by_urgency: Vec<SlaGroup>,
+}
+
+/// The statistics of the reports filed in `[from, to)`.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(example = json!({
+    "from": "2026-11-01T00:00:00Z", "to": "2026-12-01T00:00:00Z", "region": "13",
+    "total": 10,
+    "beneficiaries": {"reported": 14, "served": 5},
+    "by_province": [{"key": "13", "label": "Sumatera Barat", "count": 10}],
+    "by_regency": [{"key": "13.03", "label": "Kabupaten Sijunjung", "count": 4}, {"key": "13.71", "label": "Kota Padang", "count": 3}],
+    "by_category": [{"key": "elderly", "label": "Lanjut usia", "count": 7}, {"key": "child", "label": "Anak", "count": 3}],
+    "by_need": [{"key": "assistive_device", "label": "assistive_device", "count": 6}, {"key": "protection", "label": "protection", "count": 4}],
+    "by_urgency": [{"key": "high", "label": "high", "count": 6}, {"key": "critical", "label": "critical", "count": 2}, {"key": "normal", "label": "normal", "count": 2}],
+    "by_unit": [{"key": "SENTRA-MULYA-JAYA", "label": "Sentra Mulya Jaya", "count": 9}],
+    "by_status": [{"key": "assigned", "label": "assigned", "count": 5}, {"key": "resolved", "label": "resolved", "count": 4}, {"key": "needs_triage", "label": "needs_triage", "count": 1}],
+    "by_day": [{"key": "2026-11-29", "label": "2026-11-29", "count": 5}, {"key": "2026-11-30", "label": "2026-11-30", "count": 5}],
+    "times": {
+        "to_assign": {"count": 9, "median_seconds": 0.4, "p90_seconds": 1.2},
+        "to_acknowledge": {"count": 4, "median_seconds": 600.0, "p90_seconds": 3000.0},
+        "to_resolve": {"count": 4, "median_seconds": 86400.0, "p90_seconds": 200000.0}
+    },
+    "sla": {
+        "overall": {"due": 5, "met": 4, "missed": 1, "compliance": 0.8},
+        "by_unit": [{"key": "SENTRA-MULYA-JAYA", "label": "Sentra Mulya Jaya", "due": 5, "met": 4, "missed": 1, "compliance": 0.8}],
+        "by_urgency": [{"key": "high", "label": "high", "due": 3, "met": 3, "missed": 0, "compliance": 1.0}, {"key": "critical", "label": "critical", "due": 2, "met": 1, "missed": 1, "compliance": 0.5}]
+    }
+}))]
+pub struct Stats {
+    /// Start of the range, inclusive.
+    pub from: DateTime<Utc>,
+    /// End of the range, exclusive.
+    pub to: DateTime<Utc>,
+    /// The province or regency counted; null for the whole country.
+    #[schema(required = true, example = "13")]
+    pub region: Option<String>,
+    /// Reports filed in the range.
+    pub total: i64,
+    pub beneficiaries: Beneficiaries,
+    pub by_province: Vec<GroupCount>,
+    /// Reports located only to a province are left out.
+    pub by_regency: Vec<GroupCount>,
+    pub by_category: Vec<GroupCount>,
+    pub by_need: Vec<GroupCount>,
+    pub by_urgency: Vec<GroupCount>,
+    /// By the unit that has the case now; unassigned reports are left out.
+    pub by_unit: Vec<GroupCount>,
+    pub by_status: Vec<GroupCount>,
+    /// UTC days with reports, oldest first.
+    pub by_day: Vec<GroupCount>,
+    pub times: Times,
+    pub sla: Sla,
+}
+
+impl From<store::GroupCount> for GroupCount {
+    fn from(g: store::GroupCount) -> GroupCount {
+        GroupCount {
+            key: g.key,
+            label: g.label,
+            count: g.count,
+        }
+    }
+}
+
+impl From<store::DurationSummary> for DurationSummary {
+    fn from(d: store::DurationSummary) -> DurationSummary {
+        DurationSummary {
+            count: d.count,
+            median_seconds: d.median_seconds,
+            p90_seconds: d.p90_seconds,
+        }
+    }
+}
+
+impl From<store::Compliance> for Compliance {
+    fn from(c: store::Compliance) -> Compliance {
+        Compliance {
+            due: c.due,
+            met: c.met,
+            missed: c.missed,
+            compliance: c.compliance,
+        }
+    }
+}
+
+impl From<store::SlaGroup> for SlaGroup {
+    fn from(g: store::SlaGroup) -> SlaGroup {
+        SlaGroup {
+            key: g.key,
+            label: g.label,
+            due: g.due,
+            met: g.met,
+            missed: g.missed,
+            compliance: g.compliance,
+        }
+    }
+}
+
+fn groups<T, U: From<T>>(items: Vec<T>) -> Vec<U> {
+    items.into_iter().map(U::from).collect()
+}
+
+impl From<store::Stats> for Stats {
+    fn from(s: store::Stats) -> Stats {
+        Stats {
+            from: s.from,
+            to: s.to,
+            region: s.region,
+            total: s.total,
+            beneficiaries: Beneficiaries {
+                reported: s.beneficiaries.reported,
+                served: s.beneficiaries.served,
+            },
+            by_province: groups(s.by_province),
+            by_regency: groups(s.by_regency),
+            by_category: groups(s.by_category),
+            by_need: groups(s.by_need),
+            by_urgency: groups(s.by_urgency),
+            by_unit: groups(s.by_unit),
+            by_status: groups(s.by_status),
+            by_day: groups(s.by_day),
+            times: Times {
+                to_assign: s.times.to_assign.into(),
+                to_acknowledge: s.times.to_acknowledge.into(),
+                to_resolve: s.times.to_resolve.into(),
+            },
+            sla: Sla {
+                overall: s.sla.overall.into(),
+                by_unit: groups(s.sla.by_unit),
+                by_urgency: groups(s.sla.by_urgency),
+            },
+        }
+    }
+}
