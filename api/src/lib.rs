@@ -10,5 +10,6 @@ pub mod queue_watch;
 pub mod rate_limit;
 pub mod routes;
 pub mod startup;
+pub mod views;
 
 pub use startup::Application;

@@ -802,20 +802,18 @@ fn closed_statuses() -> Vec<&'static str> {
 
 impl ServiceRequest {
     fn new(row: ReportRow, unit_name: Option<String>) -> ServiceRequest {
-        let open = Status::parse(&row.status).is_none_or(Status::is_open);
+        let open = row.status.is_open();
         let status_notes = match &unit_name {
-            Some(unit) if row.status == Status::Assigned.as_str() => format!("assigned to {unit}"),
-            _ => row.status.clone(),
+            Some(unit) if row.status == Status::Assigned => format!("assigned to {unit}"),
+            _ => row.status.to_string(),
         };
-        let service_name = Category::parse(&row.category)
-            .map(|c| c.labels().1.to_owned())
-            .unwrap_or_else(|| row.category.clone());
+        let service_name = row.category.labels().1.to_owned();
         ServiceRequest {
             service_request_id: row.ticket,
             status: if open { "open" } else { "closed" }.to_owned(),
             status_notes,
             service_name,
-            service_code: row.category,
+            service_code: row.category.to_string(),
             description: row.description,
             agency_responsible: unit_name,
             service_notice: None,
