@@ -1,8 +1,11 @@
 //! Lists: `?limit=` (at most 500) and opaque cursors.
 
 use crate::problem::ApiError;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sigap_store::FieldError;
+use std::fmt::Display;
+use std::str::FromStr;
 use utoipa::ToSchema;
 
 pub const MAX_LIMIT: i64 = 500;
@@ -17,7 +20,7 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     /// Builds a page from `limit + 1` fetched rows: the extra row only tells
-    /// that there is more. `key` gives the cursor of the last item kept.
+    /// that there is more. `key` gives the sort key of the last item kept.
     pub fn from_rows(mut rows: Vec<T>, limit: i64, key: impl Fn(&T) -> String) -> Page<T> {
         let more = rows.len() as i64 > limit;
         rows.truncate(limit as usize);
@@ -29,6 +32,14 @@ impl<T> Page<T> {
         Page {
             items: rows,
             next_cursor,
+        }
+    }
+
+    /// The same page with every item converted.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next_cursor: self.next_cursor,
         }
     }
 }
@@ -50,14 +61,96 @@ pub fn encode(key: &str) -> String {
     hex::encode(key.as_bytes())
 }
 
+/// The sort key of a cursor this API issued.
 pub fn decode(cursor: &str) -> Result<String, ApiError> {
     hex::decode(cursor)
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
-        .ok_or_else(|| {
-            ApiError::from(vec![FieldError::new(
-                "cursor",
-                "is not a cursor this API issued",
-            )])
+        .ok_or_else(not_ours)
+}
+
+fn not_ours() -> ApiError {
+    ApiError::from(vec![FieldError::new(
+        "cursor",
+        "is not a cursor this API issued",
+    )])
+}
+
+/// A sort key of several fields, joined by `:` (none of them holds one).
+pub fn key(fields: &[&dyn Display]) -> String {
+    fields
+        .iter()
+        .map(|f| f.to_string())
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// A time as a sort key field: microseconds since the epoch.
+pub fn time_field(at: DateTime<Utc>) -> i64 {
+    at.timestamp_micros()
+}
+
+/// Reads back, field by field, a cursor whose sort key [`key`] built.
+pub struct KeyFields {
+    fields: std::vec::IntoIter<String>,
+}
+
+impl KeyFields {
+    /// Decodes `cursor`; a cursor this API did not issue is refused.
+    pub fn decode(cursor: &str) -> Result<KeyFields, ApiError> {
+        let key = decode(cursor)?;
+        let fields: Vec<String> = key.split(':').map(str::to_owned).collect();
+        Ok(KeyFields {
+            fields: fields.into_iter(),
         })
+    }
+
+    /// The next field.
+    pub fn field<T: FromStr>(&mut self) -> Result<T, ApiError> {
+        self.fields
+            .next()
+            .and_then(|f| f.parse().ok())
+            .ok_or_else(not_ours)
+    }
+
+    /// The next field, a time written by [`time_field`].
+    pub fn next_time(&mut self) -> Result<DateTime<Utc>, ApiError> {
+        DateTime::from_timestamp_micros(self.field()?).ok_or_else(not_ours)
+    }
+
+    /// Checks that every field was read.
+    pub fn end(mut self) -> Result<(), ApiError> {
+        match self.fields.next() {
+            None => Ok(()),
+            Some(_) => Err(not_ours()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    #[test]
+    fn a_key_reads_back_field_by_field() {
+        let at = DateTime::from_timestamp_micros(1_764_000_000_123_456).expect("time");
+        let id = Uuid::now_v7();
+        let cursor = encode(&key(&[&2, &time_field(at), &id]));
+        let mut fields = KeyFields::decode(&cursor).expect("ours");
+        assert_eq!(fields.field::<i32>().expect("rank"), 2);
+        assert_eq!(fields.next_time().expect("time"), at);
+        assert_eq!(fields.field::<Uuid>().expect("id"), id);
+        assert!(fields.end().is_ok());
+    }
+
+    #[test]
+    fn foreign_cursors_are_refused() {
+        assert!(KeyFields::decode("zz").is_err());
+        let mut short = KeyFields::decode(&encode("12")).expect("hex");
+        assert!(short.field::<i64>().is_ok());
+        assert!(short.field::<Uuid>().is_err());
+        let long = KeyFields::decode(&encode("1:2")).expect("hex");
+        assert!(long.end().is_err());
+    }
 }

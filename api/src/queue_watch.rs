@@ -2,8 +2,6 @@
 //! `sigap_unit_queue` notifications (sent by a trigger whenever a unit's case
 //! changes) and fans them out to waiting requests.
 
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use futures_util::StreamExt;
 use std::time::Duration;
 use tokio::sync::broadcast;
 
@@ -20,7 +18,11 @@ impl QueueWatch {
         let sender = watch.sender.clone();
         tokio::spawn(async move {
             loop {
-                if let Err(error) = listen(&database_url, &sender).await {
+                // No receiver is fine: nobody is waiting.
+                let changed = |unit: String| {
+                    let _ = sender.send(unit);
+                };
+                if let Err(error) = sigap_store::cases::watch_queues(&database_url, changed).await {
                     tracing::warn!(%error, "queue notifications interrupted; reconnecting");
                 }
                 tokio::time::sleep(Duration::from_secs(1)).await;
@@ -32,20 +34,6 @@ impl QueueWatch {
     pub fn subscribe(&self) -> broadcast::Receiver<String> {
         self.sender.subscribe()
     }
-}
-
-async fn listen(url: &str, sender: &broadcast::Sender<String>) -> anyhow::Result<()> {
-    let mut conn = AsyncPgConnection::establish(url).await?;
-    diesel::sql_query("LISTEN sigap_unit_queue")
-        .execute(&mut conn)
-        .await?;
-    let mut notifications = std::pin::pin!(conn.notifications_stream());
-    while let Some(notification) = notifications.next().await {
-        let notification = notification?;
-        // No receiver is fine: nobody is waiting.
-        let _ = sender.send(notification.payload);
-    }
-    Ok(())
 }
 
 /// Waits until `unit` changes or `deadline` passes; true when it changed.

@@ -127,3 +127,8 @@ pub async fn revert_all(database_url: &str) -> Result<usize, MigrationError> {
     .await
     .map_err(|e| MigrationError::Migration(e.to_string()))?
 }
+
+/// Whether the database answers a trivial query.
+pub async fn ping(conn: &mut AsyncPgConnection) -> bool {
+    diesel::sql_query("SELECT 1").execute(conn).await.is_ok()
+}

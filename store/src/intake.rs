@@ -9,12 +9,12 @@ use crate::geography;
 use crate::outbox::OutboxMessage;
 use chrono::{DateTime, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel::sql_types::{Bool, Float8, Int4, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sigap_domain::FieldError;
-use sigap_domain::{Category, Channel, Need, Role, Urgency};
+use sigap_domain::{Category, Channel, Need, Role, Status, Urgency};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -523,8 +523,7 @@ pub struct Filed {
     #[schema(example = "CC-2026-000123")]
     pub ticket: String,
     /// Always `received`: routing happens right after.
-    #[schema(value_type = sigap_domain::Status)]
-    pub status: String,
+    pub status: Status,
     pub created_at: DateTime<Utc>,
     /// What the caller should look at although the report was accepted:
     /// a `region_code` the coordinates disagree with (the report keeps the
@@ -551,45 +550,38 @@ struct IntakeRow {
     request_hash: Option<String>,
 }
 
-/// The whole intake in one statement (one round trip, one implicit
-/// transaction, prepared once per connection). With an idempotency key
-/// ($3) it takes the key's advisory lock, held until the statement commits,
-/// and looks for an earlier report with the key; it stores the report, its
-/// `received` event and its outbox row only when it holds the lock and the
-/// key is new. The ticket comes from a sequence.
-const INTAKE: &str = r#"
-WITH claim AS (
-    SELECT CASE WHEN $3::text IS NULL THEN true
-        ELSE pg_try_advisory_xact_lock(hashtextextended($2 || chr(31) || $3, 7)) END AS locked
-), earlier AS (
-    SELECT id, ticket, created_at, request_hash FROM reports
-    WHERE idempotency_owner = $2 AND idempotency_key = $3
-), report AS (
-    INSERT INTO reports (id, ticket, idempotency_owner, idempotency_key, request_hash, channel, category,
-        need, urgency, region_code, province_code, address, latitude, longitude, reporter_name,
-        reporter_phone, reporter_anonymous, beneficiaries, beneficiary_count, description,
-        external_ref, filed_by, client_id)
-    SELECT $1, 'CC-' || to_char(now() AT TIME ZONE 'UTC', 'YYYY') || '-'
-            || lpad(seq.n::text, greatest(6, length(seq.n::text)), '0'),
-        $2, $3, $4, $5, $6, $7, $8, $9,
-        (SELECT coalesce(parent_code, code) FROM regions WHERE code = $9),
-        $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21
-    FROM claim, (SELECT nextval('report_ticket_seq') AS n) seq
-    WHERE claim.locked AND NOT EXISTS (SELECT 1 FROM earlier)
-    RETURNING id, ticket, created_at, request_hash
-), event AS (
-    INSERT INTO report_events (report_id, kind, to_status, actor, actor_role, details)
-    SELECT id, 'received', 'received', $20, $22, $23 FROM report
-), message AS (
-    INSERT INTO outbox (message_id, exchange, routing_key, payload)
-    SELECT $24, 'reports', $25, $26 FROM report
-)
-SELECT 'filed' AS outcome, id, ticket, created_at, request_hash FROM report
-UNION ALL
-SELECT 'earlier', id, ticket, created_at, request_hash FROM earlier, claim WHERE claim.locked
-UNION ALL
-SELECT 'in_flight', NULL, NULL, NULL, NULL FROM claim WHERE NOT claim.locked
-"#;
+/// The arguments of `file_report.sql`, by name.
+#[derive(Serialize)]
+struct IntakeArguments<'a> {
+    id: Uuid,
+    idempotency_owner: Option<&'a str>,
+    idempotency_key: Option<&'a str>,
+    request_hash: Option<&'a str>,
+    channel: Channel,
+    category: Category,
+    need: Need,
+    urgency: Urgency,
+    region_code: &'a str,
+    address: Option<&'a str>,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    reporter_name: Option<&'a str>,
+    reporter_phone: Option<&'a str>,
+    reporter_anonymous: bool,
+    beneficiaries: &'a [Beneficiary],
+    beneficiary_count: i32,
+    description: &'a str,
+    external_ref: Option<&'a str>,
+    filed_by: &'a str,
+    client_id: Option<&'a str>,
+    /// The status of a new report, also the kind of its first event.
+    status: Status,
+    actor_role: Role,
+    event_details: serde_json::Value,
+    message_id: Uuid,
+    routing_key: &'a str,
+    payload: serde_json::Value,
+}
 
 /// Files a report. With an idempotency key, a retry with the same body gets
 /// the first answer back, another body is refused, and a retry while the
@@ -611,42 +603,43 @@ pub async fn file_report(
             request_id,
         },
     );
-    let beneficiaries =
-        serde_json::to_value(&report.beneficiaries).expect("beneficiaries serialize");
     let details = if report.warnings.is_empty() {
         serde_json::json!({ "channel": report.channel })
     } else {
         serde_json::json!({ "channel": report.channel, "warnings": report.warnings })
     };
-    let payload = serde_json::to_value(&message.message).expect("messages serialize");
+    let arguments = IntakeArguments {
+        id,
+        idempotency_owner: idempotency.map(|_| filer.sub.as_str()),
+        idempotency_key: idempotency.map(|i| i.key.as_str()),
+        request_hash: idempotency.map(|i| i.request_hash.as_str()),
+        channel: report.channel,
+        category: report.category,
+        need: report.need,
+        urgency: report.urgency,
+        region_code: report.region_code.as_str(),
+        address: report.address.as_deref(),
+        latitude: report.location.map(|l| l.lat),
+        longitude: report.location.map(|l| l.lon),
+        reporter_name: report.reporter_name.as_deref(),
+        reporter_phone: report.reporter_phone.as_ref().map(Phone::as_str),
+        reporter_anonymous: report.reporter_anonymous,
+        beneficiaries: &report.beneficiaries,
+        beneficiary_count: report.beneficiary_count,
+        description: &report.description,
+        external_ref: report.external_ref.as_deref(),
+        filed_by: &filer.sub,
+        client_id: filer.client_id.as_deref(),
+        status: Status::Received,
+        actor_role: filer.role,
+        event_details: details,
+        message_id: message.message_id,
+        routing_key: &message.routing_key,
+        payload: serde_json::to_value(&message.message).expect("messages serialize"),
+    };
+    let arguments = serde_json::to_value(&arguments).expect("intake arguments serialize");
     let row: IntakeRow = prepared(
-        diesel::sql_query(INTAKE)
-            .bind::<SqlUuid, _>(id)
-            .bind::<Nullable<Text>, _>(idempotency.map(|_| filer.sub.as_str()))
-            .bind::<Nullable<Text>, _>(idempotency.map(|i| i.key.as_str()))
-            .bind::<Nullable<Text>, _>(idempotency.map(|i| i.request_hash.as_str()))
-            .bind::<Text, _>(report.channel.as_str())
-            .bind::<Text, _>(report.category.as_str())
-            .bind::<Text, _>(report.need.as_str())
-            .bind::<Text, _>(report.urgency.as_str())
-            .bind::<Text, _>(report.region_code.as_str())
-            .bind::<Nullable<Text>, _>(report.address.as_deref())
-            .bind::<Nullable<Float8>, _>(report.location.map(|l| l.lat))
-            .bind::<Nullable<Float8>, _>(report.location.map(|l| l.lon))
-            .bind::<Nullable<Text>, _>(report.reporter_name.as_deref())
-            .bind::<Nullable<Text>, _>(report.reporter_phone.as_ref().map(Phone::as_str))
-            .bind::<Bool, _>(report.reporter_anonymous)
-            .bind::<Jsonb, _>(beneficiaries)
-            .bind::<Int4, _>(report.beneficiary_count)
-            .bind::<Text, _>(&report.description)
-            .bind::<Nullable<Text>, _>(report.external_ref.as_deref())
-            .bind::<Text, _>(&filer.sub)
-            .bind::<Nullable<Text>, _>(filer.client_id.as_deref())
-            .bind::<Text, _>(filer.role.as_str())
-            .bind::<Jsonb, _>(details)
-            .bind::<SqlUuid, _>(message.message_id)
-            .bind::<Text, _>(&message.routing_key)
-            .bind::<Jsonb, _>(payload),
+        diesel::sql_query(include_str!("intake/file_report.sql")).bind::<Jsonb, _>(arguments),
     )
     .get_result(conn)
     .await
@@ -658,7 +651,7 @@ pub async fn file_report(
             (Some(id), Some(ticket), Some(created_at)) => Ok(Filed {
                 id,
                 ticket,
-                status: "received".into(),
+                status: Status::Received,
                 created_at,
                 warnings: report.warnings.clone(),
                 replayed,

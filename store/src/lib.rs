@@ -5,6 +5,7 @@
 //! functions take a connection and speak the domain's types.
 
 pub mod bus;
+pub mod cases;
 pub mod clients;
 pub mod db;
 pub mod directory;
@@ -14,11 +15,13 @@ pub mod intake;
 pub mod lifecycle;
 pub mod open311;
 pub mod outbox;
+pub mod regions;
 pub mod reports;
 pub mod routing;
 pub mod schema;
 pub mod seed;
 pub mod stats;
+pub mod units;
 pub mod vocabulary;
 pub mod webhooks;
 

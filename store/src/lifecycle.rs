@@ -7,15 +7,16 @@ use crate::bus::EventPayload;
 use crate::error::{Error, Result};
 use crate::outbox;
 use crate::reports::{self as report_access, ReportRow};
-use crate::routing::{DirectoryCache, event_message};
+use crate::routing::{DirectoryCache, event_message, locked_loads, route_request, sla_seconds};
 use crate::schema::{report_events, reports, units};
+use crate::vocabulary::Term;
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel::sql_types::{Float8, Int4, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use sigap_domain::Claims;
-use sigap_domain::{Role, SlaPolicy, Status, Urgency};
-use sigap_router::{Decision, Outcome, RouteRequest};
+use sigap_domain::{Role, SlaPolicy, Status};
+use sigap_router::{Decision, Outcome};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -64,8 +65,8 @@ async fn record(
         .values((
             report_events::report_id.eq(report.id),
             report_events::kind.eq(change.kind),
-            report_events::from_status.eq(change.from.as_str()),
-            report_events::to_status.eq(change.to.as_str()),
+            report_events::from_status.eq(Term(change.from)),
+            report_events::to_status.eq(Term(change.to)),
             report_events::unit_code.eq(change.unit),
             report_events::actor.eq(&actor.sub),
             report_events::actor_role.eq(&actor.role),
@@ -88,30 +89,17 @@ async fn record(
     Ok(())
 }
 
-async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> Result<ReportRow> {
-    Ok(reports::table
-        .find(id)
-        .for_update()
-        .select(ReportRow::as_select())
-        .first(conn)
-        .await?)
-}
-
-fn status_of(report: &ReportRow) -> Status {
-    Status::parse(&report.status).unwrap_or(Status::Received)
-}
-
-/// May this caller act on this report's case? UPT staff only on their unit's
-/// cases (others are reported as not found); supervisors on all.
-fn authorize_case(claims: &Claims, report: &ReportRow) -> Result<()> {
+/// Locks the case `claims` acts on: one the caller may not read is not
+/// found, and of those who may read it only UPT staff (their unit's cases)
+/// and supervisors change cases.
+async fn lock_case(conn: &mut AsyncPgConnection, claims: &Claims, id: Uuid) -> Result<ReportRow> {
+    let report = report_access::lock_for(conn, claims, id).await?;
     match claims.role {
-        Role::Supervisor => Ok(()),
-        Role::UptStaff if report_access::can_read(claims, report) => Ok(()),
-        _ if report_access::can_read(claims, report) => Err(Error::Forbidden(format!(
+        Role::Supervisor | Role::UptStaff => Ok(report),
+        _ => Err(Error::Forbidden(format!(
             "role {} may not change cases",
             claims.role
         ))),
-        _ => Err(Error::NotFound),
     }
 }
 
@@ -147,9 +135,8 @@ pub async fn change_status(
     expected_version: Option<i32>,
 ) -> Result<ReportRow> {
     conn.transaction::<ReportRow, Error, _>(async |conn| {
-        let report = lock(conn, id).await?;
-        authorize_case(claims, &report)?;
-        let from = status_of(&report);
+        let report = lock_case(conn, claims, id).await?;
+        let from = report.status;
         if matches!(to, Status::Received | Status::Assigned | Status::NeedsTriage) {
             return Err(Error::validation(
                 "status",
@@ -166,7 +153,7 @@ pub async fn change_status(
             "UPDATE reports SET status = $2, updated_at = now(), version = version + 1{stamp} WHERE id = $1"
         ))
         .bind::<SqlUuid, _>(id)
-        .bind::<Text, _>(to.as_str())
+        .bind::<Text, _>(Term(to))
         .execute(conn)
         .await?;
         let actor = Actor::from_claims(claims);
@@ -199,17 +186,14 @@ pub async fn add_note(
     note: &str,
 ) -> Result<()> {
     conn.transaction::<(), Error, _>(async |conn| {
-        let report = lock(conn, id).await?;
-        if !report_access::can_read(claims, &report) {
-            return Err(Error::NotFound);
-        }
+        let report = report_access::lock_for(conn, claims, id).await?;
         if matches!(claims.role, Role::Regional | Role::Admin) {
             return Err(Error::Forbidden(format!(
                 "role {} has read-only access to cases",
                 claims.role
             )));
         }
-        let status = status_of(&report);
+        let status = report.status;
         diesel::sql_query("UPDATE reports SET updated_at = now() WHERE id = $1")
             .bind::<SqlUuid, _>(id)
             .execute(conn)
@@ -234,44 +218,19 @@ pub async fn add_note(
     .await
 }
 
-/// Unit loads, with the unit rows locked so that concurrent assignments see
-/// each other's effect on capacity.
-async fn locked_loads(conn: &mut AsyncPgConnection) -> Result<HashMap<String, i64>> {
-    #[derive(QueryableByName)]
-    struct Load {
-        #[diesel(sql_type = Text)]
-        code: String,
-        #[diesel(sql_type = Int4)]
-        open_cases: i32,
-    }
-    Ok(
-        diesel::sql_query("SELECT code, open_cases FROM units ORDER BY code FOR UPDATE")
-            .load::<Load>(conn)
-            .await?
-            .into_iter()
-            .map(|l| (l.code, i64::from(l.open_cases)))
-            .collect(),
-    )
-}
-
 /// Routes a report again, leaving out every unit that already had it.
 fn reroute(cache: &DirectoryCache, report: &ReportRow, loads: &HashMap<String, i64>) -> Decision {
     let mut exclude = report.previous_units.clone();
     exclude.extend(report.unit_code.clone());
-    let request = RouteRequest {
-        category: &report.category,
-        region_code: &report.region_code,
-        location: report.latitude.zip(report.longitude),
-        exclude: &exclude,
-    };
+    let request = route_request(
+        report.category,
+        &report.region_code,
+        report.latitude.zip(report.longitude),
+        &exclude,
+    );
     cache
         .directory
         .route(&request, |code| loads.get(code).copied().unwrap_or(0))
-}
-
-fn sla_seconds(sla: &SlaPolicy, report: &ReportRow) -> f64 {
-    sla.for_urgency(Urgency::parse(&report.urgency).unwrap_or(Urgency::Normal))
-        .as_secs_f64()
 }
 
 /// Gives the report to `unit` (status `assigned`, a fresh SLA), remembering
@@ -284,7 +243,7 @@ async fn move_to_unit(
     escalate: bool,
 ) -> Result<()> {
     diesel::sql_query(
-        "UPDATE reports SET status = 'assigned', unit_code = $2, \
+        "UPDATE reports SET status = $5, unit_code = $2, \
             previous_units = CASE WHEN unit_code IS NULL THEN previous_units ELSE array_append(previous_units, unit_code) END, \
             assigned_at = now(), acknowledged_at = NULL, sla_due_at = now() + $3 * interval '1 second', \
             triage_reason = NULL, escalation_level = escalation_level + $4, \
@@ -295,6 +254,7 @@ async fn move_to_unit(
     .bind::<Text, _>(unit)
     .bind::<Float8, _>(sla)
     .bind::<Int4, _>(i32::from(escalate))
+    .bind::<Text, _>(Term(Status::Assigned))
     .execute(conn)
     .await?;
     Ok(())
@@ -307,7 +267,7 @@ async fn move_to_triage(
     escalate: bool,
 ) -> Result<()> {
     diesel::sql_query(
-        "UPDATE reports SET status = 'needs_triage', \
+        "UPDATE reports SET status = $4, \
             previous_units = CASE WHEN unit_code IS NULL THEN previous_units ELSE array_append(previous_units, unit_code) END, \
             unit_code = NULL, sla_due_at = NULL, triage_reason = $2, escalation_level = escalation_level + $3, \
             updated_at = now(), version = version + 1 \
@@ -316,6 +276,7 @@ async fn move_to_triage(
     .bind::<SqlUuid, _>(report.id)
     .bind::<Text, _>(reason)
     .bind::<Int4, _>(i32::from(escalate))
+    .bind::<Text, _>(Term(Status::NeedsTriage))
     .execute(conn)
     .await?;
     Ok(())
@@ -348,9 +309,8 @@ pub async fn transfer(
 ) -> Result<ReportRow> {
     conn.transaction::<ReportRow, Error, _>(async |conn| {
         cache.refresh(conn).await?;
-        let report = lock(conn, id).await?;
-        authorize_case(claims, &report)?;
-        let from = status_of(&report);
+        let report = lock_case(conn, claims, id).await?;
+        let from = report.status;
         if !from.is_open_at_unit() {
             return Err(Error::illegal(from, Status::Assigned));
         }
@@ -373,7 +333,7 @@ pub async fn transfer(
         });
         let actor = Actor::from_claims(claims);
         match &target {
-            Some(code) => move_to_unit(conn, &report, code, sla_seconds(sla, &report), false).await?,
+            Some(code) => move_to_unit(conn, &report, code, sla_seconds(sla, report.urgency), false).await?,
             None => {
                 let why = decision.as_ref().map(|d| d.reason.as_str()).unwrap_or("no unit");
                 move_to_triage(conn, &report, &format!("transfer found no unit: {why}"), false).await?
@@ -412,15 +372,15 @@ pub async fn assign(
     note: Option<&str>,
 ) -> Result<ReportRow> {
     conn.transaction::<ReportRow, Error, _>(async |conn| {
-        let report = lock(conn, id).await?;
-        let from = status_of(&report);
+        let report = report_access::lock_for(conn, claims, id).await?;
+        let from = report.status;
         if !matches!(from, Status::NeedsTriage | Status::Received) {
             return Err(Error::Conflict(format!(
                 "only received or needs_triage cases are assigned by hand (this one is {from}); use transfer"
             )));
         }
         active_unit(conn, unit).await?;
-        move_to_unit(conn, &report, unit, sla_seconds(sla, &report), false).await?;
+        move_to_unit(conn, &report, unit, sla_seconds(sla, report.urgency), false).await?;
         record(
             conn,
             &report,
@@ -462,7 +422,7 @@ pub async fn escalate_overdue(
     conn.transaction::<Vec<Escalated>, Error, _>(async |conn| {
         cache.refresh(conn).await?;
         let overdue: Vec<ReportRow> = reports::table
-            .filter(reports::status.eq(Status::Assigned.as_str()))
+            .filter(reports::status.eq(Term(Status::Assigned)))
             .filter(reports::sla_due_at.lt(Utc::now()))
             .order(reports::sla_due_at)
             .limit(limit)
@@ -487,7 +447,7 @@ pub async fn escalate_overdue(
                 .and_then(|d| d.unit_code.clone());
             match &target {
                 Some(code) => {
-                    move_to_unit(conn, &report, code, sla_seconds(sla, &report), true).await?;
+                    move_to_unit(conn, &report, code, sla_seconds(sla, report.urgency), true).await?;
                     *loads.entry(code.clone()).or_default() += 1;
                 }
                 None => {

@@ -1,26 +1,32 @@
-//! Reading reports: who may see which report, and how much of it.
+//! Reading reports: which reports a caller may see (one rule, applied in the
+//! query), how much of them, and the filtered, paged list.
 
-use crate::error::{Error, Result};
-use crate::schema::{report_events, reports};
+use crate::error::Result;
+use crate::schema::{report_events, reports, units};
+use crate::vocabulary::{NullableTerm, Term};
 use chrono::{DateTime, Utc};
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Nullable};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use serde::Serialize;
-use sigap_domain::Claims;
-use sigap_domain::Role;
-use utoipa::ToSchema;
+use sigap_domain::{Category, Channel, Claims, Need, Role, Status, Urgency};
 use uuid::Uuid;
 
-/// A report as stored.
+/// A report as stored; every vocabulary column is read as its domain type,
+/// so a row holding an unknown value is an error.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = reports, check_for_backend(diesel::pg::Pg))]
 pub struct ReportRow {
     pub id: Uuid,
     pub ticket: String,
-    pub channel: String,
-    pub category: String,
-    pub need: String,
-    pub urgency: String,
+    #[diesel(deserialize_as = Term<Channel>)]
+    pub channel: Channel,
+    #[diesel(deserialize_as = Term<Category>)]
+    pub category: Category,
+    #[diesel(deserialize_as = Term<Need>)]
+    pub need: Need,
+    #[diesel(deserialize_as = Term<Urgency>)]
+    pub urgency: Urgency,
     pub region_code: String,
     pub province_code: String,
     pub address: Option<String>,
@@ -35,7 +41,8 @@ pub struct ReportRow {
     pub external_ref: Option<String>,
     pub filed_by: String,
     pub client_id: Option<String>,
-    pub status: String,
+    #[diesel(deserialize_as = Term<Status>)]
+    pub status: Status,
     pub unit_code: Option<String>,
     pub previous_units: Vec<String>,
     pub triage_reason: Option<String>,
@@ -54,34 +61,85 @@ pub struct ReportRow {
 }
 
 /// One entry of a report's history.
-#[derive(Debug, Clone, Queryable, Selectable, Serialize, ToSchema)]
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = report_events, check_for_backend(diesel::pg::Pg))]
-pub struct EventView {
+pub struct EventRow {
     pub id: i64,
     /// `received`, `assigned`, `needs_triage`, `status_changed`, `note`, `transferred`, `escalated`.
     pub kind: String,
-    pub from_status: Option<String>,
-    pub to_status: Option<String>,
+    #[diesel(deserialize_as = NullableTerm<Status>)]
+    pub from_status: Option<Status>,
+    #[diesel(deserialize_as = NullableTerm<Status>)]
+    pub to_status: Option<Status>,
     pub unit_code: Option<String>,
     pub actor: String,
     pub actor_role: String,
     pub note: Option<String>,
     /// For assignments, the router's decision with its explanation.
-    #[schema(value_type = Option<Object>)]
     pub details: Option<serde_json::Value>,
     pub created_at: DateTime<Utc>,
 }
 
-/// Whether the caller may see this report at all.
-pub fn can_read(claims: &Claims, report: &ReportRow) -> bool {
-    match claims.role {
-        Role::Operator | Role::Supervisor | Role::Admin => true,
-        Role::UptStaff => report.unit_code.is_some() && report.unit_code == claims.unit,
-        Role::Regional => claims
-            .region
-            .as_deref()
-            .is_some_and(|r| r == report.province_code || r == report.region_code),
-        Role::Integrator => report.filed_by == claims.sub,
+/// Which reports a caller may read. The rule for every role is written here
+/// once; lists, single reads, case changes and unit queues all ask it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Visibility {
+    /// Operators, supervisors and administrators read every report.
+    All,
+    /// UPT staff read the reports assigned to their unit.
+    Unit(String),
+    /// A regional office reads the reports of its province (or regency).
+    Region(String),
+    /// An integrator reads the reports it filed.
+    FiledBy(String),
+    /// A token that lacks the unit or region its role needs reads nothing.
+    Nothing,
+}
+
+/// A condition on `reports` rows, boxed so that it can join any query.
+pub type ReportCondition = Box<dyn BoxableExpression<reports::table, Pg, SqlType = Nullable<Bool>>>;
+
+impl Visibility {
+    /// What `claims` may read.
+    pub fn of(claims: &Claims) -> Visibility {
+        match claims.role {
+            Role::Operator | Role::Supervisor | Role::Admin => Visibility::All,
+            Role::UptStaff => claims
+                .unit
+                .clone()
+                .map_or(Visibility::Nothing, Visibility::Unit),
+            Role::Regional => claims
+                .region
+                .clone()
+                .map_or(Visibility::Nothing, Visibility::Region),
+            Role::Integrator => Visibility::FiledBy(claims.sub.clone()),
+        }
+    }
+
+    /// The rule as a condition on `reports` rows.
+    pub fn condition(&self) -> ReportCondition {
+        match self {
+            Visibility::All => Box::new(true.into_sql::<Bool>().nullable()),
+            Visibility::Unit(unit) => Box::new(reports::unit_code.eq(unit.clone())),
+            Visibility::Region(region) => Box::new(
+                reports::province_code
+                    .eq(region.clone())
+                    .or(reports::region_code.eq(region.clone()))
+                    .nullable(),
+            ),
+            Visibility::FiledBy(sub) => Box::new(reports::filed_by.eq(sub.clone()).nullable()),
+            Visibility::Nothing => Box::new(false.into_sql::<Bool>().nullable()),
+        }
+    }
+
+    /// Whether the caller may read the queue of `unit`: everything a unit
+    /// holds is visible to it and to those who see all reports.
+    pub fn covers_unit(&self, unit: &str) -> bool {
+        match self {
+            Visibility::All => true,
+            Visibility::Unit(own) => own == unit,
+            Visibility::Region(_) | Visibility::FiledBy(_) | Visibility::Nothing => false,
+        }
     }
 }
 
@@ -95,120 +153,7 @@ pub fn sees_personal_data(claims: &Claims, report: &ReportRow) -> bool {
     }
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Location {
-    pub lat: f64,
-    pub lon: f64,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ReporterView {
-    pub name: Option<String>,
-    pub phone: Option<String>,
-    pub anonymous: bool,
-}
-
-/// A report as a caller may see it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ReportView {
-    pub id: Uuid,
-    #[schema(example = "CC-2026-000123")]
-    pub ticket: String,
-    #[schema(value_type = sigap_domain::Status)]
-    pub status: String,
-    #[schema(value_type = sigap_domain::Category)]
-    pub category: String,
-    #[schema(value_type = sigap_domain::Need)]
-    pub need: String,
-    #[schema(value_type = sigap_domain::Urgency)]
-    pub urgency: String,
-    #[schema(value_type = sigap_domain::Channel)]
-    pub channel: String,
-    pub region_code: String,
-    pub province_code: String,
-    pub address: Option<String>,
-    pub location: Option<Location>,
-    /// Present only for roles that may see personal data.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reporter: Option<ReporterView>,
-    /// Names are removed for roles that may not see personal data.
-    #[schema(value_type = Vec<Object>)]
-    pub beneficiaries: serde_json::Value,
-    pub beneficiary_count: i32,
-    pub description: String,
-    pub external_ref: Option<String>,
-    pub unit_code: Option<String>,
-    pub previous_units: Vec<String>,
-    pub triage_reason: Option<String>,
-    pub sla_due_at: Option<DateTime<Utc>>,
-    pub escalation_level: i32,
-    /// For `If-Match` on status changes.
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub assigned_at: Option<DateTime<Utc>>,
-    pub acknowledged_at: Option<DateTime<Utc>>,
-    pub assessing_at: Option<DateTime<Utc>>,
-    pub in_service_at: Option<DateTime<Utc>>,
-    pub resolved_at: Option<DateTime<Utc>>,
-    pub closed_at: Option<DateTime<Utc>>,
-    pub cancelled_at: Option<DateTime<Utc>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub events: Option<Vec<EventView>>,
-}
-
-impl ReportView {
-    pub fn new(row: ReportRow, personal: bool, events: Option<Vec<EventView>>) -> ReportView {
-        let mut beneficiaries = row.beneficiaries;
-        if let Some(list) = beneficiaries.as_array_mut().filter(|_| !personal) {
-            for b in list.iter_mut().filter_map(|b| b.as_object_mut()) {
-                b.remove("name");
-            }
-        }
-        ReportView {
-            id: row.id,
-            ticket: row.ticket,
-            status: row.status,
-            category: row.category,
-            need: row.need,
-            urgency: row.urgency,
-            channel: row.channel,
-            region_code: row.region_code,
-            province_code: row.province_code,
-            address: row.address,
-            location: row
-                .latitude
-                .zip(row.longitude)
-                .map(|(lat, lon)| Location { lat, lon }),
-            reporter: personal.then_some(ReporterView {
-                name: row.reporter_name,
-                phone: row.reporter_phone,
-                anonymous: row.reporter_anonymous,
-            }),
-            beneficiaries,
-            beneficiary_count: row.beneficiary_count,
-            description: row.description,
-            external_ref: row.external_ref,
-            unit_code: row.unit_code,
-            previous_units: row.previous_units,
-            triage_reason: row.triage_reason,
-            sla_due_at: row.sla_due_at,
-            escalation_level: row.escalation_level,
-            version: row.version,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-            assigned_at: row.assigned_at,
-            acknowledged_at: row.acknowledged_at,
-            assessing_at: row.assessing_at,
-            in_service_at: row.in_service_at,
-            resolved_at: row.resolved_at,
-            closed_at: row.closed_at,
-            cancelled_at: row.cancelled_at,
-            events,
-        }
-    }
-}
-
+/// A report by id, whoever asks (for the system's own work).
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<ReportRow> {
     Ok(reports::table
         .find(id)
@@ -217,27 +162,178 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<ReportRow> {
         .await?)
 }
 
-pub async fn events(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Vec<EventView>> {
+/// A report by id as `claims` may read it; one the caller may not read is
+/// not found, revealing nothing.
+pub async fn find_for(
+    conn: &mut AsyncPgConnection,
+    claims: &Claims,
+    id: Uuid,
+) -> Result<ReportRow> {
+    Ok(reports::table
+        .find(id)
+        .filter(Visibility::of(claims).condition())
+        .select(ReportRow::as_select())
+        .first(conn)
+        .await?)
+}
+
+/// The same read, locking the row for a change in the caller's transaction.
+pub(crate) async fn lock_for(
+    conn: &mut AsyncPgConnection,
+    claims: &Claims,
+    id: Uuid,
+) -> Result<ReportRow> {
+    Ok(reports::table
+        .find(id)
+        .filter(Visibility::of(claims).condition())
+        .for_update()
+        .select(ReportRow::as_select())
+        .first(conn)
+        .await?)
+}
+
+/// A report's history, oldest first.
+pub async fn events(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Vec<EventRow>> {
     Ok(report_events::table
         .filter(report_events::report_id.eq(id))
         .order(report_events::id)
-        .select(EventView::as_select())
+        .select(EventRow::as_select())
         .load(conn)
         .await?)
 }
 
-/// The report with its history, as `claims` may see it. A report the caller
-/// may not read is reported as not found, revealing nothing.
+/// The report with its history, as `claims` may read it.
 pub async fn get_for(
     conn: &mut AsyncPgConnection,
     claims: &Claims,
     id: Uuid,
-) -> Result<ReportView> {
-    let row = find(conn, id).await?;
-    if !can_read(claims, &row) {
-        return Err(Error::NotFound);
-    }
-    let personal = sees_personal_data(claims, &row);
+) -> Result<(ReportRow, Vec<EventRow>)> {
+    let row = find_for(conn, claims, id).await?;
     let events = events(conn, id).await?;
-    Ok(ReportView::new(row, personal, Some(events)))
+    Ok((row, events))
+}
+
+/// Where a report list resumes: after this creation time and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListCursor {
+    pub created_at: DateTime<Utc>,
+    pub id: Uuid,
+}
+
+impl ListCursor {
+    /// The cursor after `row`.
+    pub fn after(row: &ReportRow) -> ListCursor {
+        ListCursor {
+            created_at: row.created_at,
+            id: row.id,
+        }
+    }
+}
+
+/// Filters of a report list; `None` leaves a dimension open.
+#[derive(Debug, Clone, Default)]
+pub struct ReportFilter {
+    pub statuses: Option<Vec<Status>>,
+    pub unit: Option<String>,
+    /// A province or regency code.
+    pub region: Option<String>,
+    pub category: Option<Category>,
+    pub urgency: Option<Urgency>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+    pub updated_since: Option<DateTime<Utc>>,
+    pub after: Option<ListCursor>,
+}
+
+/// Reports `claims` may read that match `filter`, newest first, at most `limit`.
+pub async fn list_for(
+    conn: &mut AsyncPgConnection,
+    claims: &Claims,
+    filter: &ReportFilter,
+    limit: i64,
+) -> Result<Vec<ReportRow>> {
+    let mut q = reports::table
+        .select(ReportRow::as_select())
+        .filter(Visibility::of(claims).condition())
+        .into_boxed();
+    if let Some(statuses) = &filter.statuses {
+        let statuses: Vec<Term<Status>> = statuses.iter().copied().map(Term).collect();
+        q = q.filter(reports::status.eq_any(statuses));
+    }
+    if let Some(unit) = &filter.unit {
+        q = q.filter(reports::unit_code.eq(unit.clone()));
+    }
+    if let Some(region) = &filter.region {
+        q = q.filter(
+            reports::region_code
+                .eq(region.clone())
+                .or(reports::province_code.eq(region.clone())),
+        );
+    }
+    if let Some(category) = filter.category {
+        q = q.filter(reports::category.eq(Term(category)));
+    }
+    if let Some(urgency) = filter.urgency {
+        q = q.filter(reports::urgency.eq(Term(urgency)));
+    }
+    if let Some(from) = filter.created_from {
+        q = q.filter(reports::created_at.ge(from));
+    }
+    if let Some(to) = filter.created_to {
+        q = q.filter(reports::created_at.lt(to));
+    }
+    if let Some(since) = filter.updated_since {
+        q = q.filter(reports::updated_at.gt(since));
+    }
+    if let Some(ListCursor { created_at, id }) = filter.after {
+        q = q.filter(
+            reports::created_at
+                .lt(created_at)
+                .or(reports::created_at.eq(created_at).and(reports::id.lt(id))),
+        );
+    }
+    Ok(q.order((reports::created_at.desc(), reports::id.desc()))
+        .limit(limit)
+        .load(conn)
+        .await?)
+}
+
+/// What anyone holding a ticket may know of its report: nothing personal.
+#[derive(Debug, Clone, Queryable)]
+pub struct Tracking {
+    pub ticket: String,
+    #[diesel(deserialize_as = Term<Status>)]
+    pub status: Status,
+    #[diesel(deserialize_as = Term<Category>)]
+    pub category: Category,
+    /// The unit handling the case, once assigned.
+    pub unit_name: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub assigned_at: Option<DateTime<Utc>>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// The public view of the report with `ticket`; unknown and malformed
+/// tickets alike are not found (one indexed look-up either way).
+pub async fn track(conn: &mut AsyncPgConnection, ticket: &str) -> Result<Tracking> {
+    Ok(reports::table
+        .left_join(units::table)
+        .filter(reports::ticket.eq(ticket))
+        .select((
+            reports::ticket,
+            reports::status,
+            reports::category,
+            units::name.nullable(),
+            reports::created_at,
+            reports::updated_at,
+            reports::assigned_at,
+            reports::acknowledged_at,
+            reports::resolved_at,
+            reports::closed_at,
+        ))
+        .first(conn)
+        .await?)
 }

@@ -6,11 +6,12 @@ use crate::db::prepared;
 use crate::directory;
 use crate::outbox::{self, OutboxMessage};
 use crate::schema::report_events;
+use crate::vocabulary::Term;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Float8, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Float8, Int4, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use sigap_domain::{SlaPolicy, Urgency};
+use sigap_domain::{Category, SlaPolicy, Status, Urgency};
 use sigap_router::{Decision, Directory, Outcome, RouteRequest};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -54,10 +55,10 @@ struct Pending {
     id: Uuid,
     #[diesel(sql_type = Text)]
     ticket: String,
-    #[diesel(sql_type = Text)]
-    category: String,
-    #[diesel(sql_type = Text)]
-    urgency: String,
+    #[diesel(sql_type = Text, deserialize_as = Term<Category>)]
+    category: Category,
+    #[diesel(sql_type = Text, deserialize_as = Term<Urgency>)]
+    urgency: Urgency,
     #[diesel(sql_type = Text)]
     region_code: String,
     #[diesel(sql_type = Nullable<Float8>)]
@@ -114,25 +115,13 @@ pub async fn route_received(
     conn.transaction::<BatchOutcome, diesel::result::Error, _>(async |conn| {
         cache.refresh(conn).await?;
         let directory = cache.directory.clone();
-        #[derive(QueryableByName)]
-        struct Load {
-            #[diesel(sql_type = Text)]
-            code: String,
-            #[diesel(sql_type = diesel::sql_types::Int4)]
-            open_cases: i32,
-        }
-        let mut loads: HashMap<String, i64> =
-            prepared(diesel::sql_query("SELECT code, open_cases FROM units ORDER BY code FOR UPDATE"))
-                .load::<Load>(conn)
-                .await?
-                .into_iter()
-                .map(|l| (l.code, i64::from(l.open_cases)))
-                .collect();
+        let mut loads = locked_loads(conn).await?;
         let pending: Vec<Pending> = prepared(diesel::sql_query(
             "SELECT id, ticket, category, urgency, region_code, latitude, longitude, previous_units, created_at \
-             FROM reports WHERE id = ANY($1) AND status = 'received' ORDER BY created_at, id",
+             FROM reports WHERE id = ANY($1) AND status = $2 ORDER BY created_at, id",
         )
-        .bind::<Array<SqlUuid>, _>(ids))
+        .bind::<Array<SqlUuid>, _>(ids)
+        .bind::<Text, _>(Term(Status::Received)))
         .load(conn)
         .await?;
         // Redeliveries of routed reports and ids of no report are rare: only
@@ -155,12 +144,12 @@ pub async fn route_received(
 
         let mut routed = Vec::with_capacity(pending.len());
         for report in pending {
-            let request = RouteRequest {
-                category: &report.category,
-                region_code: &report.region_code,
-                location: report.latitude.zip(report.longitude),
-                exclude: &report.previous_units,
-            };
+            let request = route_request(
+                report.category,
+                &report.region_code,
+                report.latitude.zip(report.longitude),
+                &report.previous_units,
+            );
             let decision = directory.route(&request, |code| loads.get(code).copied().unwrap_or(0));
             if let Some(unit) = &decision.unit_code {
                 *loads.entry(unit.clone()).or_default() += 1;
@@ -177,38 +166,34 @@ pub async fn route_received(
 
         // One statement updates the whole batch.
         let ids: Vec<Uuid> = routed.iter().map(|(r, _)| r.id).collect();
-        let statuses: Vec<&str> = routed.iter().map(|(_, d)| status_of(d)).collect();
+        let statuses: Vec<Term<Status>> = routed.iter().map(|(_, d)| Term(status_of(d))).collect();
         let units: Vec<Option<String>> = routed.iter().map(|(_, d)| d.unit_code.clone()).collect();
         let reasons: Vec<Option<String>> = routed
             .iter()
             .map(|(_, d)| (d.outcome == Outcome::NeedsTriage).then(|| d.reason.clone()))
             .collect();
-        let sla_seconds: Vec<f64> = routed
-            .iter()
-            .map(|(r, _)| {
-                let urgency = Urgency::parse(&r.urgency).unwrap_or(Urgency::Normal);
-                sla.for_urgency(urgency).as_secs_f64()
-            })
-            .collect();
+        let sla_seconds: Vec<f64> = routed.iter().map(|(r, _)| sla_seconds(sla, r.urgency)).collect();
         // The reports are not locked while they are routed: the unit lock above
         // keeps routing transactions apart, and the status check here skips a
         // report that anyone else changed meanwhile (it is then left out of
         // the events and messages below).
         let taken: Vec<Uuid> = prepared(diesel::sql_query(
             "UPDATE reports r SET status = d.status, unit_code = d.unit_code, triage_reason = d.reason, \
-                assigned_at = CASE WHEN d.status = 'assigned' THEN now() END, \
-                sla_due_at = CASE WHEN d.status = 'assigned' THEN now() + d.sla * interval '1 second' END, \
+                assigned_at = CASE WHEN d.status = $6 THEN now() END, \
+                sla_due_at = CASE WHEN d.status = $6 THEN now() + d.sla * interval '1 second' END, \
                 updated_at = now(), version = r.version + 1 \
              FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::float8[]) \
                 AS d(id, status, unit_code, reason, sla) \
-             WHERE r.id = d.id AND r.status = 'received' \
+             WHERE r.id = d.id AND r.status = $7 \
              RETURNING r.id",
         )
         .bind::<Array<SqlUuid>, _>(&ids)
         .bind::<Array<Text>, _>(&statuses)
         .bind::<Array<Nullable<Text>>, _>(&units)
         .bind::<Array<Nullable<Text>>, _>(&reasons)
-        .bind::<Array<Float8>, _>(&sla_seconds))
+        .bind::<Array<Float8>, _>(&sla_seconds)
+        .bind::<Text, _>(Term(Status::Assigned))
+        .bind::<Text, _>(Term(Status::Received)))
         .load::<IdRow>(conn)
         .await?
         .into_iter()
@@ -223,9 +208,9 @@ pub async fn route_received(
             .iter()
             .map(|(r, d)| NewEvent {
                 report_id: r.id,
-                kind: status_of(d),
-                from_status: Some("received"),
-                to_status: Some(status_of(d)),
+                kind: status_of(d).as_str(),
+                from_status: Some(Status::Received.as_str()),
+                to_status: Some(status_of(d).as_str()),
                 unit_code: d.unit_code.as_deref(),
                 actor: ROUTER_ACTOR,
                 actor_role: SYSTEM_ROLE,
@@ -266,11 +251,54 @@ struct IdRow {
     id: Uuid,
 }
 
-fn status_of(decision: &Decision) -> &'static str {
+/// The status a routing decision gives its report.
+fn status_of(decision: &Decision) -> Status {
     match decision.outcome {
-        Outcome::Assigned => "assigned",
-        Outcome::NeedsTriage => "needs_triage",
+        Outcome::Assigned => Status::Assigned,
+        Outcome::NeedsTriage => Status::NeedsTriage,
     }
+}
+
+/// Open cases per unit, with every unit row locked until the transaction
+/// ends, so that concurrent assignments see each other's effect on capacity.
+pub(crate) async fn locked_loads(
+    conn: &mut AsyncPgConnection,
+) -> QueryResult<HashMap<String, i64>> {
+    #[derive(QueryableByName)]
+    struct Load {
+        #[diesel(sql_type = Text)]
+        code: String,
+        #[diesel(sql_type = Int4)]
+        open_cases: i32,
+    }
+    Ok(prepared(diesel::sql_query(
+        "SELECT code, open_cases FROM units ORDER BY code FOR UPDATE",
+    ))
+    .load::<Load>(conn)
+    .await?
+    .into_iter()
+    .map(|l| (l.code, i64::from(l.open_cases)))
+    .collect())
+}
+
+/// The router's question for a report, leaving out the units of `exclude`.
+pub(crate) fn route_request<'a>(
+    category: Category,
+    region_code: &'a str,
+    location: Option<(f64, f64)>,
+    exclude: &'a [String],
+) -> RouteRequest<'a> {
+    RouteRequest {
+        category: category.as_str(),
+        region_code,
+        location,
+        exclude,
+    }
+}
+
+/// Seconds a unit has to acknowledge a case of this urgency.
+pub(crate) fn sla_seconds(sla: &SlaPolicy, urgency: Urgency) -> f64 {
+    sla.for_urgency(urgency).as_secs_f64()
 }
 
 /// The event announcing a routing decision: `report.assigned.<unit>` or
@@ -292,7 +320,7 @@ pub fn decision_message(
             event: event.to_owned(),
             report_id,
             ticket: ticket.to_owned(),
-            status: status_of(decision).to_owned(),
+            status: status_of(decision).as_str().to_owned(),
             unit_code: decision.unit_code.clone(),
             occurred_at: at,
             details: Some(
@@ -328,11 +356,13 @@ pub async fn mark_unroutable(
             ticket: String,
         }
         let marked: Vec<Marked> = diesel::sql_query(
-            "UPDATE reports SET status = 'needs_triage', triage_reason = $2, updated_at = now(), version = version + 1 \
-             WHERE id = ANY($1) AND status = 'received' RETURNING id, ticket",
+            "UPDATE reports SET status = $3, triage_reason = $2, updated_at = now(), version = version + 1 \
+             WHERE id = ANY($1) AND status = $4 RETURNING id, ticket",
         )
         .bind::<Array<SqlUuid>, _>(ids)
         .bind::<Text, _>(reason)
+        .bind::<Text, _>(Term(Status::NeedsTriage))
+        .bind::<Text, _>(Term(Status::Received))
         .load(conn)
         .await?;
         let now = Utc::now();
@@ -340,9 +370,9 @@ pub async fn mark_unroutable(
             diesel::insert_into(report_events::table)
                 .values(NewEvent {
                     report_id: m.id,
-                    kind: "needs_triage",
-                    from_status: Some("received"),
-                    to_status: Some("needs_triage"),
+                    kind: Status::NeedsTriage.as_str(),
+                    from_status: Some(Status::Received.as_str()),
+                    to_status: Some(Status::NeedsTriage.as_str()),
                     unit_code: None,
                     actor: ROUTER_ACTOR,
                     actor_role: SYSTEM_ROLE,
@@ -356,7 +386,7 @@ pub async fn mark_unroutable(
                 event: "report.needs_triage".into(),
                 report_id: m.id,
                 ticket: m.ticket.clone(),
-                status: "needs_triage".into(),
+                status: Status::NeedsTriage.as_str().into(),
                 unit_code: None,
                 occurred_at: now,
                 details: Some(serde_json::json!({ "reason": reason })),

@@ -7,7 +7,7 @@ use diesel::deserialize::{self, FromSql, FromSqlRow};
 use diesel::expression::AsExpression;
 use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, Output, ToSql};
-use diesel::sql_types::Text;
+use diesel::sql_types::{Nullable, Text};
 use sigap_domain::{Category, Channel, Need, Role, Status, Urgency, Vocabulary};
 
 /// A vocabulary value as a `text` column.
@@ -27,6 +27,30 @@ impl<T: Vocabulary> FromSql<Text, Pg> for Term<T> {
         T::from_spelling(&text)
             .map(Term)
             .ok_or_else(|| format!("unknown {} {text:?} in the database", T::NAME).into())
+    }
+}
+
+/// A vocabulary value in a nullable `text` column: SQL `NULL` is `None`, an
+/// unknown spelling an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromSqlRow)]
+pub struct NullableTerm<T: Vocabulary>(pub Option<T>);
+
+impl<T: Vocabulary> FromSql<Nullable<Text>, Pg> for NullableTerm<T> {
+    fn from_sql(bytes: PgValue<'_>) -> deserialize::Result<Self> {
+        <Term<T> as FromSql<Text, Pg>>::from_sql(bytes).map(|term| NullableTerm(Some(term.0)))
+    }
+
+    fn from_nullable_sql(bytes: Option<PgValue<'_>>) -> deserialize::Result<Self> {
+        match bytes {
+            None => Ok(NullableTerm(None)),
+            Some(bytes) => Self::from_sql(bytes),
+        }
+    }
+}
+
+impl<T: Vocabulary> From<NullableTerm<T>> for Option<T> {
+    fn from(term: NullableTerm<T>) -> Option<T> {
+        term.0
     }
 }
 

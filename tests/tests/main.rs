@@ -15,5 +15,6 @@ mod routing;
 mod schema;
 mod stats;
 mod vocabulary;
+mod vocabulary_rows;
 mod webhooks;
 mod workers;

@@ -11,14 +11,12 @@ use crate::startup::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Int4, Nullable, Text, Timestamptz, Uuid as SqlUuid};
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sigap_domain::{Role, Status, Urgency};
+use sigap_domain::{Category, Need, Role, Status, Urgency};
 use sigap_store::FieldError;
-use sigap_store::db::prepared;
+use sigap_store::cases::{self, QueueCursor, QueueFilter, QueuedCase};
+use sigap_store::reports::Visibility;
 use std::time::Duration;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -32,44 +30,48 @@ pub fn configure(cfg: &mut ServiceConfig) {
 const MAX_WAIT_SECS: u64 = 30;
 
 /// A case in a unit's queue (no personal data: fetch the report for that).
-#[derive(Debug, Serialize, QueryableByName, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CaseSummary {
-    #[diesel(sql_type = SqlUuid)]
     pub id: Uuid,
-    #[diesel(sql_type = Text)]
     pub ticket: String,
-    #[diesel(sql_type = Text)]
-    #[schema(value_type = Status)]
-    pub status: String,
-    #[diesel(sql_type = Text)]
-    pub category: String,
-    #[diesel(sql_type = Text)]
-    pub need: String,
-    #[diesel(sql_type = Text)]
-    #[schema(value_type = Urgency)]
-    pub urgency: String,
-    #[diesel(sql_type = Text)]
+    pub status: Status,
+    #[schema(value_type = String)]
+    pub category: Category,
+    #[schema(value_type = String)]
+    pub need: Need,
+    pub urgency: Urgency,
     pub region_code: String,
-    #[diesel(sql_type = Int4)]
     pub beneficiary_count: i32,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
     pub sla_due_at: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Int4)]
     pub escalation_level: i32,
     /// For `If-Match` on status changes.
-    #[diesel(sql_type = Int4)]
     pub version: i32,
-    #[diesel(sql_type = Timestamptz)]
     pub created_at: DateTime<Utc>,
-    #[diesel(sql_type = Timestamptz)]
     pub updated_at: DateTime<Utc>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
     pub assigned_at: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
     pub acknowledged_at: Option<DateTime<Utc>>,
-    #[serde(skip)]
-    #[diesel(sql_type = Int4)]
-    pub rank: i32,
+}
+
+impl From<QueuedCase> for CaseSummary {
+    fn from(case: QueuedCase) -> CaseSummary {
+        CaseSummary {
+            id: case.id,
+            ticket: case.ticket,
+            status: case.status,
+            category: case.category,
+            need: case.need,
+            urgency: case.urgency,
+            region_code: case.region_code,
+            beneficiary_count: case.beneficiary_count,
+            sla_due_at: case.sla_due_at,
+            escalation_level: case.escalation_level,
+            version: case.version,
+            created_at: case.created_at,
+            updated_at: case.updated_at,
+            assigned_at: case.assigned_at,
+            acknowledged_at: case.acknowledged_at,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -89,59 +91,22 @@ pub struct CaseQuery {
     pub cursor: Option<String>,
 }
 
-const OPEN: [&str; 4] = ["assigned", "acknowledged", "assessing", "in_service"];
-
-/// A page of the queue (migration `under_load` says why it is a function).
-const CASES: &str = "SELECT * FROM unit_queue_page($1, $2, $3, $4, $5, $6, $7, $8)";
-
-fn case_cursor(case: &CaseSummary) -> String {
-    format!(
-        "{}:{}:{}",
-        case.rank,
-        case.created_at.timestamp_micros(),
-        case.id
-    )
+/// Cursor of a queue page: urgency rank, creation time (µs) and id.
+fn case_key(case: &QueuedCase) -> String {
+    page::key(&[&case.rank, &page::time_field(case.created_at), &case.id])
 }
 
-fn parse_case_cursor(cursor: &str) -> ApiResult<(i32, DateTime<Utc>, Uuid)> {
-    let text = page::decode(cursor)?;
-    let bad = || {
-        ApiError::from(vec![FieldError::new(
-            "cursor",
-            "is not a cursor this API issued",
-        )])
-    };
-    let mut parts = text.splitn(3, ':');
-    let rank = parts.next().and_then(|r| r.parse().ok()).ok_or_else(bad)?;
-    let at = parts
-        .next()
-        .and_then(|m| m.parse::<i64>().ok())
-        .and_then(DateTime::from_timestamp_micros)
-        .ok_or_else(bad)?;
-    let id = parts.next().and_then(|i| i.parse().ok()).ok_or_else(bad)?;
-    Ok((rank, at, id))
-}
-
-/// The version of a unit's work queue (0 before its first case), or `None`
-/// when there is no such unit: one round trip, so that a poll answered 304
-/// costs a single query.
-async fn queue_version(conn: &mut AsyncPgConnection, unit: &str) -> ApiResult<Option<i64>> {
-    #[derive(QueryableByName)]
-    struct Version {
-        #[diesel(sql_type = BigInt)]
-        version: i64,
-    }
-    let version: Option<Version> = prepared(
-        diesel::sql_query(
-            "SELECT coalesce(q.version, 0) AS version FROM units u \
-             LEFT JOIN unit_queues q ON q.unit_code = u.code WHERE u.code = $1",
-        )
-        .bind::<Text, _>(unit),
-    )
-    .get_result(conn)
-    .await
-    .optional()?;
-    Ok(version.map(|v| v.version))
+fn parse_case_cursor(cursor: &str) -> ApiResult<QueueCursor> {
+    let mut fields = page::KeyFields::decode(cursor)?;
+    let rank = fields.field()?;
+    let created_at = fields.next_time()?;
+    let id = fields.field()?;
+    fields.end()?;
+    Ok(QueueCursor {
+        rank,
+        created_at,
+        id,
+    })
 }
 
 /// A unit's work queue, urgent first, then oldest first.
@@ -172,13 +137,16 @@ async fn list_unit_cases(
 ) -> ApiResult<HttpResponse> {
     let claims = auth.require(&[Role::UptStaff, Role::Supervisor])?;
     let unit = code.into_inner();
-    if claims.role == Role::UptStaff && claims.unit.as_deref() != Some(unit.as_str()) {
+    if !Visibility::of(claims).covers_unit(&unit) {
         return Err(ApiError::NotFound(format!("no unit {unit}")));
     }
     let limit = page::limit(query.limit, 100)?;
-    let statuses =
-        parse_statuses(&query.status)?.unwrap_or_else(|| OPEN.map(str::to_owned).to_vec());
-    let cursor = query.cursor.as_deref().map(parse_case_cursor).transpose()?;
+    let filter = QueueFilter {
+        statuses: parse_statuses(&query.status)?.unwrap_or_else(|| Status::OPEN_AT_UNIT.to_vec()),
+        urgency: query.urgency,
+        updated_since: query.updated_since,
+        after: query.cursor.as_deref().map(parse_case_cursor).transpose()?,
+    };
     let wait = query.wait.unwrap_or(0);
     if wait > MAX_WAIT_SECS {
         return Err(vec![FieldError::new(
@@ -195,6 +163,7 @@ async fn list_unit_cases(
         .map(str::to_owned);
     // Identifies the question (not how long to wait), so that an ETag only
     // matches the same one.
+    let statuses = sigap_store::vocabulary::spellings(&filter.statuses);
     let question = format!(
         "{statuses:?}|{:?}|{:?}|{limit}|{:?}",
         query.urgency, query.updated_since, query.cursor
@@ -205,31 +174,19 @@ async fn list_unit_cases(
 
     let mut conn = state.pool.get().await?;
     loop {
-        let Some(version) = queue_version(&mut conn, &unit).await? else {
+        let Some(version) = cases::queue_version(&mut conn, &unit).await? else {
             return Err(ApiError::NotFound(format!("no unit {unit}")));
         };
         let etag = format!("\"{version}-{question}\"");
         let unchanged = if_none_match.as_deref() == Some(etag.as_str());
         if !unchanged {
-            let rows: Vec<CaseSummary> = prepared(
-                diesel::sql_query(CASES)
-                    .bind::<Text, _>(&unit)
-                    .bind::<Array<Text>, _>(&statuses)
-                    .bind::<Nullable<Text>, _>(query.urgency.map(|u| u.as_str()))
-                    .bind::<Nullable<Timestamptz>, _>(query.updated_since)
-                    .bind::<Nullable<Int4>, _>(cursor.map(|c| c.0))
-                    .bind::<Nullable<Timestamptz>, _>(cursor.map(|c| c.1))
-                    .bind::<Nullable<SqlUuid>, _>(cursor.map(|c| c.2))
-                    .bind::<BigInt, _>(limit + 1),
-            )
-            .load(&mut conn)
-            .await?;
+            let rows = cases::queue_page(&mut conn, &unit, &filter, limit + 1).await?;
             let nothing_new = rows.is_empty() && query.updated_since.is_some();
             if !nothing_new || tokio::time::Instant::now() >= deadline {
                 return Ok(HttpResponse::Ok()
                     .insert_header((header::ETAG, etag))
                     .insert_header((header::CACHE_CONTROL, "no-cache"))
-                    .json(Page::from_rows(rows, limit, case_cursor)));
+                    .json(Page::from_rows(rows, limit, case_key).map(CaseSummary::from)));
             }
         } else if tokio::time::Instant::now() >= deadline {
             return Ok(HttpResponse::NotModified()

@@ -7,14 +7,12 @@ use crate::problem::{ApiError, ApiResult, BodyErrors, Problem};
 use crate::startup::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sigap_domain::Role;
 use sigap_runtime::config::{Config, JwtKey};
 use sigap_store::FieldError;
-use sigap_store::schema::{regions, units};
+use sigap_store::{regions, units};
 use std::sync::LazyLock;
 use std::time::Duration;
 use utoipa::ToSchema;
@@ -301,9 +299,7 @@ async fn create_dev_token(
             None
         }
         (Role::UptStaff, Some(code)) => {
-            let known: bool = diesel::select(diesel::dsl::exists(units::table.find(&code)))
-                .get_result(&mut conn)
-                .await?;
+            let known = units::exists(&mut conn, &code).await?;
             if !known {
                 errors.push(FieldError::new("unit", "is not a known unit"));
             }
@@ -317,13 +313,7 @@ async fn create_dev_token(
             None
         }
         (Role::Regional, Some(code)) => {
-            let known: bool = diesel::select(diesel::dsl::exists(
-                regions::table
-                    .find(&code)
-                    .filter(regions::level.eq("province")),
-            ))
-            .get_result(&mut conn)
-            .await?;
+            let known = regions::province_exists(&mut conn, &code).await?;
             if !known {
                 errors.push(FieldError::new("region", "is not a known province"));
             }

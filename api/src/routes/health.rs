@@ -2,7 +2,6 @@
 
 use crate::startup::AppState;
 use actix_web::{HttpResponse, get, web};
-use diesel_async::RunQueryDsl;
 use serde::Serialize;
 use std::time::Duration;
 use utoipa::ToSchema;
@@ -36,12 +35,12 @@ pub struct Readiness {
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let database = tokio::time::timeout(Duration::from_secs(2), async {
         let mut conn = state.pool.get().await.ok()?;
-        diesel::sql_query("SELECT 1").execute(&mut conn).await.ok()
+        Some(sigap_store::db::ping(&mut conn).await)
     })
     .await
     .ok()
     .flatten()
-    .is_some();
+    .unwrap_or(false);
     let broker = state.relay.broker_up();
     let body = Readiness {
         database: if database { "up" } else { "down" },

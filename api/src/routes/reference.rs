@@ -5,11 +5,9 @@ use crate::page::{self, Page};
 use crate::problem::{ApiResult, AuthErrors, Problem};
 use crate::startup::AppState;
 use actix_web::{get, web};
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use sigap_domain::Category;
-use sigap_store::schema::regions;
+use sigap_store::regions::{self, Region, RegionFilter};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -17,7 +15,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_regions).service(list_categories);
 }
 
-#[derive(Debug, Serialize, Queryable, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct RegionView {
     /// Kemendagri code: `13` (province) or `13.03` (regency/city).
     #[schema(example = "13.03")]
@@ -30,6 +28,19 @@ pub struct RegionView {
     /// Centroid.
     pub lat: f64,
     pub lon: f64,
+}
+
+impl From<Region> for RegionView {
+    fn from(r: Region) -> RegionView {
+        RegionView {
+            code: r.code,
+            name: r.name,
+            level: r.level,
+            parent_code: r.parent_code,
+            lat: r.latitude,
+            lon: r.longitude,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -63,24 +74,9 @@ async fn list_regions(
     query: web::Query<RegionQuery>,
 ) -> ApiResult<web::Json<Page<RegionView>>> {
     let limit = page::limit(query.limit, page::MAX_LIMIT)?;
-    let mut q = regions::table
-        .select((
-            regions::code,
-            regions::name,
-            regions::level,
-            regions::parent_code,
-            regions::latitude,
-            regions::longitude,
-        ))
-        .order(regions::code)
-        .limit(limit + 1)
-        .into_boxed();
-    if let Some(parent) = &query.parent {
-        q = q.filter(regions::parent_code.eq(parent.clone()));
-    }
-    match query.level.as_deref() {
-        None => {}
-        Some(level @ ("province" | "regency")) => q = q.filter(regions::level.eq(level.to_owned())),
+    let level = match query.level.as_deref() {
+        None => None,
+        Some(level @ ("province" | "regency")) => Some(level.to_owned()),
         Some(_) => {
             return Err(vec![sigap_store::FieldError::new(
                 "level",
@@ -88,12 +84,18 @@ async fn list_regions(
             )]
             .into());
         }
-    }
-    if let Some(cursor) = &query.cursor {
-        q = q.filter(regions::code.gt(page::decode(cursor)?));
-    }
+    };
+    let filter = RegionFilter {
+        parent: query.parent.clone(),
+        level,
+        after: query.cursor.as_deref().map(page::decode).transpose()?,
+    };
     let mut conn = state.pool.get().await?;
-    let rows: Vec<RegionView> = q.load(&mut conn).await?;
+    let rows: Vec<RegionView> = regions::list(&mut conn, &filter, limit + 1)
+        .await?
+        .into_iter()
+        .map(RegionView::from)
+        .collect();
     Ok(web::Json(Page::from_rows(rows, limit, |r| r.code.clone())))
 }
 

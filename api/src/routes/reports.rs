@@ -3,22 +3,20 @@
 use crate::auth::Auth;
 use crate::body;
 use crate::page::{self, Page};
-use crate::problem::{ApiError, ApiResult, AuthErrors, BodyErrors, Problem};
+use crate::problem::{ApiResult, AuthErrors, BodyErrors, Problem};
 use crate::startup::AppState;
+use crate::views::reports::ReportView;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
 use serde::Deserialize;
 use sigap_domain::Claims;
 use sigap_domain::{Category, Role, Status, Urgency};
 use sigap_store::FieldError;
 use sigap_store::intake::{self, Filed, Filer, Idempotency, ReportInput};
 use sigap_store::lifecycle;
-use sigap_store::reports::{self, ReportRow, ReportView};
+use sigap_store::reports::{self, ListCursor, ReportFilter, ReportRow};
 use sigap_store::routing::DirectoryCache;
-use sigap_store::schema::reports::dsl;
 use tracing_actix_web::RequestId;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -145,10 +143,12 @@ async fn get_report(
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<ReportView>> {
     let mut conn = state.pool.get().await?;
-    let view = reports::get_for(&mut conn, &auth.0, id.into_inner())
-        .await
-        .map_err(ApiError::from)?;
-    Ok(web::Json(view))
+    let (row, events) = reports::get_for(&mut conn, &auth.0, id.into_inner()).await?;
+    Ok(web::Json(ReportView::for_caller(
+        &auth.0,
+        row,
+        Some(events),
+    )))
 }
 
 /// Body of `POST /v1/reports/{id}/status`.
@@ -228,11 +228,10 @@ fn if_match(req: &HttpRequest) -> ApiResult<Option<i32>> {
 
 /// The report after a change, as the caller may see it, with its ETag.
 fn changed(claims: &Claims, row: ReportRow) -> HttpResponse {
-    let personal = reports::sees_personal_data(claims, &row);
     let version = row.version;
     HttpResponse::Ok()
         .insert_header((header::ETAG, format!("\"{version}\"")))
-        .json(ReportView::new(row, personal, None))
+        .json(ReportView::for_caller(claims, row, None))
 }
 
 /// Move a case along its lifecycle.
@@ -417,44 +416,34 @@ pub struct ReportQuery {
     pub cursor: Option<String>,
 }
 
-pub fn parse_statuses(text: &Option<String>) -> ApiResult<Option<Vec<String>>> {
+/// Reads `?status=`: one status or several, comma-separated.
+pub fn parse_statuses(text: &Option<String>) -> ApiResult<Option<Vec<Status>>> {
     let Some(text) = text else { return Ok(None) };
     text.split(',')
         .map(|s| {
-            Status::parse(s.trim())
-                .map(|s| s.as_str().to_owned())
-                .ok_or_else(|| {
-                    vec![FieldError::new(
-                        "status",
-                        format!("must be among: {}", Status::expected()),
-                    )]
-                    .into()
-                })
+            Status::parse(s.trim()).ok_or_else(|| {
+                vec![FieldError::new(
+                    "status",
+                    format!("must be among: {}", Status::expected()),
+                )]
+                .into()
+            })
         })
         .collect::<ApiResult<Vec<_>>>()
         .map(Some)
 }
 
 /// Cursor of a report list: creation time (µs) and id.
-fn report_cursor(row: &ReportRow) -> String {
-    format!("{}:{}", row.created_at.timestamp_micros(), row.id)
+fn report_key(row: &ReportRow) -> String {
+    page::key(&[&page::time_field(row.created_at), &row.id])
 }
 
-pub fn parse_time_cursor(cursor: &str) -> ApiResult<(DateTime<Utc>, Uuid)> {
-    let text = page::decode(cursor)?;
-    let bad = || {
-        ApiError::from(vec![FieldError::new(
-            "cursor",
-            "is not a cursor this API issued",
-        )])
-    };
-    let (micros, id) = text.split_once(':').ok_or_else(bad)?;
-    let at = micros
-        .parse::<i64>()
-        .ok()
-        .and_then(DateTime::from_timestamp_micros)
-        .ok_or_else(bad)?;
-    Ok((at, id.parse().map_err(|_| bad())?))
+fn parse_report_cursor(cursor: &str) -> ApiResult<ListCursor> {
+    let mut fields = page::KeyFields::decode(cursor)?;
+    let created_at = fields.next_time()?;
+    let id = fields.field()?;
+    fields.end()?;
+    Ok(ListCursor { created_at, id })
 }
 
 /// Reports, newest first, with filters. Regional offices see their province only.
@@ -476,67 +465,25 @@ async fn list_reports(
 ) -> ApiResult<web::Json<Page<ReportView>>> {
     let claims = auth.require(&[Role::Operator, Role::Supervisor, Role::Regional])?;
     let limit = page::limit(query.limit, 100)?;
-    let mut q = dsl::reports.select(ReportRow::as_select()).into_boxed();
-    if let Some(statuses) = parse_statuses(&query.status)? {
-        q = q.filter(dsl::status.eq_any(statuses));
-    }
-    if let Some(unit) = &query.unit {
-        q = q.filter(dsl::unit_code.eq(unit.clone()));
-    }
-    if let Some(region) = &query.region {
-        q = q.filter(
-            dsl::region_code
-                .eq(region.clone())
-                .or(dsl::province_code.eq(region.clone())),
-        );
-    }
-    if claims.role == Role::Regional {
-        let own = claims.region.clone().unwrap_or_default();
-        q = q.filter(
-            dsl::province_code
-                .eq(own.clone())
-                .or(dsl::region_code.eq(own)),
-        );
-    }
-    if let Some(category) = query.category {
-        q = q.filter(dsl::category.eq(category.as_str()));
-    }
-    if let Some(urgency) = query.urgency {
-        q = q.filter(dsl::urgency.eq(urgency.as_str()));
-    }
-    if let Some(from) = query.created_from {
-        q = q.filter(dsl::created_at.ge(from));
-    }
-    if let Some(to) = query.created_to {
-        q = q.filter(dsl::created_at.lt(to));
-    }
-    if let Some(since) = query.updated_since {
-        q = q.filter(dsl::updated_at.gt(since));
-    }
-    if let Some(cursor) = &query.cursor {
-        let (at, id) = parse_time_cursor(cursor)?;
-        q = q.filter(
-            dsl::created_at
-                .lt(at)
-                .or(dsl::created_at.eq(at).and(dsl::id.lt(id))),
-        );
-    }
+    let filter = ReportFilter {
+        statuses: parse_statuses(&query.status)?,
+        unit: query.unit.clone(),
+        region: query.region.clone(),
+        category: query.category,
+        urgency: query.urgency,
+        created_from: query.created_from,
+        created_to: query.created_to,
+        updated_since: query.updated_since,
+        after: query
+            .cursor
+            .as_deref()
+            .map(parse_report_cursor)
+            .transpose()?,
+    };
     let mut conn = state.pool.get().await?;
-    let rows: Vec<ReportRow> = q
-        .order((dsl::created_at.desc(), dsl::id.desc()))
-        .limit(limit + 1)
-        .load(&mut conn)
-        .await?;
-    let page = Page::from_rows(rows, limit, report_cursor);
-    Ok(web::Json(Page {
-        next_cursor: page.next_cursor,
-        items: page
-            .items
-            .into_iter()
-            .map(|row| {
-                let personal = reports::sees_personal_data(claims, &row);
-                ReportView::new(row, personal, None)
-            })
-            .collect(),
-    }))
+    let rows = reports::list_for(&mut conn, claims, &filter, limit + 1).await?;
+    let page = Page::from_rows(rows, limit, report_key);
+    Ok(web::Json(
+        page.map(|row| ReportView::for_caller(claims, row, None)),
+    ))
 }

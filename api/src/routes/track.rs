@@ -4,11 +4,9 @@ use crate::problem::{ApiError, ApiResult, Problem};
 use crate::startup::AppState;
 use actix_web::{HttpRequest, get, web};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
 use serde::Serialize;
-use sigap_domain::Status;
-use sigap_store::schema::{reports, units};
+use sigap_domain::{Category, Status};
+use sigap_store::reports;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -17,13 +15,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 /// The public view of a report.
-#[derive(Debug, Serialize, Queryable, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Tracking {
     #[schema(example = "CC-2026-000123")]
     pub ticket: String,
-    #[schema(value_type = Status)]
-    pub status: String,
-    pub category: String,
+    pub status: Status,
+    #[schema(value_type = String)]
+    pub category: Category,
     /// The unit handling the case, once assigned.
     pub unit_name: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -32,6 +30,23 @@ pub struct Tracking {
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
+}
+
+impl From<reports::Tracking> for Tracking {
+    fn from(t: reports::Tracking) -> Tracking {
+        Tracking {
+            ticket: t.ticket,
+            status: t.status,
+            category: t.category,
+            unit_name: t.unit_name,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            assigned_at: t.assigned_at,
+            acknowledged_at: t.acknowledged_at,
+            resolved_at: t.resolved_at,
+            closed_at: t.closed_at,
+        }
+    }
 }
 
 /// Track a report by its ticket (no token). Rate limited per client address.
@@ -61,25 +76,11 @@ async fn track_report(
     let ticket = ticket.into_inner();
     // A malformed ticket takes the same path as an unknown one: one indexed lookup.
     let mut conn = state.pool.get().await?;
-    let tracking: Option<Tracking> = reports::table
-        .left_join(units::table)
-        .filter(reports::ticket.eq(&ticket))
-        .select((
-            reports::ticket,
-            reports::status,
-            reports::category,
-            units::name.nullable(),
-            reports::created_at,
-            reports::updated_at,
-            reports::assigned_at,
-            reports::acknowledged_at,
-            reports::resolved_at,
-            reports::closed_at,
-        ))
-        .first(&mut conn)
-        .await
-        .optional()?;
-    tracking
-        .map(web::Json)
-        .ok_or_else(|| ApiError::NotFound("no report with this ticket".into()))
+    match reports::track(&mut conn, &ticket).await {
+        Ok(tracking) => Ok(web::Json(tracking.into())),
+        Err(sigap_store::Error::NotFound) => {
+            Err(ApiError::NotFound("no report with this ticket".into()))
+        }
+        Err(other) => Err(other.into()),
+    }
 }

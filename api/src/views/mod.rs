@@ -2,5 +2,6 @@
 
 pub mod clients;
 pub mod directory;
+pub mod reports;
 pub mod stats;
 pub mod webhooks;

@@ -1,0 +1,181 @@
+//! A unit's work queue: the cases it holds, urgent first, read page by page,
+//! with a version that changes whenever one of them does and a notification
+//! channel that says which unit changed.
+
+use crate::db::prepared;
+use crate::error::{Error, Result};
+use crate::vocabulary::{Term, spellings};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Int4, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use futures_util::StreamExt;
+use serde::Serialize;
+use sigap_domain::{Category, Need, Status, Urgency};
+use uuid::Uuid;
+
+/// A case in a unit's queue (no personal data).
+#[derive(Debug, Clone, QueryableByName)]
+pub struct QueuedCase {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub ticket: String,
+    #[diesel(sql_type = Text, deserialize_as = Term<Status>)]
+    pub status: Status,
+    #[diesel(sql_type = Text, deserialize_as = Term<Category>)]
+    pub category: Category,
+    #[diesel(sql_type = Text, deserialize_as = Term<Need>)]
+    pub need: Need,
+    #[diesel(sql_type = Text, deserialize_as = Term<Urgency>)]
+    pub urgency: Urgency,
+    #[diesel(sql_type = Text)]
+    pub region_code: String,
+    #[diesel(sql_type = Int4)]
+    pub beneficiary_count: i32,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub sla_due_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Int4)]
+    pub escalation_level: i32,
+    #[diesel(sql_type = Int4)]
+    pub version: i32,
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    pub updated_at: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub assigned_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    /// Urgency rank, the first part of the queue's order.
+    #[diesel(sql_type = Int4)]
+    pub rank: i32,
+}
+
+/// Where a queue page resumes: after this rank, creation time and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueCursor {
+    pub rank: i32,
+    pub created_at: DateTime<Utc>,
+    pub id: Uuid,
+}
+
+impl QueueCursor {
+    /// The cursor after `case`.
+    pub fn after(case: &QueuedCase) -> QueueCursor {
+        QueueCursor {
+            rank: case.rank,
+            created_at: case.created_at,
+            id: case.id,
+        }
+    }
+}
+
+/// Which cases of a unit's queue to read.
+#[derive(Debug, Clone)]
+pub struct QueueFilter {
+    /// Statuses to include; the open ones ([`Status::OPEN_AT_UNIT`]) by default.
+    pub statuses: Vec<Status>,
+    pub urgency: Option<Urgency>,
+    /// Only cases changed after this time.
+    pub updated_since: Option<DateTime<Utc>>,
+    pub after: Option<QueueCursor>,
+}
+
+impl Default for QueueFilter {
+    fn default() -> QueueFilter {
+        QueueFilter {
+            statuses: Status::OPEN_AT_UNIT.to_vec(),
+            urgency: None,
+            updated_since: None,
+            after: None,
+        }
+    }
+}
+
+/// The arguments of `queue_page.sql`, by name.
+#[derive(Serialize)]
+struct QueueQuestion<'a> {
+    unit: &'a str,
+    statuses: Vec<&'static str>,
+    urgency: Option<&'static str>,
+    updated_since: Option<DateTime<Utc>>,
+    after_rank: Option<i32>,
+    after_created: Option<DateTime<Utc>>,
+    after_id: Option<Uuid>,
+    page_size: i64,
+}
+
+/// Microsecond precision, as the database keeps times: a finer instant would
+/// be rounded in text form, where a bound value is truncated.
+fn to_micros(at: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at)
+}
+
+/// The version of a unit's queue (0 before its first case), or `None` when
+/// there is no such unit: one round trip, so that a poll answered "not
+/// modified" costs a single query.
+pub async fn queue_version(conn: &mut AsyncPgConnection, unit: &str) -> Result<Option<i64>> {
+    #[derive(QueryableByName)]
+    struct Version {
+        #[diesel(sql_type = BigInt)]
+        version: i64,
+    }
+    let version: Option<Version> = prepared(
+        diesel::sql_query(
+            "SELECT coalesce(q.version, 0) AS version FROM units u \
+             LEFT JOIN unit_queues q ON q.unit_code = u.code WHERE u.code = $1",
+        )
+        .bind::<Text, _>(unit),
+    )
+    .get_result(conn)
+    .await
+    .optional()?;
+    Ok(version.map(|v| v.version))
+}
+
+/// At most `limit` cases of `unit`'s queue matching `filter`, urgent first,
+/// then oldest first. The caller checks first that it may read the queue
+/// ([`crate::reports::Visibility::covers_unit`]).
+pub async fn queue_page(
+    conn: &mut AsyncPgConnection,
+    unit: &str,
+    filter: &QueueFilter,
+    limit: i64,
+) -> Result<Vec<QueuedCase>> {
+    let question = QueueQuestion {
+        unit,
+        statuses: spellings(&filter.statuses),
+        urgency: filter.urgency.map(Urgency::as_str),
+        updated_since: filter.updated_since.map(to_micros),
+        after_rank: filter.after.map(|c| c.rank),
+        after_created: filter.after.map(|c| to_micros(c.created_at)),
+        after_id: filter.after.map(|c| c.id),
+        page_size: limit,
+    };
+    let question = serde_json::to_value(&question).expect("a queue question serializes");
+    Ok(
+        prepared(
+            diesel::sql_query(include_str!("cases/queue_page.sql")).bind::<Jsonb, _>(question),
+        )
+        .load(conn)
+        .await?,
+    )
+}
+
+/// Listens for changes of any unit's queue (a trigger notifies the unit's
+/// code whenever one of its cases changes) and hands each unit code to
+/// `changed`, until the connection ends.
+pub async fn watch_queues(database_url: &str, mut changed: impl FnMut(String)) -> Result<()> {
+    let mut conn = AsyncPgConnection::establish(database_url)
+        .await
+        .map_err(|e| Error::Unavailable(e.to_string()))?;
+    diesel::sql_query("LISTEN sigap_unit_queue")
+        .execute(&mut conn)
+        .await?;
+    let mut notifications = std::pin::pin!(conn.notifications_stream());
+    while let Some(notification) = notifications.next().await {
+        changed(notification?.payload);
+    }
+    Ok(())
+}
