@@ -13,5 +13,6 @@ mod reference;
 mod routing;
 mod schema;
 mod stats;
+mod vocabulary_columns;
 mod webhooks;
 mod workers;
