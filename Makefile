@@ -4,7 +4,7 @@ CARGO ?= cargo
 export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sigap
 export AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/%2f
 
-.PHONY: run stop services build test conformance chaos browser lint openapi check-openapi check-purity bench fmt
+.PHONY: run stop services build test conformance chaos browser lint openapi check-openapi check-purity check-deps check-schema schema diesel-cli cargo-machete bench fmt
 
 services:
 	@scripts/services.sh
@@ -52,10 +52,11 @@ browser: services
 	$(CARGO) build --workspace --bins
 	@scripts/browser.sh
 
-lint: check-purity
+lint: check-purity check-deps
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	@$(MAKE) --no-print-directory check-openapi
+	@$(MAKE) --no-print-directory check-schema
 
 # The domain and the router are pure: no database, HTTP, broker or async runtime.
 check-purity:
@@ -71,6 +72,30 @@ openapi:
 # Fails when the committed spec differs from what the code generates.
 check-openapi:
 	$(CARGO) run -q -p sigap-api -- openapi --check openapi/openapi.json
+
+# No crate declares a dependency it does not use.
+check-deps: cargo-machete
+	$(CARGO) machete
+
+# store/src/schema.rs is what `diesel print-schema` generates from the
+# migrations (on a throwaway database); `make schema` regenerates it.
+check-schema: diesel-cli services
+	@scripts/check-schema.sh
+
+schema: diesel-cli services
+	@scripts/check-schema.sh --write
+
+# Tools of the checks, installed with cargo when missing (diesel_cli links libpq).
+CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
+
+diesel-cli:
+	@if ! [ -x "$(CARGO_BIN)/diesel" ] && ! command -v diesel >/dev/null 2>&1; then \
+		dpkg -s libpq-dev >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y libpq-dev; }; \
+		$(CARGO) install diesel_cli --no-default-features --features postgres --locked; \
+	fi
+
+cargo-machete:
+	@$(CARGO) machete --version >/dev/null 2>&1 || $(CARGO) install cargo-machete --locked
 
 fmt:
 	$(CARGO) fmt --all

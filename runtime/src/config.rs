@@ -183,30 +183,24 @@ impl Config {
     }
 }
 
-/// Parses `500ms`, `3s`, `15m`, `1h`, `2d`.
+/// Parses a duration as humantime spells it: `500ms`, `3s`, `15m`, `1h`,
+/// `2d`, `1h 30m`. Months and years are refused: their length is an average,
+/// and `15M` (months) is one keystroke away from `15m`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .ok_or_else(|| format!("{text:?}: missing unit (ms, s, m, h or d)"))?;
-    let (digits, unit) = text.split_at(split);
-    let value: u64 = digits
-        .parse()
-        .map_err(|_| format!("{text:?}: expected a number followed by ms, s, m, h or d"))?;
-    let millis = match unit {
-        "ms" => value,
-        "s" => value * 1000,
-        "m" => value * 60_000,
-        "h" => value * 3_600_000,
-        "d" => value * 86_400_000,
-        _ => {
-            return Err(format!(
-                "{text:?}: unknown unit {unit:?} (ms, s, m, h or d)"
-            ));
-        }
-    };
-    Ok(Duration::from_millis(millis))
+    let calendar = text
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .find(|unit| CALENDAR_UNITS.contains(unit));
+    if let Some(unit) = calendar {
+        return Err(format!(
+            "{text:?}: unit {unit:?} has no fixed length; use d, h, m, s or ms"
+        ));
+    }
+    humantime::parse_duration(text).map_err(|e| format!("{text:?}: {e}"))
 }
+
+/// humantime's spellings of months and years.
+const CALENDAR_UNITS: &[&str] = &["M", "month", "months", "y", "yr", "yrs", "year", "years"];
 
 #[cfg(test)]
 mod tests {
@@ -228,6 +222,9 @@ mod tests {
         assert!(parse_duration("15").is_err());
         assert!(parse_duration("m").is_err());
         assert!(parse_duration("5y").is_err());
+        assert_eq!(parse_duration("2d"), Ok(Duration::from_secs(2 * 86_400)));
+        assert_eq!(parse_duration(" 1h 30m "), Ok(Duration::from_secs(5400)));
+        assert!(parse_duration("15M").is_err(), "months, not minutes");
     }
 
     #[test]

@@ -1,31 +1,25 @@
-// Diesel table definitions, matching migrations/.
+// @generated automatically by Diesel CLI.
 
 diesel::table! {
-    regions (code) {
-        code -> Text,
+    api_clients (id) {
+        id -> Text,
         name -> Text,
-        level -> Text,
-        parent_code -> Nullable<Text>,
-        latitude -> Float8,
-        longitude -> Float8,
+        secret_hash -> Text,
+        scopes -> Array<Text>,
+        active -> Bool,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
     }
 }
 
 diesel::table! {
-    units (code) {
-        code -> Text,
-        name -> Text,
-        kind -> Text,
-        region_code -> Text,
-        latitude -> Float8,
-        longitude -> Float8,
-        categories -> Array<Text>,
-        capacity -> Int4,
-        open_cases -> Int4,
-        active -> Bool,
-        contact -> Nullable<Text>,
-        updated_at -> Timestamptz,
-        origin -> Text,
+    coverage_rule_removals (unit_code, region_key, category_key) {
+        unit_code -> Text,
+        region_key -> Text,
+        category_key -> Text,
+        removed_at -> Timestamptz,
+        removed_by -> Text,
     }
 }
 
@@ -48,16 +42,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    coverage_rule_removals (unit_code, region_key, category_key) {
-        unit_code -> Text,
-        region_key -> Text,
-        category_key -> Text,
-        removed_at -> Timestamptz,
-        removed_by -> Text,
-    }
-}
-
-diesel::table! {
     directory_changes (id) {
         id -> Int8,
         at -> Timestamptz,
@@ -76,6 +60,45 @@ diesel::table! {
     directory_version (id) {
         id -> Bool,
         version -> Int8,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Int8,
+        message_id -> Uuid,
+        exchange -> Text,
+        routing_key -> Text,
+        payload -> Jsonb,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    regions (code) {
+        code -> Text,
+        name -> Text,
+        level -> Text,
+        parent_code -> Nullable<Text>,
+        latitude -> Float8,
+        longitude -> Float8,
+    }
+}
+
+diesel::table! {
+    report_events (id) {
+        id -> Int8,
+        report_id -> Uuid,
+        kind -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Nullable<Text>,
+        unit_code -> Nullable<Text>,
+        actor -> Text,
+        actor_role -> Text,
+        note -> Nullable<Text>,
+        details -> Nullable<Jsonb>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -124,34 +147,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    report_events (id) {
-        id -> Int8,
-        report_id -> Uuid,
-        kind -> Text,
-        from_status -> Nullable<Text>,
-        to_status -> Nullable<Text>,
-        unit_code -> Nullable<Text>,
-        actor -> Text,
-        actor_role -> Text,
-        note -> Nullable<Text>,
-        details -> Nullable<Jsonb>,
-        created_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    outbox (id) {
-        id -> Int8,
-        message_id -> Uuid,
-        exchange -> Text,
-        routing_key -> Text,
-        payload -> Jsonb,
-        created_at -> Timestamptz,
-        sent_at -> Nullable<Timestamptz>,
-    }
-}
-
-diesel::table! {
     unit_queues (unit_code) {
         unit_code -> Text,
         version -> Int8,
@@ -160,30 +155,20 @@ diesel::table! {
 }
 
 diesel::table! {
-    api_clients (id) {
-        id -> Text,
+    units (code) {
+        code -> Text,
         name -> Text,
-        secret_hash -> Text,
-        scopes -> Array<Text>,
+        kind -> Text,
+        region_code -> Text,
+        latitude -> Float8,
+        longitude -> Float8,
+        categories -> Array<Text>,
+        capacity -> Int4,
+        open_cases -> Int4,
         active -> Bool,
-        created_by -> Text,
-        created_at -> Timestamptz,
-        revoked_at -> Nullable<Timestamptz>,
-    }
-}
-
-diesel::table! {
-    webhook_subscriptions (id) {
-        id -> Uuid,
-        owner -> Text,
-        owner_role -> Text,
-        url -> Text,
-        events -> Array<Text>,
-        secret -> Text,
-        active -> Bool,
-        paused_reason -> Nullable<Text>,
-        consecutive_failures -> Int4,
-        created_at -> Timestamptz,
+        contact -> Nullable<Text>,
+        updated_at -> Timestamptz,
+        origin -> Text,
     }
 }
 
@@ -204,24 +189,40 @@ diesel::table! {
     }
 }
 
-diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
-diesel::joinable!(units -> regions (region_code));
+diesel::table! {
+    webhook_subscriptions (id) {
+        id -> Uuid,
+        owner -> Text,
+        owner_role -> Text,
+        url -> Text,
+        events -> Array<Text>,
+        secret -> Text,
+        active -> Bool,
+        paused_reason -> Nullable<Text>,
+        consecutive_failures -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(coverage_rules -> regions (region_code));
 diesel::joinable!(coverage_rules -> units (unit_code));
 diesel::joinable!(report_events -> reports (report_id));
 diesel::joinable!(reports -> units (unit_code));
+diesel::joinable!(units -> regions (region_code));
+diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
-    regions,
-    units,
-    coverage_rules,
+    api_clients,
     coverage_rule_removals,
+    coverage_rules,
     directory_changes,
     directory_version,
-    reports,
-    report_events,
     outbox,
+    regions,
+    report_events,
+    reports,
     unit_queues,
-    api_clients,
-    webhook_subscriptions,
+    units,
     webhook_deliveries,
+    webhook_subscriptions,
 );

@@ -16,5 +16,6 @@ mod schema;
 mod stats;
 mod vocabulary;
 mod vocabulary_rows;
+mod vocabulary_columns;
 mod webhooks;
 mod workers;

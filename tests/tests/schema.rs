@@ -17,8 +17,40 @@ async fn tables(db: &TestDb) -> Vec<String> {
         .collect()
 }
 
+/// The schema as `pg_dump` writes it, without what differs between two dumps
+/// of the same schema.
+fn schema_dump(db: &TestDb) -> String {
+    let output = std::process::Command::new("pg_dump")
+        .args([
+            "--schema-only",
+            "--no-owner",
+            "--no-privileges",
+            "--dbname",
+            &db.url,
+        ])
+        .output()
+        .expect("run pg_dump");
+    assert!(
+        output.status.success(),
+        "pg_dump failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .expect("pg_dump writes UTF-8")
+        .lines()
+        // `\restrict` and `\unrestrict` carry a key pg_dump draws at random
+        // for every dump (it keeps a restore from running psql commands hidden
+        // in object names); they say nothing about the schema.
+        .filter(|line| !line.starts_with("\\restrict ") && !line.starts_with("\\unrestrict "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn every_down_migration_reverses_its_up_migration() {
+    // Migrated up once.
+    let once = TestDb::new().await;
+    // Migrated up, down and up again.
     let db = TestDb::new().await;
     let before = tables(&db).await;
     assert!(before.contains(&"reports".to_string()) && before.contains(&"outbox".to_string()));
@@ -38,6 +70,30 @@ async fn every_down_migration_reverses_its_up_migration() {
         .expect("migrate again");
     assert_eq!(applied.len(), reverted);
     assert_eq!(tables(&db).await, before);
+
+    let expected = schema_dump(&once);
+    let actual = schema_dump(&db);
+    assert!(
+        expected.contains("CREATE TABLE public.reports"),
+        "{expected}"
+    );
+    if actual != expected {
+        let difference: Vec<String> = actual
+            .lines()
+            .zip(expected.lines())
+            .enumerate()
+            .filter(|(_, (a, e))| a != e)
+            .take(20)
+            .map(|(n, (a, e))| format!("line {}: {a:?} instead of {e:?}", n + 1))
+            .collect();
+        panic!(
+            "the schema after down and up differs from the schema migrated once \
+             ({} lines instead of {}):\n{}",
+            actual.lines().count(),
+            expected.lines().count(),
+            difference.join("\n")
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,0 +1,156 @@
+//! The database holds only the domain's vocabulary: every status, category,
+//! need, channel, urgency and role column accepts each of the domain's values
+//! and refuses anything else, whoever writes it.
+
+use sigap_domain::{Category, Channel, Need, Role, Status, Urgency, Vocabulary};
+use sigap_tests::TestDb;
+use tokio_postgres::error::SqlState;
+
+/// A column that holds words of one vocabulary.
+struct Column {
+    table: &'static str,
+    column: &'static str,
+    /// The spellings the column must accept.
+    accepted: Vec<&'static str>,
+    /// `text[]` of the vocabulary rather than one `text`.
+    array: bool,
+    nullable: bool,
+}
+
+fn spellings<T: Vocabulary>() -> Vec<&'static str> {
+    T::all().iter().map(|v| v.spelling()).collect()
+}
+
+fn column<T: Vocabulary>(table: &'static str, column: &'static str, nullable: bool) -> Column {
+    Column {
+        table,
+        column,
+        accepted: spellings::<T>(),
+        array: false,
+        nullable,
+    }
+}
+
+fn vocabulary_columns() -> Vec<Column> {
+    // Routing and escalation act in a role of their own.
+    let mut event_roles = spellings::<Role>();
+    event_roles.push(sigap_store::routing::SYSTEM_ROLE);
+    vec![
+        column::<Status>("reports", "status", false),
+        column::<Category>("reports", "category", false),
+        column::<Need>("reports", "need", false),
+        column::<Channel>("reports", "channel", false),
+        column::<Urgency>("reports", "urgency", false),
+        column::<Status>("report_events", "from_status", true),
+        column::<Status>("report_events", "to_status", true),
+        Column {
+            accepted: event_roles,
+            ..column::<Role>("report_events", "actor_role", false)
+        },
+        Column {
+            array: true,
+            ..column::<Category>("units", "categories", false)
+        },
+        column::<Category>("coverage_rules", "category", true),
+        column::<Role>("directory_changes", "actor_role", true),
+        column::<Role>("webhook_subscriptions", "owner_role", false),
+    ]
+}
+
+/// A row in each table of [`vocabulary_columns`] (the seed fills the
+/// directory's), so that there is one to update.
+async fn one_row_in_every_table(client: &tokio_postgres::Client) {
+    client
+        .execute(
+            "INSERT INTO reports (id, ticket, channel, category, need, urgency, region_code, \
+             province_code, description, filed_by) \
+             SELECT gen_random_uuid(), 'CC-TEST-1', $1, $2, $3, $4, code, parent_code, 'a test report', 'test' \
+             FROM regions WHERE parent_code IS NOT NULL ORDER BY code LIMIT 1",
+            &[
+                &Channel::Hotline.as_str(),
+                &Category::Elderly.as_str(),
+                &Need::BasicNeeds.as_str(),
+                &Urgency::Normal.as_str(),
+            ],
+        )
+        .await
+        .expect("insert a report");
+    client
+        .execute(
+            "INSERT INTO report_events (report_id, kind, to_status, actor, actor_role) \
+             SELECT id, 'received', $1, 'test', $2 FROM reports",
+            &[&Status::Received.as_str(), &Role::Operator.as_str()],
+        )
+        .await
+        .expect("insert an event");
+    client
+        .execute(
+            "INSERT INTO webhook_subscriptions (id, owner, owner_role, url, events, secret) \
+             VALUES (gen_random_uuid(), 'test', $1, 'https://example.org/hook', '{}', 'secret')",
+            &[&Role::Integrator.as_str()],
+        )
+        .await
+        .expect("insert a subscription");
+}
+
+/// Sets the column of one row to `value` (a one-element array for an array
+/// column), inside a savepoint so that a refusal leaves the test's
+/// transaction usable.
+async fn set(
+    transaction: &mut tokio_postgres::Transaction<'_>,
+    column: &Column,
+    value: Option<&str>,
+) -> Result<(), tokio_postgres::Error> {
+    let target = if column.array {
+        "ARRAY[$1::text]"
+    } else {
+        "$1::text"
+    };
+    let sql = format!(
+        "UPDATE {table} SET {name} = {target} WHERE ctid = (SELECT ctid FROM {table} LIMIT 1)",
+        table = column.table,
+        name = column.column,
+    );
+    let savepoint = transaction.savepoint("one_value").await?;
+    let updated = savepoint.execute(&sql, &[&value]).await?;
+    assert_eq!(updated, 1, "{}.{} has a row", column.table, column.column);
+    savepoint.commit().await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_vocabulary_column_accepts_the_domain_values_and_refuses_others() {
+    let db = TestDb::new().await;
+    let mut client = db.client().await;
+    one_row_in_every_table(&client).await;
+    let mut transaction = client.transaction().await.expect("begin");
+    for column in vocabulary_columns() {
+        let name = format!("{}.{}", column.table, column.column);
+        for value in &column.accepted {
+            set(&mut transaction, &column, Some(value))
+                .await
+                .unwrap_or_else(|e| panic!("{name} refuses {value:?}: {e}"));
+        }
+        if column.nullable {
+            set(&mut transaction, &column, None)
+                .await
+                .unwrap_or_else(|e| panic!("{name} refuses NULL: {e}"));
+        }
+        for unknown in ["unknown", "", "Received", "open"] {
+            let error = set(&mut transaction, &column, Some(unknown))
+                .await
+                .expect_err(&format!("{name} accepts {unknown:?}"));
+            assert_eq!(
+                error.code(),
+                Some(&SqlState::CHECK_VIOLATION),
+                "{name} with {unknown:?}: {error}"
+            );
+            let constraint = error.as_db_error().and_then(|e| e.constraint());
+            assert_eq!(
+                constraint,
+                Some(format!("{}_{}_check", column.table, column.column).as_str()),
+                "{name} with {unknown:?}"
+            );
+        }
+    }
+    transaction.rollback().await.expect("rollback");
+}
