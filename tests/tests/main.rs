@@ -15,7 +15,7 @@ mod routing;
 mod schema;
 mod stats;
 mod vocabulary;
-mod vocabulary_rows;
 mod vocabulary_columns;
+mod vocabulary_rows;
 mod webhooks;
 mod workers;
