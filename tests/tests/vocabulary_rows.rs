@@ -75,10 +75,25 @@ async fn unknown_is_an_error<T: Vocabulary>(conn: &mut AsyncPgConnection) {
         .select(vocabulary_rows::value)
         .load::<NullableTerm<T>>(conn)
         .await;
-    let error = read
-        .expect_err("an unknown value must not be read")
-        .to_string();
-    assert!(error.contains("bogus"), "{}: {error}", T::NAME);
+    match read.expect_err("an unknown value must not be read") {
+        diesel::result::Error::DeserializationError(cause) => {
+            // Diesel names the field; the reason sits in the error's causes.
+            let mut reasons = vec![cause.to_string()];
+            let mut source = cause.source();
+            while let Some(next) = source {
+                reasons.push(next.to_string());
+                source = next.source();
+            }
+            assert!(
+                reasons
+                    .iter()
+                    .any(|r| r.contains("unknown") && r.contains("bogus")),
+                "{}: {reasons:?}",
+                T::NAME
+            );
+        }
+        other => panic!("{}: not a deserialization error: {other}", T::NAME),
+    }
     let read = diesel::select("bogus".into_sql::<Text>())
         .get_result::<Term<T>>(conn)
         .await;
