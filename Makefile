@@ -4,7 +4,7 @@ CARGO ?= cargo
 export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sigap
 export AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/%2f
 
-.PHONY: run stop services build test conformance chaos browser lint openapi check-openapi check-purity check-deps check-schema schema diesel-cli cargo-machete bench fmt
+.PHONY: run stop services build test conformance chaos browser lint openapi check-openapi check-purity check-layers check-deps check-schema schema diesel-cli cargo-machete bench fmt
 
 services:
 	@scripts/services.sh
@@ -52,7 +52,7 @@ browser: services
 	$(CARGO) build --workspace --bins
 	@scripts/browser.sh
 
-lint: check-purity check-deps
+lint: check-purity check-layers check-deps
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	@$(MAKE) --no-print-directory check-openapi
@@ -65,6 +65,18 @@ check-purity:
 			echo "$$crate must not depend on diesel, actix, lapin or tokio"; exit 1; \
 		else echo "$$crate is pure"; fi; \
 	done
+
+# SQL and the diesel schema live in the store alone: the api's handlers and
+# the worker speak the store's functions and domain types.
+check-layers:
+	@for crate in sigap-api sigap-worker; do \
+		if $(CARGO) tree -p $$crate -e normal --depth 1 --prefix none | grep -E '^(diesel|diesel-async|diesel_migrations) '; then \
+			echo "$$crate must not depend on diesel: SQL belongs in sigap-store"; exit 1; \
+		fi; \
+	done
+	@if grep -rnE '\bdiesel(_async|_migrations)?::|sigap_store::schema|\bsql_query\b' api/src worker/src; then \
+		echo "handlers and the worker must not use the diesel schema or write SQL: add a function to sigap-store"; exit 1; \
+	else echo "api and worker speak the store"; fi
 
 openapi:
 	$(CARGO) run -q -p sigap-api -- openapi > openapi/openapi.json

@@ -95,10 +95,11 @@ mod tests {
     //! refusal names its fields, and what is accepted is well formed.
 
     use super::*;
+    use crate::views::intake::{DESCRIPTION_CHARS, MAX_BENEFICIARIES, ReportInput};
     use proptest::prelude::*;
     use serde_json::{Map, Value};
+    use sigap_domain::NewReport;
     use sigap_store::Error as CoreError;
-    use sigap_store::intake::{DESCRIPTION_CHARS, MAX_BENEFICIARIES, NewReport, ReportInput};
 
     const FIELDS: &[&str] = &[
         "category",

@@ -3,7 +3,6 @@
 use crate::Application;
 use crate::openapi;
 use clap::{Parser, Subcommand};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
 use sigap_domain::Role;
 use sigap_runtime::auth::Tokens;
 use sigap_runtime::config::{Config, parse_duration};
@@ -94,7 +93,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Seed { data } => {
             let dir = data.unwrap_or_else(|| PathBuf::from(&config.data_dir));
-            let mut conn = AsyncPgConnection::establish(&config.database_url).await?;
+            let mut conn = sigap_store::db::connect(&config.database_url).await?;
             let counts = sigap_store::seed::seed(&mut conn, &dir).await?;
             println!(
                 "regions: {}\nunits: {}\ncoverage_rules: {}",

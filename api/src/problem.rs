@@ -83,12 +83,6 @@ impl From<Vec<FieldError>> for ApiError {
     }
 }
 
-impl From<diesel::result::Error> for ApiError {
-    fn from(e: diesel::result::Error) -> ApiError {
-        ApiError::Core(e.into())
-    }
-}
-
 impl From<sigap_store::db::PoolError> for ApiError {
     fn from(e: sigap_store::db::PoolError) -> ApiError {
         ApiError::Core(e.into())

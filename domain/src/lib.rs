@@ -1,12 +1,15 @@
 //! Sigap's domain: the vocabulary every layer speaks (categories, needs,
 //! urgencies, channels, roles, statuses), the status machine, the SLA policy,
-//! the caller's claims and the shape of a validation error. Pure: no database,
-//! HTTP, broker or async runtime (`make lint` checks it).
+//! the caller's claims, the checked values of a report and the shape of a
+//! validation error. Pure: no database, HTTP, broker or async runtime
+//! (`make lint` checks it).
 
 mod claims;
 mod field_error;
+mod report;
 mod vocabulary;
 
 pub use claims::Claims;
 pub use field_error::FieldError;
+pub use report::{Beneficiary, GeoPoint, NewReport, Phone, RegionCode};
 pub use vocabulary::*;

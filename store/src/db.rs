@@ -128,6 +128,11 @@ pub async fn revert_all(database_url: &str) -> Result<usize, MigrationError> {
     .map_err(|e| MigrationError::Migration(e.to_string()))?
 }
 
+/// One connection outside the pool, for commands that run once.
+pub async fn connect(database_url: &str) -> Result<AsyncPgConnection, diesel::ConnectionError> {
+    AsyncPgConnection::establish(database_url).await
+}
+
 /// Whether the database answers a trivial query.
 pub async fn ping(conn: &mut AsyncPgConnection) -> bool {
     diesel::sql_query("SELECT 1").execute(conn).await.is_ok()

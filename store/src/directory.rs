@@ -101,31 +101,6 @@ pub async fn loads(conn: &mut AsyncPgConnection) -> QueryResult<HashMap<String, 
         .collect())
 }
 
-/// A unit as stored.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = units, check_for_backend(diesel::pg::Pg))]
-pub struct UnitRow {
-    pub code: String,
-    pub name: String,
-    /// `sentra`, `sentra_terpadu`, `balai`, …
-    pub kind: String,
-    /// Regency (or province) of the unit's seat.
-    pub region_code: String,
-    #[diesel(column_name = latitude)]
-    pub lat: f64,
-    #[diesel(column_name = longitude)]
-    pub lon: f64,
-    /// Categories served; empty means all.
-    pub categories: Vec<Term<Category>>,
-    /// Open cases the unit can hold before the router passes it over.
-    pub capacity: i32,
-    /// Open cases now.
-    pub open_cases: i32,
-    pub active: bool,
-    pub contact: Option<String>,
-    pub updated_at: DateTime<Utc>,
-}
-
 /// A unit as an admin saves it, checked by the caller.
 #[derive(Debug, Clone)]
 pub struct UnitRecord {
@@ -149,7 +124,7 @@ pub async fn save_unit(
     conn: &mut AsyncPgConnection,
     actor: Actor<'_>,
     unit: &UnitRecord,
-) -> Result<(bool, UnitRow), EditError> {
+) -> Result<(bool, crate::units::Unit), EditError> {
     let mut categories = unit.categories.clone();
     categories.sort_by_key(|c| c.as_str());
     categories.dedup();
@@ -176,7 +151,7 @@ pub async fn save_unit(
             .on_conflict(units::code)
             .do_update()
             .set(values)
-            .returning(UnitRow::as_returning())
+            .returning(crate::units::Unit::as_returning())
             .get_result(conn)
             .await
             .map_err(region_error)?;

@@ -2,8 +2,8 @@
 //! boundaries in `data/regency_boundaries.geojson` (built into the binary,
 //! indexed once on first use).
 
-use crate::intake::GeoPoint;
 use sigap_domain::FieldError;
+use sigap_domain::GeoPoint;
 use sigap_router::{Boundaries, Shape};
 use std::sync::OnceLock;
 

@@ -4,6 +4,7 @@
 use crate::bus::{EventPayload, Message};
 use crate::db::prepared;
 use crate::directory;
+use crate::error::Result;
 use crate::outbox::{self, OutboxMessage};
 use crate::schema::report_events;
 use crate::vocabulary::Term;
@@ -29,7 +30,12 @@ pub struct DirectoryCache {
 }
 
 impl DirectoryCache {
-    pub async fn load(conn: &mut AsyncPgConnection) -> QueryResult<DirectoryCache> {
+    /// The directory as it is now.
+    pub async fn load(conn: &mut AsyncPgConnection) -> Result<DirectoryCache> {
+        Ok(DirectoryCache::read(conn).await?)
+    }
+
+    async fn read(conn: &mut AsyncPgConnection) -> QueryResult<DirectoryCache> {
         let (version, directory) = directory::load(conn).await?;
         Ok(DirectoryCache {
             version,
@@ -43,7 +49,7 @@ impl DirectoryCache {
         if version == self.version {
             return Ok(false);
         }
-        *self = DirectoryCache::load(conn).await?;
+        *self = DirectoryCache::read(conn).await?;
         tracing::info!(version = self.version, "directory reloaded");
         Ok(true)
     }
@@ -101,6 +107,14 @@ pub struct BatchOutcome {
     pub already_routed: Vec<Uuid>,
     /// Ids that name no report at all.
     pub unknown: Vec<Uuid>,
+}
+
+/// The router's decision for `request` against the directory and the
+/// units' loads now, without assigning anything.
+pub async fn preview(conn: &mut AsyncPgConnection, request: &RouteRequest<'_>) -> Result<Decision> {
+    let (_, directory) = directory::load(conn).await?;
+    let loads = directory::loads(conn).await?;
+    Ok(directory.route(request, |code| loads.get(code).copied().unwrap_or(0)))
 }
 
 /// Routes every report of `ids` that is still `received`, in one transaction.

@@ -9,7 +9,6 @@
 
 use crate::db::prepared;
 use crate::error::{Error, Result};
-use crate::intake::RegionCode;
 use crate::vocabulary::spellings;
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
@@ -18,6 +17,7 @@ use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{Array, BigInt, Float8, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use sigap_domain::Claims;
+use sigap_domain::RegionCode;
 use sigap_domain::{Category, Role, Status};
 use std::collections::BTreeMap;
 

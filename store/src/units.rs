@@ -2,38 +2,41 @@
 
 use crate::error::Result;
 use crate::schema::units;
+use crate::vocabulary::Term;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use serde::Serialize;
-use utoipa::ToSchema;
+use sigap_domain::Category;
 
-/// A technical unit (UPT) of the ministry.
-// Serialized and documented here, not in the api, because the directory's
-// handlers still write units with this row as their answer.
-#[derive(Debug, Serialize, Queryable, Selectable, ToSchema)]
+/// A technical unit (UPT) of the ministry, as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = units, check_for_backend(diesel::pg::Pg))]
-pub struct UnitView {
-    #[schema(example = "SENTRA-MULYA-JAYA")]
+pub struct Unit {
+    /// The unit's code, such as `SENTRA-MULYA-JAYA`.
     pub code: String,
-    #[schema(example = "Sentra Mulya Jaya")]
+    /// The unit's name, such as `Sentra Mulya Jaya`.
     pub name: String,
     /// `sentra`, `sentra_terpadu`, `balai`, …
     pub kind: String,
-    /// Regency of the unit's seat.
+    /// Regency (or province) of the unit's seat.
     pub region_code: String,
+    /// Latitude of the unit's seat.
     #[diesel(column_name = latitude)]
     pub lat: f64,
+    /// Longitude of the unit's seat.
     #[diesel(column_name = longitude)]
     pub lon: f64,
     /// Categories served; empty means all.
-    pub categories: Vec<String>,
+    pub categories: Vec<Term<Category>>,
     /// Open cases the unit can hold before the router passes it over.
     pub capacity: i32,
     /// Open cases now.
     pub open_cases: i32,
+    /// Whether the router may assign cases to the unit.
     pub active: bool,
+    /// How to reach the unit.
     pub contact: Option<String>,
+    /// When the unit was last changed.
     pub updated_at: DateTime<Utc>,
 }
 
@@ -42,9 +45,9 @@ pub async fn list(
     conn: &mut AsyncPgConnection,
     after: Option<&str>,
     limit: i64,
-) -> Result<Vec<UnitView>> {
+) -> Result<Vec<Unit>> {
     let mut q = units::table
-        .select(UnitView::as_select())
+        .select(Unit::as_select())
         .order(units::code)
         .limit(limit)
         .into_boxed();
@@ -55,10 +58,10 @@ pub async fn list(
 }
 
 /// The unit with `code`.
-pub async fn find(conn: &mut AsyncPgConnection, code: &str) -> Result<UnitView> {
+pub async fn find(conn: &mut AsyncPgConnection, code: &str) -> Result<Unit> {
     Ok(units::table
         .find(code)
-        .select(UnitView::as_select())
+        .select(Unit::as_select())
         .first(conn)
         .await?)
 }

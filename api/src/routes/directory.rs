@@ -5,17 +5,17 @@ use crate::auth::Auth;
 use crate::body;
 use crate::page::{self, Page};
 use crate::problem::{ApiError, ApiResult, AuthErrors, BodyErrors, Problem};
-use crate::routes::units::UnitView;
 use crate::startup::AppState;
 use crate::views::directory::{CoverageGap, CoverageRule, DirectoryChange};
+use crate::views::units::UnitView;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use serde::{Deserialize, Serialize};
 use sigap_domain::Claims;
 use sigap_domain::{Category, Role};
+use sigap_domain::{GeoPoint, RegionCode};
 use sigap_router::RouteRequest;
 use sigap_store::FieldError;
-use sigap_store::directory::{self, Actor, EditError, NewRule, RuleChange, UnitRecord, UnitRow};
-use sigap_store::intake::{GeoPoint, RegionCode};
+use sigap_store::directory::{self, Actor, EditError, NewRule, RuleChange, UnitRecord};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -78,28 +78,6 @@ fn unit_code(code: &str) -> ApiResult<String> {
             "must be 1 to 64 characters of A-Z, 0-9 and -",
         )]
         .into())
-    }
-}
-
-/// The unit as `GET /v1/units/{code}` shows it.
-fn unit_view(unit: UnitRow) -> UnitView {
-    UnitView {
-        code: unit.code,
-        name: unit.name,
-        kind: unit.kind,
-        region_code: unit.region_code,
-        lat: unit.lat,
-        lon: unit.lon,
-        categories: unit
-            .categories
-            .into_iter()
-            .map(|c| c.0.as_str().to_owned())
-            .collect(),
-        capacity: unit.capacity,
-        open_cases: unit.open_cases,
-        active: unit.active,
-        contact: unit.contact,
-        updated_at: unit.updated_at,
     }
 }
 
@@ -171,7 +149,7 @@ async fn put_unit(
     let (existed, unit) = directory::save_unit(&mut conn, actor(claims), &unit)
         .await
         .map_err(edit_problem)?;
-    let unit = unit_view(unit);
+    let unit = UnitView::from(unit);
     tracing::info!(unit = %code, created = !existed, "unit saved");
     Ok(if existed {
         HttpResponse::Ok().json(unit)
@@ -620,14 +598,12 @@ async fn preview_route(
     if !directory::region_exists(&mut conn, &input.region_code).await? {
         return Err(vec![FieldError::new("region_code", "is not a known region")].into());
     }
-    let (_, directory) = directory::load(&mut conn).await?;
-    let loads = directory::loads(&mut conn).await?;
     let request = RouteRequest {
         category: input.category.as_str(),
         region_code: &input.region_code,
         location: input.location.as_ref().map(|l| (l.lat, l.lon)),
         exclude: &input.exclude,
     };
-    let decision = directory.route(&request, |code| loads.get(code).copied().unwrap_or(0));
+    let decision = sigap_store::routing::preview(&mut conn, &request).await?;
     Ok(HttpResponse::Ok().json(decision))
 }

@@ -10,6 +10,7 @@ use crate::body;
 use crate::problem::ApiError;
 use crate::query_time;
 use crate::startup::AppState;
+use crate::views::intake::{LocationInput, REGION_REQUIRED, ReportInput, ReporterInput};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, get, post, web};
@@ -18,13 +19,12 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sigap_domain::FieldError;
+use sigap_domain::NewReport;
 use sigap_domain::{Category, Channel, Need, Role, Status, Urgency};
 use sigap_store::Error as CoreError;
 use sigap_store::clients::{self, Client};
 use sigap_store::db::PooledConn;
-use sigap_store::intake::{
-    self, Filer, LocationInput, NewReport, REGION_REQUIRED, ReportInput, ReporterInput,
-};
+use sigap_store::intake::{self, Filer};
 use sigap_store::open311::{self as requests, LIST_LIMIT, RequestFilter, ServiceRequestRow};
 use std::time::Duration;
 use tracing_actix_web::RequestId;

@@ -5,6 +5,7 @@ use crate::body;
 use crate::page::{self, Page};
 use crate::problem::{ApiResult, AuthErrors, BodyErrors, Problem};
 use crate::startup::AppState;
+use crate::views::intake::{FiledView, ReportInput};
 use crate::views::reports::ReportView;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -13,7 +14,7 @@ use serde::Deserialize;
 use sigap_domain::Claims;
 use sigap_domain::{Category, Role, Status, Urgency};
 use sigap_store::FieldError;
-use sigap_store::intake::{self, Filed, Filer, Idempotency, ReportInput};
+use sigap_store::intake::{self, Filer, Idempotency};
 use sigap_store::lifecycle;
 use sigap_store::reports::{self, ListCursor, ReportFilter, ReportRow};
 use sigap_store::routing::DirectoryCache;
@@ -63,7 +64,7 @@ fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<String>> {
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1 to 255 visible ASCII characters")),
     security(("bearer" = [])),
     responses(
-        (status = 201, body = Filed, description = "Filed",
+        (status = 201, body = FiledView, description = "Filed",
             headers(("Location" = String, description = "The report's URL"))),
         (status = 400, body = Problem, content_type = "application/problem+json", description = "Malformed JSON"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "A request with this Idempotency-Key is in progress"),
@@ -118,7 +119,7 @@ async fn create_report(
             "Idempotent-Replayed",
             if filed.replayed { "true" } else { "false" },
         ))
-        .json(filed))
+        .json(FiledView::from(filed)))
 }
 
 /// A report with its history.

@@ -4,6 +4,7 @@ use crate::auth::Auth;
 use crate::page::{self, Page};
 use crate::problem::{ApiResult, AuthErrors, Problem};
 use crate::startup::AppState;
+use crate::views::units::UnitView;
 use actix_web::{get, web};
 use serde::Deserialize;
 use sigap_store::units;
@@ -13,9 +14,6 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_units).service(get_unit);
 }
-
-/// A technical unit (UPT) of the ministry, as the directory answers it.
-pub use sigap_store::units::UnitView;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -46,9 +44,8 @@ async fn list_units(
     let after = query.cursor.as_deref().map(page::decode).transpose()?;
     let mut conn = state.pool.get().await?;
     let rows = units::list(&mut conn, after.as_deref(), limit + 1).await?;
-    Ok(web::Json(Page::from_rows(rows, limit, |u: &UnitView| {
-        u.code.clone()
-    })))
+    let page = Page::from_rows(rows, limit, |u: &units::Unit| u.code.clone());
+    Ok(web::Json(page.map(UnitView::from)))
 }
 
 /// One unit.
@@ -69,5 +66,5 @@ async fn get_unit(
     code: web::Path<String>,
 ) -> ApiResult<web::Json<UnitView>> {
     let mut conn = state.pool.get().await?;
-    Ok(web::Json(units::find(&mut conn, &code).await?))
+    Ok(web::Json(units::find(&mut conn, &code).await?.into()))
 }

@@ -2,6 +2,8 @@
 
 pub mod clients;
 pub mod directory;
+pub mod intake;
 pub mod reports;
 pub mod stats;
+pub mod units;
 pub mod webhooks;

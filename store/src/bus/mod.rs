@@ -170,7 +170,7 @@ pub enum Message {
 }
 
 /// An event about a report, as published on `<prefix>.events`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventPayload {
     /// Unique id of the event (also the message id and `Sigap-Event-Id`).
     pub event_id: Uuid,

@@ -1,0 +1,50 @@
+//! Units as callers see them.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sigap_domain::Category;
+use sigap_store::units::Unit;
+use utoipa::ToSchema;
+
+/// A technical unit (UPT) of the ministry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitView {
+    #[schema(example = "SENTRA-MULYA-JAYA")]
+    pub code: String,
+    #[schema(example = "Sentra Mulya Jaya")]
+    pub name: String,
+    /// `sentra`, `sentra_terpadu`, `balai`, …
+    pub kind: String,
+    /// Regency of the unit's seat.
+    pub region_code: String,
+    pub lat: f64,
+    pub lon: f64,
+    /// Categories served; empty means all.
+    pub categories: Vec<Category>,
+    /// Open cases the unit can hold before the router passes it over.
+    pub capacity: i32,
+    /// Open cases now.
+    pub open_cases: i32,
+    pub active: bool,
+    pub contact: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Unit> for UnitView {
+    fn from(unit: Unit) -> UnitView {
+        UnitView {
+            code: unit.code,
+            name: unit.name,
+            kind: unit.kind,
+            region_code: unit.region_code,
+            lat: unit.lat,
+            lon: unit.lon,
+            categories: unit.categories.into_iter().map(Category::from).collect(),
+            capacity: unit.capacity,
+            open_cases: unit.open_cases,
+            active: unit.active,
+            contact: unit.contact,
+            updated_at: unit.updated_at,
+        }
+    }
+}
