@@ -194,6 +194,19 @@ impl Status {
         Status::OPEN_AT_UNIT.contains(&self)
     }
 
+    /// The statuses only routing sets: `received` at intake, `assigned` and
+    /// `needs_triage` by the router, a transfer, an escalation or a
+    /// supervisor's assignment. A status change refuses them.
+    pub const SET_BY_ROUTING: &'static [Status] =
+        &[Status::Received, Status::NeedsTriage, Status::Assigned];
+
+    /// The statuses that end a case early, which only supervisors set.
+    pub const SUPERVISOR_ONLY: &'static [Status] = &[Status::Cancelled, Status::Duplicate];
+
+    /// The statuses of a case no unit has: a supervisor may assign it by hand
+    /// (a case at a unit is transferred instead).
+    pub const AWAITING_ASSIGNMENT: &'static [Status] = &[Status::Received, Status::NeedsTriage];
+
     /// Not yet finished: may still be cancelled or marked duplicate.
     pub fn is_open(self) -> bool {
         !matches!(
@@ -276,6 +289,26 @@ mod tests {
         }
         assert_eq!(Role::parse("upt_staff"), Some(Role::UptStaff));
         assert_eq!(Urgency::parse("urgent"), None);
+    }
+
+    #[test]
+    fn the_named_status_sets_fit_the_status_machine() {
+        // Only supervisors end a case early, and that is the end of it.
+        for s in Status::SUPERVISOR_ONLY {
+            assert!(!s.is_open() && s.allowed_next().is_empty(), "{s}");
+        }
+        // A case awaiting assignment may be assigned, and no unit works on it.
+        for s in Status::AWAITING_ASSIGNMENT {
+            assert!(s.allowed_next().contains(&Status::Assigned), "{s}");
+            assert!(!s.is_open_at_unit(), "{s}");
+        }
+        // Routing puts a case where it awaits assignment; it never ends one.
+        for s in Status::AWAITING_ASSIGNMENT {
+            assert!(Status::SET_BY_ROUTING.contains(s), "{s}");
+        }
+        for s in Status::SUPERVISOR_ONLY {
+            assert!(!Status::SET_BY_ROUTING.contains(s), "{s}");
+        }
     }
 
     #[test]

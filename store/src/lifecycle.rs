@@ -137,13 +137,13 @@ pub async fn change_status(
     conn.transaction::<ReportRow, Error, _>(async |conn| {
         let report = lock_case(conn, claims, id).await?;
         let from = report.status;
-        if matches!(to, Status::Received | Status::Assigned | Status::NeedsTriage) {
+        if Status::SET_BY_ROUTING.contains(&to) {
             return Err(Error::validation(
                 "status",
                 "use POST /v1/reports/{id}/transfer or /assign to (re)assign a case",
             ));
         }
-        if matches!(to, Status::Cancelled | Status::Duplicate) && claims.role != Role::Supervisor {
+        if Status::SUPERVISOR_ONLY.contains(&to) && claims.role != Role::Supervisor {
             return Err(Error::Forbidden("only supervisors cancel cases or mark them duplicate".into()));
         }
         check_version(&report, expected_version)?;
@@ -374,7 +374,7 @@ pub async fn assign(
     conn.transaction::<ReportRow, Error, _>(async |conn| {
         let report = report_access::lock_for(conn, claims, id).await?;
         let from = report.status;
-        if !matches!(from, Status::NeedsTriage | Status::Received) {
+        if !Status::AWAITING_ASSIGNMENT.contains(&from) {
             return Err(Error::Conflict(format!(
                 "only received or needs_triage cases are assigned by hand (this one is {from}); use transfer"
             )));

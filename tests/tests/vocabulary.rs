@@ -45,8 +45,20 @@ async fn the_vocabulary_is_the_domains_without_signing_in() {
     assert_eq!(vocabulary["status_machine"], json!(machine));
     assert_eq!(vocabulary["open_at_unit"], spellings(Status::OPEN_AT_UNIT));
     assert_eq!(
+        vocabulary["set_by_routing"],
+        spellings(Status::SET_BY_ROUTING)
+    );
+    assert_eq!(
+        vocabulary["supervisor_only"],
+        spellings(Status::SUPERVISOR_ONLY)
+    );
+    assert_eq!(
+        vocabulary["awaiting_assignment"],
+        spellings(Status::AWAITING_ASSIGNMENT)
+    );
+    assert_eq!(
         vocabulary.as_object().expect("object").len(),
-        8,
+        11,
         "nothing else: {vocabulary}"
     );
 

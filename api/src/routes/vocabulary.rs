@@ -31,6 +31,15 @@ pub struct Vocabulary {
     /// The statuses of a case a unit is working on: they count towards the
     /// unit's load and fill its queue.
     pub open_at_unit: &'static [Status],
+    /// The statuses only routing sets: `received` at intake, `assigned` and
+    /// `needs_triage` by the router, a transfer, an escalation or an
+    /// assignment. `POST /v1/reports/{id}/status` refuses them.
+    pub set_by_routing: &'static [Status],
+    /// The statuses that end a case early, which only supervisors set.
+    pub supervisor_only: &'static [Status],
+    /// The statuses of a case no unit has, which a supervisor may assign by
+    /// hand (`POST /v1/reports/{id}/assign`); a case at a unit is transferred.
+    pub awaiting_assignment: &'static [Status],
 }
 
 /// One status and where it may lead.
@@ -69,6 +78,9 @@ impl Vocabulary {
                 })
                 .collect(),
             open_at_unit: Status::OPEN_AT_UNIT,
+            set_by_routing: Status::SET_BY_ROUTING,
+            supervisor_only: Status::SUPERVISOR_ONLY,
+            awaiting_assignment: Status::AWAITING_ASSIGNMENT,
         }
     }
 }
@@ -81,7 +93,7 @@ static ANSWER: LazyLock<(String, EntityTag)> = LazyLock::new(|| {
 });
 
 /// The vocabulary: categories, needs, urgencies, channels, roles, statuses,
-/// the status machine and the statuses open at a unit.
+/// the status machine and the named sets of statuses.
 ///
 /// Public, and the same for every caller; it changes only with a new release,
 /// so clients revalidate with the ETag and mostly get a 304.
