@@ -7,10 +7,10 @@ import { t, vocab } from './i18n.js';
 import { errorNotice } from './page.js';
 import { allowedNext, app, isOpenAtUnit, role, unitName } from './state.js';
 
-/** Statuses only routing sets: at intake, or by assigning or transferring a case. */
-const ROUTED = ['received', 'assigned', 'needs_triage'];
-/** Statuses that end a case early, which only supervisors set. */
-const ENDED_EARLY = ['cancelled', 'duplicate'];
+/** Whether only routing sets `status`: at intake, or by assigning or transferring a case. */
+const setByRouting = (status) => app.vocabulary.set_by_routing.includes(status);
+/** Whether `status` ends a case early, which only supervisors do. */
+const endsEarly = (status) => app.vocabulary.supervisor_only.includes(status);
 
 export function mayWork(report) {
   return role() === 'supervisor' || (role() === 'upt_staff' && report.unit_code && report.unit_code === app.claims.unit);
@@ -19,8 +19,8 @@ export function mayWork(report) {
 /** Of `statuses`, those the caller may ask for with a status button. */
 function offered(statuses) {
   return statuses
-    .filter((s) => !ROUTED.includes(s))
-    .filter((s) => role() === 'supervisor' || !ENDED_EARLY.includes(s));
+    .filter((s) => !setByRouting(s))
+    .filter((s) => role() === 'supervisor' || !endsEarly(s));
 }
 
 /**
@@ -62,10 +62,10 @@ export function statusActions(report, { onChanged, onStale, primaryOnly = false,
   }
 
   const choices = offered(allowedNext(report.status));
-  const shown = primaryOnly ? choices.filter((s) => !ENDED_EARLY.includes(s)) : choices;
+  const shown = primaryOnly ? choices.filter((s) => !endsEarly(s)) : choices;
   shown.forEach((s, i) => buttons.append(h('button', {
     type: 'button',
-    class: i === 0 && !ENDED_EARLY.includes(s) ? 'primary' : ENDED_EARLY.includes(s) ? 'secondary danger' : 'secondary',
+    class: i === 0 && !endsEarly(s) ? 'primary' : endsEarly(s) ? 'secondary danger' : 'secondary',
     vocab: `action:${s}`,
     dataset: { status: s },
     on: { click: () => change(s) },

@@ -6,7 +6,7 @@ import { assignForm, caseForms, mayWork, statusActions } from './actions.js';
 import { badge, h, notice } from './dom.js';
 import { formatNumber, t, vocab } from './i18n.js';
 import { errorNotice, homeOf, pageHead, regionEl, setTitle } from './page.js';
-import { categoryLabels, role, unitName } from './state.js';
+import { awaitsAssignment, categoryLabels, role, unitName } from './state.js';
 
 export async function caseView(main, { id }, ctx) {
   let report;
@@ -66,7 +66,7 @@ export async function caseView(main, { id }, ctx) {
       actionParts.push(h('h3', { i18n: 'case.actions.status' }),
         statusActions(report, { messages: actionMessages, onChanged: () => reload(), onStale: () => reload() }).element);
     }
-    if (role() === 'supervisor' && ['needs_triage', 'received'].includes(report.status)) {
+    if (role() === 'supervisor' && awaitsAssignment(report.status)) {
       actionParts.push(assignForm(report, { idPrefix: 'case', onAssigned: () => reload() }));
     }
     actions.replaceChildren(...actionParts);

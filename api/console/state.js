@@ -52,6 +52,11 @@ export function isOpenAtUnit(status) {
   return app.vocabulary.open_at_unit.includes(status);
 }
 
+/** Whether a case in `status` has no unit, so a supervisor may assign it by hand. */
+export function awaitsAssignment(status) {
+  return app.vocabulary.awaiting_assignment.includes(status);
+}
+
 export function unitName(code) {
   return app.units.find((u) => u.code === code)?.name ?? code;
 }
