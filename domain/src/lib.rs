@@ -3,6 +3,7 @@
 //! the caller's claims, the checked values of a report and the shape of a
 //! validation error. Pure: no database, HTTP, broker or async runtime
 //! (`make lint` checks it).
+#![warn(missing_docs)]
 
 mod claims;
 mod field_error;

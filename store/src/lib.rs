@@ -3,6 +3,7 @@
 //! intake, directory, clients, webhooks, statistics, outbox, seed) and the
 //! message bus (`bus`: AMQP topology, messages and the outbox relay). Its
 //! functions take a connection and speak the domain's types.
+#![warn(missing_docs)]
 
 pub mod bus;
 pub mod cases;

@@ -8,6 +8,7 @@ mod directory;
 mod intake;
 mod lifecycle;
 mod methods;
+mod metrics;
 mod open311;
 mod outbox;
 mod reference;

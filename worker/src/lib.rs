@@ -6,7 +6,7 @@ pub mod escalation;
 pub mod routing;
 pub mod webhooks;
 
-use actix_web::{App, HttpResponse, HttpServer, web};
+use anyhow::Context;
 use sigap_runtime::config::Config;
 use sigap_store::bus::Topology;
 use sigap_store::bus::relay::{Relay, RelayHandle};
@@ -59,6 +59,13 @@ pub async fn shutdown_signal() {
 /// finishes the batches in flight and returns.
 pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     let config = Arc::new(config);
+    // Bound first, so that a bad address stops the worker before it consumes
+    // anything.
+    let metrics = config
+        .metrics_bind
+        .as_deref()
+        .map(serve_metrics)
+        .transpose()?;
     let pool = db::pool(&config.database_url, config.db_pool_size, config.db_timeout);
     let relay_handle = RelayHandle::default();
     let (stop, stopped) = watch::channel(false);
@@ -92,10 +99,6 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         relay_handle.clone(),
         stopped.clone(),
     ));
-    let metrics_server = match &config.metrics_bind {
-        Some(bind) => Some(metrics_server(bind)?),
-        None => None,
-    };
     tracing::info!(prefix = %config.amqp_prefix, "sigap-worker started");
 
     shutdown.await;
@@ -105,35 +108,27 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     escalation_task.await?;
     delivery_task.await?;
     relay_task.await?;
-    if let Some(server) = metrics_server {
-        server.stop(true).await;
+    if let Some(metrics) = metrics {
+        metrics.abort();
     }
     tracing::info!("sigap-worker stopped");
     Ok(())
 }
 
-fn metrics_server(bind: &str) -> anyhow::Result<actix_web::dev::ServerHandle> {
-    let handle = sigap_runtime::telemetry::metrics_handle();
-    let server = HttpServer::new(move || {
-        let handle = handle.clone();
-        App::new().route(
-            "/metrics",
-            web::get().to(move || {
-                let body = handle.render();
-                async move {
-                    HttpResponse::Ok()
-                        .content_type("text/plain; version=0.0.4")
-                        .body(body)
-                }
-            }),
-        )
-    })
-    .workers(1)
-    .disable_signals()
-    .bind(bind)?
-    .run();
-    let server_handle = server.handle();
-    tokio::spawn(server);
-    tracing::info!(%bind, "worker metrics listening");
-    Ok(server_handle)
+/// The Prometheus exporter's own listener, serving `/metrics` at `bind`
+/// until the returned task is aborted.
+fn serve_metrics(bind: &str) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let address = std::net::ToSocketAddrs::to_socket_addrs(bind)
+        .ok()
+        .and_then(|mut addresses| addresses.next())
+        .with_context(|| {
+            format!("SIGAP_METRICS_BIND {bind:?} is not an address such as 127.0.0.1:9091")
+        })?;
+    let exporter = sigap_runtime::telemetry::serve_metrics(address)?;
+    tracing::info!(%address, "worker metrics listening");
+    Ok(tokio::spawn(async move {
+        if let Err(error) = exporter.await {
+            tracing::error!(?error, "worker metrics stopped");
+        }
+    }))
 }
