@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 /// The claims of a Sigap token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
+    /// Who the caller is: a person, a client id or a command-line name.
     pub sub: String,
+    /// What the caller may do.
     pub role: Role,
     /// The unit of UPT staff.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -17,9 +19,13 @@ pub struct Claims {
     /// Space-separated scopes of an integrator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// Expiry, seconds since the Unix epoch.
     pub exp: i64,
+    /// Issue time, seconds since the Unix epoch.
     #[serde(default)]
     pub iat: i64,
+    /// The issuer, checked on every request.
     pub iss: String,
+    /// The audience, checked on every request.
     pub aud: String,
 }

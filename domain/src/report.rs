@@ -10,6 +10,8 @@ use serde::Serialize;
 pub struct RegionCode(String);
 
 impl RegionCode {
+    /// Checks the shape (two digits, or two dot two); whether the region
+    /// exists is the store's question.
     pub fn parse(text: &str) -> Result<RegionCode, String> {
         let b = text.as_bytes();
         let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
@@ -25,6 +27,7 @@ impl RegionCode {
         }
     }
 
+    /// The code as written, such as `13.03`.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -35,6 +38,8 @@ impl RegionCode {
 pub struct Phone(String);
 
 impl Phone {
+    /// Accepts `+62…` or `0…` with spaces, dashes, dots or brackets, and
+    /// 8 to 12 national digits.
     pub fn parse(text: &str) -> Result<Phone, String> {
         let compact: String = text
             .chars()
@@ -57,6 +62,7 @@ impl Phone {
         }
     }
 
+    /// The number as stored, `+62` and the national digits.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -65,7 +71,9 @@ impl Phone {
 /// Coordinates inside Indonesia's bounding box.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GeoPoint {
+    /// Latitude, WGS84 degrees (-11 to 6).
     pub lat: f64,
+    /// Longitude, WGS84 degrees (95 to 141.5).
     pub lon: f64,
 }
 
@@ -93,14 +101,20 @@ impl GeoPoint {
     }
 }
 
+/// A person the report is about, as far as the filer knows them; stored
+/// with the report as JSON.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Beneficiary {
+    /// Personal data: shown only to roles that may see it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Age in years, 0 to 130.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub age: Option<i32>,
+    /// `F` or `M`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sex: Option<String>,
+    /// Kind of disability, free text (`physical`, `visual`, …).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disability: Option<String>,
 }
@@ -108,19 +122,33 @@ pub struct Beneficiary {
 /// A report that passed every check.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewReport {
+    /// The target group, which decides the units that may serve the case.
     pub category: Category,
+    /// What the people need.
     pub need: Need,
+    /// How fast a unit must acknowledge the case.
     pub urgency: Urgency,
+    /// How the report reached Sigap.
     pub channel: Channel,
+    /// The regency (or province) the report is routed by.
     pub region_code: RegionCode,
+    /// Where the case is, in words.
     pub address: Option<String>,
+    /// Where the case is, in coordinates.
     pub location: Option<GeoPoint>,
+    /// The reporter's name; never kept for an anonymous reporter.
     pub reporter_name: Option<String>,
+    /// The reporter's phone; never kept for an anonymous reporter.
     pub reporter_phone: Option<Phone>,
+    /// Whether the reporter asked not to be named.
     pub reporter_anonymous: bool,
+    /// The people listed (at most 100).
     pub beneficiaries: Vec<Beneficiary>,
+    /// People affected: at least those listed.
     pub beneficiary_count: i32,
+    /// What happened, 10 to 5,000 characters.
     pub description: String,
+    /// The filer's own reference.
     pub external_ref: Option<String>,
     /// What the caller should look at although the report was accepted,
     /// such as a region code that disagrees with the coordinates.

@@ -27,7 +27,7 @@ macro_rules! vocabulary {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
+        pub enum $name { $(#[doc = concat!("Spelled `", $text, "`.")] $variant),+ }
 
         impl $name {
             /// Every value, in declaration order.
@@ -174,8 +174,11 @@ vocabulary! {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("a report cannot go from {from} to {to}")]
 pub struct IllegalTransition {
+    /// The report's status now.
     pub from: Status,
+    /// The status asked for.
     pub to: Status,
+    /// Where the report may go from `from`.
     pub allowed: Vec<Status>,
 }
 
@@ -248,8 +251,11 @@ impl Status {
 /// Time a unit has to acknowledge a case, by urgency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SlaPolicy {
+    /// For critical cases (default 15 minutes).
     pub critical: Duration,
+    /// For high urgency (default 1 hour).
     pub high: Duration,
+    /// For normal urgency (default 24 hours).
     pub normal: Duration,
 }
 
@@ -264,6 +270,7 @@ impl Default for SlaPolicy {
 }
 
 impl SlaPolicy {
+    /// The time to acknowledge a case of `urgency`.
     pub fn for_urgency(&self, urgency: Urgency) -> Duration {
         match urgency {
             Urgency::Critical => self.critical,

@@ -17,46 +17,83 @@ use uuid::Uuid;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = reports, check_for_backend(diesel::pg::Pg))]
 pub struct ReportRow {
+    /// UUIDv7: ids sort by filing time.
     pub id: Uuid,
+    /// What the reporter tracks the report by (`CC-2026-000123`).
     pub ticket: String,
+    /// How the report reached Sigap.
     #[diesel(deserialize_as = Term<Channel>)]
     pub channel: Channel,
+    /// The target group, which decides the units that may serve the case.
     #[diesel(deserialize_as = Term<Category>)]
     pub category: Category,
+    /// What the people need.
     #[diesel(deserialize_as = Term<Need>)]
     pub need: Need,
+    /// How fast a unit must acknowledge the case.
     #[diesel(deserialize_as = Term<Urgency>)]
     pub urgency: Urgency,
+    /// The regency (or province) the report is routed by.
     pub region_code: String,
+    /// The province of `region_code`, set by the database.
     pub province_code: String,
+    /// Where the case is, in words.
     pub address: Option<String>,
+    /// Where the case is: latitude.
     pub latitude: Option<f64>,
+    /// Where the case is: longitude.
     pub longitude: Option<f64>,
+    /// Personal data; null for an anonymous reporter.
     pub reporter_name: Option<String>,
+    /// Personal data (`+62…`); null for an anonymous reporter.
     pub reporter_phone: Option<String>,
+    /// Whether the reporter asked not to be named.
     pub reporter_anonymous: bool,
+    /// The people listed, a JSON array of beneficiaries.
     pub beneficiaries: serde_json::Value,
+    /// People affected: at least those listed.
     pub beneficiary_count: i32,
+    /// What happened.
     pub description: String,
+    /// The filer's own reference.
     pub external_ref: Option<String>,
+    /// The `sub` of the token that filed the report.
     pub filed_by: String,
+    /// The integrator that filed the report, if one did.
     pub client_id: Option<String>,
+    /// Where the report is in its lifecycle.
     #[diesel(deserialize_as = Term<Status>)]
     pub status: Status,
+    /// The unit holding the case, once assigned.
     pub unit_code: Option<String>,
+    /// Units that held the case before (transfers, escalations); the router
+    /// passes them over.
     pub previous_units: Vec<String>,
+    /// Why the router could not assign the case.
     pub triage_reason: Option<String>,
+    /// When the unit must have acknowledged the case.
     pub sla_due_at: Option<DateTime<Utc>>,
+    /// How many times the case was escalated for a missed acknowledgement.
     pub escalation_level: i32,
+    /// Bumped by every change; `If-Match` compares it.
     pub version: i32,
+    /// When the report was filed.
     pub created_at: DateTime<Utc>,
+    /// When the report last changed.
     pub updated_at: DateTime<Utc>,
+    /// When the case was last assigned.
     pub assigned_at: Option<DateTime<Utc>>,
+    /// When the unit acknowledged the case.
     pub acknowledged_at: Option<DateTime<Utc>>,
+    /// When the unit began assessing.
     pub assessing_at: Option<DateTime<Utc>>,
+    /// When the unit began serving.
     pub in_service_at: Option<DateTime<Utc>>,
+    /// When the unit resolved the case.
     pub resolved_at: Option<DateTime<Utc>>,
+    /// When the case was closed.
     pub closed_at: Option<DateTime<Utc>>,
+    /// When the case was cancelled or marked duplicate.
     pub cancelled_at: Option<DateTime<Utc>>,
 }
 
@@ -64,19 +101,27 @@ pub struct ReportRow {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = report_events, check_for_backend(diesel::pg::Pg))]
 pub struct EventRow {
+    /// Increasing: the order of the history.
     pub id: i64,
     /// `received`, `assigned`, `needs_triage`, `status_changed`, `note`, `transferred`, `escalated`.
     pub kind: String,
+    /// The status before the event, for status changes.
     #[diesel(deserialize_as = NullableTerm<Status>)]
     pub from_status: Option<Status>,
+    /// The status after the event, for status changes.
     #[diesel(deserialize_as = NullableTerm<Status>)]
     pub to_status: Option<Status>,
+    /// The unit the event concerns (the one assigned, for assignments).
     pub unit_code: Option<String>,
+    /// Who acted: a token's `sub`, or `sigap-router` for routing.
     pub actor: String,
+    /// The actor's role, or `system`.
     pub actor_role: String,
+    /// What the actor wrote (a note, a reason).
     pub note: Option<String>,
     /// For assignments, the router's decision with its explanation.
     pub details: Option<serde_json::Value>,
+    /// When it happened.
     pub created_at: DateTime<Utc>,
 }
 
@@ -216,7 +261,9 @@ pub async fn get_for(
 /// Where a report list resumes: after this creation time and id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ListCursor {
+    /// The filing time of the last report seen.
     pub created_at: DateTime<Utc>,
+    /// The id of the last report seen.
     pub id: Uuid,
 }
 
@@ -233,15 +280,23 @@ impl ListCursor {
 /// Filters of a report list; `None` leaves a dimension open.
 #[derive(Debug, Clone, Default)]
 pub struct ReportFilter {
+    /// Any of these statuses.
     pub statuses: Option<Vec<Status>>,
+    /// Held by this unit.
     pub unit: Option<String>,
     /// A province or regency code.
     pub region: Option<String>,
+    /// Of this category.
     pub category: Option<Category>,
+    /// Of this urgency.
     pub urgency: Option<Urgency>,
+    /// Filed at or after.
     pub created_from: Option<DateTime<Utc>>,
+    /// Filed before.
     pub created_to: Option<DateTime<Utc>>,
+    /// Changed after (for clients that poll for changes).
     pub updated_since: Option<DateTime<Utc>>,
+    /// The page after this cursor.
     pub after: Option<ListCursor>,
 }
 
@@ -301,18 +356,27 @@ pub async fn list_for(
 /// What anyone holding a ticket may know of its report: nothing personal.
 #[derive(Debug, Clone, Queryable)]
 pub struct Tracking {
+    /// The ticket asked for.
     pub ticket: String,
+    /// Where the report is in its lifecycle.
     #[diesel(deserialize_as = Term<Status>)]
     pub status: Status,
+    /// The report's category.
     #[diesel(deserialize_as = Term<Category>)]
     pub category: Category,
     /// The unit handling the case, once assigned.
     pub unit_name: Option<String>,
+    /// When the report was filed.
     pub created_at: DateTime<Utc>,
+    /// When the report last changed.
     pub updated_at: DateTime<Utc>,
+    /// When the case was last assigned.
     pub assigned_at: Option<DateTime<Utc>>,
+    /// When the unit acknowledged the case.
     pub acknowledged_at: Option<DateTime<Utc>>,
+    /// When the unit resolved the case.
     pub resolved_at: Option<DateTime<Utc>>,
+    /// When the case was closed.
     pub closed_at: Option<DateTime<Utc>>,
 }
 

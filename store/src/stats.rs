@@ -31,8 +31,11 @@ pub const DEFAULT_RANGE_DAYS: i64 = 30;
 /// checked by [`compute`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatsRequest {
+    /// Filed at or after.
     pub from: DateTime<Utc>,
+    /// Filed before.
     pub to: DateTime<Utc>,
+    /// Only this province or regency; `None` for the whole country.
     pub region: Option<RegionCode>,
 }
 
@@ -135,6 +138,7 @@ pub struct GroupCount {
     pub key: String,
     /// Region and unit names, Indonesian category labels; otherwise the key.
     pub label: String,
+    /// Reports in the group.
     pub count: i64,
 }
 
@@ -200,10 +204,15 @@ impl Compliance {
 /// SLA compliance of one unit or urgency.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SlaGroup {
+    /// The unit's code or the urgency.
     pub key: String,
+    /// The unit's name or the urgency.
     pub label: String,
+    /// SLA periods that came due.
     pub due: i64,
+    /// Periods acknowledged in time.
     pub met: i64,
+    /// Periods missed.
     pub missed: i64,
     /// `met / due`.
     pub compliance: Option<f64>,
@@ -224,9 +233,11 @@ pub struct SlaGroup {
 /// by a transfer are not counted.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sla {
+    /// Every period counted.
     pub overall: Compliance,
     /// By the unit that had the case during the period.
     pub by_unit: Vec<SlaGroup>,
+    /// By the case's urgency.
     pub by_urgency: Vec<SlaGroup>,
 }
 
@@ -241,19 +252,27 @@ pub struct Stats {
     pub region: Option<String>,
     /// Reports filed in the range.
     pub total: i64,
+    /// People reported and served.
     pub beneficiaries: Beneficiaries,
+    /// By the report's province.
     pub by_province: Vec<GroupCount>,
     /// Reports located only to a province are left out.
     pub by_regency: Vec<GroupCount>,
+    /// By category.
     pub by_category: Vec<GroupCount>,
+    /// By need.
     pub by_need: Vec<GroupCount>,
+    /// By urgency.
     pub by_urgency: Vec<GroupCount>,
     /// By the unit that has the case now; unassigned reports are left out.
     pub by_unit: Vec<GroupCount>,
+    /// By status now.
     pub by_status: Vec<GroupCount>,
     /// UTC days with reports, oldest first.
     pub by_day: Vec<GroupCount>,
+    /// How long the steps of a case took.
     pub times: Times,
+    /// How often units acknowledged in time.
     pub sla: Sla,
 }
 
