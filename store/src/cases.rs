@@ -17,34 +17,54 @@ use uuid::Uuid;
 /// A case in a unit's queue (no personal data).
 #[derive(Debug, Clone, QueryableByName)]
 pub struct QueuedCase {
+    /// The report's id (UUIDv7, time-ordered).
     #[diesel(sql_type = SqlUuid)]
     pub id: Uuid,
+    /// The ticket the reporter tracks the case by, such as `CC-2026-000123`.
     #[diesel(sql_type = Text)]
     pub ticket: String,
+    /// Where the case is in its lifecycle; one of [`Status::OPEN_AT_UNIT`]
+    /// unless the filter asked for others.
     #[diesel(sql_type = Text, deserialize_as = Term<Status>)]
     pub status: Status,
+    /// The target group of the people the report is about (`child`, …).
     #[diesel(sql_type = Text, deserialize_as = Term<Category>)]
     pub category: Category,
+    /// What those people need (`assistive_device`, `protection`, …).
     #[diesel(sql_type = Text, deserialize_as = Term<Need>)]
     pub need: Need,
+    /// How soon the unit must acknowledge the case; the queue's first order.
     #[diesel(sql_type = Text, deserialize_as = Term<Urgency>)]
     pub urgency: Urgency,
+    /// The report's region, a Kemendagri code (`13.03`).
     #[diesel(sql_type = Text)]
     pub region_code: String,
+    /// How many people need help (at least 1).
     #[diesel(sql_type = Int4)]
     pub beneficiary_count: i32,
+    /// When the unit must acknowledge the case, set at each assignment; an
+    /// `assigned` case past it is escalated.
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub sla_due_at: Option<DateTime<Utc>>,
+    /// How often the case was escalated for missing that time (0: never).
     #[diesel(sql_type = Int4)]
     pub escalation_level: i32,
+    /// Raised by every change to the report; a status change may require it
+    /// (`expected_version`).
     #[diesel(sql_type = Int4)]
     pub version: i32,
+    /// When the report was filed; the queue's second order.
     #[diesel(sql_type = Timestamptz)]
     pub created_at: DateTime<Utc>,
+    /// When the report last changed (a note counts); what
+    /// [`QueueFilter::updated_since`] compares.
     #[diesel(sql_type = Timestamptz)]
     pub updated_at: DateTime<Utc>,
+    /// When the unit that has the case got it.
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub assigned_at: Option<DateTime<Utc>>,
+    /// When that unit acknowledged it; cleared by a transfer or an
+    /// escalation.
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub acknowledged_at: Option<DateTime<Utc>>,
     /// Urgency rank, the first part of the queue's order.
@@ -55,8 +75,12 @@ pub struct QueuedCase {
 /// Where a queue page resumes: after this rank, creation time and id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QueueCursor {
+    /// The urgency rank of the last case read (0 `critical`, 1 `high`,
+    /// 2 `normal`).
     pub rank: i32,
+    /// Its filing time.
     pub created_at: DateTime<Utc>,
+    /// Its id, which orders cases filed at the same time.
     pub id: Uuid,
 }
 
@@ -76,9 +100,12 @@ impl QueueCursor {
 pub struct QueueFilter {
     /// Statuses to include; the open ones ([`Status::OPEN_AT_UNIT`]) by default.
     pub statuses: Vec<Status>,
+    /// Only cases of this urgency.
     pub urgency: Option<Urgency>,
     /// Only cases changed after this time.
     pub updated_since: Option<DateTime<Utc>>,
+    /// Resume after this case (the previous page's last); `None` from the
+    /// start.
     pub after: Option<QueueCursor>,
 }
 

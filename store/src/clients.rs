@@ -14,23 +14,36 @@ use rand::RngCore;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = api_clients, check_for_backend(diesel::pg::Pg))]
 pub struct Client {
+    /// `cli_` and 16 hex digits; also the `sub` of the client's tokens and
+    /// the `client_id` of the reports it files.
     #[diesel(column_name = id)]
     pub client_id: String,
+    /// Who the client is, for people, such as `WhatsApp bot Dinsos Sumbar`.
     pub name: String,
+    /// Free-form scopes carried into the client's tokens.
     pub scopes: Vec<String>,
+    /// False once revoked: the secret no longer authenticates.
     pub active: bool,
+    /// The admin who created it (their token's `sub`).
     pub created_by: String,
+    /// When it was created; [`list`] is in this order.
     pub created_at: DateTime<Utc>,
+    /// When it was revoked; `None` while active.
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
 /// A new client with its secret, which is not stored and cannot be shown again.
 #[derive(Debug, Clone)]
 pub struct NewClient {
+    /// `cli_` and 16 hex digits.
     pub client_id: String,
+    /// 64 hex digits (32 random bytes); only its argon2 hash is stored.
     pub client_secret: String,
+    /// The name given.
     pub name: String,
+    /// The scopes given, carried into the client's tokens.
     pub scopes: Vec<String>,
+    /// When the client was stored.
     pub created_at: DateTime<Utc>,
 }
 

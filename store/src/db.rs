@@ -14,9 +14,13 @@ use std::time::Duration;
 
 pub use diesel_async::pooled_connection::deadpool::PoolError;
 
+/// The pool of async Postgres connections; see [`pool`].
 pub type PgPool = Pool<AsyncPgConnection>;
+/// A connection checked out of a [`PgPool`], back in the pool when
+/// dropped.
 pub type PooledConn = Object<AsyncPgConnection>;
 
+/// The migrations of the workspace's `migrations/`, built into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
 
 /// Key of the advisory lock that serialises migrations across processes.
@@ -75,12 +79,16 @@ impl<Q: Query> Query for Prepared<Q> {
     type SqlType = Q::SqlType;
 }
 
+/// Why [`migrate`] or [`revert_all`] failed.
 #[derive(Debug, thiserror::Error)]
 pub enum MigrationError {
+    /// The database cannot be reached.
     #[error("cannot connect to the database: {0}")]
     Connect(#[from] diesel::ConnectionError),
+    /// Taking or releasing the migrations' advisory lock failed.
     #[error("database error: {0}")]
     Query(#[from] diesel::result::Error),
+    /// A migration failed to apply or revert, with the harness's message.
     #[error("migration failed: {0}")]
     Migration(String),
 }

@@ -104,16 +104,27 @@ pub async fn loads(conn: &mut AsyncPgConnection) -> QueryResult<HashMap<String, 
 /// A unit as an admin saves it, checked by the caller.
 #[derive(Debug, Clone)]
 pub struct UnitRecord {
+    /// The unit's code, such as `SENTRA-MULYA-JAYA`: a new one creates the
+    /// unit, a known one replaces it.
     pub code: String,
+    /// The unit's name, such as `Sentra Mulya Jaya`.
     pub name: String,
+    /// `sentra`, `sentra_terpadu`, `balai`, …
     pub kind: String,
+    /// Regency (or province) of the unit's seat; an unknown one is
+    /// [`EditError::UnknownRegion`].
     pub region_code: String,
+    /// Latitude of the unit's seat.
     pub lat: f64,
+    /// Longitude of the unit's seat.
     pub lon: f64,
     /// Empty means all; stored sorted, without repeats.
     pub categories: Vec<Category>,
+    /// Open cases the unit can hold before the router passes it over.
     pub capacity: i32,
+    /// Whether the router may assign cases to the unit.
     pub active: bool,
+    /// How to reach the unit.
     pub contact: Option<String>,
 }
 
@@ -194,7 +205,9 @@ pub async fn act_as(conn: &mut AsyncPgConnection, actor: Actor<'_>) -> QueryResu
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = coverage_rules, check_for_backend(diesel::pg::Pg))]
 pub struct CoverageRule {
+    /// The rule's id, which routing decisions name (`rule_id`).
     pub id: i64,
+    /// The unit the rule routes to.
     pub unit_code: String,
     /// Province or regency; `None` = national.
     pub region_code: Option<String>,
@@ -202,6 +215,7 @@ pub struct CoverageRule {
     pub category: Option<Term<Category>>,
     /// Higher wins among rules of the same specificity.
     pub priority: i32,
+    /// Whether the router uses the rule; an inactive one stays listed.
     pub active: bool,
     /// `stated`, `served`, `derived` or `admin` (see [`Basis`]).
     pub basis: String,
@@ -216,6 +230,7 @@ pub struct CoverageRule {
     pub origin: String,
     /// Why the unit covers the region, in one sentence.
     pub note: Option<String>,
+    /// When the rule was first stored; seeding it again keeps the time.
     pub created_at: DateTime<Utc>,
 }
 
@@ -253,12 +268,17 @@ impl CoverageRule {
 /// Why a directory edit was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum EditError {
+    /// No unit has this code.
     #[error("no unit {0}")]
     NoUnit(String),
+    /// The region code names no region (the foreign key refused it).
     #[error("is not a known region")]
     UnknownRegion,
+    /// The unit already has a rule for the region and category
+    /// (`coverage_rules_natural_key`).
     #[error("the unit already has a rule for this region and category")]
     Duplicate,
+    /// Any other failure, as the store reports it.
     #[error(transparent)]
     Database(crate::Error),
 }
@@ -297,9 +317,13 @@ pub async fn unit_rules(
 /// A rule an admin adds.
 #[derive(Debug, Clone)]
 pub struct NewRule {
+    /// Province or regency; `None` = national.
     pub region_code: Option<String>,
+    /// `None` = all categories.
     pub category: Option<Category>,
+    /// Higher wins among rules of the same specificity.
     pub priority: i32,
+    /// Why the unit covers the region, in one sentence.
     pub note: Option<String>,
 }
 
@@ -336,8 +360,11 @@ pub async fn add_rule(
 /// What an admin changes in a rule; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
 pub struct RuleChange {
+    /// The new priority.
     pub priority: Option<i32>,
+    /// Turns the rule on or off for the router.
     pub active: Option<bool>,
+    /// A new note; `None` keeps the current one (a note is never cleared).
     pub note: Option<String>,
 }
 
@@ -439,14 +466,22 @@ fn region_error(e: DieselError) -> EditError {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = directory_changes, check_for_backend(diesel::pg::Pg))]
 pub struct DirectoryChange {
+    /// Increasing with every change: the history's order and its paging
+    /// key (`before_id`).
     pub id: i64,
+    /// When the change was made (its own moment, not the start of its
+    /// transaction).
     pub at: DateTime<Utc>,
     /// A token's subject, `seed`, or `database` for a change made outside Sigap.
     pub actor: String,
+    /// The role acted in; `None` for the seed and for changes made outside
+    /// Sigap.
     pub actor_role: Option<String>,
+    /// The unit changed, or the unit whose rule changed.
     pub unit_code: String,
     /// `unit` or `coverage_rule`.
     pub entity: String,
+    /// The rule changed; `None` for a change to the unit itself.
     pub rule_id: Option<i64>,
     /// `created`, `updated` or `deleted`.
     pub action: String,
@@ -485,10 +520,13 @@ pub async fn unit_history(
 /// province.
 #[derive(Debug, Clone, QueryableByName)]
 pub struct CoverageGap {
+    /// The regency's code, such as `13.03`.
     #[diesel(sql_type = Text)]
     pub region_code: String,
+    /// The regency's name, such as `Kabupaten Sijunjung`.
     #[diesel(sql_type = Text)]
     pub name: String,
+    /// The regency's province.
     #[diesel(sql_type = Text)]
     pub province_code: String,
     /// The categories without such a rule, in the vocabulary's order.

@@ -20,15 +20,22 @@ use uuid::Uuid;
 /// Who files a report.
 #[derive(Debug, Clone)]
 pub struct Filer {
+    /// The token's subject or the API client's id: stored as `filed_by`, and
+    /// the owner of the idempotency key.
     pub sub: String,
+    /// The role filed in, recorded on the `received` event.
     pub role: Role,
+    /// The API client that filed it, for integrators: stored as `client_id`,
+    /// by which Open311 lists a client's reports.
     pub client_id: Option<String>,
 }
 
 /// The caller's `Idempotency-Key` and the hash of its canonical body.
 #[derive(Debug, Clone)]
 pub struct Idempotency {
+    /// The caller's `Idempotency-Key`; keys are per filer (`idempotency_owner`).
     pub key: String,
+    /// [`request_hash`] of the body: a retry must send the same content.
     pub request_hash: String,
 }
 

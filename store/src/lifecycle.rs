@@ -23,11 +23,15 @@ use uuid::Uuid;
 /// Who is acting: a person (from their token) or the system.
 #[derive(Debug, Clone)]
 pub struct Actor {
+    /// Recorded as the event's `actor`: a token's subject, or a name such as
+    /// `sigap-escalation`.
     pub sub: String,
+    /// Recorded as `actor_role`: the role's spelling, or `system`.
     pub role: String,
 }
 
 impl Actor {
+    /// The person a token names, in the token's role.
     pub fn from_claims(claims: &Claims) -> Actor {
         Actor {
             sub: claims.sub.clone(),
@@ -35,6 +39,7 @@ impl Actor {
         }
     }
 
+    /// Sigap itself under `name`, in the role `system` that no caller holds.
     pub fn system(name: &str) -> Actor {
         Actor {
             sub: name.to_owned(),
@@ -405,8 +410,12 @@ pub async fn assign(
 /// One escalated case.
 #[derive(Debug, Clone)]
 pub struct Escalated {
+    /// The report escalated.
     pub report_id: Uuid,
+    /// Its escalation level now: 1 the first time (to another unit if there
+    /// is one), from 2 on to triage.
     pub level: i32,
+    /// The unit it went to; `None` when it went to triage.
     pub to_unit: Option<String>,
 }
 

@@ -19,17 +19,26 @@ pub const LIST_LIMIT: i64 = 200;
 pub struct ServiceRequestRow {
     /// The ticket, Open311's `service_request_id`.
     pub ticket: String,
+    /// Sigap's status; Open311's `open` or `closed` follows
+    /// [`Status::is_open`].
     #[diesel(deserialize_as = Term<Status>)]
     pub status: Status,
+    /// The category, Open311's `service_code`.
     #[diesel(deserialize_as = Term<Category>)]
     pub category: Category,
+    /// The reporter's description of the situation.
     pub description: String,
+    /// The address given with the report.
     pub address: Option<String>,
+    /// Latitude of the report's location, when given.
     pub latitude: Option<f64>,
+    /// Longitude of the report's location, when given.
     pub longitude: Option<f64>,
     /// When the unit must acknowledge the case.
     pub sla_due_at: Option<DateTime<Utc>>,
+    /// When the report was filed (Open311's `requested_datetime`).
     pub created_at: DateTime<Utc>,
+    /// When the report last changed (`updated_datetime`).
     pub updated_at: DateTime<Utc>,
     /// The name of the unit handling the case, once assigned.
     #[diesel(
@@ -46,6 +55,7 @@ pub enum RequestFilter {
     Tickets(Vec<String>),
     /// Every request matching all of the given conditions.
     Matching {
+        /// Only this category (Open311's `service_code`).
         category: Option<Category>,
         /// `Some(true)`: only finished ones (not [`Status::is_open`]);
         /// `Some(false)`: only open ones.

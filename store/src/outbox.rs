@@ -9,14 +9,18 @@ use uuid::Uuid;
 
 /// A message to write to the outbox in the caller's transaction.
 pub struct OutboxMessage {
+    /// The AMQP message id (UUIDv7); for an event, the event's id.
     pub message_id: Uuid,
     /// `reports` or `events`; the relay adds the prefix.
     pub exchange: &'static str,
+    /// Such as `report.received.critical` or `report.assigned.<unit>`.
     pub routing_key: String,
+    /// The message, stored as the row's JSON `payload`.
     pub message: Message,
 }
 
 impl OutboxMessage {
+    /// A message with a fresh UUIDv7 id.
     pub fn new(exchange: &'static str, routing_key: String, message: Message) -> OutboxMessage {
         OutboxMessage {
             message_id: Uuid::now_v7(),

@@ -14,12 +14,15 @@ const PROVINCE: &str = "province";
 pub struct Region {
     /// Kemendagri code: `13` (province) or `13.03` (regency/city).
     pub code: String,
+    /// The region's name, such as `Sumatera Barat` or `Kabupaten Sijunjung`.
     pub name: String,
     /// `province` or `regency`.
     pub level: String,
+    /// The province of a regency/city; `None` for a province.
     pub parent_code: Option<String>,
     /// Centroid.
     pub latitude: f64,
+    /// Longitude of the centroid.
     pub longitude: f64,
 }
 

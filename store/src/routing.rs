@@ -20,12 +20,17 @@ use uuid::Uuid;
 
 /// Who the history names for automatic routing.
 pub const ROUTER_ACTOR: &str = "sigap-router";
+/// The `actor_role` the history records for routing and escalation; no
+/// caller can hold it.
 pub const SYSTEM_ROLE: &str = "system";
 
 /// The directory as last loaded, reloaded when its version changes.
 #[derive(Clone)]
 pub struct DirectoryCache {
+    /// The directory version loaded (`directory_version`).
     pub version: i64,
+    /// The regions, units and rules of that version, as the router reads
+    /// them.
     pub directory: Arc<Directory>,
 }
 
@@ -80,9 +85,14 @@ struct Pending {
 /// What happened to one report of a batch.
 #[derive(Debug, Clone)]
 pub struct Routed {
+    /// The report routed.
     pub report_id: Uuid,
+    /// Its ticket.
     pub ticket: String,
+    /// The router's decision: the unit or triage, every candidate and why
+    /// it lost.
     pub decision: Decision,
+    /// When the report was filed, to measure how long routing took.
     pub filed_at: DateTime<Utc>,
 }
 
@@ -102,6 +112,7 @@ struct NewEvent<'a> {
 
 /// The outcome of [`route_received`].
 pub struct BatchOutcome {
+    /// The reports this batch assigned or sent to triage, oldest first.
     pub routed: Vec<Routed>,
     /// Ids that were already routed (redeliveries), acknowledged unchanged.
     pub already_routed: Vec<Uuid>,

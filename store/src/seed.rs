@@ -13,16 +13,28 @@ use serde::{Deserialize, Serialize};
 use sigap_domain::Category;
 use std::path::Path;
 
+/// Why seeding stopped; nothing is stored then.
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {
+    /// A CSV file cannot be read or parsed.
     #[error("{file}: {error}")]
-    Csv { file: String, error: csv::Error },
+    Csv {
+        /// The file's path.
+        file: String,
+        /// The reader's error; a parse error names its line.
+        error: csv::Error,
+    },
+    /// A row holds a category, basis or confidence Sigap does not know.
     #[error("{file} line {line}: {message}")]
     Invalid {
+        /// The file, such as `units.csv`.
         file: String,
+        /// The row's line in the file (the header is line 1).
         line: usize,
+        /// What is wrong, such as `unknown category "kids"`.
         message: String,
     },
+    /// The database refused a row or failed.
     #[error("database: {0}")]
     Database(#[from] diesel::result::Error),
 }
@@ -30,8 +42,11 @@ pub enum SeedError {
 /// Rows in each table after seeding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SeedCounts {
+    /// Provinces and regencies/cities.
     pub regions: i64,
+    /// Units, the admin's included.
     pub units: i64,
+    /// Coverage rules, the admin's included.
     pub coverage_rules: i64,
     /// Of those, rules an admin added or changed (left as they are).
     pub admin_rules: i64,

@@ -123,15 +123,23 @@ pub async fn check_url(url: &str, allow_private: bool) -> std::result::Result<()
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = webhook_subscriptions, check_for_backend(diesel::pg::Pg))]
 pub struct Subscription {
+    /// The subscription's id (UUIDv7).
     pub id: Uuid,
+    /// The `sub` of the token that subscribed; only that subscriber and
+    /// admins see the subscription.
     pub owner: String,
+    /// Where deliveries are POSTed; checked again before every attempt.
     pub url: String,
     /// Event patterns: `report.assigned`, `report.status.*`, `report.#`.
     pub events: Vec<String>,
     /// False once paused; `paused_reason` says why.
     pub active: bool,
+    /// Why it was paused, with the last error.
     pub paused_reason: Option<String>,
+    /// Failed attempts since the last success; at
+    /// [`PAUSE_AFTER_FAILURES`] the subscription is paused.
     pub consecutive_failures: i32,
+    /// When it was created; [`list`] is in this order.
     pub created_at: DateTime<Utc>,
 }
 
@@ -139,16 +147,27 @@ pub struct Subscription {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = webhook_deliveries, check_for_backend(diesel::pg::Pg))]
 pub struct Delivery {
+    /// Increasing: [`deliveries`] lists the newest first by it.
     pub id: i64,
+    /// The event's id, sent as `Sigap-Event-Id`; one delivery per
+    /// subscription and event.
     pub event_id: Uuid,
+    /// The event's name (`report.assigned`, …), sent as `Sigap-Event`.
     pub event: String,
     /// `pending`, `delivered` or `failed` (gave up after every retry).
     pub status: String,
+    /// Attempts so far, counting one under way.
     pub attempts: i32,
+    /// When the next attempt is due, while `pending`.
     pub next_attempt_at: DateTime<Utc>,
+    /// The HTTP status of the last answer; `None` when the last attempt got
+    /// no answer, or before the first.
     pub last_status_code: Option<i32>,
+    /// Why the last attempt failed; cleared by a success.
     pub last_error: Option<String>,
+    /// When the event was fanned out to the subscription.
     pub created_at: DateTime<Utc>,
+    /// When the subscriber answered 2xx.
     pub delivered_at: Option<DateTime<Utc>>,
 }
 
@@ -330,20 +349,29 @@ pub async fn fan_out(conn: &mut AsyncPgConnection, events: &[EventPayload]) -> R
 /// A delivery claimed for one attempt.
 #[derive(Debug, Clone, QueryableByName)]
 pub struct Due {
+    /// The delivery's id.
     #[diesel(sql_type = Int8)]
     pub id: i64,
+    /// The subscription it is owed to.
     #[diesel(sql_type = SqlUuid)]
     pub subscription_id: Uuid,
+    /// Sent as `Sigap-Event-Id`.
     #[diesel(sql_type = SqlUuid)]
     pub event_id: Uuid,
+    /// Sent as `Sigap-Event`.
     #[diesel(sql_type = Text)]
     pub event: String,
+    /// The body to POST: the event as published ([`EventPayload`]).
     #[diesel(sql_type = Jsonb)]
     pub payload: serde_json::Value,
+    /// Attempts including this one (from 1); it picks the delay before the
+    /// next.
     #[diesel(sql_type = Int4)]
     pub attempts: i32,
+    /// The subscription's URL.
     #[diesel(sql_type = Text)]
     pub url: String,
+    /// The subscription's secret, which signs the body ([`signature`]).
     #[diesel(sql_type = Text)]
     pub secret: String,
 }

@@ -13,10 +13,12 @@ use uuid::Uuid;
 /// tenants can share a broker.
 #[derive(Debug, Clone)]
 pub struct Topology {
+    /// What every name starts with, such as `sigap` (`sigap.reports`).
     pub prefix: String,
 }
 
 impl Topology {
+    /// Names under `prefix`.
     pub fn new(prefix: &str) -> Topology {
         Topology {
             prefix: prefix.to_owned(),
@@ -159,8 +161,12 @@ pub async fn connect(url: &str, name: &str) -> lapin::Result<Connection> {
 pub enum Message {
     /// A report was filed and waits to be routed.
     ReportReceivedV1 {
+        /// The report to route.
         report_id: Uuid,
+        /// The report's urgency, as in the routing key.
         urgency: Urgency,
+        /// The `request_id` of the api request that filed the report (trace
+        /// context); omitted when there is none.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
@@ -176,11 +182,20 @@ pub struct EventPayload {
     pub event_id: Uuid,
     /// `report.assigned`, `report.needs_triage`, `report.status.acknowledged`, …
     pub event: String,
+    /// The report the event is about.
     pub report_id: Uuid,
+    /// The report's ticket (`CC-2026-000123`), which partners know it by.
     pub ticket: String,
+    /// The report's status after the event.
     pub status: String,
+    /// The unit that has the report after the event; `None` when none has
+    /// it (triage).
     pub unit_code: Option<String>,
+    /// When the change was made.
     pub occurred_at: DateTime<Utc>,
+    /// What else the event says, by kind: the routing reason and rule, a
+    /// transfer's or escalation's units and decision, who assigned by hand;
+    /// absent for status changes and notes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<serde_json::Value>,
 }

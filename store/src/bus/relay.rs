@@ -56,12 +56,23 @@ impl RelayHandle {
     }
 }
 
+/// The outbox relay of one process (api or worker), started with
+/// [`Relay::run`].
 pub struct Relay {
+    /// Where the outbox is read and rows are marked sent.
     pub pool: PgPool,
+    /// The broker to publish to.
     pub amqp_url: String,
+    /// The names to publish under, declared again on every connection.
     pub topology: Topology,
+    /// How the connection shows in the broker's management UI, such as
+    /// `sigap-api relay`.
     pub connection_name: String,
+    /// How long the relay sleeps between looks at the outbox when no commit
+    /// wakes it.
     pub interval: Duration,
+    /// Shared with the code that commits to the outbox, to wake the relay
+    /// and ask whether the broker is up.
     pub handle: RelayHandle,
 }
 
