@@ -44,6 +44,9 @@ impl Application {
         let config = Arc::new(config);
         let pool = db::pool(&config.database_url, config.db_pool_size, config.db_timeout);
         let tokens = Tokens::from_config(&config)?;
+        // The regency boundaries are parsed and indexed once, now, rather
+        // than in the first request that files a report with coordinates.
+        tokio::task::spawn_blocking(sigap_store::geography::boundaries);
         let relay_handle = RelayHandle::default();
         let relay = Relay {
             pool: pool.clone(),
