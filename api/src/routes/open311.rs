@@ -7,6 +7,7 @@
 //! the Open311 shape, `[{"code", "description"}]`, not problem+json.
 
 use crate::body;
+use crate::method_not_allowed::DeclaredMethods;
 use crate::problem::ApiError;
 use crate::query_time;
 use crate::startup::AppState;
@@ -62,6 +63,8 @@ pub struct Open311Failure {
     descriptions: Vec<String>,
     /// Logged for server errors, never shown.
     cause: Option<String>,
+    /// The methods of the path, for 405.
+    allow: Option<String>,
 }
 
 impl Open311Failure {
@@ -70,6 +73,18 @@ impl Open311Failure {
             status,
             descriptions: vec![description.into()],
             cause: None,
+            allow: None,
+        }
+    }
+
+    /// 405 for a documented path asked with a method it does not declare.
+    fn method_not_allowed(method: &str, path: &str, allow: &str) -> Open311Failure {
+        Open311Failure {
+            allow: Some(allow.to_owned()),
+            ..Open311Failure::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                format!("{path} does not accept {method}; it accepts {allow}"),
+            )
         }
     }
 
@@ -94,14 +109,14 @@ impl Open311Failure {
                 .map(|e| format!("{}: {}", e.field, e.message))
                 .collect(),
             cause: None,
+            allow: None,
         }
     }
 
     fn server(status: StatusCode, description: &str, cause: String) -> Open311Failure {
         Open311Failure {
-            status,
-            descriptions: vec![description.to_owned()],
             cause: Some(cause),
+            ..Open311Failure::new(status, description)
         }
     }
 }
@@ -196,19 +211,26 @@ impl ResponseError for Open311Failure {
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             response.insert_header((header::RETRY_AFTER, "5"));
         }
+        if let Some(allow) = &self.allow {
+            response.insert_header((header::ALLOW, allow.as_str()));
+        }
         response.body(serde_json::to_string(&body).expect("errors serialize"))
     }
 }
 
 type Open311Result<T> = Result<T, Open311Failure>;
 
-/// Anything under `/open311/` that no route matches.
-async fn open311_not_found(req: HttpRequest) -> Open311Result<HttpResponse> {
-    Err(Open311Failure::not_found(format!(
-        "no route for {} {}",
-        req.method(),
-        req.path()
-    )))
+/// Anything under `/open311/` that no route matches: 405 with `Allow` for a
+/// documented path (as everywhere, from the OpenAPI document), else 404.
+async fn open311_not_found(
+    req: HttpRequest,
+    declared: web::Data<DeclaredMethods>,
+) -> Open311Result<HttpResponse> {
+    let (method, path) = (req.method().as_str(), req.path());
+    Err(match declared.allowed(path) {
+        Some(allow) => Open311Failure::method_not_allowed(method, path, allow),
+        None => Open311Failure::not_found(format!("no route for {method} {path}")),
+    })
 }
 
 // --- Reading parameters -----------------------------------------------------
