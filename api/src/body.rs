@@ -2,6 +2,7 @@
 //! types reported with the path of the field (422).
 
 use crate::problem::ApiError;
+use crate::strict_json::Strict;
 use actix_web::HttpRequest;
 use actix_web::http::header;
 use actix_web::web;
@@ -70,9 +71,10 @@ pub async fn read_json(
     serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))
 }
 
-/// Converts a JSON value into `T`, naming the field of a type error.
+/// Converts a JSON value into `T` as JSON Schema reads it (see
+/// [`crate::strict_json`]), naming the field of a type error.
 pub fn typed<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
+    serde_path_to_error::deserialize(Strict::new(value)).map_err(|e| {
         let path = e.path().to_string();
         let field = if path == "." { String::new() } else { path };
         let message = e.into_inner().to_string();

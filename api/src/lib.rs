@@ -12,6 +12,7 @@ pub mod queue_watch;
 pub mod rate_limit;
 pub mod routes;
 pub mod startup;
+pub mod strict_json;
 pub mod views;
 
 pub use startup::Application;

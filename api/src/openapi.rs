@@ -3,7 +3,13 @@
 
 use crate::routes;
 use actix_web::App;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use std::collections::BTreeSet;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::schema::{AdditionalProperties, ArrayItems, Schema, SchemaType, Type};
+use utoipa::openapi::security::{
+    ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityScheme,
+};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
@@ -16,7 +22,7 @@ use utoipa_actix_web::AppExt;
             RFC 3339 UTC; lists use opaque cursors.",
         license(name = "MIT"),
     ),
-    modifiers(&BearerAuth),
+    modifiers(&SecuritySchemes),
     tags(
         (name = "reports", description = "Filing and reading reports"),
         (name = "cases", description = "Working cases: unit queues, status changes, notes, transfers, triage"),
@@ -33,9 +39,9 @@ use utoipa_actix_web::AppExt;
 )]
 struct BaseDoc;
 
-struct BearerAuth;
+struct SecuritySchemes;
 
-impl Modify for BearerAuth {
+impl Modify for SecuritySchemes {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
@@ -50,6 +56,17 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "client_credentials",
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [Flow::ClientCredentials(ClientCredentials::new(
+                    "/v1/auth/token",
+                    Scopes::new(),
+                ))],
+                "How integrators get their `bearer` tokens: the OAuth2 client-credentials \
+                 grant with the id and secret of an API client (`POST /v1/clients`).",
+            )),
+        );
     }
 }
 
@@ -60,7 +77,106 @@ pub fn base() -> utoipa::openapi::OpenApi {
 /// Final touches on the collected document.
 pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     api.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    no_nul_in_request_bodies(&mut api);
     api
+}
+
+/// Text without NUL (U+0000), which PostgreSQL text cannot hold: the body
+/// reader refuses it in every field ([`crate::strict_json`]).
+pub const NO_NUL: &str = r"^[^\x00]*$";
+
+/// States [`NO_NUL`] on every string of a request body that has no pattern,
+/// enum or format of its own (those exclude NUL already).
+fn no_nul_in_request_bodies(api: &mut utoipa::openapi::OpenApi) {
+    let mut referenced = BTreeSet::new();
+    for item in api.paths.paths.values_mut() {
+        let operations: [&mut Option<Operation>; 8] = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let contents = operation
+                .request_body
+                .iter_mut()
+                .filter_map(|body| match body {
+                    RefOr::T(body) => Some(body),
+                    RefOr::Ref(_) => None,
+                })
+                .flat_map(|body| body.content.values_mut());
+            let schemas = contents.filter_map(|content| match content {
+                RefOr::T(content) => content.schema.as_mut(),
+                RefOr::Ref(_) => None,
+            });
+            for schema in schemas {
+                no_nul(schema, &mut referenced);
+            }
+        }
+    }
+    let Some(components) = api.components.as_mut() else {
+        return;
+    };
+    let mut done = BTreeSet::new();
+    while let Some(name) = referenced.difference(&done).next().cloned() {
+        if let Some(schema) = components.schemas.get_mut(&name) {
+            no_nul(schema, &mut referenced);
+        }
+        done.insert(name);
+    }
+}
+
+/// [`NO_NUL`] on `schema` and the schemas inside it; `referenced` collects
+/// the components it refers to.
+fn no_nul(schema: &mut RefOr<Schema>, referenced: &mut BTreeSet<String>) {
+    match schema {
+        RefOr::Ref(reference) => {
+            if let Some(name) = reference.ref_location.strip_prefix("#/components/schemas/") {
+                referenced.insert(name.to_owned());
+            }
+        }
+        RefOr::T(Schema::Object(object)) => {
+            let text = match &object.schema_type {
+                SchemaType::Type(Type::String) => true,
+                SchemaType::Array(types) => types.contains(&Type::String),
+                _ => false,
+            };
+            if text
+                && object.pattern.is_none()
+                && object.enum_values.is_none()
+                && object.format.is_none()
+            {
+                object.pattern = Some(NO_NUL.to_owned());
+            }
+            for property in object.properties.values_mut() {
+                no_nul(property, referenced);
+            }
+            if let Some(AdditionalProperties::RefOr(extra)) =
+                object.additional_properties.as_deref_mut()
+            {
+                no_nul(extra, referenced);
+            }
+        }
+        RefOr::T(Schema::Array(array)) => {
+            if let ArrayItems::RefOrSchema(items) = &mut array.items {
+                no_nul(items, referenced);
+            }
+        }
+        RefOr::T(Schema::OneOf(one_of)) => {
+            one_of.items.iter_mut().for_each(|s| no_nul(s, referenced));
+        }
+        RefOr::T(Schema::AllOf(all_of)) => {
+            all_of.items.iter_mut().for_each(|s| no_nul(s, referenced));
+        }
+        RefOr::T(Schema::AnyOf(any_of)) => {
+            any_of.items.iter_mut().for_each(|s| no_nul(s, referenced));
+        }
+        RefOr::T(_) => {}
+    }
 }
 
 /// The whole document, as served at `/openapi.json`.

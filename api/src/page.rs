@@ -1,4 +1,4 @@
-//! Lists: `?limit=` (at most 500) and opaque cursors.
+//! Lists: `?limit=` (1 to 500) and opaque cursors.
 
 use crate::problem::ApiError;
 use chrono::{DateTime, Utc};
@@ -9,6 +9,11 @@ use std::str::FromStr;
 use utoipa::ToSchema;
 
 pub const MAX_LIMIT: i64 = 500;
+
+/// What a cursor looks like: the hex of a printable ASCII sort key, which
+/// is all [`decode`] accepts. Empty means the first page, as absent does.
+/// The `cursor` parameters of the OpenAPI document carry this pattern.
+pub const CURSOR_PATTERN: &str = "^([2-6][0-9A-Fa-f]|7[0-9A-Ea-e])*$";
 
 /// One page of a list; pass `next_cursor` back as `?cursor=` for the next.
 #[derive(Debug, Serialize, ToSchema)]
@@ -61,10 +66,22 @@ pub fn encode(key: &str) -> String {
     hex::encode(key.as_bytes())
 }
 
-/// The sort key of a cursor this API issued.
+/// `?cursor=`: absent or empty asks for the first page.
+pub fn cursor(cursor: &Option<String>) -> Option<&str> {
+    cursor.as_deref().filter(|c| !c.is_empty())
+}
+
+/// The sort key of `?cursor=`, or `None` for the first page.
+pub fn after(cursor: &Option<String>) -> Result<Option<String>, ApiError> {
+    self::cursor(cursor).map(decode).transpose()
+}
+
+/// The sort key of a cursor: hex of printable ASCII ([`CURSOR_PATTERN`]),
+/// which every sort key this API builds is.
 pub fn decode(cursor: &str) -> Result<String, ApiError> {
     hex::decode(cursor)
         .ok()
+        .filter(|bytes| bytes.iter().all(|b| (0x20..=0x7e).contains(b)))
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .ok_or_else(not_ours)
 }
@@ -147,10 +164,65 @@ mod tests {
     #[test]
     fn foreign_cursors_are_refused() {
         assert!(KeyFields::decode("zz").is_err());
+        // Hex, but not of printable ASCII: a tab, a NUL, a lone UTF-8 byte.
+        for cursor in ["09", "00", "c3", "7f"] {
+            assert!(decode(cursor).is_err(), "{cursor}");
+        }
         let mut short = KeyFields::decode(&encode("12")).expect("hex");
         assert!(short.field::<i64>().is_ok());
         assert!(short.field::<Uuid>().is_err());
         let long = KeyFields::decode(&encode("1:2")).expect("hex");
         assert!(long.end().is_err());
+    }
+
+    #[test]
+    fn an_empty_cursor_is_the_first_page() {
+        assert_eq!(cursor(&Some(String::new())), None);
+        assert_eq!(cursor(&None), None);
+        assert_eq!(cursor(&Some("3133".into())), Some("3133"));
+        assert_eq!(after(&Some(String::new())).ok(), Some(None));
+        assert_eq!(after(&Some("3133".into())).ok(), Some(Some("13".into())));
+    }
+
+    /// The document states the bounds [`limit`] and [`decode`] enforce on
+    /// every list.
+    #[test]
+    fn every_list_documents_its_limit_and_cursor() {
+        let doc = serde_json::to_value(crate::openapi::document()).expect("json");
+        let mut seen = (0, 0);
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for (method, operation) in item.as_object().expect("operations") {
+                let parameters = operation["parameters"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                for parameter in parameters.iter().filter(|p| p["in"] == "query") {
+                    let schema = &parameter["schema"];
+                    match parameter["name"].as_str() {
+                        Some("cursor") => {
+                            seen.0 += 1;
+                            assert_eq!(schema["pattern"], CURSOR_PATTERN, "{method} {path}");
+                        }
+                        Some("limit") => {
+                            seen.1 += 1;
+                            assert_eq!(schema["minimum"], 1, "{method} {path}");
+                            assert_eq!(schema["maximum"], MAX_LIMIT, "{method} {path}");
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        assert!(seen.0 >= 6 && seen.1 >= 7, "{seen:?}");
+    }
+
+    proptest::proptest! {
+        /// Whatever the documented pattern admits, the decoder accepts.
+        #[test]
+        fn every_cursor_the_pattern_admits_decodes(
+            cursor in CURSOR_PATTERN.trim_start_matches('^').trim_end_matches('$')
+        ) {
+            proptest::prop_assert!(decode(&cursor).is_ok(), "{cursor}");
+        }
     }
 }

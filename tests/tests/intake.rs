@@ -191,6 +191,16 @@ async fn each_validation_rule_answers_422_naming_its_field() {
             "beneficiaries[0].age",
         ),
         ("beneficiary_count", json!(0), "beneficiary_count"),
+        // An object's fields, not an array of them in declaration order.
+        ("reporter", json!([null, null]), "reporter"),
+        ("location", json!([-0.69, 100.95]), "location"),
+        // No text holds NUL (PostgreSQL text cannot).
+        (
+            "description",
+            json!("Lansia tinggal\u{0} sendiri"),
+            "description",
+        ),
+        ("reporter", json!({"name": "Siti\u{0}"}), "reporter.name"),
     ];
     for (key, value, field) in cases {
         let mut body = report_body();
@@ -216,6 +226,11 @@ async fn each_validation_rule_answers_422_naming_its_field() {
             .collect();
         assert_eq!(fields, vec![field], "{key}: {problem}");
     }
+    // A whole number is an integer however it is written.
+    let mut whole = report_body();
+    whole["beneficiary_count"] = json!(2.0);
+    assert_eq!(app.post("/v1/reports", &token, &whole).await.status(), 201);
+
     let mut missing = report_body();
     missing.as_object_mut().expect("object").remove("category");
     let problem: Value = app

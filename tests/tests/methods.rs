@@ -52,3 +52,43 @@ async fn undeclared_methods_answer_405_with_allow() {
     let unknown = app.get("/v1/no-such-thing", &token).await;
     assert_eq!(unknown.status(), 404);
 }
+
+/// The Open311 facade answers the same, in its own error shape.
+#[tokio::test(flavor = "multi_thread")]
+async fn undeclared_methods_on_open311_paths_answer_405_with_allow() {
+    let app = spawn_app().await;
+    let cases = [
+        ("TRACE", "/open311/v2/services.json", "GET"),
+        ("DELETE", "/open311/v2/services/elderly.json", "GET"),
+        ("TRACE", "/open311/v2/requests.json", "GET, POST"),
+        ("PUT", "/open311/v2/requests/CC-2026-000001.json", "GET"),
+    ];
+    for (method, path, allow) in cases {
+        let response = app
+            .http
+            .request(method.parse().expect("a method"), app.url(path))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 405, "{method} {path}");
+        assert_eq!(
+            response
+                .headers()
+                .get("allow")
+                .and_then(|v| v.to_str().ok()),
+            Some(allow),
+            "{method} {path}"
+        );
+        let errors: serde_json::Value = response.json().await.expect("open311 errors");
+        assert_eq!(errors[0]["code"], 405, "{method} {path}");
+    }
+
+    let unknown = app
+        .http
+        .get(app.url("/open311/v2/nothing.json"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(unknown.status(), 404);
+    assert!(unknown.headers().get("allow").is_none());
+}

@@ -56,6 +56,30 @@ async fn reference_data_is_served_to_any_authenticated_caller() {
     );
     assert!(second["next_cursor"].is_null());
     assert_eq!(app.get("/v1/regions?limit=501", &token).await.status(), 422);
+    // An empty cursor asks for the first page, as no cursor does.
+    let empty: Value = app
+        .get("/v1/regions?limit=500&cursor=", &token)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(empty["items"], first["items"]);
+    assert_eq!(empty["next_cursor"], first["next_cursor"]);
+    // Cursors are the hex of printable ASCII.
+    for cursor in ["zz", "00", "c3a9", "313"] {
+        let response = app
+            .get(&format!("/v1/regions?cursor={cursor}"), &token)
+            .await;
+        assert_eq!(response.status(), 422, "{cursor}");
+    }
+    // No region's code holds NUL: nothing matches, nothing fails.
+    let none: Value = app
+        .get("/v1/regions?parent=%00", &token)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(none["items"], serde_json::json!([]));
     assert_eq!(
         app.get("/v1/regions?level=village", &token).await.status(),
         422
@@ -185,4 +209,42 @@ fn the_openapi_drift_check_fails_when_the_document_and_the_code_differ() {
     let _ = std::fs::remove_file(&file);
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("make openapi"));
+}
+
+/// PostgreSQL text cannot hold NUL, so no code, ticket or id does: a lookup
+/// of one finds nothing (and never fails).
+#[tokio::test(flavor = "multi_thread")]
+async fn keys_holding_nul_find_nothing() {
+    let app = spawn_app().await;
+    let admin = app.token(Role::Admin);
+    let supervisor = app.token(Role::Supervisor);
+    for (path, token, status) in [
+        ("/v1/units/SENTRA%00", &admin, 404),
+        ("/v1/units/SENTRA%00/coverage", &admin, 404),
+        ("/v1/units/SENTRA%00/history", &admin, 404),
+        ("/v1/units/SENTRA%00/cases", &supervisor, 404),
+        ("/v1/track/CC-2026-%00", &admin, 404),
+        ("/v1/reports?unit=%00", &supervisor, 200),
+        ("/v1/reports?region=%00", &supervisor, 200),
+    ] {
+        let response = app.get(path, token).await;
+        assert_eq!(response.status(), status, "{path}");
+    }
+    let revoke = app
+        .http
+        .delete(app.url("/v1/clients/cli_%00"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(revoke.status(), 404);
+    let token = app
+        .http
+        .post(app.url("/v1/auth/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=client_credentials&client_id=cli_%00&client_secret=x")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(token.status(), 401);
 }

@@ -7,6 +7,7 @@ use crate::page::{self, Page};
 use crate::problem::{ApiError, ApiResult, AuthErrors, Problem};
 use crate::queue_watch;
 use crate::routes::reports::parse_statuses;
+use crate::routes::units::is_unit_code;
 use crate::startup::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -79,15 +80,24 @@ impl From<QueuedCase> for CaseSummary {
 pub struct CaseQuery {
     /// One status or several, comma-separated; default: the open ones
     /// (assigned, acknowledged, assessing, in_service).
+    #[param(
+        pattern = "^ *(received|needs_triage|assigned|acknowledged|assessing|in_service|resolved|closed|cancelled|duplicate) *(, *(received|needs_triage|assigned|acknowledged|assessing|in_service|resolved|closed|cancelled|duplicate) *)*$",
+        example = "assigned,acknowledged"
+    )]
     pub status: Option<String>,
     pub urgency: Option<Urgency>,
     /// Only cases changed after this time (RFC 3339), for incremental polling.
     pub updated_since: Option<DateTime<Utc>>,
     /// Long poll: wait up to this many seconds (at most 30) for a change
     /// when there is nothing new to return.
+    #[param(minimum = 0, maximum = 30)]
     pub wait: Option<u64>,
-    /// At most 500 (default 100).
+    /// 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    /// The `next_cursor` of the page before; absent or empty for the first.
+    /// Only a cursor this API issued is accepted (422 otherwise).
+    #[param(pattern = "^([2-6][0-9A-Fa-f]|7[0-9A-Ea-e])*$")]
     pub cursor: Option<String>,
 }
 
@@ -116,14 +126,14 @@ fn parse_case_cursor(cursor: &str) -> ApiResult<QueueCursor> {
 /// (or the wait ends: 304 with `If-None-Match`, else an empty page).
 #[utoipa::path(
     tag = "cases",
-    params(("code" = String, Path, example = "SENTRA-MULYA-JAYA"), CaseQuery,
-        ("If-None-Match" = Option<String>, Header, description = "The ETag of the last answer")),
+    params(("code" = String, Path, pattern = "^[A-Z0-9-]{1,64}$", example = "SENTRA-MULYA-JAYA"), CaseQuery,
+        ("If-None-Match" = Option<String>, Header, nullable = false, description = "The ETag of the last answer")),
     security(("bearer" = [])),
     responses(
         (status = 200, body = Page<CaseSummary>, headers(("ETag" = String))),
         (status = 304, description = "Nothing changed since the given ETag"),
         (status = 404, body = Problem, content_type = "application/problem+json", description = "No such unit, or not the caller's"),
-        (status = 422, body = Problem, content_type = "application/problem+json", description = "Bad filter"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "Bad filter, or a cursor this API did not issue"),
         AuthErrors,
     )
 )]
@@ -137,7 +147,7 @@ async fn list_unit_cases(
 ) -> ApiResult<HttpResponse> {
     let claims = auth.require(&[Role::UptStaff, Role::Supervisor])?;
     let unit = code.into_inner();
-    if !Visibility::of(claims).covers_unit(&unit) {
+    if !is_unit_code(&unit) || !Visibility::of(claims).covers_unit(&unit) {
         return Err(ApiError::NotFound(format!("no unit {unit}")));
     }
     let limit = page::limit(query.limit, 100)?;
@@ -145,7 +155,9 @@ async fn list_unit_cases(
         statuses: parse_statuses(&query.status)?.unwrap_or_else(|| Status::OPEN_AT_UNIT.to_vec()),
         urgency: query.urgency,
         updated_since: query.updated_since,
-        after: query.cursor.as_deref().map(parse_case_cursor).transpose()?,
+        after: page::cursor(&query.cursor)
+            .map(parse_case_cursor)
+            .transpose()?,
     };
     let wait = query.wait.unwrap_or(0);
     if wait > MAX_WAIT_SECS {
@@ -166,7 +178,9 @@ async fn list_unit_cases(
     let statuses = sigap_store::vocabulary::spellings(&filter.statuses);
     let question = format!(
         "{statuses:?}|{:?}|{:?}|{limit}|{:?}",
-        query.urgency, query.updated_since, query.cursor
+        query.urgency,
+        query.updated_since,
+        page::cursor(&query.cursor)
     );
     let question = hex::encode(&Sha256::digest(question.as_bytes())[..6]);
     // Subscribe before reading, so that no change falls between the two.

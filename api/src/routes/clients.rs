@@ -5,6 +5,7 @@ use crate::body;
 use crate::page::Page;
 use crate::problem::{ApiError, ApiResult, AuthErrors, BodyErrors, Problem};
 use crate::startup::AppState;
+use crate::strict_json;
 use crate::views::clients::{ClientView, NewClient};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
@@ -31,10 +32,13 @@ const TOKEN_TTL: Duration = Duration::from_secs(15 * 60);
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"name": "WhatsApp bot Dinsos Sumbar", "scopes": ["reports:write", "reports:read"]}))]
 pub struct ClientInput {
-    #[schema(min_length = 1, max_length = 200)]
+    /// 1 to 200 characters, not all blank (surrounding blanks are dropped).
+    #[schema(max_length = 200, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub name: String,
-    /// Free-form scopes carried into the client's tokens.
+    /// Scopes carried into the client's tokens: at most 20, each 1 to 64
+    /// visible ASCII characters.
     #[serde(default)]
+    #[schema(max_items = 20, pattern = "^[!-~]{1,64}$")]
     pub scopes: Vec<String>,
 }
 
@@ -120,18 +124,39 @@ async fn delete_client(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     auth.require(&[Role::Admin])?;
+    // No client id holds NUL, which PostgreSQL text cannot.
+    if id.contains('\0') {
+        return Err(ApiError::NotFound("no such client".into()));
+    }
     let mut conn = state.pool.get().await?;
     clients::revoke(&mut conn, &id).await?;
     tracing::info!(client_id = %id, "api client revoked");
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// The one grant of `POST /v1/auth/token`.
+#[derive(Debug, Clone, Copy, ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum GrantType {
+    ClientCredentials,
+}
+
+impl GrantType {
+    fn as_str(self) -> &'static str {
+        match self {
+            GrantType::ClientCredentials => "client_credentials",
+        }
+    }
+}
+
 /// Body of `POST /v1/auth/token`, as a form (RFC 6749) or JSON.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct TokenRequest {
-    /// Must be `client_credentials`.
+    /// Any other grant (or none) is refused with `unsupported_grant_type`.
+    #[schema(value_type = GrantType, required = true)]
     pub grant_type: Option<String>,
-    /// Or in HTTP Basic authentication.
+    /// With `client_secret`, unless both are sent with HTTP Basic
+    /// authentication (`invalid_request` when neither).
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
     /// Ignored: tokens carry the client's scopes.
@@ -163,8 +188,12 @@ fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
 /// OAuth2 client-credentials grant: an integrator token for a client.
 #[utoipa::path(
     tag = "clients",
-    request_body(content = TokenRequest, description = "application/x-www-form-urlencoded or application/json",
-        content_type = "application/x-www-form-urlencoded"),
+    request_body(
+        content(
+            (TokenRequest = "application/x-www-form-urlencoded"),
+            (TokenRequest = "application/json"),
+        ),
+    ),
     responses(
         (status = 200, body = TokenResponse),
         (status = 400, body = Problem, content_type = "application/problem+json", description = "Malformed request or unsupported grant type (`error` says which)"),
@@ -182,11 +211,12 @@ async fn issue_token(
     let raw = body::read_bytes(&req, payload).await?;
     let request: TokenRequest = match body::media_type(&req).as_deref() {
         Some("application/json") => serde_json::from_slice(&raw)
+            .and_then(strict_json::from_value)
             .map_err(|e| ApiError::OAuth("invalid_request", format!("malformed JSON: {e}")))?,
         _ => serde_urlencoded::from_bytes(&raw)
             .map_err(|e| ApiError::OAuth("invalid_request", format!("malformed form: {e}")))?,
     };
-    if request.grant_type.as_deref() != Some("client_credentials") {
+    if request.grant_type.as_deref() != Some(GrantType::ClientCredentials.as_str()) {
         return Err(ApiError::OAuth(
             "unsupported_grant_type",
             "grant_type must be client_credentials".into(),
@@ -206,15 +236,20 @@ async fn issue_token(
             ));
         }
     };
+    let invalid_client = || {
+        ApiError::OAuth(
+            "invalid_client",
+            "unknown or revoked client, or wrong secret".into(),
+        )
+    };
+    // No client's credentials hold NUL, which PostgreSQL text cannot.
+    if client_id.contains('\0') || secret.contains('\0') {
+        return Err(invalid_client());
+    }
     let mut conn = state.pool.get().await?;
     let client = clients::authenticate(&mut conn, &client_id, &secret)
         .await?
-        .ok_or_else(|| {
-            ApiError::OAuth(
-                "invalid_client",
-                "unknown or revoked client, or wrong secret".into(),
-            )
-        })?;
+        .ok_or_else(invalid_client)?;
     let scope = client.scopes.join(" ");
     let mut claims = state
         .tokens

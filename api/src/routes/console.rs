@@ -158,7 +158,7 @@ async fn redirect_console() -> HttpResponse {
 /// development with a role picker (see `GET /console/config.json`).
 #[utoipa::path(
     tag = "console",
-    params(("If-None-Match" = Option<String>, Header, description = "The ETag of the last answer")),
+    params(("If-None-Match" = Option<String>, Header, nullable = false, description = "The ETag of the last answer")),
     responses(
         (status = 200, description = "The page", content_type = "text/html", body = String,
             headers(("ETag" = String), ("Content-Security-Policy" = String))),
@@ -198,7 +198,7 @@ async fn get_console_config(state: web::Data<AppState>) -> HttpResponse {
     tag = "console",
     params(
         ("asset" = String, Path, description = "A script (app.js and its modules: state.js, page.js, actions.js, signin.js, intake.js, reports.js, case.js, queue.js, triage.js, stats.js, directory.js, api.js, i18n.js, dom.js, charts.js, map.js), style.css, favicon.svg or regencies.json", example = "app.js"),
-        ("If-None-Match" = Option<String>, Header, description = "The ETag of the last answer"),
+        ("If-None-Match" = Option<String>, Header, nullable = false, description = "The ETag of the last answer"),
     ),
     responses(
         (status = 200, description = "The file",
@@ -227,16 +227,34 @@ fn dev_sign_in(config: &Config) -> bool {
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"role": "upt_staff", "unit": "SENTRA-MULYA-JAYA"}))]
 pub struct DevTokenInput {
-    /// `operator`, `supervisor`, `upt_staff`, `regional` or `admin`.
+    #[schema(schema_with = dev_role)]
     pub role: Role,
-    /// The unit of `upt_staff` (required for that role, ignored otherwise).
+    /// The unit of `upt_staff`, a known one (required for that role, ignored
+    /// otherwise).
     #[serde(default)]
-    #[schema(example = "SENTRA-MULYA-JAYA")]
+    #[schema(example = "SENTRA-MULYA-JAYA", pattern = "^[A-Z0-9-]{1,64}$")]
     pub unit: Option<String>,
-    /// The province of `regional` (required for that role, ignored otherwise).
+    /// The province of `regional`, a known one (required for that role,
+    /// ignored otherwise).
     #[serde(default)]
-    #[schema(example = "13")]
+    #[schema(example = "13", pattern = "^[0-9]{2}$")]
     pub region: Option<String>,
+}
+
+/// Every role but `integrator`, whose tokens come from `POST /v1/auth/token`.
+fn dev_role() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .description(Some(
+            "Any role but `integrator`, whose tokens come from `POST /v1/auth/token`.",
+        ))
+        .enum_values(Some(
+            Role::ALL
+                .iter()
+                .filter(|r| **r != Role::Integrator)
+                .map(|r| r.as_str()),
+        ))
+        .build()
 }
 
 /// A development token.

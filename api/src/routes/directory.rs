@@ -5,6 +5,7 @@ use crate::auth::Auth;
 use crate::body;
 use crate::page::{self, Page};
 use crate::problem::{ApiError, ApiResult, AuthErrors, BodyErrors, Problem};
+use crate::routes::units::{is_unit_code, unit_code_or_404};
 use crate::startup::AppState;
 use crate::views::directory::{CoverageGap, CoverageRule, DirectoryChange};
 use crate::views::units::UnitView;
@@ -37,12 +38,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
     "categories": [], "capacity": 500, "active": true
 }))]
 pub struct UnitInput {
-    #[schema(min_length = 1, max_length = 200)]
+    /// 1 to 200 characters, not all blank (surrounding blanks are dropped).
+    #[schema(max_length = 200, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub name: String,
-    /// `sentra`, `sentra_terpadu`, `balai`, `loka`, `dinas_sosial`, …
-    #[schema(min_length = 1, max_length = 50)]
+    /// `sentra`, `sentra_terpadu`, `balai`, `loka`, `dinas_sosial`, …; 1 to
+    /// 50 characters, not all blank.
+    #[schema(max_length = 50, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub kind: String,
-    /// Regency (or province) of the seat.
+    /// Regency (or province) of the seat: a known Kemendagri code.
+    #[schema(pattern = r"^[0-9]{2}(\.[0-9]{2})?$", example = "31.75")]
     pub region_code: String,
     #[schema(minimum = -11.0, maximum = 6.0)]
     pub lat: f64,
@@ -65,12 +69,7 @@ fn yes() -> bool {
 }
 
 fn unit_code(code: &str) -> ApiResult<String> {
-    let ok = !code.is_empty()
-        && code.len() <= 64
-        && code
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
-    if ok {
+    if is_unit_code(code) {
         Ok(code.to_owned())
     } else {
         Err(vec![FieldError::new(
@@ -82,9 +81,11 @@ fn unit_code(code: &str) -> ApiResult<String> {
 }
 
 /// Create or replace a unit (admin).
+///
+/// `region_code` must name a known region (422 otherwise).
 #[utoipa::path(
     tag = "directory",
-    params(("code" = String, Path, example = "SENTRA-MULYA-JAYA")),
+    params(("code" = String, Path, pattern = "^[A-Z0-9-]{1,64}$", example = "SENTRA-MULYA-JAYA")),
     request_body(content = UnitInput, content_type = "application/json"),
     security(("bearer" = [])),
     responses(
@@ -163,7 +164,7 @@ async fn put_unit(
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"region_code": "13.03", "category": "elderly", "priority": 0}))]
 pub struct CoverageInput {
-    /// Province or regency code; null or absent = national.
+    /// A known province or regency code; null or absent = national.
     #[serde(default)]
     #[schema(pattern = r"^[0-9]{2}(\.[0-9]{2})?$")]
     pub region_code: Option<String>,
@@ -224,7 +225,7 @@ fn actor(claims: &Claims) -> Actor<'_> {
 /// A unit's coverage rules with their evidence (admin, supervisor).
 #[utoipa::path(
     tag = "directory",
-    params(("code" = String, Path, example = "SENTRA-WYATA-GUNA")),
+    params(("code" = String, Path, pattern = "^[A-Z0-9-]{1,64}$", example = "SENTRA-WYATA-GUNA")),
     security(("bearer" = [])),
     responses(
         (status = 200, body = Page<CoverageRule>),
@@ -239,8 +240,9 @@ async fn list_unit_coverage(
     code: web::Path<String>,
 ) -> ApiResult<web::Json<Page<CoverageRule>>> {
     auth.require(&[Role::Admin, Role::Supervisor])?;
+    let code = unit_code_or_404(&code)?;
     let mut conn = state.pool.get().await?;
-    let items = directory::unit_rules(&mut conn, &code)
+    let items = directory::unit_rules(&mut conn, code)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no unit {code}")))?
         .into_iter()
@@ -253,10 +255,11 @@ async fn list_unit_coverage(
 }
 
 /// Add a coverage rule to a unit (admin). The router uses it from its next
-/// decision; seeding never changes or removes it.
+/// decision; seeding never changes or removes it. A `region_code` must name
+/// a known region (422 otherwise).
 #[utoipa::path(
     tag = "directory",
-    params(("code" = String, Path, example = "SENTRA-MULYA-JAYA")),
+    params(("code" = String, Path, pattern = "^[A-Z0-9-]{1,64}$", example = "SENTRA-MULYA-JAYA")),
     request_body(content = CoverageInput, content_type = "application/json"),
     security(("bearer" = [])),
     responses(
@@ -276,6 +279,7 @@ async fn create_unit_coverage(
     code: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let claims = auth.require(&[Role::Admin])?;
+    let code = unit_code_or_404(&code)?;
     let input: CoverageInput = body::json(&req, payload).await?;
     if let Some(region) = &input.region_code {
         RegionCode::parse(region)
@@ -289,7 +293,7 @@ async fn create_unit_coverage(
         note: Some(note),
     };
     let mut conn = state.pool.get().await?;
-    let rule = directory::add_rule(&mut conn, actor(claims), &code, &rule)
+    let rule = directory::add_rule(&mut conn, actor(claims), code, &rule)
         .await
         .map_err(edit_problem)?;
     tracing::info!(unit = %code, rule_id = rule.id, "coverage rule added");
@@ -363,9 +367,11 @@ async fn delete_coverage(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
-    /// At most 500 (default 100).
+    /// 1 to 500 (default 100).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    /// The `next_cursor` of the page before; absent or empty for the first.
+    #[param(pattern = "^([2-6][0-9A-Fa-f]|7[0-9A-Ea-e])*$")]
     pub cursor: Option<String>,
 }
 
@@ -373,7 +379,7 @@ pub struct HistoryQuery {
 /// were before and after (admin, supervisor). Newest first.
 #[utoipa::path(
     tag = "directory",
-    params(("code" = String, Path, example = "SENTRA-MULYA-JAYA"), HistoryQuery),
+    params(("code" = String, Path, pattern = "^[A-Z0-9-]{1,64}$", example = "SENTRA-MULYA-JAYA"), HistoryQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, body = Page<DirectoryChange>),
@@ -390,8 +396,9 @@ async fn unit_history(
     query: web::Query<HistoryQuery>,
 ) -> ApiResult<web::Json<Page<DirectoryChange>>> {
     auth.require(&[Role::Admin, Role::Supervisor])?;
+    let code = unit_code_or_404(&code)?;
     let limit = page::limit(query.limit, 100)?;
-    let before = match &query.cursor {
+    let before = match page::cursor(&query.cursor) {
         Some(cursor) => Some(page::decode(cursor)?.parse::<i64>().map_err(|_| {
             ApiError::from(vec![FieldError::new(
                 "cursor",
@@ -401,7 +408,7 @@ async fn unit_history(
         None => None,
     };
     let mut conn = state.pool.get().await?;
-    let rows = directory::unit_history(&mut conn, &code, before, limit + 1)
+    let rows = directory::unit_history(&mut conn, code, before, limit + 1)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no unit {code}")))?
         .into_iter()
@@ -422,9 +429,11 @@ pub struct GapQuery {
     /// Only the regencies of this province.
     #[param(pattern = r"^[0-9]{2}$", example = "93")]
     pub province: Option<String>,
-    /// At most 500 (default 100).
+    /// 1 to 500 (default 100).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    /// The `next_cursor` of the page before; absent or empty for the first.
+    #[param(pattern = "^([2-6][0-9A-Fa-f]|7[0-9A-Ea-e])*$")]
     pub cursor: Option<String>,
 }
 
@@ -460,7 +469,7 @@ async fn coverage_gaps(
         )]
         .into());
     }
-    let after = query.cursor.as_deref().map(page::decode).transpose()?;
+    let after = page::after(&query.cursor)?;
     let categories: Vec<Category> = match query.category {
         Some(c) => vec![c],
         None => Category::ALL.to_vec(),
@@ -489,6 +498,9 @@ async fn coverage_gaps(
 #[schema(example = json!({"category": "elderly", "region_code": "13.03", "location": {"lat": -0.69, "lon": 100.95}}))]
 pub struct PreviewInput {
     pub category: Category,
+    /// Where the report would be filed: a known Kemendagri province or
+    /// regency code.
+    #[schema(pattern = r"^[0-9]{2}(\.[0-9]{2})?$", example = "13.03")]
     pub region_code: String,
     #[serde(default)]
     pub location: Option<PreviewLocation>,
@@ -497,9 +509,12 @@ pub struct PreviewInput {
     pub exclude: Vec<String>,
 }
 
+/// WGS84 coordinates, inside Indonesia.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PreviewLocation {
+    #[schema(minimum = -11.0, maximum = 6.0)]
     pub lat: f64,
+    #[schema(minimum = 95.0, maximum = 141.5)]
     pub lon: f64,
 }
 
@@ -560,7 +575,8 @@ pub struct CandidateDoc {
 }
 
 /// Dry run of the router (supervisor, admin): what would happen to a report
-/// of this category filed in this region, and why.
+/// of this category filed in this region, and why. `region_code` must name a
+/// known region (422 otherwise).
 #[utoipa::path(
     tag = "directory",
     request_body(content = PreviewInput, content_type = "application/json"),

@@ -7,6 +7,7 @@
 //! the Open311 shape, `[{"code", "description"}]`, not problem+json.
 
 use crate::body;
+use crate::method_not_allowed::DeclaredMethods;
 use crate::problem::ApiError;
 use crate::query_time;
 use crate::startup::AppState;
@@ -26,6 +27,7 @@ use sigap_store::clients::{self, Client};
 use sigap_store::db::PooledConn;
 use sigap_store::intake::{self, Filer};
 use sigap_store::open311::{self as requests, LIST_LIMIT, RequestFilter, ServiceRequestRow};
+use std::collections::HashMap;
 use std::time::Duration;
 use tracing_actix_web::RequestId;
 use utoipa::{IntoParams, ToSchema};
@@ -62,6 +64,8 @@ pub struct Open311Failure {
     descriptions: Vec<String>,
     /// Logged for server errors, never shown.
     cause: Option<String>,
+    /// The methods of the path, for 405.
+    allow: Option<String>,
 }
 
 impl Open311Failure {
@@ -70,6 +74,18 @@ impl Open311Failure {
             status,
             descriptions: vec![description.into()],
             cause: None,
+            allow: None,
+        }
+    }
+
+    /// 405 for a documented path asked with a method it does not declare.
+    fn method_not_allowed(method: &str, path: &str, allow: &str) -> Open311Failure {
+        Open311Failure {
+            allow: Some(allow.to_owned()),
+            ..Open311Failure::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                format!("{path} does not accept {method}; it accepts {allow}"),
+            )
         }
     }
 
@@ -94,14 +110,14 @@ impl Open311Failure {
                 .map(|e| format!("{}: {}", e.field, e.message))
                 .collect(),
             cause: None,
+            allow: None,
         }
     }
 
     fn server(status: StatusCode, description: &str, cause: String) -> Open311Failure {
         Open311Failure {
-            status,
-            descriptions: vec![description.to_owned()],
             cause: Some(cause),
+            ..Open311Failure::new(status, description)
         }
     }
 }
@@ -196,19 +212,26 @@ impl ResponseError for Open311Failure {
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             response.insert_header((header::RETRY_AFTER, "5"));
         }
+        if let Some(allow) = &self.allow {
+            response.insert_header((header::ALLOW, allow.as_str()));
+        }
         response.body(serde_json::to_string(&body).expect("errors serialize"))
     }
 }
 
 type Open311Result<T> = Result<T, Open311Failure>;
 
-/// Anything under `/open311/` that no route matches.
-async fn open311_not_found(req: HttpRequest) -> Open311Result<HttpResponse> {
-    Err(Open311Failure::not_found(format!(
-        "no route for {} {}",
-        req.method(),
-        req.path()
-    )))
+/// Anything under `/open311/` that no route matches: 405 with `Allow` for a
+/// documented path (as everywhere, from the OpenAPI document), else 404.
+async fn open311_not_found(
+    req: HttpRequest,
+    declared: web::Data<DeclaredMethods>,
+) -> Open311Result<HttpResponse> {
+    let (method, path) = (req.method().as_str(), req.path());
+    Err(match declared.allowed(path) {
+        Some(allow) => Open311Failure::method_not_allowed(method, path, allow),
+        None => Open311Failure::not_found(format!("no route for {method} {path}")),
+    })
 }
 
 // --- Reading parameters -----------------------------------------------------
@@ -241,15 +264,10 @@ fn json_fields(raw: &[u8]) -> Open311Result<Map<String, Value>> {
         ));
     };
     fn scalar(key: &str, value: Value) -> Open311Result<Option<Value>> {
-        match value {
-            Value::Null => Ok(None),
-            Value::String(s) => Ok(Some(Value::String(s))),
-            Value::Number(n) => Ok(Some(Value::String(n.to_string()))),
-            Value::Bool(b) => Ok(Some(Value::String(b.to_string()))),
-            _ => Err(Open311Failure::bad_request(format!(
-                "{key}: must be a string or a number"
-            ))),
-        }
+        let scalar: Option<Open311Scalar> = serde_json::from_value(value).map_err(|_| {
+            Open311Failure::bad_request(format!("{key}: must be a string or a number"))
+        })?;
+        Ok(scalar.map(|s| Value::String(s.into_text())))
     }
     let mut fields = Map::new();
     for (key, value) in object {
@@ -270,6 +288,27 @@ fn json_fields(raw: &[u8]) -> Open311Result<Map<String, Value>> {
         }
     }
     Ok(fields)
+}
+
+/// The value of a field in a JSON body: text, a number or a boolean, all
+/// read as text (null is the same as absent).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum Open311Scalar {
+    Text(String),
+    #[schema(value_type = f64)]
+    Number(serde_json::Number),
+    Flag(bool),
+}
+
+impl Open311Scalar {
+    fn into_text(self) -> String {
+        match self {
+            Open311Scalar::Text(text) => text,
+            Open311Scalar::Number(n) => n.to_string(),
+            Open311Scalar::Flag(b) => b.to_string(),
+        }
+    }
 }
 
 /// Text fields into a typed struct (every field is optional text, so this
@@ -302,6 +341,10 @@ async fn authenticate(conn: &mut PooledConn, api_key: &Option<String>) -> Open31
         ));
     };
     let invalid = || Open311Failure::forbidden("api_key is not valid");
+    // No client's credentials hold NUL, which PostgreSQL text cannot.
+    if api_key.contains('\0') {
+        return Err(invalid());
+    }
     let (client_id, secret) = api_key.split_once(':').ok_or_else(invalid)?;
     clients::authenticate(conn, client_id, secret)
         .await?
@@ -491,9 +534,10 @@ async fn get_open311_service(
 // --- Filing a request ---------------------------------------------------------
 
 /// Body of `POST /open311/v2/requests.json`, as a form (or a JSON object, with
-/// attributes either as `attribute[<code>]` keys or an `attribute` object).
-/// Numbers may be sent as text. `email`, `device_id`, `account_id` and
-/// `media_url` are accepted and ignored: Sigap does not keep them.
+/// attributes either as `attribute[<code>]` keys or an `attribute` object of
+/// them). Numbers may be sent as text. `email`, `device_id`, `account_id`,
+/// `media_url` and any other field are accepted and ignored: Sigap does not
+/// keep them. In JSON, every value is text, a number, a boolean or null.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[schema(example = json!({
     "api_key": "cli_0123456789abcdef:<secret>", "service_code": "elderly",
@@ -510,11 +554,11 @@ pub struct ServiceRequestForm {
     /// A Sigap category.
     #[schema(value_type = Category, required = true)]
     pub service_code: Option<String>,
-    /// WGS84 latitude, inside Indonesia.
-    #[schema(example = "-0.69")]
+    /// WGS84 latitude, inside Indonesia (-11 to 6), as a decimal number.
+    #[schema(example = "-0.69", pattern = r"^\s*-?[0-9]+(\.[0-9]+)?\s*$")]
     pub lat: Option<String>,
-    /// WGS84 longitude, inside Indonesia.
-    #[schema(example = "100.95")]
+    /// WGS84 longitude, inside Indonesia (95 to 141.5), as a decimal number.
+    #[schema(example = "100.95", pattern = r"^\s*-?[0-9]+(\.[0-9]+)?\s*$")]
     pub long: Option<String>,
     #[schema(max_length = 500)]
     pub address_string: Option<String>,
@@ -539,6 +583,10 @@ pub struct ServiceRequestForm {
     #[serde(rename = "attribute[urgency]")]
     #[schema(value_type = Option<Urgency>)]
     pub urgency: Option<String>,
+    /// Any other field: accepted and ignored.
+    #[serde(flatten)]
+    #[schema(value_type = HashMap<String, Open311Scalar>)]
+    pub other: HashMap<String, Value>,
 }
 
 /// The answer to a filed request.
@@ -699,6 +747,17 @@ async fn create_open311_request(
     } else {
         form_fields(&raw)?
     };
+    // Text may not hold NUL, which PostgreSQL text cannot (the document says
+    // so on every field).
+    if let Some(key) = fields
+        .iter()
+        .find(|(_, value)| value.as_str().is_some_and(|v| v.contains('\0')))
+        .map(|(key, _)| key)
+    {
+        return Err(Open311Failure::bad_request(format!(
+            "{key}: must not contain NUL (U+0000)"
+        )));
+    }
     let mut form: ServiceRequestForm = typed(fields)?;
     if clean(&form.api_key).is_none() {
         form.api_key = query::<ApiKeyQuery>(&req)?.api_key;
@@ -757,6 +816,7 @@ pub struct ServiceRequest {
     /// The ticket.
     pub service_request_id: String,
     /// `closed` once resolved, closed, cancelled or a duplicate; else `open`.
+    #[schema(value_type = RequestState)]
     pub status: String,
     /// The Sigap status, with the unit when assigned.
     pub status_notes: String,
@@ -837,11 +897,15 @@ async fn get_open311_request(
     let params: ApiKeyQuery = query(&req)?;
     let mut conn = state.pool.get().await?;
     let client = authenticate(&mut conn, &params.api_key).await?;
+    let not_found =
+        || Open311Failure::not_found("no service request with this id filed by this client");
+    // No ticket holds NUL, which PostgreSQL text cannot.
+    if service_request_id.contains('\0') {
+        return Err(not_found());
+    }
     let row = requests::find_for_client(&mut conn, &client.client_id, &service_request_id)
         .await?
-        .ok_or_else(|| {
-            Open311Failure::not_found("no service request with this id filed by this client")
-        })?;
+        .ok_or_else(not_found)?;
     Ok(HttpResponse::Ok().json([ServiceRequest::new(row)]))
 }
 
@@ -860,14 +924,32 @@ pub struct RequestsQuery {
     #[param(value_type = Option<Category>)]
     pub service_code: Option<String>,
     /// `open` or `closed`.
-    #[param(example = "open")]
+    #[param(value_type = Option<RequestState>)]
     pub status: Option<String>,
     /// Filed at or after (RFC 3339).
-    #[param(example = "2026-03-01T00:00:00Z")]
+    #[param(format = DateTime, example = "2026-03-01T00:00:00Z")]
     pub start_date: Option<String>,
     /// Filed at or before (RFC 3339).
-    #[param(example = "2026-03-31T23:59:59Z")]
+    #[param(format = DateTime, example = "2026-03-31T23:59:59Z")]
     pub end_date: Option<String>,
+}
+
+/// Whether a service request is still being worked on.
+#[derive(Debug, Clone, Copy, ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum RequestState {
+    Open,
+    Closed,
+}
+
+impl RequestState {
+    fn parse(text: &str) -> Option<RequestState> {
+        match text {
+            "open" => Some(RequestState::Open),
+            "closed" => Some(RequestState::Closed),
+            _ => None,
+        }
+    }
 }
 
 /// An RFC 3339 time, if given.
@@ -913,6 +995,8 @@ async fn list_open311_requests(
             ids.split(',')
                 .map(str::trim)
                 .filter(|id| !id.is_empty())
+                // No ticket holds NUL (which PostgreSQL text cannot): it matches nothing.
+                .map(|id| if id.contains('\0') { "" } else { id })
                 .map(str::to_owned)
                 .collect()
         })
@@ -936,10 +1020,9 @@ async fn list_open311_requests(
             }
             parsed
         });
-        let closed = clean(&params.status).and_then(|status| match status.as_str() {
-            "open" => Some(false),
-            "closed" => Some(true),
-            _ => {
+        let closed = clean(&params.status).and_then(|status| match RequestState::parse(&status) {
+            Some(state) => Some(matches!(state, RequestState::Closed)),
+            None => {
                 errors.push(FieldError::new("status", "must be open or closed"));
                 None
             }

@@ -22,7 +22,7 @@ pub struct RegionView {
     pub code: String,
     #[schema(example = "Kabupaten Sijunjung")]
     pub name: String,
-    /// `province` or `regency`.
+    #[schema(value_type = RegionLevel)]
     pub level: String,
     pub parent_code: Option<String>,
     /// Centroid.
@@ -43,16 +43,45 @@ impl From<Region> for RegionView {
     }
 }
 
+/// Whether a region is a province (`13`) or a regency or city (`13.03`).
+#[derive(Debug, Clone, Copy, ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum RegionLevel {
+    Province,
+    Regency,
+}
+
+impl RegionLevel {
+    fn parse(text: &str) -> Option<RegionLevel> {
+        match text {
+            "province" => Some(RegionLevel::Province),
+            "regency" => Some(RegionLevel::Regency),
+            _ => None,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            RegionLevel::Province => "province",
+            RegionLevel::Regency => "regency",
+        }
+    }
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RegionQuery {
     /// Only the regencies of this province.
     #[param(example = "13")]
     pub parent: Option<String>,
-    /// `province` or `regency`.
+    /// Only the regions of this level.
+    #[param(value_type = Option<RegionLevel>)]
     pub level: Option<String>,
-    /// At most 500 (default 500).
+    /// 1 to 500 (default 500).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    /// The `next_cursor` of the page before; absent or empty for the first.
+    #[param(pattern = "^([2-6][0-9A-Fa-f]|7[0-9A-Ea-e])*$")]
     pub cursor: Option<String>,
 }
 
@@ -76,19 +105,28 @@ async fn list_regions(
     let limit = page::limit(query.limit, page::MAX_LIMIT)?;
     let level = match query.level.as_deref() {
         None => None,
-        Some(level @ ("province" | "regency")) => Some(level.to_owned()),
-        Some(_) => {
-            return Err(vec![sigap_store::FieldError::new(
-                "level",
-                "must be province or regency",
-            )]
-            .into());
-        }
+        Some(text) => match RegionLevel::parse(text) {
+            Some(level) => Some(level.as_str().to_owned()),
+            None => {
+                return Err(vec![sigap_store::FieldError::new(
+                    "level",
+                    "must be province or regency",
+                )]
+                .into());
+            }
+        },
     };
+    // No region's code holds NUL, which PostgreSQL text cannot.
+    if query.parent.as_deref().is_some_and(|p| p.contains('\0')) {
+        return Ok(web::Json(Page {
+            items: Vec::new(),
+            next_cursor: None,
+        }));
+    }
     let filter = RegionFilter {
         parent: query.parent.clone(),
         level,
-        after: query.cursor.as_deref().map(page::decode).transpose()?,
+        after: page::after(&query.cursor)?,
     };
     let mut conn = state.pool.get().await?;
     let rows: Vec<RegionView> = regions::list(&mut conn, &filter, limit + 1)

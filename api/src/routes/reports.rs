@@ -61,7 +61,8 @@ fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<String>> {
 #[utoipa::path(
     tag = "reports",
     request_body(content = ReportInput, content_type = "application/json"),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1 to 255 visible ASCII characters")),
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = "^[!-~]{1,255}$",
+        description = "Makes retries safe: 1 to 255 visible ASCII characters")),
     security(("bearer" = [])),
     responses(
         (status = 201, body = FiledView, description = "Filed",
@@ -156,17 +157,38 @@ async fn get_report(
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"status": "acknowledged", "note": "Petugas menuju lokasi"}))]
 pub struct StatusInput {
+    #[schema(schema_with = status_target)]
     pub status: Status,
     #[serde(default)]
     #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
+/// The statuses a case may be moved to by hand: all but those routing sets
+/// (`received`, `needs_triage`, `assigned`), which the store refuses here.
+fn status_target() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .description(Some(
+            "The status to move to: any but `received`, `needs_triage` and `assigned` (a \
+             transfer or an assignment sets those); 409 when the case cannot reach it from \
+             its current status.",
+        ))
+        .enum_values(Some(
+            Status::ALL
+                .iter()
+                .filter(|s| !matches!(s, Status::Received | Status::NeedsTriage | Status::Assigned))
+                .map(|s| s.as_str()),
+        ))
+        .build()
+}
+
 /// Body of `POST /v1/reports/{id}/notes`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"note": "Keluarga dihubungi, kunjungan besok pagi"}))]
 pub struct NoteInput {
-    #[schema(min_length = 1, max_length = 2000)]
+    /// 1 to 2,000 characters, not all blank (surrounding blanks are dropped).
+    #[schema(max_length = 2000, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub note: String,
 }
 
@@ -178,7 +200,8 @@ pub struct TransferInput {
     /// excluding every unit that already had it.
     #[serde(default)]
     pub unit_code: Option<String>,
-    #[schema(min_length = 1, max_length = 2000)]
+    /// 1 to 2,000 characters, not all blank.
+    #[schema(max_length = 2000, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub reason: String,
 }
 
@@ -211,14 +234,24 @@ fn optional_text(field: &str, value: &Option<String>, max: usize) -> ApiResult<O
     }
 }
 
-/// Reads `If-Match: "<version>"` (quotes optional).
+/// Reads `If-Match: "<version>"`: quotes and a weak `W/` optional, at most
+/// nine digits.
 fn if_match(req: &HttpRequest) -> ApiResult<Option<i32>> {
     let Some(value) = req.headers().get(header::IF_MATCH) else {
         return Ok(None);
     };
     let text = value.to_str().unwrap_or("").trim();
-    let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
-    text.parse::<i32>().map(Some).map_err(|_| {
+    let text = text.strip_prefix("W/").unwrap_or(text);
+    let digits = text
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or(text);
+    let version = (1..=9)
+        .contains(&digits.len())
+        .then_some(digits)
+        .filter(|d| d.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|d| d.parse::<i32>().ok());
+    version.map(Some).ok_or_else(|| {
         vec![FieldError::new(
             "If-Match",
             "must be the report's version, such as \"3\"",
@@ -243,7 +276,8 @@ fn changed(claims: &Claims, row: ReportRow) -> HttpResponse {
 /// `If-Match` to be told (412) when someone else changed the case first.
 #[utoipa::path(
     tag = "cases",
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The version last seen, such as \"3\"")),
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(W/)?("[0-9]{1,9}"|[0-9]{1,9})$"#,
+        description = "The version last seen, such as \"3\"")),
     request_body(content = StatusInput, content_type = "application/json"),
     security(("bearer" = [])),
     responses(
@@ -314,6 +348,9 @@ async fn add_report_note(
 
 /// Hand a case to another unit: the one named, or the router's next choice
 /// excluding every unit that already had it (to triage when none is left).
+///
+/// A `unit_code` must name a known, active unit other than the one that has
+/// the case (422 otherwise).
 #[utoipa::path(
     tag = "cases",
     params(("id" = Uuid, Path)),
@@ -357,6 +394,8 @@ async fn transfer_report(
 }
 
 /// Assign a case by hand (supervisors; for cases in triage).
+///
+/// `unit_code` must name a known, active unit (422 otherwise).
 #[utoipa::path(
     tag = "cases",
     params(("id" = Uuid, Path)),
@@ -399,6 +438,10 @@ async fn assign_report(
 #[into_params(parameter_in = Query)]
 pub struct ReportQuery {
     /// One status or several, comma-separated (`assigned,acknowledged`).
+    #[param(
+        pattern = "^ *(received|needs_triage|assigned|acknowledged|assessing|in_service|resolved|closed|cancelled|duplicate) *(, *(received|needs_triage|assigned|acknowledged|assessing|in_service|resolved|closed|cancelled|duplicate) *)*$",
+        example = "assigned,acknowledged"
+    )]
     pub status: Option<String>,
     /// Assigned unit.
     pub unit: Option<String>,
@@ -412,9 +455,28 @@ pub struct ReportQuery {
     pub created_to: Option<DateTime<Utc>>,
     /// Changed after (RFC 3339).
     pub updated_since: Option<DateTime<Utc>>,
-    /// At most 500 (default 100).
+    /// 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    /// The `next_cursor` of the page before; absent or empty for the first.
+    /// Only a cursor this API issued is accepted (422 otherwise).
+    #[param(pattern = "^([2-6][0-9A-Fa-f]|7[0-9A-Ea-e])*$")]
     pub cursor: Option<String>,
+}
+
+/// The `status` pattern of the lists: one status or several, comma-separated,
+/// spaces allowed around each.
+#[cfg(test)]
+pub(crate) fn statuses_pattern() -> String {
+    let one = format!(
+        "({})",
+        Status::ALL
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("|")
+    );
+    format!("^ *{one} *(, *{one} *)*$")
 }
 
 /// Reads `?status=`: one status or several, comma-separated.
@@ -422,7 +484,7 @@ pub fn parse_statuses(text: &Option<String>) -> ApiResult<Option<Vec<Status>>> {
     let Some(text) = text else { return Ok(None) };
     text.split(',')
         .map(|s| {
-            Status::parse(s.trim()).ok_or_else(|| {
+            Status::parse(s.trim_matches(' ')).ok_or_else(|| {
                 vec![FieldError::new(
                     "status",
                     format!("must be among: {}", Status::expected()),
@@ -454,7 +516,7 @@ fn parse_report_cursor(cursor: &str) -> ApiResult<ListCursor> {
     security(("bearer" = [])),
     responses(
         (status = 200, body = Page<ReportView>),
-        (status = 422, body = Problem, content_type = "application/problem+json", description = "Bad filter"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "Bad filter, or a cursor this API did not issue"),
         AuthErrors,
     )
 )]
@@ -466,6 +528,14 @@ async fn list_reports(
 ) -> ApiResult<web::Json<Page<ReportView>>> {
     let claims = auth.require(&[Role::Operator, Role::Supervisor, Role::Regional])?;
     let limit = page::limit(query.limit, 100)?;
+    // No unit or region code holds NUL, which PostgreSQL text cannot.
+    let nul = |filter: &Option<String>| filter.as_deref().is_some_and(|f| f.contains('\0'));
+    if nul(&query.unit) || nul(&query.region) {
+        return Ok(web::Json(Page {
+            items: Vec::new(),
+            next_cursor: None,
+        }));
+    }
     let filter = ReportFilter {
         statuses: parse_statuses(&query.status)?,
         unit: query.unit.clone(),
@@ -475,9 +545,7 @@ async fn list_reports(
         created_from: query.created_from,
         created_to: query.created_to,
         updated_since: query.updated_since,
-        after: query
-            .cursor
-            .as_deref()
+        after: page::cursor(&query.cursor)
             .map(parse_report_cursor)
             .transpose()?,
     };
@@ -487,4 +555,53 @@ async fn list_reports(
     Ok(web::Json(
         page.map(|row| ReportView::for_caller(claims, row, None)),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The document's `status` filters name every status, as `parse_statuses` reads them.
+    #[test]
+    fn the_status_filters_document_every_status() {
+        let doc = serde_json::to_value(crate::openapi::document()).expect("json");
+        for (path, method) in [("/v1/reports", "get"), ("/v1/units/{code}/cases", "get")] {
+            let parameters = doc["paths"][path][method]["parameters"]
+                .as_array()
+                .expect("parameters");
+            let status = parameters
+                .iter()
+                .find(|p| p["name"] == "status")
+                .expect("a status filter");
+            assert_eq!(status["schema"]["pattern"], statuses_pattern(), "{path}");
+        }
+        let parsed = parse_statuses(&Some("assigned, in_service ,closed".into())).ok();
+        assert_eq!(
+            parsed,
+            Some(Some(vec![
+                Status::Assigned,
+                Status::InService,
+                Status::Closed
+            ]))
+        );
+        assert!(parse_statuses(&Some(String::new())).is_err());
+        assert!(parse_statuses(&Some("assigned,\tclosed".into())).is_err());
+    }
+
+    #[test]
+    fn if_match_takes_a_quoted_or_bare_version() {
+        let version = |value: &str| {
+            let req = actix_web::test::TestRequest::default()
+                .insert_header((header::IF_MATCH, value))
+                .to_http_request();
+            if_match(&req).ok().flatten()
+        };
+        assert_eq!(version("\"3\""), Some(3));
+        assert_eq!(version("W/\"3\""), Some(3));
+        assert_eq!(version("12"), Some(12));
+        assert_eq!(version("999999999"), Some(999_999_999));
+        for bad in ["\"\"", "\"3", "+3", "-1", "1234567890", "*", "null"] {
+            assert_eq!(version(bad), None, "{bad}");
+        }
+    }
 }

@@ -31,8 +31,9 @@ pub struct StatsQuery {
     pub to: Option<String>,
     /// Only reports from this province (`13`) or regency (`13.03`). Default:
     /// the whole country; for a regional office, its own region (it may ask
-    /// for a regency inside it, not for anything outside).
-    #[param(example = "13")]
+    /// for a regency inside it, not for anything outside). Empty is the
+    /// same as absent; a well-formed code that names no region is 422.
+    #[param(pattern = r"^([0-9]{2}(\.[0-9]{2})?)?$", example = "13")]
     pub region: Option<String>,
 }
 
@@ -66,14 +67,11 @@ fn stats_request(
         Some(text) => time("from", text, &mut errors),
         None => to.map(|to| to - Duration::days(DEFAULT_RANGE_DAYS)),
     };
-    let region = region
-        .map(str::trim)
-        .filter(|r| !r.is_empty())
-        .and_then(|r| {
-            RegionCode::parse(r)
-                .map_err(|m| errors.push(FieldError::new("region", m)))
-                .ok()
-        });
+    let region = region.filter(|r| !r.is_empty()).and_then(|r| {
+        RegionCode::parse(r)
+            .map_err(|m| errors.push(FieldError::new("region", m)))
+            .ok()
+    });
     if let (Some(from), Some(to)) = (from, to) {
         if from >= to {
             errors.push(FieldError::new("to", "must be later than from"));

@@ -74,13 +74,16 @@ async fn track_report(
             .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
     }
     let ticket = ticket.into_inner();
-    // A malformed ticket takes the same path as an unknown one: one indexed lookup.
+    let unknown = || ApiError::NotFound("no report with this ticket".into());
+    // No ticket holds NUL, which PostgreSQL text cannot; any other malformed
+    // ticket takes the same path as an unknown one: one indexed lookup.
+    if ticket.contains('\0') {
+        return Err(unknown());
+    }
     let mut conn = state.pool.get().await?;
     match reports::track(&mut conn, &ticket).await {
         Ok(tracking) => Ok(web::Json(tracking.into())),
-        Err(sigap_store::Error::NotFound) => {
-            Err(ApiError::NotFound("no report with this ticket".into()))
-        }
+        Err(sigap_store::Error::NotFound) => Err(unknown()),
         Err(other) => Err(other.into()),
     }
 }

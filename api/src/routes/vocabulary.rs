@@ -99,7 +99,7 @@ static ANSWER: LazyLock<(String, EntityTag)> = LazyLock::new(|| {
 /// so clients revalidate with the ETag and mostly get a 304.
 #[utoipa::path(
     tag = "reference",
-    params(("If-None-Match" = Option<String>, Header, description = "The ETag of the last answer")),
+    params(("If-None-Match" = Option<String>, Header, nullable = false, description = "The ETag of the last answer")),
     responses(
         (status = 200, description = "The vocabulary", body = Vocabulary, headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 304, description = "Unchanged since the given ETag"),

@@ -26,11 +26,25 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"url": "https://partner.example/sigap", "events": ["report.assigned", "report.status.*"], "secret": "a-long-random-shared-secret"}))]
 pub struct WebhookInput {
-    /// Where to POST events; public http(s) addresses only.
+    /// Where to POST events: an absolute http(s) URL without credentials,
+    /// at most 2,000 characters, whose host resolves to public addresses
+    /// only (a host that does not resolve, or resolves to a private or
+    /// loopback address, is refused with 422).
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#@\x00]+([/?#][^\s\x00]*)?$"
+    )]
     pub url: String,
-    /// Event names or patterns (`*` one segment, `#` any): `report.assigned`,
-    /// `report.needs_triage`, `report.status.*`, `report.transferred`,
-    /// `report.escalated`, `report.note`, `report.#`.
+    /// 1 to 20 event names or patterns (`*` one segment, `#` any), each at
+    /// most 100 characters: `report.assigned`, `report.needs_triage`,
+    /// `report.status.*`, `report.transferred`, `report.escalated`,
+    /// `report.note`, `report.#`.
+    #[schema(
+        min_items = 1,
+        max_items = 20,
+        max_length = 100,
+        pattern = r"^([A-Za-z0-9_-]+|\*|#)(\.([A-Za-z0-9_-]+|\*|#))*$"
+    )]
     pub events: Vec<String>,
     /// Shared secret for the signature, 16 to 256 characters.
     #[schema(min_length = 16, max_length = 256)]
@@ -138,7 +152,8 @@ async fn delete_webhook(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DeliveryQuery {
-    /// At most 500 (default 100), newest first.
+    /// 1 to 500 (default 100), newest first.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 
