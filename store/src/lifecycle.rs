@@ -85,7 +85,7 @@ async fn record(
         event: change.event,
         report_id: report.id,
         ticket: report.ticket.clone(),
-        status: change.to.as_str().to_owned(),
+        status: change.to,
         unit_code: change.unit.map(str::to_owned),
         occurred_at: Utc::now(),
         details: change.details,

@@ -345,7 +345,7 @@ pub fn decision_message(
             event: event.to_owned(),
             report_id,
             ticket: ticket.to_owned(),
-            status: status_of(decision).as_str().to_owned(),
+            status: status_of(decision),
             unit_code: decision.unit_code.clone(),
             occurred_at: at,
             details: Some(
@@ -411,7 +411,7 @@ pub async fn mark_unroutable(
                 event: "report.needs_triage".into(),
                 report_id: m.id,
                 ticket: m.ticket.clone(),
-                status: Status::NeedsTriage.as_str().into(),
+                status: Status::NeedsTriage,
                 unit_code: None,
                 occurred_at: now,
                 details: Some(serde_json::json!({ "reason": reason })),

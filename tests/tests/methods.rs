@@ -2,7 +2,24 @@
 //! `Allow`; an unknown path answers 404.
 
 use sigap_domain::Role;
-use sigap_tests::spawn_app;
+use sigap_tests::{TestApp, spawn_app};
+
+/// `method path`, with a bearer token when given.
+async fn ask(app: &TestApp, method: &str, path: &str, token: Option<&str>) -> reqwest::Response {
+    let request = app
+        .http
+        .request(method.parse().expect("a method"), app.url(path));
+    let request = match token {
+        Some(token) => request.bearer_auth(token),
+        None => request,
+    };
+    request.send().await.expect("request")
+}
+
+/// A response header as text.
+fn header<'r>(response: &'r reqwest::Response, name: &str) -> Option<&'r str> {
+    response.headers().get(name).and_then(|v| v.to_str().ok())
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn undeclared_methods_answer_405_with_allow() {
@@ -21,27 +38,11 @@ async fn undeclared_methods_answer_405_with_allow() {
         ("PATCH", "/v1/coverage/gaps", "GET"),
     ];
     for (method, path, allow) in cases {
-        let response = app
-            .http
-            .request(method.parse().expect("a method"), app.url(path))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .expect("request");
+        let response = ask(&app, method, path, Some(&token)).await;
         assert_eq!(response.status(), 405, "{method} {path}");
+        assert_eq!(header(&response, "allow"), Some(allow), "{method} {path}");
         assert_eq!(
-            response
-                .headers()
-                .get("allow")
-                .and_then(|v| v.to_str().ok()),
-            Some(allow),
-            "{method} {path}"
-        );
-        assert_eq!(
-            response
-                .headers()
-                .get("content-type")
-                .and_then(|v| v.to_str().ok()),
+            header(&response, "content-type"),
             Some("application/problem+json")
         );
         let problem: serde_json::Value = response.json().await.expect("problem json");
@@ -64,31 +65,14 @@ async fn undeclared_methods_on_open311_paths_answer_405_with_allow() {
         ("PUT", "/open311/v2/requests/CC-2026-000001.json", "GET"),
     ];
     for (method, path, allow) in cases {
-        let response = app
-            .http
-            .request(method.parse().expect("a method"), app.url(path))
-            .send()
-            .await
-            .expect("request");
+        let response = ask(&app, method, path, None).await;
         assert_eq!(response.status(), 405, "{method} {path}");
-        assert_eq!(
-            response
-                .headers()
-                .get("allow")
-                .and_then(|v| v.to_str().ok()),
-            Some(allow),
-            "{method} {path}"
-        );
+        assert_eq!(header(&response, "allow"), Some(allow), "{method} {path}");
         let errors: serde_json::Value = response.json().await.expect("open311 errors");
         assert_eq!(errors[0]["code"], 405, "{method} {path}");
     }
 
-    let unknown = app
-        .http
-        .get(app.url("/open311/v2/nothing.json"))
-        .send()
-        .await
-        .expect("request");
+    let unknown = ask(&app, "GET", "/open311/v2/nothing.json", None).await;
     assert_eq!(unknown.status(), 404);
     assert!(unknown.headers().get("allow").is_none());
 }

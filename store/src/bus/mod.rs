@@ -6,7 +6,7 @@ use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptio
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
 use lapin::{Channel, Connection, ConnectionProperties, ExchangeKind};
 use serde::{Deserialize, Serialize};
-use sigap_domain::Urgency;
+use sigap_domain::{Status, Urgency};
 use uuid::Uuid;
 
 /// Exchange, queue and routing-key names under one prefix, so that tests and
@@ -187,7 +187,7 @@ pub struct EventPayload {
     /// The report's ticket (`CC-2026-000123`), which partners know it by.
     pub ticket: String,
     /// The report's status after the event.
-    pub status: String,
+    pub status: Status,
     /// The unit that has the report after the event; `None` when none has
     /// it (triage).
     pub unit_code: Option<String>,
