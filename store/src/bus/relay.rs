@@ -11,9 +11,8 @@ use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
-use lapin::{BasicProperties, Channel, Confirmation, Connection};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use lapin::{BasicProperties, Channel, Confirmation, Connection, ConnectionStatus};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{Notify, watch};
 use uuid::Uuid;
@@ -41,7 +40,10 @@ enum RelayError {
 #[derive(Clone, Default)]
 pub struct RelayHandle {
     wake: Arc<Notify>,
-    broker_up: Arc<AtomicBool>,
+    /// The state of the relay's connection while it holds one. The broker
+    /// client updates it as soon as the socket fails, so readiness turns to
+    /// down before the relay's next publish finds out.
+    connection: Arc<Mutex<Option<ConnectionStatus>>>,
 }
 
 impl RelayHandle {
@@ -52,7 +54,19 @@ impl RelayHandle {
 
     /// Whether the relay holds a working broker connection.
     pub fn broker_up(&self) -> bool {
-        AtomicBool::load(&self.broker_up, Ordering::Relaxed)
+        self.connection
+            .lock()
+            .expect("the connection state lock is never poisoned")
+            .as_ref()
+            .is_some_and(ConnectionStatus::connected)
+    }
+
+    fn hold(&self, connection: Option<&Connection>) {
+        *self
+            .connection
+            .lock()
+            .expect("the connection state lock is never poisoned") =
+            connection.map(|c| c.status().clone());
     }
 }
 
@@ -85,15 +99,15 @@ impl Relay {
             match self.connect().await {
                 Ok((connection, channel)) => {
                     reconnect.succeeded();
-                    self.handle.broker_up.store(true, Ordering::Relaxed);
+                    self.handle.hold(Some(&connection));
                     tracing::info!(prefix = %self.topology.prefix, "outbox relay connected to the broker");
                     self.publish_until_broken(&connection, &channel, &mut shutdown)
                         .await;
-                    self.handle.broker_up.store(false, Ordering::Relaxed);
+                    self.handle.hold(None);
                     let _ = connection.close(200, "relay stopping".into()).await;
                 }
                 Err(error) => {
-                    self.handle.broker_up.store(false, Ordering::Relaxed);
+                    self.handle.hold(None);
                     let delay = reconnect.next_delay();
                     tracing::warn!(%error, retry_in_ms = delay.as_millis() as u64, "outbox relay cannot reach the broker");
                     sleep_unless_shutdown(delay, &mut shutdown).await;

@@ -701,14 +701,14 @@ async fn worker_sigkill(stack: &mut Stack<'_>) -> anyhow::Result<Outcome> {
 
 /// The RabbitMQ node is stopped and started again while reports keep coming:
 /// the api keeps accepting them (they wait in the outbox), `/readyz` says the
-/// broker is down, and everything is routed once it is back.
+/// broker is down within 2 s, and everything is routed once it is back.
 async fn broker_restart(stack: &mut Stack<'_>) -> anyhow::Result<Outcome> {
     let amqp = stack.rabbit.url();
     let (api, filing, intake) = stack.steady_intake(&amqp, &amqp).await?;
     let before = filing.accepted();
     let down_at = Instant::now();
     stack.rabbit.stop()?;
-    let readiness = readyz(&api).await;
+    let readiness = readyz_until_broker_down(&api, Duration::from_secs(2)).await;
     let accepted_while_down_from = filing.accepted();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let accepted_while_down = filing.accepted() - accepted_while_down_from;
@@ -1036,6 +1036,20 @@ fn bad_request(
 }
 
 /// `/readyz` as "<status> <body>", or what went wrong.
+/// `/readyz` every 100 ms until it says the broker is down, for at most
+/// `within`: the first answer that does, or the last one. The relay learns
+/// of a stopped broker from its connection, a moment after the stop.
+async fn readyz_until_broker_down(api: &str, within: Duration) -> String {
+    let deadline = Instant::now() + within;
+    loop {
+        let readiness = readyz(api).await;
+        if readiness.contains("\"broker\":\"down\"") || Instant::now() >= deadline {
+            return readiness;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn readyz(api: &str) -> String {
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
