@@ -50,6 +50,9 @@ pub enum Command {
         #[arg(long, default_value = "8h")]
         ttl: String,
     },
+    /// Move the messages of the dead-letter queue (`<prefix>.routing.dead`)
+    /// back to routing; prints how many were moved.
+    Redrive,
     /// Print the OpenAPI document, or with --check, fail when FILE differs from it.
     Openapi {
         /// A committed document to compare with the code's.
@@ -128,6 +131,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             claims.region = region;
             claims.scope = scope;
             println!("{}", tokens.sign(&claims)?);
+        }
+        Command::Redrive => {
+            let topology = sigap_store::bus::Topology::new(&config.amqp_prefix);
+            let done = sigap_store::bus::redrive::redrive(&config.amqp_url, &topology).await?;
+            println!("redriven: {}", done.moved);
+            if done.kept > 0 {
+                println!("left in {}: {}", topology.dead_letter_queue(), done.kept);
+            }
         }
         Command::Openapi { .. } => unreachable!("handled above"),
     }

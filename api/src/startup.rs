@@ -42,7 +42,15 @@ impl Application {
     /// Binds `config.bind` (port 0 picks a free port, for tests).
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         let config = Arc::new(config);
-        let pool = db::pool(&config.database_url, config.db_pool_size, config.db_timeout);
+        let pool = db::pool_with_limits(
+            &config.database_url,
+            config.db_pool_size,
+            config.db_timeout,
+            db::SessionLimits {
+                statement_timeout: config.db_statement_timeout,
+                idle_in_transaction_timeout: config.db_idle_tx_timeout,
+            },
+        );
         let tokens = Tokens::from_config(&config)?;
         // The regency boundaries are parsed and indexed once, now, rather
         // than in the first request that files a report with coordinates.

@@ -29,6 +29,9 @@ const KNOWN: &[&str] = &[
     "SIGAP_WEBHOOK_ALLOW_PRIVATE",
     "SIGAP_WEBHOOK_RETRY_BASE",
     "SIGAP_DATA_DIR",
+    "SIGAP_REQUEUE_AFTER",
+    "SIGAP_DB_STATEMENT_TIMEOUT",
+    "SIGAP_DB_IDLE_TX_TIMEOUT",
 ];
 
 /// Development secret, accepted only with `SIGAP_ENV=dev`.
@@ -76,6 +79,13 @@ pub struct Config {
     /// First retry delay of a failed webhook delivery; later ones are multiples.
     pub webhook_retry_base: Duration,
     pub data_dir: String,
+    /// How long a report may stay `received` before the worker's sweeper
+    /// publishes its routing message again (lost, dead-lettered or purged).
+    pub requeue_after: Duration,
+    /// `statement_timeout` of every pooled database connection.
+    pub db_statement_timeout: Duration,
+    /// `idle_in_transaction_session_timeout` of every pooled database connection.
+    pub db_idle_tx_timeout: Duration,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -179,6 +189,9 @@ impl Config {
             webhook_allow_private: flag("SIGAP_WEBHOOK_ALLOW_PRIVATE")?,
             webhook_retry_base: duration("SIGAP_WEBHOOK_RETRY_BASE", Duration::from_secs(1))?,
             data_dir: get("SIGAP_DATA_DIR").unwrap_or_else(|| "data".into()),
+            requeue_after: duration("SIGAP_REQUEUE_AFTER", Duration::from_secs(120))?,
+            db_statement_timeout: duration("SIGAP_DB_STATEMENT_TIMEOUT", Duration::from_secs(30))?,
+            db_idle_tx_timeout: duration("SIGAP_DB_IDLE_TX_TIMEOUT", Duration::from_secs(60))?,
         })
     }
 }
@@ -241,6 +254,27 @@ mod tests {
     fn unknown_sigap_settings_are_refused() {
         let err = Config::from_vars(vars(&[("SIGAP_ENV", "dev"), ("SIGAP_BINDD", "x")])).err();
         assert_eq!(err, Some(ConfigError::Unknown("SIGAP_BINDD".into())));
+    }
+
+    #[test]
+    fn requeue_and_session_limits_default_and_read_durations() {
+        let defaults = Config::from_vars(vars(&[("SIGAP_ENV", "dev")])).expect("config");
+        assert_eq!(defaults.requeue_after, Duration::from_secs(120));
+        assert_eq!(defaults.db_statement_timeout, Duration::from_secs(30));
+        assert_eq!(defaults.db_idle_tx_timeout, Duration::from_secs(60));
+        let set = Config::from_vars(vars(&[
+            ("SIGAP_ENV", "dev"),
+            ("SIGAP_REQUEUE_AFTER", "5s"),
+            ("SIGAP_DB_STATEMENT_TIMEOUT", "2s"),
+            ("SIGAP_DB_IDLE_TX_TIMEOUT", "1m"),
+        ]))
+        .expect("config");
+        assert_eq!(set.requeue_after, Duration::from_secs(5));
+        assert_eq!(set.db_statement_timeout, Duration::from_secs(2));
+        assert_eq!(set.db_idle_tx_timeout, Duration::from_secs(60));
+        assert!(
+            Config::from_vars(vars(&[("SIGAP_ENV", "dev"), ("SIGAP_REQUEUE_AFTER", "2")])).is_err()
+        );
     }
 
     #[test]

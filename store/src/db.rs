@@ -8,7 +8,9 @@ use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
 };
-use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{
+    AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection,
+};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use std::time::Duration;
 
@@ -26,15 +28,70 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
 /// Key of the advisory lock that serialises migrations across processes.
 const MIGRATION_LOCK: i64 = 0x5167_6170_6d69_6772;
 
+/// Bounds on what one session may hold, set on every pooled connection when
+/// it is made: a runaway statement, or a transaction left open by a stuck
+/// caller, cannot hold the database (and its locks) for long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    /// `statement_timeout`: a statement running longer is cancelled (zero:
+    /// no limit).
+    pub statement_timeout: Duration,
+    /// `idle_in_transaction_session_timeout`: a session idle this long inside
+    /// a transaction is ended, releasing its locks (zero: no limit).
+    pub idle_in_transaction_timeout: Duration,
+}
+
+impl Default for SessionLimits {
+    fn default() -> Self {
+        SessionLimits {
+            statement_timeout: Duration::from_secs(30),
+            idle_in_transaction_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+impl SessionLimits {
+    /// The `SET` statements that apply the limits to a session.
+    fn setup_sql(&self) -> String {
+        format!(
+            "SET statement_timeout = {}; SET idle_in_transaction_session_timeout = {}",
+            self.statement_timeout.as_millis(),
+            self.idle_in_transaction_timeout.as_millis()
+        )
+    }
+}
+
 /// A pool whose waits and connection attempts give up after `timeout`, so
-/// that a database outage turns into quick errors, not hung requests.
+/// that a database outage turns into quick errors, not hung requests; its
+/// connections have the default [`SessionLimits`].
 pub fn pool(database_url: &str, size: usize, timeout: Duration) -> PgPool {
+    pool_with_limits(database_url, size, timeout, SessionLimits::default())
+}
+
+/// A [`pool`] whose connections are bounded by `limits`.
+pub fn pool_with_limits(
+    database_url: &str,
+    size: usize,
+    timeout: Duration,
+    limits: SessionLimits,
+) -> PgPool {
     // Checking a connection out only checks that it is not closed or stuck in
     // a transaction: the default also runs `SELECT 1` first, one more round
     // trip on every request. A connection lost since is dropped and replaced
     // at its next checkout.
     let mut config = ManagerConfig::default();
     config.recycling_method = RecyclingMethod::Fast;
+    let setup = limits.setup_sql();
+    config.custom_setup = Box::new(move |url| {
+        let setup = setup.clone();
+        Box::pin(async move {
+            let mut conn = AsyncPgConnection::establish(url).await?;
+            conn.batch_execute(&setup)
+                .await
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            Ok(conn)
+        })
+    });
     let manager =
         AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     Pool::builder(manager)
@@ -144,4 +201,29 @@ pub async fn connect(database_url: &str) -> Result<AsyncPgConnection, diesel::Co
 /// Whether the database answers a trivial query.
 pub async fn ping(conn: &mut AsyncPgConnection) -> bool {
     diesel::sql_query("SELECT 1").execute(conn).await.is_ok()
+}
+
+/// Whether the pool hands out a connection that answers a trivial query.
+pub async fn available(pool: &PgPool) -> bool {
+    match pool.get().await {
+        Ok(mut conn) => ping(&mut conn).await,
+        Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_limits_are_set_in_milliseconds() {
+        let limits = SessionLimits {
+            statement_timeout: Duration::from_millis(1500),
+            idle_in_transaction_timeout: Duration::from_secs(60),
+        };
+        assert_eq!(
+            limits.setup_sql(),
+            "SET statement_timeout = 1500; SET idle_in_transaction_session_timeout = 60000"
+        );
+    }
 }

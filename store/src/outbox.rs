@@ -60,3 +60,13 @@ pub async fn enqueue(conn: &mut AsyncPgConnection, messages: &[OutboxMessage]) -
         .await?;
     Ok(())
 }
+
+/// Rows waiting for the relay: neither sent nor parked.
+pub async fn backlog(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
+    outbox::table
+        .filter(outbox::sent_at.is_null())
+        .filter(outbox::parked_at.is_null())
+        .count()
+        .get_result(conn)
+        .await
+}

@@ -422,3 +422,79 @@ pub async fn mark_unroutable(
     })
     .await
 }
+
+/// Re-announces, through the outbox, reports still `received` longer than
+/// `older_than` after they were filed (or last re-announced): their routing
+/// message was lost, purged or dead-lettered. At most `limit` at a time;
+/// returns their ids. Several workers may sweep at once: `SKIP LOCKED` and
+/// `requeued_at` keep them from announcing the same report together, and a
+/// duplicate message would change nothing anyway (routing is idempotent).
+pub async fn requeue_stale(
+    conn: &mut AsyncPgConnection,
+    older_than: std::time::Duration,
+    limit: i64,
+) -> QueryResult<Vec<Uuid>> {
+    #[derive(QueryableByName)]
+    struct Stale {
+        #[diesel(sql_type = SqlUuid)]
+        id: Uuid,
+        #[diesel(sql_type = Text, deserialize_as = Term<Urgency>)]
+        urgency: Urgency,
+    }
+    conn.transaction::<Vec<Uuid>, diesel::result::Error, _>(async |conn| {
+        let stale: Vec<Stale> = prepared(
+            diesel::sql_query(
+                "WITH stale AS ( \
+                SELECT id FROM reports \
+                WHERE status = $1 AND created_at < now() - $2 * interval '1 second' \
+                  AND (requeued_at IS NULL OR requeued_at < now() - $2 * interval '1 second') \
+                ORDER BY created_at, id LIMIT $3 \
+                FOR UPDATE SKIP LOCKED) \
+             UPDATE reports r SET requeued_at = now() FROM stale WHERE r.id = stale.id \
+             RETURNING r.id, r.urgency",
+            )
+            .bind::<Text, _>(Term(Status::Received))
+            .bind::<Float8, _>(older_than.as_secs_f64())
+            .bind::<diesel::sql_types::BigInt, _>(limit),
+        )
+        .load(conn)
+        .await?;
+        let messages: Vec<OutboxMessage> = stale
+            .iter()
+            .map(|s| {
+                OutboxMessage::new(
+                    "reports",
+                    crate::bus::received_routing_key(s.urgency),
+                    Message::ReportReceivedV1 {
+                        report_id: s.id,
+                        urgency: s.urgency,
+                        request_id: None,
+                    },
+                )
+            })
+            .collect();
+        outbox::enqueue(conn, &messages).await?;
+        Ok(stale.into_iter().map(|s| s.id).collect())
+    })
+    .await
+}
+
+/// Seconds since the oldest report still `received` was filed; zero when
+/// none is waiting.
+pub async fn oldest_received_age(conn: &mut AsyncPgConnection) -> QueryResult<f64> {
+    #[derive(QueryableByName)]
+    struct Age {
+        #[diesel(sql_type = Float8)]
+        seconds: f64,
+    }
+    Ok(prepared(
+        diesel::sql_query(
+            "SELECT coalesce(extract(epoch FROM now() - min(created_at))::float8, 0) AS seconds \
+         FROM reports WHERE status = $1",
+        )
+        .bind::<Text, _>(Term(Status::Received)),
+    )
+    .get_result::<Age>(conn)
+    .await?
+    .seconds)
+}

@@ -72,6 +72,8 @@ diesel::table! {
         payload -> Jsonb,
         created_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
+        parked_at -> Nullable<Timestamptz>,
+        parked_reason -> Nullable<Text>,
     }
 }
 
@@ -143,6 +145,7 @@ diesel::table! {
         resolved_at -> Nullable<Timestamptz>,
         closed_at -> Nullable<Timestamptz>,
         cancelled_at -> Nullable<Timestamptz>,
+        requeued_at -> Nullable<Timestamptz>,
     }
 }
 

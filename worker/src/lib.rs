@@ -3,6 +3,7 @@
 //! for the same queues.
 
 pub mod escalation;
+pub mod requeue;
 pub mod routing;
 pub mod webhooks;
 
@@ -66,7 +67,15 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         .as_deref()
         .map(serve_metrics)
         .transpose()?;
-    let pool = db::pool(&config.database_url, config.db_pool_size, config.db_timeout);
+    let pool = db::pool_with_limits(
+        &config.database_url,
+        config.db_pool_size,
+        config.db_timeout,
+        db::SessionLimits {
+            statement_timeout: config.db_statement_timeout,
+            idle_in_transaction_timeout: config.db_idle_tx_timeout,
+        },
+    );
     let relay_handle = RelayHandle::default();
     let (stop, stopped) = watch::channel(false);
 
@@ -99,6 +108,12 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         relay_handle.clone(),
         stopped.clone(),
     ));
+    let requeue_task = tokio::spawn(requeue::run(
+        config.clone(),
+        pool.clone(),
+        relay_handle.clone(),
+        stopped.clone(),
+    ));
     tracing::info!(prefix = %config.amqp_prefix, "sigap-worker started");
 
     shutdown.await;
@@ -106,6 +121,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     let _ = stop.send(true);
     routing_task.await?;
     escalation_task.await?;
+    requeue_task.await?;
     delivery_task.await?;
     relay_task.await?;
     if let Some(metrics) = metrics {

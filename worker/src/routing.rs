@@ -27,8 +27,10 @@ const MAX_BATCH: usize = 200;
 /// waits at most this long for its batch when the queue is calm.
 const LINGER: Duration = Duration::from_millis(5);
 
-/// Delays between attempts when the database fails; after the last one the
-/// batch is dead-lettered. Long enough to ride out a short outage.
+/// Delays between attempts when routing a batch fails for a reason of its
+/// own (not an outage); after the last one the batch is dead-lettered. While
+/// the database is unavailable the batch waits instead, unacknowledged,
+/// without spending these attempts (see [`QueueWorker::wait_for_database`]).
 const RETRY_SCHEDULE: &[Duration] = &[
     Duration::from_millis(100),
     Duration::from_millis(500),
@@ -114,6 +116,11 @@ async fn consume(
         consumer,
         pool.clone(),
         deliveries.clone(),
+        shutdown.clone(),
+    ));
+    consumers.spawn(watch_dead_letters(
+        connection.create_channel().await?,
+        topology.clone(),
         shutdown.clone(),
     ));
     tracing::info!(prefix = %config.amqp_prefix, prefetch = config.prefetch, "routing consumers started");
@@ -202,6 +209,14 @@ impl QueueWorker {
         let outcome = loop {
             match self.route(&ids).await {
                 Ok(outcome) => break Some(outcome),
+                Err(sigap_store::Error::Unavailable(error)) => {
+                    tracing::warn!(%error, reports = ids.len(),
+                        "the database is unavailable; the batch waits for it, unacknowledged");
+                    if !self.wait_for_database(shutdown).await {
+                        // Leave the batch unacknowledged: it goes back to the queue.
+                        return Ok(());
+                    }
+                }
                 Err(error) if attempt < RETRY_SCHEDULE.len() => {
                     let delay = RETRY_SCHEDULE[attempt];
                     attempt += 1;
@@ -249,6 +264,34 @@ impl QueueWorker {
         Ok(())
     }
 
+    /// Waits, with backoff, until the database answers a ping; false when
+    /// shutdown came first. The consumer takes no new batch meanwhile, so
+    /// the queue keeps what the worker cannot route.
+    async fn wait_for_database(&self, shutdown: &mut watch::Receiver<bool>) -> bool {
+        metrics::gauge!("sigap_routing_waiting_for_database", "queue" => self.queue.clone())
+            .set(1.0);
+        let started = std::time::Instant::now();
+        let mut backoff = Reconnect::default();
+        let available = loop {
+            if *shutdown.borrow() {
+                break false;
+            }
+            if sigap_store::db::available(&self.pool).await {
+                break true;
+            }
+            sleep_unless_shutdown(backoff.next_delay(), shutdown).await;
+        };
+        metrics::gauge!("sigap_routing_waiting_for_database", "queue" => self.queue.clone())
+            .set(0.0);
+        if available {
+            tracing::info!(
+                waited_ms = started.elapsed().as_millis() as u64,
+                "the database is back; retrying the batch"
+            );
+        }
+        available
+    }
+
     async fn route(&mut self, ids: &[Uuid]) -> Result<BatchOutcome, sigap_store::Error> {
         let mut conn = self.pool.get().await?;
         let cache = match &mut self.cache {
@@ -276,6 +319,30 @@ impl QueueWorker {
             Err(error) => {
                 tracing::error!(%error, "cannot mark dead-lettered reports; they stay received")
             }
+        }
+    }
+}
+
+/// How often the depth of the dead-letter queue is measured.
+const DEAD_LETTER_CHECK: Duration = Duration::from_secs(5);
+
+/// Keeps `sigap_dead_letter_depth` current: messages in
+/// `<prefix>.routing.dead`, waiting for an operator (`sigap-api redrive`).
+async fn watch_dead_letters(
+    channel: Channel,
+    topology: Topology,
+    mut shutdown: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    loop {
+        let depth = sigap_store::bus::redrive::dead_letter_depth(&channel, &topology).await?;
+        metrics::gauge!("sigap_dead_letter_depth").set(f64::from(depth));
+        tokio::select! {
+            _ = tokio::time::sleep(DEAD_LETTER_CHECK) => {}
+            _ = shutdown.changed() => {}
+        }
+        if *shutdown.borrow() {
+            let _ = channel.close(200, "worker stopping".into()).await;
+            return Ok(());
         }
     }
 }

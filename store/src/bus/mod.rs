@@ -232,4 +232,5 @@ mod tests {
     }
 }
 pub mod backoff;
+pub mod redrive;
 pub mod relay;

@@ -2,6 +2,12 @@
 //! marks them sent only after the broker has acknowledged them. Several
 //! relays (api and worker processes) share the table through
 //! `FOR UPDATE SKIP LOCKED`, so a row is never published by two at once.
+//!
+//! A row the broker refuses (a nack, or a new report returned because no
+//! queue is bound for its routing key) is parked with the reason: it would be
+//! refused again, and republishing it would hold back the rows around it.
+//! Waiting for confirms is bounded: rows not confirmed in time stay unsent
+//! and go out again on a new channel (at least once).
 
 use crate::bus::backoff::{Reconnect, sleep_unless_shutdown};
 use crate::bus::{self as amqp, Topology};
@@ -23,6 +29,9 @@ const BATCH: i64 = 500;
 const LINGER: Duration = Duration::from_millis(2);
 /// Sent rows are kept this long for inspection, then deleted.
 const KEEP_SENT: &str = "1 day";
+/// How long the relay waits for the broker to confirm a batch; after that
+/// the channel is taken as broken.
+const CONFIRM_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
 enum RelayError {
@@ -32,9 +41,24 @@ enum RelayError {
     Pool(#[from] crate::db::PoolError),
     #[error("broker: {0}")]
     Broker(#[from] lapin::Error),
-    #[error("broker refused message {0}")]
-    Refused(i64),
+    #[error("the broker confirmed {confirmed} of {published} messages within {CONFIRM_TIMEOUT:?}")]
+    ConfirmTimeout { confirmed: usize, published: usize },
 }
+
+/// What the broker answered for the rows of one batch.
+#[derive(Default)]
+struct Settled {
+    /// Rows the broker acknowledged.
+    sent: Vec<i64>,
+    /// Rows it refused, with why.
+    parked: Vec<(i64, String)>,
+    /// Why waiting for the rest of the confirms stopped, if it did.
+    broken: Option<RelayError>,
+}
+
+/// An outbox row as the relay reads it: id, message id, exchange, routing
+/// key, payload.
+type OutboxRow = (i64, Uuid, String, String, serde_json::Value);
 
 /// Handle to wake the relay right after a commit.
 #[derive(Clone, Default)]
@@ -138,15 +162,8 @@ impl Relay {
             match self.publish_batch(channel).await {
                 Ok(n) if n as i64 == BATCH => continue,
                 Ok(_) => {}
-                Err(RelayError::Broker(error)) => {
+                Err(error @ (RelayError::Broker(_) | RelayError::ConfirmTimeout { .. })) => {
                     tracing::warn!(%error, "outbox relay lost the broker");
-                    return;
-                }
-                Err(RelayError::Refused(id)) => {
-                    tracing::error!(
-                        outbox_id = id,
-                        "broker refused an outbox message; will retry"
-                    );
                     return;
                 }
                 Err(error) => {
@@ -178,71 +195,124 @@ impl Relay {
         }
     }
 
-    /// Publishes one batch of unsent rows; returns how many were sent.
+    /// Publishes one batch of unsent rows; returns how many were sent or
+    /// parked. Rows confirmed before the channel broke are marked sent all
+    /// the same, and the channel's error returned after the commit.
     async fn publish_batch(&self, channel: &Channel) -> Result<usize, RelayError> {
         let mut conn = self.pool.get().await?;
-        let topology = &self.topology;
-        conn.transaction::<usize, RelayError, _>(async |conn| {
-            let rows: Vec<(i64, Uuid, String, String, serde_json::Value)> = outbox::table
-                .filter(outbox::sent_at.is_null())
-                .order(outbox::id)
-                .limit(BATCH)
-                .for_update()
-                .skip_locked()
-                .select((
-                    outbox::id,
-                    outbox::message_id,
-                    outbox::exchange,
-                    outbox::routing_key,
-                    outbox::payload,
-                ))
-                .load(conn)
-                .await?;
-            if rows.is_empty() {
-                return Ok(0);
-            }
-            // Publish the whole batch, then wait for all confirms.
-            let mut pending = Vec::with_capacity(rows.len());
-            for (id, message_id, exchange, routing_key, payload) in &rows {
-                let body = serde_json::to_vec(payload).expect("json values always serialize");
-                let properties = BasicProperties::default()
-                    .with_delivery_mode(2)
-                    .with_content_type("application/json".into())
-                    .with_message_id(message_id.to_string().into())
-                    .with_timestamp(Utc::now().timestamp() as u64);
-                // New reports must reach a queue: an unroutable one comes back.
-                let options = BasicPublishOptions {
-                    mandatory: exchange == "reports",
-                    ..Default::default()
-                };
-                let confirm = channel
-                    .basic_publish(
-                        topology.exchange(exchange).into(),
-                        routing_key.as_str().into(),
-                        options,
-                        &body,
-                        properties,
-                    )
+        let (settled, broken) = conn
+            .transaction::<(usize, Option<RelayError>), RelayError, _>(async |conn| {
+                let rows: Vec<OutboxRow> = outbox::table
+                    .filter(outbox::sent_at.is_null())
+                    .filter(outbox::parked_at.is_null())
+                    .order(outbox::id)
+                    .limit(BATCH)
+                    .for_update()
+                    .skip_locked()
+                    .select((
+                        outbox::id,
+                        outbox::message_id,
+                        outbox::exchange,
+                        outbox::routing_key,
+                        outbox::payload,
+                    ))
+                    .load(conn)
                     .await?;
-                pending.push((*id, confirm));
-            }
-            let mut sent = Vec::with_capacity(pending.len());
-            for (id, confirm) in pending {
-                match confirm.await? {
-                    Confirmation::Ack(None) | Confirmation::NotRequested => sent.push(id),
-                    Confirmation::Ack(Some(_)) | Confirmation::Nack(_) => {
-                        return Err(RelayError::Refused(id));
-                    }
+                if rows.is_empty() {
+                    return Ok((0, None));
                 }
-            }
-            diesel::update(outbox::table.filter(outbox::id.eq_any(&sent)))
-                .set(outbox::sent_at.eq(Utc::now()))
-                .execute(conn)
+                let settled = self.publish_rows(channel, &rows).await?;
+                diesel::update(outbox::table.filter(outbox::id.eq_any(&settled.sent)))
+                    .set(outbox::sent_at.eq(Utc::now()))
+                    .execute(conn)
+                    .await?;
+                for (id, reason) in &settled.parked {
+                    diesel::update(outbox::table.find(id))
+                        .set((
+                            outbox::parked_at.eq(Utc::now()),
+                            outbox::parked_reason.eq(reason),
+                        ))
+                        .execute(conn)
+                        .await?;
+                }
+                metrics::counter!("sigap_outbox_published_total")
+                    .increment(settled.sent.len() as u64);
+                if !settled.parked.is_empty() {
+                    metrics::counter!("sigap_outbox_parked_total")
+                        .increment(settled.parked.len() as u64);
+                }
+                Ok((settled.sent.len() + settled.parked.len(), settled.broken))
+            })
+            .await?;
+        match broken {
+            Some(error) => Err(error),
+            None => Ok(settled),
+        }
+    }
+
+    /// Publishes `rows`, then waits (at most [`CONFIRM_TIMEOUT`]) for the
+    /// broker's answer to each.
+    async fn publish_rows(
+        &self,
+        channel: &Channel,
+        rows: &[OutboxRow],
+    ) -> Result<Settled, RelayError> {
+        let mut pending = Vec::with_capacity(rows.len());
+        for (id, message_id, exchange, routing_key, payload) in rows {
+            let body = serde_json::to_vec(payload).expect("json values always serialize");
+            let properties = BasicProperties::default()
+                .with_delivery_mode(2)
+                .with_content_type("application/json".into())
+                .with_message_id(message_id.to_string().into())
+                .with_timestamp(Utc::now().timestamp() as u64);
+            // New reports must reach a queue: an unroutable one comes back.
+            let options = BasicPublishOptions {
+                mandatory: exchange == "reports",
+                ..Default::default()
+            };
+            let confirm = channel
+                .basic_publish(
+                    self.topology.exchange(exchange).into(),
+                    routing_key.as_str().into(),
+                    options,
+                    &body,
+                    properties,
+                )
                 .await?;
-            metrics::counter!("sigap_outbox_published_total").increment(sent.len() as u64);
-            Ok(sent.len())
-        })
-        .await
+            pending.push((*id, exchange.as_str(), routing_key.as_str(), confirm));
+        }
+        let published = pending.len();
+        let deadline = tokio::time::Instant::now() + CONFIRM_TIMEOUT;
+        let mut settled = Settled::default();
+        for (id, exchange, routing_key, confirm) in pending {
+            let refused = match tokio::time::timeout_at(deadline, confirm).await {
+                Ok(Ok(Confirmation::Ack(None) | Confirmation::NotRequested)) => {
+                    settled.sent.push(id);
+                    continue;
+                }
+                Ok(Ok(Confirmation::Ack(Some(returned)))) => format!(
+                    "returned by the broker: {} {}",
+                    returned.reply_code, returned.reply_text
+                ),
+                Ok(Ok(Confirmation::Nack(_))) => "nacked by the broker".to_owned(),
+                Ok(Err(error)) => {
+                    settled.broken = Some(RelayError::Broker(error));
+                    break;
+                }
+                Err(_) => {
+                    settled.broken = Some(RelayError::ConfirmTimeout {
+                        confirmed: settled.sent.len() + settled.parked.len(),
+                        published,
+                    });
+                    break;
+                }
+            };
+            // Ids, exchange and routing key only: the payload is not logged.
+            tracing::warn!(outbox_id = id, exchange, routing_key, reason = %refused,
+                "the broker refused an outbox message; it is parked");
+            settled.parked.push((id, refused));
+        }
+        Ok(settled)
     }
 
     async fn delete_old_sent_rows(&self) -> Result<(), RelayError> {
