@@ -71,3 +71,34 @@ async fn a_worker_process_serves_its_routing_metrics_at_sigap_metrics_bind() {
     );
     assert!(worker.terminate().success(), "SIGTERM exits 0");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_worker_reports_the_dead_letter_depth_and_the_age_of_the_oldest_received_report() {
+    use crate::workers::{dead_letter, purge_routing_queues, wait_outbox_sent};
+    let app = spawn_app().await;
+    // A report whose routing message is lost waits, received; two messages
+    // wait in the dead-letter queue.
+    app.file(&report_body()).await;
+    wait_outbox_sent(&app).await;
+    assert_eq!(purge_routing_queues(&app).await, 1);
+    dead_letter(&app, &[b"{}".to_vec(), b"{}".to_vec()]).await;
+
+    let bind = format!("127.0.0.1:{}", free_port());
+    let worker = WorkerProcess::spawn(&app, &[("SIGAP_METRICS_BIND", &bind)]);
+    let url = format!("http://{bind}/metrics");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let exposition = scrape(&app, &url).await;
+        let depth = sample(&exposition, "sigap_dead_letter_depth");
+        let age = sample(&exposition, "sigap_oldest_received_age_seconds");
+        if depth == Some(2.0) && age.is_some_and(|a| a > 0.0) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "depth {depth:?}, oldest received {age:?}:\n{exposition}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(worker.terminate().success(), "SIGTERM exits 0");
+}

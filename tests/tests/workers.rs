@@ -1,9 +1,116 @@
 //! Several workers, killed workers, and live directory changes.
 
+use lapin::options::{BasicPublishOptions, QueuePurgeOptions};
 use serde_json::{Value, json};
-use sigap_domain::Role;
-use sigap_tests::{Worker, WorkerProcess, report_body, spawn_app};
+use sigap_domain::{Role, Urgency};
+use sigap_store::bus::Topology;
+use sigap_tests::{AMQP, TestApp, Worker, WorkerProcess, report_body, spawn_app};
 use std::time::Duration;
+
+/// Waits until the relay has published every outbox row.
+pub(crate) async fn wait_outbox_sent(app: &TestApp) {
+    let db = app.db.client().await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let unsent: i64 = db
+            .query_one("SELECT count(*) FROM outbox WHERE sent_at IS NULL", &[])
+            .await
+            .expect("count")
+            .get(0);
+        if unsent == 0 {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{unsent} outbox rows unsent"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Empties this test's routing queues, as a broker losing them would;
+/// returns how many messages were lost.
+pub(crate) async fn purge_routing_queues(app: &TestApp) -> u32 {
+    let connection = sigap_store::bus::connect(AMQP, "sigap-tests purge")
+        .await
+        .expect("amqp");
+    let channel = connection.create_channel().await.expect("channel");
+    let topology = Topology::new(&app.broker.prefix);
+    let mut purged = 0;
+    for urgency in Urgency::ALL {
+        purged += channel
+            .queue_purge(
+                topology.routing_queue(*urgency).into(),
+                QueuePurgeOptions::default(),
+            )
+            .await
+            .expect("purge");
+    }
+    let _ = connection.close(200, "done".into()).await;
+    purged
+}
+
+/// Puts `bodies` in this test's dead-letter queue, as routing does with a
+/// message it gives up on.
+pub(crate) async fn dead_letter(app: &TestApp, bodies: &[Vec<u8>]) {
+    let connection = sigap_store::bus::connect(AMQP, "sigap-tests dead-letter")
+        .await
+        .expect("amqp");
+    let channel = connection.create_channel().await.expect("channel");
+    let topology = Topology::new(&app.broker.prefix);
+    topology.declare(&channel).await.expect("declare");
+    channel
+        .confirm_select(Default::default())
+        .await
+        .expect("confirms");
+    for body in bodies {
+        channel
+            .basic_publish(
+                "".into(),
+                topology.dead_letter_queue().into(),
+                BasicPublishOptions::default(),
+                body,
+                lapin::BasicProperties::default().with_delivery_mode(2),
+            )
+            .await
+            .expect("publish")
+            .await
+            .expect("confirm");
+    }
+    let _ = connection.close(200, "done".into()).await;
+}
+
+/// Messages in this test's dead-letter queue.
+pub(crate) async fn dead_letter_depth(app: &TestApp) -> u32 {
+    let connection = sigap_store::bus::connect(AMQP, "sigap-tests depth")
+        .await
+        .expect("amqp");
+    let channel = connection.create_channel().await.expect("channel");
+    let depth =
+        sigap_store::bus::redrive::dead_letter_depth(&channel, &Topology::new(&app.broker.prefix))
+            .await
+            .expect("depth");
+    let _ = connection.close(200, "done".into()).await;
+    depth
+}
+
+/// A routing message for the report `id`, as the outbox publishes it.
+fn routing_message(id: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({"type": "ReportReceivedV1", "report_id": id, "urgency": "high"}))
+        .expect("json")
+}
+
+/// Files `n` reports while no worker runs and loses their routing messages.
+async fn file_and_lose(app: &TestApp, n: usize) -> Vec<String> {
+    let ids = app.file_many(n, &report_body()).await;
+    wait_outbox_sent(app).await;
+    assert_eq!(
+        purge_routing_queues(app).await as usize,
+        n,
+        "every message lost"
+    );
+    ids
+}
 
 /// Reports spread over several provinces and categories.
 fn varied(i: usize) -> Value {
@@ -332,8 +439,12 @@ async fn admins_edit_units_and_their_coverage() {
     );
 }
 
+/// Longer than every delay of the routing retry schedule together (33.6 s):
+/// an outage must not use it up.
+const LONG_OUTAGE: Duration = Duration::from_secs(40);
+
 #[tokio::test(flavor = "multi_thread")]
-async fn a_database_outage_under_the_worker_is_retried_and_loses_nothing() {
+async fn a_database_outage_longer_than_the_retry_schedule_dead_letters_nothing_and_loses_nothing() {
     let app = spawn_app().await;
     let proxy = sigap_tests::proxy::Proxy::start("127.0.0.1:5432").await;
     let url = format!(
@@ -343,14 +454,14 @@ async fn a_database_outage_under_the_worker_is_retried_and_loses_nothing() {
     let worker = Worker::start(sigap_tests::config(
         &app.db,
         &app.broker.prefix,
-        &[("DATABASE_URL", url.as_str())],
+        &[("DATABASE_URL", url.as_str()), ("SIGAP_DB_TIMEOUT", "1s")],
     ));
     app.file_many(100, &report_body()).await;
     app.wait_all_routed(Duration::from_secs(30)).await;
 
     proxy.cut();
     let ids = app.file_many(200, &report_body()).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    tokio::time::sleep(LONG_OUTAGE).await;
     let db = app.db.client().await;
     let waiting: i64 = db
         .query_one(
@@ -363,6 +474,11 @@ async fn a_database_outage_under_the_worker_is_retried_and_loses_nothing() {
     assert_eq!(
         waiting, 200,
         "nothing is routed while the worker cannot reach the database"
+    );
+    assert_eq!(
+        dead_letter_depth(&app).await,
+        0,
+        "an outage dead-letters nothing"
     );
     proxy.restore();
     app.wait_all_routed(Duration::from_secs(60)).await;
@@ -378,7 +494,75 @@ async fn a_database_outage_under_the_worker_is_retried_and_loses_nothing() {
         .get(0);
     assert_eq!(
         triaged, 0,
-        "a short outage is ridden out by retries, not dead-lettered"
+        "the batch waited for the database instead of giving up on it"
     );
+    assert_eq!(dead_letter_depth(&app).await, 0);
+    worker.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_received_report_whose_message_was_lost_is_announced_again_and_routed() {
+    let app = spawn_app().await;
+    let ids = file_and_lose(&app, 3).await;
+    let worker = Worker::start(sigap_tests::config(
+        &app.db,
+        &app.broker.prefix,
+        &[("SIGAP_REQUEUE_AFTER", "2s")],
+    ));
+    for id in &ids {
+        app.wait_for_status(id, "assigned", Duration::from_secs(20))
+            .await;
+    }
+    app.assert_routed_exactly_once(3).await;
+    let db = app.db.client().await;
+    let requeued: i64 = db
+        .query_one(
+            "SELECT count(*) FROM reports WHERE requeued_at IS NOT NULL",
+            &[],
+        )
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(requeued, 3, "the sweeper announced each report again");
+    worker.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn redrive_moves_dead_lettered_messages_back_to_routing_and_leaves_unreadable_ones() {
+    let app = spawn_app().await;
+    let ids = file_and_lose(&app, 2).await;
+    let mut bodies: Vec<Vec<u8>> = ids.iter().map(|id| routing_message(id)).collect();
+    bodies.push(b"{\"type\": \"ReportReceivedV9\"}".to_vec());
+    dead_letter(&app, &bodies).await;
+    assert_eq!(dead_letter_depth(&app).await, 3);
+
+    let output = std::process::Command::new(sigap_tests::binary("sigap-api"))
+        .arg("redrive")
+        .env_clear()
+        .env("AMQP_URL", AMQP)
+        .env("SIGAP_AMQP_PREFIX", &app.broker.prefix)
+        .env("SIGAP_JWT_SECRET", sigap_tests::JWT_SECRET)
+        .output()
+        .expect("run sigap-api redrive (cargo build builds it first)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("redriven: 2"), "{stdout}");
+    assert_eq!(
+        dead_letter_depth(&app).await,
+        1,
+        "the unreadable message stays"
+    );
+
+    // The sweeper would route them too, but not within this test.
+    let worker = Worker::start(app.config());
+    for id in &ids {
+        app.wait_for_status(id, "assigned", Duration::from_secs(20))
+            .await;
+    }
+    app.assert_routed_exactly_once(2).await;
     worker.stop().await;
 }
