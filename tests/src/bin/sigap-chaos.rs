@@ -47,6 +47,8 @@ const DRILLS: &[&str] = &[
     "broker-links-cut",
     "two-apis-two-workers",
     "malformed-flood",
+    "db-outage",
+    "lost-messages",
 ];
 
 async fn drill(name: &str, stack: &mut Stack<'_>) -> anyhow::Result<Outcome> {
@@ -57,6 +59,8 @@ async fn drill(name: &str, stack: &mut Stack<'_>) -> anyhow::Result<Outcome> {
         "broker-links-cut" => broker_links_cut(stack).await,
         "two-apis-two-workers" => two_apis_two_workers(stack).await,
         "malformed-flood" => malformed_flood(stack).await,
+        "db-outage" => db_outage(stack).await,
+        "lost-messages" => lost_messages(stack).await,
         other => bail!("no drill named {other}"),
     }
 }
@@ -164,6 +168,8 @@ struct Stack<'s> {
     workers: Vec<Process>,
     started: usize,
     tokens: Tokens,
+    /// Settings a drill adds for the processes it starts.
+    extra_env: BTreeMap<String, String>,
 }
 
 impl<'s> Stack<'s> {
@@ -199,6 +205,7 @@ impl<'s> Stack<'s> {
             workers: Vec::new(),
             started: 0,
             tokens,
+            extra_env: BTreeMap::new(),
         })
     }
 
@@ -214,6 +221,7 @@ impl<'s> Stack<'s> {
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
+        .chain(self.extra_env.clone())
         .collect()
     }
 
@@ -420,6 +428,70 @@ impl<'s> Stack<'s> {
             filing.slowest_ms.load(Ordering::Relaxed)
         ));
         Ok(outcome)
+    }
+
+    /// The database's clock now, to compare with the reports' `created_at`.
+    async fn database_now(&self) -> anyhow::Result<String> {
+        let client = connect(&self.postgres.url(&self.database)).await?;
+        Ok(client.query_one("SELECT now()::text", &[]).await?.get(0))
+    }
+
+    /// Waits until no report filed up to `cutoff` (the database's clock) is
+    /// `received`; how long that took, or `None` when some still are after
+    /// `within`.
+    async fn wait_none_received_before(
+        &self,
+        cutoff: &str,
+        within: Duration,
+    ) -> anyhow::Result<Option<Duration>> {
+        let started = Instant::now();
+        let client = connect(&self.postgres.url(&self.database)).await?;
+        loop {
+            let left: i64 = client
+                .query_one(
+                    "SELECT count(*) FROM reports WHERE status = 'received' \
+                     AND created_at <= $1::text::timestamptz",
+                    &[&cutoff],
+                )
+                .await?
+                .get(0);
+            if left == 0 {
+                return Ok(Some(started.elapsed()));
+            }
+            if started.elapsed() > within {
+                return Ok(None);
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Empties the drill's routing queues, as a broker losing them would;
+    /// returns how many messages were lost.
+    async fn purge_routing_queues(&self) -> anyhow::Result<u32> {
+        let connection = sigap_store::bus::connect(&self.rabbit.url(), "sigap-chaos purge").await?;
+        let channel = connection.create_channel().await?;
+        let topology = sigap_store::bus::Topology::new(&self.prefix);
+        let mut purged = 0;
+        for urgency in sigap_domain::Urgency::ALL {
+            purged += channel
+                .queue_purge(
+                    topology.routing_queue(*urgency).into(),
+                    lapin::options::QueuePurgeOptions::default(),
+                )
+                .await?;
+        }
+        let _ = connection.close(200, "done".into()).await;
+        Ok(purged)
+    }
+
+    /// Messages in the drill's dead-letter queue.
+    async fn dead_letter_depth(&self) -> anyhow::Result<u32> {
+        let connection = sigap_store::bus::connect(&self.rabbit.url(), "sigap-chaos depth").await?;
+        let channel = connection.create_channel().await?;
+        let topology = sigap_store::bus::Topology::new(&self.prefix);
+        let depth = sigap_store::bus::redrive::dead_letter_depth(&channel, &topology).await?;
+        let _ = connection.close(200, "done".into()).await;
+        Ok(depth)
     }
 
     async fn unrouted(&self) -> Option<i64> {
@@ -700,8 +772,9 @@ async fn worker_sigkill(stack: &mut Stack<'_>) -> anyhow::Result<Outcome> {
 }
 
 /// The RabbitMQ node is stopped and started again while reports keep coming:
-/// the api keeps accepting them (they wait in the outbox), `/readyz` says the
-/// broker is down within 2 s, and everything is routed once it is back.
+/// the api keeps accepting them (they wait in the outbox), `/readyz` stays
+/// 200 and says the broker is down within 2 s, and everything is routed once
+/// it is back.
 async fn broker_restart(stack: &mut Stack<'_>) -> anyhow::Result<Outcome> {
     let amqp = stack.rabbit.url();
     let (api, filing, intake) = stack.steady_intake(&amqp, &amqp).await?;
@@ -724,10 +797,11 @@ async fn broker_restart(stack: &mut Stack<'_>) -> anyhow::Result<Outcome> {
             downtime.as_secs_f64()
         ),
     );
-    if !readiness.starts_with("503") || !readiness.contains("\"broker\":\"down\"") {
+    // Reports are still accepted: ready, with the broker down in the body.
+    if !readiness.starts_with("200") || !readiness.contains("\"broker\":\"down\"") {
         outcome
             .failures
-            .push("/readyz did not report the broker down".into());
+            .push("/readyz did not answer 200 with the broker down".into());
     }
     if accepted_while_down == 0 {
         outcome
@@ -853,9 +927,9 @@ async fn broker_links_cut(stack: &mut Stack<'_>) -> anyhow::Result<Outcome> {
     let before = filing.accepted();
     api_link.cut();
     worker_link.cut();
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let readiness = readyz(&api).await;
-    tokio::time::sleep(Duration::from_millis(4_500)).await;
+    let cut_at = Instant::now();
+    let readiness = readyz_until_broker_down(&api, Duration::from_secs(2)).await;
+    tokio::time::sleep(Duration::from_secs(5).saturating_sub(cut_at.elapsed())).await;
     let accepted_while_cut = filing.accepted() - before;
     api_link.restore();
     worker_link.restore();
@@ -867,10 +941,10 @@ async fn broker_links_cut(stack: &mut Stack<'_>) -> anyhow::Result<Outcome> {
             "both broker links cut for 5 s after {before} reports; {accepted_while_cut} accepted meanwhile; /readyz meanwhile: {readiness}"
         ),
     );
-    if !readiness.starts_with("503") {
+    if !readiness.starts_with("200") || !readiness.contains("\"broker\":\"down\"") {
         outcome
             .failures
-            .push("/readyz did not report the broker down".into());
+            .push("/readyz did not answer 200 with the broker down".into());
     }
     Ok(outcome)
 }
@@ -1033,6 +1107,147 @@ fn bad_request(
             .get(format!("{api}/v1/reports/{}", "x".repeat(4_000)))
             .bearer_auth(token),
     }
+}
+
+/// How long a report waits `received` before the sweeper announces it
+/// again, in the drills that lose messages (the default is 2 min).
+const DRILL_REQUEUE_AFTER: &str = "5s";
+
+/// How soon after recovery every report must have left `received`.
+const RECOVERY_LIMIT: Duration = Duration::from_secs(60);
+
+/// PostgreSQL is stopped for 90 s under a steady intake, longer than the
+/// routing retry schedule: the worker holds its batches unacknowledged and
+/// waits for the database instead of dead-lettering them, and within 60 s of
+/// the restart every report filed before it has left `received`, none
+/// routed twice.
+async fn db_outage(stack: &mut Stack<'_>) -> anyhow::Result<Outcome> {
+    const OUTAGE: Duration = Duration::from_secs(90);
+    stack
+        .extra_env
+        .insert("SIGAP_REQUEUE_AFTER".into(), DRILL_REQUEUE_AFTER.into());
+    let amqp = stack.rabbit.url();
+    let api = stack.start_api(&amqp).await?;
+    stack.start_worker(&amqp)?;
+    // Clients keep retrying through the outage, so give them longer.
+    let (filing, intake) = file_reports(
+        stack.name,
+        vec![api],
+        stack.operator_token(),
+        3_000,
+        STEADY_CLIENTS,
+        OUTAGE + Duration::from_secs(120),
+    );
+    filing.wait_accepted(600, Duration::from_secs(60)).await?;
+    let before = filing.accepted();
+    stack.postgres.stop()?;
+    let down_at = Instant::now();
+    tokio::time::sleep(OUTAGE).await;
+    stack.postgres.resume()?;
+    let downtime = down_at.elapsed();
+    let cutoff = stack.database_now().await?;
+    let cleared = stack
+        .wait_none_received_before(&cutoff, RECOVERY_LIMIT)
+        .await?;
+    let dead_lettered = stack.dead_letter_depth().await?;
+    intake.await?;
+    let mut outcome = stack.count(&filing, Duration::from_secs(120)).await?;
+    outcome.notes.insert(
+        0,
+        format!(
+            "PostgreSQL stopped for {:.1} s after {before} reports were accepted; every report filed \
+             before the restart left received {} after it; {dead_lettered} messages dead-lettered",
+            downtime.as_secs_f64(),
+            cleared.map_or("never".to_owned(), |d| format!("{:.1} s", d.as_secs_f64())),
+        ),
+    );
+    if cleared.is_none() {
+        outcome.failures.push(format!(
+            "reports still received {} s after the database came back",
+            RECOVERY_LIMIT.as_secs()
+        ));
+    }
+    if dead_lettered > 0 {
+        outcome.failures.push(format!(
+            "{dead_lettered} routing messages dead-lettered by an outage"
+        ));
+    }
+    Ok(outcome)
+}
+
+/// A batch of reports is published with no worker running and the routing
+/// queues are purged, as if the broker lost them; a worker then starts while
+/// more reports come in. The sweeper announces the stranded reports again:
+/// within 60 s every report has left `received`, none routed twice.
+async fn lost_messages(stack: &mut Stack<'_>) -> anyhow::Result<Outcome> {
+    const LOST: usize = 1_000;
+    stack
+        .extra_env
+        .insert("SIGAP_REQUEUE_AFTER".into(), DRILL_REQUEUE_AFTER.into());
+    let amqp = stack.rabbit.url();
+    let api = stack.start_api(&amqp).await?;
+    let (filing, intake) = file_reports(
+        stack.name,
+        vec![api.clone()],
+        stack.operator_token(),
+        LOST,
+        64,
+        Duration::from_secs(60),
+    );
+    intake.await?;
+    let unsent = "SELECT count(*) FROM outbox WHERE sent_at IS NULL";
+    let client = connect(&stack.postgres.url(&stack.database)).await?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while client.query_one(unsent, &[]).await?.get::<_, i64>(0) > 0 {
+        if Instant::now() > deadline {
+            bail!("the batch was not published within 30 s");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let purged = stack.purge_routing_queues().await?;
+    let cutoff = stack.database_now().await?;
+    stack.start_worker(&amqp)?;
+    // More reports while the worker catches up: they take the usual path.
+    let (more, more_intake) = file_reports(
+        &format!("{}-after", stack.name),
+        vec![api],
+        stack.operator_token(),
+        500,
+        STEADY_CLIENTS,
+        Duration::from_secs(60),
+    );
+    let cleared = stack
+        .wait_none_received_before(&cutoff, RECOVERY_LIMIT)
+        .await?;
+    more_intake.await?;
+    // One count over both batches: the second's ids join the first's.
+    {
+        let mut ids = filing.ids.lock().expect("lock");
+        for (i, id) in more.ids() {
+            ids.insert(LOST + i, id);
+        }
+    }
+    let mut outcome = stack.count(&filing, Duration::from_secs(60)).await?;
+    outcome.notes.insert(
+        0,
+        format!(
+            "{LOST} reports published, {purged} routing messages purged, then a worker started and 500 more \
+             filed; the stranded reports left received {} after the worker started",
+            cleared.map_or("never".to_owned(), |d| format!("{:.1} s", d.as_secs_f64())),
+        ),
+    );
+    if purged == 0 {
+        outcome
+            .failures
+            .push("no routing message was purged: the drill lost nothing".into());
+    }
+    if cleared.is_none() {
+        outcome.failures.push(format!(
+            "stranded reports still received {} s after the worker started",
+            RECOVERY_LIMIT.as_secs()
+        ));
+    }
+    Ok(outcome)
 }
 
 /// `/readyz` as "<status> <body>", or what went wrong.
