@@ -29,6 +29,7 @@ const KNOWN: &[&str] = &[
     "SIGAP_WEBHOOK_ALLOW_PRIVATE",
     "SIGAP_WEBHOOK_RETRY_BASE",
     "SIGAP_DATA_DIR",
+    "SIGAP_TRUSTED_PROXIES",
 ];
 
 /// Development secret, accepted only with `SIGAP_ENV=dev`.
@@ -76,6 +77,9 @@ pub struct Config {
     /// First retry delay of a failed webhook delivery; later ones are multiples.
     pub webhook_retry_base: Duration,
     pub data_dir: String,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (for the
+    /// public rate limit); none by default.
+    pub trusted_proxies: crate::proxies::TrustedProxies,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -179,6 +183,13 @@ impl Config {
             webhook_allow_private: flag("SIGAP_WEBHOOK_ALLOW_PRIVATE")?,
             webhook_retry_base: duration("SIGAP_WEBHOOK_RETRY_BASE", Duration::from_secs(1))?,
             data_dir: get("SIGAP_DATA_DIR").unwrap_or_else(|| "data".into()),
+            trusted_proxies: crate::proxies::TrustedProxies::parse(
+                &get("SIGAP_TRUSTED_PROXIES").unwrap_or_default(),
+            )
+            .map_err(|reason| ConfigError::Invalid {
+                name: "SIGAP_TRUSTED_PROXIES",
+                reason,
+            })?,
         })
     }
 }

@@ -143,6 +143,7 @@ diesel::table! {
         resolved_at -> Nullable<Timestamptz>,
         closed_at -> Nullable<Timestamptz>,
         cancelled_at -> Nullable<Timestamptz>,
+        tracking_code -> Text,
     }
 }
 
