@@ -125,7 +125,11 @@ mod tests {
     fn the_addresses_of_one_ipv6_64_share_a_window() {
         let limiter = RateLimiter::per_minute(2);
         assert!(limiter.check(ip("2001:db8:1:2::1")).is_ok());
-        assert!(limiter.check(ip("2001:db8:1:2:ffff:ffff:ffff:ffff")).is_ok());
+        assert!(
+            limiter
+                .check(ip("2001:db8:1:2:ffff:ffff:ffff:ffff"))
+                .is_ok()
+        );
         assert!(
             limiter.check(ip("2001:db8:1:2:abcd::9")).is_err(),
             "a third address of the same /64 is over the limit"

@@ -41,7 +41,9 @@ impl Network {
     fn contains(&self, ip: IpAddr) -> bool {
         match (self.address, canonical(ip)) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u32::from(net) & mask == u32::from(ip) & mask
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
@@ -128,12 +130,25 @@ mod tests {
         assert!(proxies.contains(ip("10.0.0.5")));
         assert!(!proxies.contains(ip("10.0.0.6")));
         assert!(proxies.contains(ip("192.168.44.1")));
-        assert!(proxies.contains(ip("::ffff:192.168.44.1")), "IPv4 through IPv6");
+        assert!(
+            proxies.contains(ip("::ffff:192.168.44.1")),
+            "IPv4 through IPv6"
+        );
         assert!(proxies.contains(ip("fd12::1")));
         assert!(!proxies.contains(ip("fe80::1")));
-        assert!(TrustedProxies::parse("0.0.0.0/0").expect("valid").contains(ip("8.8.8.8")));
+        assert!(
+            TrustedProxies::parse("0.0.0.0/0")
+                .expect("valid")
+                .contains(ip("8.8.8.8"))
+        );
         assert_eq!(TrustedProxies::parse(""), Ok(TrustedProxies::default()));
-        for bad in ["10.0.0.0/33", "proxy.local", "10.0.0.0/", "::/129", "10.0.0.1/x"] {
+        for bad in [
+            "10.0.0.0/33",
+            "proxy.local",
+            "10.0.0.0/",
+            "::/129",
+            "10.0.0.1/x",
+        ] {
             assert!(TrustedProxies::parse(bad).is_err(), "{bad}");
         }
     }

@@ -51,13 +51,26 @@ pub fn normalize(typed: &str) -> Option<String> {
         })
         .collect();
     let (ticket, suffix) = spelled.rsplit_once('-')?;
-    let ticket_shaped = !ticket.is_empty()
-        && ticket
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
     let suffix_shaped =
         suffix.len() == SUFFIX_LEN && suffix.bytes().all(|b| SUFFIX_ALPHABET.contains(&b));
-    (ticket_shaped && suffix_shaped).then_some(spelled)
+    (is_ticket(ticket) && suffix_shaped).then_some(spelled)
+}
+
+/// Whether `text` is spelled as a ticket is: `CC-2026-000123`, letters, the
+/// year and a number of at least six digits.
+fn is_ticket(text: &str) -> bool {
+    let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    match text.split('-').collect::<Vec<_>>()[..] {
+        [prefix, year, number] => {
+            !prefix.is_empty()
+                && prefix.bytes().all(|b| b.is_ascii_uppercase())
+                && year.len() == 4
+                && digits(year)
+                && number.len() >= 6
+                && digits(number)
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -105,6 +118,9 @@ mod tests {
             "-K7QM2X",
             "CC 2026-000123-K7QM2X",
             "CC-2026-%00-K7QM2X",
+            "CC-2026-00012-K7QM2X",
+            "CC-26-000123-K7QM2X",
+            "CC-2026-000123-K7QM2X-K7QM2X",
             "",
         ] {
             assert_eq!(normalize(bad), None, "{bad}");

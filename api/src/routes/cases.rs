@@ -177,17 +177,15 @@ async fn list_unit_cases(
     }
     // Held until the answer: a token's waiting requests are bounded, so that
     // one client cannot hold every connection of the server.
-    let _long_poll = match wait {
-        0 => None,
-        _ => Some(
-            state
-                .queue_watch
-                .long_poll(&claims.sub)
-                .ok_or(ApiError::TooManyRequests {
+    let _long_poll =
+        match wait {
+            0 => None,
+            _ => Some(state.queue_watch.long_poll(&claims.sub).ok_or(
+                ApiError::TooManyRequests {
                     retry_after_secs: LONG_POLL_RETRY_AFTER_SECS,
-                })?,
-        ),
-    };
+                },
+            )?),
+        };
     let deadline = tokio::time::Instant::now() + Duration::from_secs(wait);
     let if_none_match = req
         .headers()
