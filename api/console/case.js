@@ -107,6 +107,8 @@ function detailList(r) {
     fact('case.sla', r.sla_due_at ? h('time', { time: r.sla_due_at }) : h('span', { i18n: 'none' })),
     fact('case.created', h('time', { time: r.created_at })),
     fact('case.updated', h('time', { time: r.updated_at })));
+  // Only those who see personal data get the code that opens public tracking.
+  if (r.tracking_code) dl.append(fact('case.tracking_code', h('span', { class: 'mono', text: r.tracking_code })));
   if (r.escalation_level) dl.append(fact('case.escalation', String(r.escalation_level)));
   if (r.triage_reason) dl.append(fact('case.triage_reason', h('span', { text: r.triage_reason })));
   if (r.previous_units?.length) dl.append(fact('case.previous_units', r.previous_units.map(unitName).join(', ')));
@@ -149,7 +151,10 @@ function routingBlock(r) {
   const parts = [];
   if (d.manual) parts.push(h('p', { i18n: 'case.routing.manual', args: { by: d.by ?? last.actor } }));
   if (last.kind === 'transferred' && d.from_unit) {
-    parts.push(h('p', { i18n: 'case.routing.transfer', args: { from: unitName(d.from_unit), reason: d.reason ?? '' } }));
+    // The reason is personal data: roles that may not see it get the transfer alone.
+    parts.push(d.reason
+      ? h('p', { i18n: 'case.routing.transfer', args: { from: unitName(d.from_unit), reason: d.reason } })
+      : h('p', { i18n: 'case.routing.transfer_plain', args: { from: unitName(d.from_unit) } }));
   }
   const decision = d.candidates ? d : d.decision;
   if (decision) {

@@ -269,7 +269,7 @@ export async function intakeView(main, _params, ctx) {
       reporterName.disabled = false;
       reporterPhone.disabled = false;
       filed.element.focus();
-      announce(t('intake.filed.announce', { ticket: data.ticket }));
+      announce(t('intake.filed.announce', { ticket: data.ticket, code: data.tracking_code }));
       live.refresh();
     } catch (error) {
       if (error instanceof api.ApiError && error.fieldErrors.length) {
@@ -292,7 +292,7 @@ export async function intakeView(main, _params, ctx) {
   });
 }
 
-/** The ticket of a report just filed; follows its status from the live list. */
+/** The ticket and tracking code of a report just filed; follows its status from the live list. */
 function filedPanel(filed) {
   const status = h('dd', {}, badge('status', filed.status));
   const unit = h('dd', { text: t('none') });
@@ -300,8 +300,11 @@ function filedPanel(filed) {
     h('h2', { id: 'filed-h', i18n: 'intake.filed.title' }),
     h('dl', { class: 'filed-facts' },
       h('div', {}, h('dt', { i18n: 'intake.filed.ticket' }), h('dd', { class: 'ticket', text: filed.ticket })),
+      // What the reporter follows the report by: the ticket alone opens nothing.
+      h('div', {}, h('dt', { i18n: 'intake.filed.tracking' }), h('dd', { class: 'tracking-code', text: filed.tracking_code })),
       h('div', {}, h('dt', { i18n: 'intake.filed.status' }), status),
       h('div', {}, h('dt', { i18n: 'intake.filed.unit' }), unit)),
+    h('p', { class: 'muted', i18n: 'intake.filed.tracking_hint' }),
     // A region code the coordinates disagree with: kept, but worth a look.
     filed.warnings?.length ? h('div', { class: 'notice notice-warning', role: 'status' },
       h('p', { i18n: 'intake.filed.warnings' }),

@@ -32,6 +32,7 @@ const KNOWN: &[&str] = &[
     "SIGAP_REQUEUE_AFTER",
     "SIGAP_DB_STATEMENT_TIMEOUT",
     "SIGAP_DB_IDLE_TX_TIMEOUT",
+    "SIGAP_TRUSTED_PROXIES",
 ];
 
 /// Development secret, accepted only with `SIGAP_ENV=dev`.
@@ -86,6 +87,9 @@ pub struct Config {
     pub db_statement_timeout: Duration,
     /// `idle_in_transaction_session_timeout` of every pooled database connection.
     pub db_idle_tx_timeout: Duration,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (for the
+    /// public rate limit); none by default.
+    pub trusted_proxies: crate::proxies::TrustedProxies,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -192,6 +196,13 @@ impl Config {
             requeue_after: duration("SIGAP_REQUEUE_AFTER", Duration::from_secs(120))?,
             db_statement_timeout: duration("SIGAP_DB_STATEMENT_TIMEOUT", Duration::from_secs(30))?,
             db_idle_tx_timeout: duration("SIGAP_DB_IDLE_TX_TIMEOUT", Duration::from_secs(60))?,
+            trusted_proxies: crate::proxies::TrustedProxies::parse(
+                &get("SIGAP_TRUSTED_PROXIES").unwrap_or_default(),
+            )
+            .map_err(|reason| ConfigError::Invalid {
+                name: "SIGAP_TRUSTED_PROXIES",
+                reason,
+            })?,
         })
     }
 }

@@ -83,8 +83,11 @@ fn write_canonical(value: &serde_json::Value, out: &mut String) {
 pub struct Filed {
     /// The report's id.
     pub id: Uuid,
-    /// The ticket the reporter tracks the report by.
+    /// The report's number, sequential: what staff speak of.
     pub ticket: String,
+    /// What the reporter tracks the report by: the ticket and a random
+    /// suffix ([`crate::tracking`]).
+    pub tracking_code: String,
     /// Always `received`: routing happens right after.
     pub status: Status,
     /// When the report was filed (the first request's time on a replay).
@@ -105,6 +108,8 @@ struct IntakeRow {
     id: Option<Uuid>,
     #[diesel(sql_type = Nullable<Text>)]
     ticket: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    tracking_code: Option<String>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     created_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = Nullable<Text>)]
@@ -142,6 +147,8 @@ struct IntakeArguments<'a> {
     message_id: Uuid,
     routing_key: &'a str,
     payload: serde_json::Value,
+    /// Drawn for every request; stored only when the report is new.
+    tracking_suffix: String,
 }
 
 /// Files a report. With an idempotency key, a retry with the same body gets
@@ -197,6 +204,7 @@ pub async fn file_report(
         message_id: message.message_id,
         routing_key: &message.routing_key,
         payload: serde_json::to_value(&message.message).expect("messages serialize"),
+        tracking_suffix: crate::tracking::new_suffix(),
     };
     let arguments = serde_json::to_value(&arguments).expect("intake arguments serialize");
     let row: IntakeRow = prepared(
@@ -208,10 +216,11 @@ pub async fn file_report(
     // The statement always answers one row, with a report for `filed` and
     // `earlier`; anything else is a server fault, not a missing resource.
     let filed = |row: IntakeRow, replayed: bool| -> Result<Filed> {
-        match (row.id, row.ticket, row.created_at) {
-            (Some(id), Some(ticket), Some(created_at)) => Ok(Filed {
+        match (row.id, row.ticket, row.tracking_code, row.created_at) {
+            (Some(id), Some(ticket), Some(tracking_code), Some(created_at)) => Ok(Filed {
                 id,
                 ticket,
+                tracking_code,
                 status: Status::Received,
                 created_at,
                 warnings: report.warnings.clone(),

@@ -24,6 +24,7 @@ pub mod routing;
 pub mod schema;
 pub mod seed;
 pub mod stats;
+pub mod tracking;
 pub mod units;
 pub mod vocabulary;
 pub mod webhooks;

@@ -88,10 +88,22 @@ async fn record(
         status: change.to,
         unit_code: change.unit.map(str::to_owned),
         occurred_at: Utc::now(),
-        details: change.details,
+        details: partner_details(change.details),
     };
     outbox::enqueue(conn, &[event_message(change.routing_key, payload)]).await?;
     Ok(())
+}
+
+/// The details as partners receive them: what a person wrote (a transfer's
+/// `reason`) is personal data, kept in the history for those who may read
+/// it and never put on the bus.
+fn partner_details(details: Option<serde_json::Value>) -> Option<serde_json::Value> {
+    details.map(|mut details| {
+        if let Some(object) = details.as_object_mut() {
+            object.remove("reason");
+        }
+        details
+    })
 }
 
 /// Locks the case `claims` acts on: one the caller may not read is not
@@ -302,7 +314,10 @@ async fn active_unit(conn: &mut AsyncPgConnection, code: &str) -> Result<()> {
 }
 
 /// Hands a case to another unit (`POST /v1/reports/{id}/transfer`): the named
-/// one, or the router's next choice excluding every unit that had it.
+/// one, or the router's next choice excluding every unit that had it. With
+/// `expected_version`, a case changed since is refused
+/// ([`Error::StaleVersion`]), as a status change is.
+#[allow(clippy::too_many_arguments)]
 pub async fn transfer(
     conn: &mut AsyncPgConnection,
     cache: &mut DirectoryCache,
@@ -311,10 +326,12 @@ pub async fn transfer(
     id: Uuid,
     unit: Option<&str>,
     reason: &str,
+    expected_version: Option<i32>,
 ) -> Result<ReportRow> {
     conn.transaction::<ReportRow, Error, _>(async |conn| {
         cache.refresh(conn).await?;
         let report = lock_case(conn, claims, id).await?;
+        check_version(&report, expected_version)?;
         let from = report.status;
         if !from.is_open_at_unit() {
             return Err(Error::illegal(from, Status::Assigned));

@@ -95,6 +95,10 @@ pub struct ReportRow {
     pub closed_at: Option<DateTime<Utc>>,
     /// When the case was cancelled or marked duplicate.
     pub cancelled_at: Option<DateTime<Utc>>,
+    /// What the reporter tracks the report by: the ticket and a random
+    /// suffix (`CC-2026-000123-K7QM2X`); shown only to those who see
+    /// personal data, since it opens the public tracking page.
+    pub tracking_code: String,
 }
 
 /// One entry of a report's history.
@@ -353,10 +357,11 @@ pub async fn list_for(
         .await?)
 }
 
-/// What anyone holding a ticket may know of its report: nothing personal.
+/// What anyone holding a tracking code may know of its report: nothing
+/// personal.
 #[derive(Debug, Clone, Queryable)]
 pub struct Tracking {
-    /// The ticket asked for.
+    /// The report's ticket.
     pub ticket: String,
     /// Where the report is in its lifecycle.
     #[diesel(deserialize_as = Term<Status>)]
@@ -380,12 +385,14 @@ pub struct Tracking {
     pub closed_at: Option<DateTime<Utc>>,
 }
 
-/// The public view of the report with `ticket`; unknown and malformed
-/// tickets alike are not found (one indexed look-up either way).
-pub async fn track(conn: &mut AsyncPgConnection, ticket: &str) -> Result<Tracking> {
+/// The public view of the report with `tracking_code`, spelled as stored
+/// ([`crate::tracking::normalize`]). The look-up is by the whole code (one
+/// indexed probe), so a ticket without its suffix, or with another, is not
+/// found, like an unknown code.
+pub async fn track(conn: &mut AsyncPgConnection, tracking_code: &str) -> Result<Tracking> {
     Ok(reports::table
         .left_join(units::table)
-        .filter(reports::ticket.eq(ticket))
+        .filter(reports::tracking_code.eq(tracking_code))
         .select((
             reports::ticket,
             reports::status,

@@ -146,6 +146,7 @@ diesel::table! {
         closed_at -> Nullable<Timestamptz>,
         cancelled_at -> Nullable<Timestamptz>,
         requeued_at -> Nullable<Timestamptz>,
+        tracking_code -> Text,
     }
 }
 

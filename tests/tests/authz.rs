@@ -12,7 +12,10 @@ async fn each_role_gets_exactly_what_it_may_on_every_endpoint() {
     let worker = Worker::start(app.config());
     let filed = app.file(&report_body()).await;
     let id = filed["id"].as_str().expect("id").to_owned();
-    let ticket = filed["ticket"].as_str().expect("ticket").to_owned();
+    let tracking_code = filed["tracking_code"]
+        .as_str()
+        .expect("tracking code")
+        .to_owned();
     app.wait_for_status(&id, "assigned", Duration::from_secs(10))
         .await;
     worker.stop().await;
@@ -153,7 +156,7 @@ async fn each_role_gets_exactly_what_it_may_on_every_endpoint() {
         ),
         (
             Method::GET,
-            format!("/v1/track/{ticket}"),
+            format!("/v1/track/{tracking_code}"),
             json!(null),
             [200, 200, 200, 200, 200, 200, 200, 200, 200],
         ),
@@ -186,6 +189,11 @@ async fn each_role_gets_exactly_what_it_may_on_every_endpoint() {
         let sees = body.get("reporter").is_some();
         let should = matches!(*name, "operator" | "supervisor" | "staff");
         assert_eq!(sees, should, "{name} personal data");
+        assert_eq!(
+            body.get("tracking_code").is_some(),
+            should,
+            "{name} tracking code"
+        );
         assert_eq!(
             body["beneficiaries"][0].get("name").is_some(),
             should,

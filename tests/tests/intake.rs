@@ -48,6 +48,38 @@ async fn a_filed_report_is_stored_with_its_first_event_and_one_message() {
     assert_eq!(report["events"].as_array().expect("events").len(), 1);
 }
 
+/// What the reporter is given to follow the report: the ticket and six
+/// random characters of Crockford's base32, different for every report.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_filed_report_gets_a_tracking_code_of_its_ticket_and_a_random_suffix() {
+    const ALPHABET: &str = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let app = spawn_app().await;
+    let mut suffixes = Vec::new();
+    for _ in 0..3 {
+        let filed = app.file(&report_body()).await;
+        let ticket = filed["ticket"].as_str().expect("ticket");
+        let code = filed["tracking_code"].as_str().expect("tracking code");
+        let suffix = code
+            .strip_prefix(&format!("{ticket}-"))
+            .unwrap_or_else(|| panic!("{code} is not {ticket} and a suffix"));
+        assert_eq!(suffix.len(), 6, "{code}");
+        assert!(suffix.chars().all(|c| ALPHABET.contains(c)), "{code}");
+        suffixes.push(suffix.to_owned());
+
+        let id = filed["id"].as_str().expect("id");
+        let report: Value = app
+            .get(&format!("/v1/reports/{id}"), &app.token(Role::Operator))
+            .await
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(report["tracking_code"], code, "stored with the report");
+    }
+    suffixes.sort();
+    suffixes.dedup();
+    assert_eq!(suffixes.len(), 3, "random, not derived: {suffixes:?}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn tickets_come_from_a_sequence_and_are_unique() {
     let app = spawn_app().await;

@@ -455,6 +455,295 @@ async fn transfers_go_to_the_named_unit_or_the_routers_next_choice() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_transfer_with_a_stale_if_match_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    let worker = Worker::start(app.config());
+    let report = assigned_case(&app).await;
+    let id = report["id"].as_str().expect("id");
+    let version = report["version"].as_i64().expect("version");
+    let staff = app.token(Role::UptStaff);
+    let transfer = |version: Option<i64>, token: String| {
+        let mut request = app
+            .http
+            .post(app.url(&format!("/v1/reports/{id}/transfer")))
+            .bearer_auth(token)
+            .json(&json!({"unit_code": "SENTRA-EFATA", "reason": "outside our area"}));
+        if let Some(v) = version {
+            request = request.header("If-Match", format!("\"{v}\""));
+        }
+        request.send()
+    };
+
+    let stale = transfer(Some(version - 1), staff.clone())
+        .await
+        .expect("request");
+    assert_eq!(stale.status(), 412);
+    let problem: Value = stale.json().await.expect("json");
+    assert_eq!(problem["type"], "/problems/stale-version");
+    let unchanged = app
+        .get(&format!("/v1/reports/{id}"), &staff)
+        .await
+        .json::<Value>()
+        .await
+        .expect("json");
+    assert_eq!(unchanged["unit_code"], UNIT, "still with the unit");
+    assert_eq!(unchanged["version"], version);
+
+    let current = transfer(Some(version), staff.clone())
+        .await
+        .expect("request");
+    assert_eq!(current.status(), 200);
+    let etag = current.headers()["etag"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let moved: Value = current.json().await.expect("json");
+    assert_eq!(moved["unit_code"], "SENTRA-EFATA");
+    assert_eq!(etag, format!("\"{}\"", moved["version"]));
+
+    // Without If-Match the transfer is made, as a status change is.
+    let efata = app.token_with(Role::UptStaff, "efata-staff", Some("SENTRA-EFATA"), None);
+    let back = app
+        .post(
+            &format!("/v1/reports/{id}/transfer"),
+            &efata,
+            &json!({"unit_code": UNIT, "reason": "back again"}),
+        )
+        .await;
+    assert_eq!(back.status(), 200);
+    worker.stop().await;
+}
+
+/// What people wrote in a case's history (notes, status notes, transfer
+/// reasons) may name people: regional offices, integrators and admins see
+/// that something happened and when, not the text; nor do the events on the
+/// bus carry a transfer's reason.
+#[tokio::test(flavor = "multi_thread")]
+async fn notes_and_transfer_reasons_are_shown_only_to_those_who_see_personal_data() {
+    let app = spawn_app().await;
+    let worker = Worker::start(app.config());
+    let mut events = app.tap("events", "report.transferred").await;
+    let integrator = app.token(Role::Integrator);
+    let filed = app.post("/v1/reports", &integrator, &report_body()).await;
+    assert_eq!(filed.status(), 201);
+    let id = filed.json::<Value>().await.expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    app.wait_for_status(&id, "assigned", Duration::from_secs(10))
+        .await;
+    let staff = app.token(Role::UptStaff);
+    const NOTE: &str = "Bu Siti dihubungi di 0812-3456-7890";
+    const STATUS_NOTE: &str = "Nenek Rahmah ditemui di rumah";
+    const REASON: &str = "Keluarga Siti pindah ke Padang";
+    let noted = app
+        .post(
+            &format!("/v1/reports/{id}/notes"),
+            &staff,
+            &json!({"note": NOTE}),
+        )
+        .await;
+    assert_eq!(noted.status(), 201);
+    let acknowledged = app
+        .post(
+            &format!("/v1/reports/{id}/status"),
+            &staff,
+            &json!({"status": "acknowledged", "note": STATUS_NOTE}),
+        )
+        .await;
+    assert_eq!(acknowledged.status(), 200);
+    let supervisor = app.token(Role::Supervisor);
+    let transferred = app
+        .post(
+            &format!("/v1/reports/{id}/transfer"),
+            &supervisor,
+            &json!({"unit_code": "SENTRA-EFATA", "reason": REASON}),
+        )
+        .await;
+    assert_eq!(transferred.status(), 200);
+
+    let history = |token: String| {
+        let app = &app;
+        let id = id.clone();
+        async move {
+            let report: Value = app
+                .get(&format!("/v1/reports/{id}"), &token)
+                .await
+                .json()
+                .await
+                .expect("json");
+            report["events"].as_array().expect("events").clone()
+        }
+    };
+    let texts = |events: &[Value]| -> String { serde_json::to_string(events).expect("json") };
+    let kinds = |events: &[Value]| -> Vec<String> {
+        events
+            .iter()
+            .map(|e| e["kind"].as_str().expect("kind").to_owned())
+            .collect()
+    };
+
+    let efata = app.token_with(Role::UptStaff, "efata-staff", Some("SENTRA-EFATA"), None);
+    for (name, token) in [
+        ("supervisor", supervisor.clone()),
+        ("the unit that has it", efata),
+    ] {
+        let events = history(token).await;
+        let text = texts(&events);
+        for written in [NOTE, STATUS_NOTE, REASON] {
+            assert!(text.contains(written), "{name} reads {written:?}: {text}");
+        }
+        let transfer = events
+            .iter()
+            .find(|e| e["kind"] == "transferred")
+            .expect("transfer");
+        assert_eq!(transfer["details"]["reason"], REASON);
+    }
+    let seen_by_supervisor = kinds(&history(supervisor).await);
+    for (name, token) in [
+        ("regional", app.token(Role::Regional)),
+        ("integrator", integrator),
+        ("admin", app.token(Role::Admin)),
+    ] {
+        let events = history(token).await;
+        assert_eq!(
+            kinds(&events),
+            seen_by_supervisor,
+            "{name} sees every event"
+        );
+        let text = texts(&events);
+        for written in [NOTE, STATUS_NOTE, REASON, "Siti", "Rahmah"] {
+            assert!(!text.contains(written), "{name} reads {written:?}: {text}");
+        }
+        assert!(events.iter().all(|e| e["note"].is_null()), "{name}: {text}");
+        let transfer = events
+            .iter()
+            .find(|e| e["kind"] == "transferred")
+            .expect("transfer");
+        assert_eq!(transfer["details"]["to_unit"], "SENTRA-EFATA", "{name}");
+        assert!(transfer["details"].get("reason").is_none(), "{name}");
+        assert!(transfer["created_at"].is_string(), "{name} sees when");
+    }
+
+    let published = events.expect(1, Duration::from_secs(10)).await;
+    assert_eq!(published.len(), 1, "{published:?}");
+    let message = serde_json::to_string(&published[0]).expect("json");
+    assert!(
+        !message.contains(REASON),
+        "the bus carries no reason: {message}"
+    );
+    assert_eq!(published[0]["details"]["to_unit"], "SENTRA-EFATA");
+    worker.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_holds_at_most_four_long_polls() {
+    let app = spawn_app().await;
+    let worker = Worker::start(app.config());
+    let report = assigned_case(&app).await;
+    let id = report["id"].as_str().expect("id").to_owned();
+    let staff = app.token(Role::UptStaff);
+    let path = format!("/v1/units/{UNIT}/cases");
+    let etag = app.get(&path, &staff).await.headers()["etag"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let poll = |token: String, wait: u64| {
+        app.http
+            .get(app.url(&format!("{path}?wait={wait}")))
+            .bearer_auth(token)
+            .header("If-None-Match", &etag)
+            .send()
+    };
+    let waiting: Vec<_> = (0..4)
+        .map(|_| tokio::spawn(poll(staff.clone(), 20)))
+        .collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let started = Instant::now();
+    let fifth = poll(staff.clone(), 20).await.expect("request");
+    assert_eq!(fifth.status(), 429, "a fifth long poll of the same token");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "answered at once"
+    );
+    let retry_after: u64 = fifth.headers()["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=30).contains(&retry_after));
+    let problem: Value = fifth.json().await.expect("json");
+    assert_eq!(problem["type"], "/problems/rate-limited");
+    assert_eq!(
+        poll(staff.clone(), 0).await.expect("request").status(),
+        304,
+        "a poll that does not wait is not counted"
+    );
+    let colleague = app.token_with(Role::UptStaff, "colleague", Some(UNIT), None);
+    assert_eq!(
+        poll(colleague, 1).await.expect("request").status(),
+        304,
+        "another token has its own long polls"
+    );
+
+    // A change answers the four; their slots come back.
+    assert_eq!(
+        set_status(&app, &staff, &id, "acknowledged", None)
+            .await
+            .status(),
+        200
+    );
+    for waiter in waiting {
+        assert_eq!(waiter.await.expect("task").expect("request").status(), 200);
+    }
+    assert_eq!(poll(staff, 1).await.expect("request").status(), 200);
+    worker.stop().await;
+}
+
+/// Waiters are woken by their own unit's changes only: a change elsewhere
+/// does not answer them.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_long_poll_is_not_answered_by_another_units_change() {
+    let app = spawn_app().await;
+    let worker = Worker::start(app.config());
+    let report = assigned_case(&app).await;
+    let id = report["id"].as_str().expect("id").to_owned();
+    let efata = app.token_with(Role::UptStaff, "efata-staff", Some("SENTRA-EFATA"), None);
+    let path = "/v1/units/SENTRA-EFATA/cases";
+    let etag = app.get(path, &efata).await.headers()["etag"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let started = Instant::now();
+    let waiting = {
+        let request = app
+            .http
+            .get(app.url(&format!("{path}?wait=3")))
+            .bearer_auth(&efata)
+            .header("If-None-Match", &etag)
+            .send();
+        tokio::spawn(request)
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let staff = app.token(Role::UptStaff);
+    assert_eq!(
+        set_status(&app, &staff, &id, "acknowledged", None)
+            .await
+            .status(),
+        200
+    );
+    let response = waiting.await.expect("task").expect("request");
+    assert_eq!(response.status(), 304, "nothing of Efata's changed");
+    assert!(
+        started.elapsed() >= Duration::from_millis(2900),
+        "waited its time out: {:?}",
+        started.elapsed()
+    );
+    worker.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn supervisors_list_the_triage_queue_and_assign_cases_by_hand() {
     let app = spawn_app().await;
     let db = app.db.client().await;
@@ -577,18 +866,22 @@ async fn an_unacknowledged_critical_case_escalates_in_seconds_with_two_workers()
     }
 }
 
+async fn track(app: &TestApp, code: &str, forwarded_for: Option<&str>) -> reqwest::Response {
+    let mut request = app.http.get(app.url(&format!("/v1/track/{code}")));
+    if let Some(client) = forwarded_for {
+        request = request.header("X-Forwarded-For", client);
+    }
+    request.send().await.expect("request")
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn public_tracking_shows_progress_but_no_personal_data() {
-    let app = spawn_app_with(&[("SIGAP_TRACK_RATE_LIMIT", "5")]).await;
+    let app = spawn_app_with(&[("SIGAP_TRACK_RATE_LIMIT", "8")]).await;
     let worker = Worker::start(app.config());
     let report = assigned_case(&app).await;
     let ticket = report["ticket"].as_str().expect("ticket");
-    let response = app
-        .http
-        .get(app.url(&format!("/v1/track/{ticket}")))
-        .send()
-        .await
-        .expect("request");
+    let code = report["tracking_code"].as_str().expect("a tracking code");
+    let response = track(&app, code, None).await;
     assert_eq!(response.status(), 200);
     let text = response.text().await.expect("text");
     let tracking: Value = serde_json::from_str(&text).expect("json");
@@ -597,38 +890,41 @@ async fn public_tracking_shows_progress_but_no_personal_data() {
     for secret in ["Siti", "0812", "+62", "Rahmah", "kursi roda", "Jorong"] {
         assert!(!text.contains(secret), "tracking leaks {secret}: {text}");
     }
-    assert_eq!(
-        app.http
-            .get(app.url("/v1/track/CC-2026-999999"))
-            .send()
-            .await
-            .expect("request")
-            .status(),
-        404
-    );
-    assert_eq!(
-        app.http
-            .get(app.url("/v1/track/nonsense"))
-            .send()
-            .await
-            .expect("request")
-            .status(),
-        404
-    );
+    // Read over the phone: lower case, O for 0, I or L for 1.
+    let spoken = code.to_lowercase().replace('0', "o").replace('1', "l");
+    assert_eq!(track(&app, &spoken, None).await.status(), 200, "{spoken}");
+
+    // The ticket is sequential: alone, or with another suffix, it opens nothing,
+    // and says no more than an unknown code does.
+    let unknown = track(&app, "CC-2026-999999-K7QM2X", None).await;
+    assert_eq!(unknown.status(), 404);
+    let unknown: Value = unknown.json().await.expect("json");
+    let suffix = &code[code.len() - 6..];
+    let other = if suffix == "000000" {
+        "000001"
+    } else {
+        "000000"
+    };
+    for guess in [
+        ticket.to_owned(),
+        format!("{ticket}-{other}"),
+        "nonsense".into(),
+    ] {
+        let response = track(&app, &guess, None).await;
+        assert_eq!(response.status(), 404, "{guess}");
+        let problem: Value = response.json().await.expect("json");
+        assert_eq!(problem, unknown, "{guess}: the same 404 as an unknown code");
+    }
+
     let mut limited = None;
-    for _ in 0..5 {
-        let response = app
-            .http
-            .get(app.url(&format!("/v1/track/{ticket}")))
-            .send()
-            .await
-            .expect("request");
+    for _ in 0..8 {
+        let response = track(&app, code, None).await;
         if response.status() == 429 {
             limited = Some(response);
             break;
         }
     }
-    let limited = limited.expect("rate limited after 5 requests a minute");
+    let limited = limited.expect("rate limited after 8 requests a minute");
     let retry_after: u64 = limited.headers()["retry-after"]
         .to_str()
         .expect("ascii")
@@ -636,6 +932,73 @@ async fn public_tracking_shows_progress_but_no_personal_data() {
         .expect("seconds");
     assert!((1..=60).contains(&retry_after));
     worker.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_track_limit_believes_forwarded_for_only_from_a_trusted_proxy() {
+    // Not a proxy: whatever X-Forwarded-For says, the peer is the client.
+    let direct = spawn_app_with(&[("SIGAP_TRACK_RATE_LIMIT", "2")]).await;
+    let code = direct.file(&report_body()).await["tracking_code"]
+        .as_str()
+        .expect("a tracking code")
+        .to_owned();
+    for client in ["203.0.113.1", "203.0.113.2"] {
+        assert_eq!(track(&direct, &code, Some(client)).await.status(), 200);
+    }
+    assert_eq!(
+        track(&direct, &code, Some("203.0.113.3")).await.status(),
+        429,
+        "a forged X-Forwarded-For buys no fresh budget"
+    );
+
+    // Behind a trusted proxy (the tests connect from 127.0.0.1): the client
+    // it names is the one counted.
+    let proxied = spawn_app_with(&[
+        ("SIGAP_TRACK_RATE_LIMIT", "2"),
+        ("SIGAP_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8"),
+    ])
+    .await;
+    let code = proxied.file(&report_body()).await["tracking_code"]
+        .as_str()
+        .expect("a tracking code")
+        .to_owned();
+    for _ in 0..2 {
+        assert_eq!(
+            track(&proxied, &code, Some("203.0.113.1")).await.status(),
+            200
+        );
+    }
+    assert_eq!(
+        track(&proxied, &code, Some("198.51.100.1, 203.0.113.1, 10.1.1.1"))
+            .await
+            .status(),
+        429,
+        "the nearest hop no proxy vouches for is the client"
+    );
+    assert_eq!(
+        track(&proxied, &code, Some("203.0.113.2")).await.status(),
+        200,
+        "another client has its own budget"
+    );
+    assert_eq!(
+        track(&proxied, &code, Some("2001:db8:0:7::1"))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        track(&proxied, &code, Some("2001:db8:0:7::2"))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        track(&proxied, &code, Some("2001:db8:0:7:ffff::3"))
+            .await
+            .status(),
+        429,
+        "one IPv6 /64 is one client"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

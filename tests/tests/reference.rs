@@ -202,7 +202,7 @@ fn the_openapi_drift_check_fails_when_the_document_and_the_code_differ() {
     stale["paths"]
         .as_object_mut()
         .expect("paths")
-        .remove("/v1/track/{ticket}");
+        .remove("/v1/track/{tracking_code}");
     let file = std::env::temp_dir().join(format!("openapi-stale-{}.json", std::process::id()));
     std::fs::write(&file, serde_json::to_string_pretty(&stale).expect("json")).expect("write");
     let output = check(&file);

@@ -30,6 +30,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// Longest long poll.
 const MAX_WAIT_SECS: u64 = 30;
 
+/// When a token over its long polls may try again: about when one of its
+/// waiting requests could have been answered by a change.
+const LONG_POLL_RETRY_AFTER_SECS: u64 = 2;
+
 /// A case in a unit's queue (no personal data: fetch the report for that).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CaseSummary {
@@ -123,7 +127,9 @@ fn parse_case_cursor(cursor: &str) -> ApiResult<QueueCursor> {
 ///
 /// Poll with `If-None-Match` (the last `ETag`) to get 304 while nothing
 /// changed; add `wait` to hold the request until a case of the unit changes
-/// (or the wait ends: 304 with `If-None-Match`, else an empty page).
+/// (or the wait ends: 304 with `If-None-Match`, else an empty page). A token
+/// holds at most 4 such waiting requests at once: a fifth (`wait` above 0)
+/// is answered 429 at once, with `Retry-After`.
 #[utoipa::path(
     tag = "cases",
     params(("code" = String, Path, pattern = "^[A-Z0-9-]{1,64}$", example = "SENTRA-MULYA-JAYA"), CaseQuery,
@@ -134,6 +140,8 @@ fn parse_case_cursor(cursor: &str) -> ApiResult<QueueCursor> {
         (status = 304, description = "Nothing changed since the given ETag"),
         (status = 404, body = Problem, content_type = "application/problem+json", description = "No such unit, or not the caller's"),
         (status = 422, body = Problem, content_type = "application/problem+json", description = "Bad filter, or a cursor this API did not issue"),
+        (status = 429, body = Problem, content_type = "application/problem+json", description = "The token already holds 4 long polls; see Retry-After",
+            headers(("Retry-After" = u64))),
         AuthErrors,
     )
 )]
@@ -167,6 +175,17 @@ async fn list_unit_cases(
         )]
         .into());
     }
+    // Held until the answer: a token's waiting requests are bounded, so that
+    // one client cannot hold every connection of the server.
+    let _long_poll =
+        match wait {
+            0 => None,
+            _ => Some(state.queue_watch.long_poll(&claims.sub).ok_or(
+                ApiError::TooManyRequests {
+                    retry_after_secs: LONG_POLL_RETRY_AFTER_SECS,
+                },
+            )?),
+        };
     let deadline = tokio::time::Instant::now() + Duration::from_secs(wait);
     let if_none_match = req
         .headers()
@@ -184,7 +203,7 @@ async fn list_unit_cases(
     );
     let question = hex::encode(&Sha256::digest(question.as_bytes())[..6]);
     // Subscribe before reading, so that no change falls between the two.
-    let mut changes = state.queue_watch.subscribe();
+    let mut changes = state.queue_watch.subscribe(&unit);
 
     let mut conn = state.pool.get().await?;
     loop {
@@ -209,7 +228,7 @@ async fn list_unit_cases(
         }
         // Nothing to say yet: give the connection back while waiting.
         drop(conn);
-        queue_watch::wait_for_change(&mut changes, &unit, deadline).await;
+        queue_watch::wait_for_change(&mut changes, deadline).await;
         conn = state.pool.get().await?;
     }
 }

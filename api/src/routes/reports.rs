@@ -350,16 +350,19 @@ async fn add_report_note(
 /// excluding every unit that already had it (to triage when none is left).
 ///
 /// A `unit_code` must name a known, active unit other than the one that has
-/// the case (422 otherwise).
+/// the case (422 otherwise). Send the version you last saw in `If-Match` to
+/// be told (412) when someone else changed the case first.
 #[utoipa::path(
     tag = "cases",
-    params(("id" = Uuid, Path)),
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(W/)?("[0-9]{1,9}"|[0-9]{1,9})$"#,
+        description = "The version last seen, such as \"3\"")),
     request_body(content = TransferInput, content_type = "application/json"),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = ReportView, description = "Transferred (or sent to triage)"),
+        (status = 200, body = ReportView, description = "Transferred (or sent to triage); ETag carries the new version"),
         (status = 404, body = Problem, content_type = "application/problem+json", description = "No such report, or not the caller's"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "The case is not with a unit"),
+        (status = 412, body = Problem, content_type = "application/problem+json", description = "Stale If-Match version"),
         BodyErrors,
         AuthErrors,
     )
@@ -374,6 +377,7 @@ async fn transfer_report(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let claims = auth.require(&[Role::UptStaff, Role::Supervisor])?;
+    let expected = if_match(&req)?;
     let input: TransferInput = body::json(&req, payload).await?;
     let reason = text("reason", &input.reason, 2000)?;
     let mut conn = state.pool.get().await?;
@@ -386,6 +390,7 @@ async fn transfer_report(
         *id,
         input.unit_code.as_deref(),
         &reason,
+        expected,
     )
     .await?;
     state.relay.wake();

@@ -1,4 +1,6 @@
-//! Public tracking by ticket: what a reporter may know, nothing personal.
+//! Public tracking by tracking code: what a reporter may know, nothing
+//! personal. The code is the ticket and a random suffix, so that tickets,
+//! which are sequential, do not open every case to anyone who counts.
 
 use crate::problem::{ApiError, ApiResult, Problem};
 use crate::startup::AppState;
@@ -6,7 +8,7 @@ use actix_web::{HttpRequest, get, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sigap_domain::{Category, Status};
-use sigap_store::reports;
+use sigap_store::{reports, tracking};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -49,39 +51,54 @@ impl From<reports::Tracking> for Tracking {
     }
 }
 
-/// Track a report by its ticket (no token). Rate limited per client address.
+/// Track a report by its tracking code (no token).
+///
+/// The code is the one given when the report was filed: the ticket, `-` and
+/// six characters of Crockford's base32 (`CC-2026-000123-K7QM2X`). Lower
+/// case is read as upper case, O as 0, I and L as 1. The ticket alone, or
+/// with a wrong suffix, is 404 like an unknown code. Rate limited per client
+/// address (an IPv6 client per /64); behind reverse proxies listed in
+/// `SIGAP_TRUSTED_PROXIES`, the client is the one their `X-Forwarded-For`
+/// names.
 #[utoipa::path(
     tag = "tracking",
-    params(("ticket" = String, Path, example = "CC-2026-000123")),
+    params(("tracking_code" = String, Path, example = "CC-2026-000123-K7QM2X")),
     responses(
         (status = 200, body = Tracking),
-        (status = 404, body = Problem, content_type = "application/problem+json", description = "No such ticket"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "No report with this tracking code"),
         (status = 429, body = Problem, content_type = "application/problem+json", description = "Too many requests; see Retry-After",
             headers(("Retry-After" = u64))),
         (status = 503, body = Problem, content_type = "application/problem+json", description = "The database is unavailable"),
     )
 )]
-#[get("/v1/track/{ticket}")]
+#[get("/v1/track/{tracking_code}")]
 async fn track_report(
     req: HttpRequest,
     state: web::Data<AppState>,
-    ticket: web::Path<String>,
+    tracking_code: web::Path<String>,
 ) -> ApiResult<web::Json<Tracking>> {
-    if let Some(client) = req.peer_addr().map(|a| a.ip()) {
+    if let Some(peer) = req.peer_addr().map(|a| a.ip()) {
+        let forwarded_for = req
+            .headers()
+            .get_all("X-Forwarded-For")
+            .filter_map(|value| value.to_str().ok());
+        let client = state
+            .config
+            .trusted_proxies
+            .client_address(peer, forwarded_for);
         state
             .track_limiter
             .check(client)
             .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
     }
-    let ticket = ticket.into_inner();
-    let unknown = || ApiError::NotFound("no report with this ticket".into());
-    // No ticket holds NUL, which PostgreSQL text cannot; any other malformed
-    // ticket takes the same path as an unknown one: one indexed lookup.
-    if ticket.contains('\0') {
+    let unknown = || ApiError::NotFound("no report with this tracking code".into());
+    // What cannot be a code (a bare ticket, a NUL, which PostgreSQL text
+    // cannot hold) is answered as an unknown code is.
+    let Some(code) = tracking::normalize(&tracking_code) else {
         return Err(unknown());
-    }
+    };
     let mut conn = state.pool.get().await?;
-    match reports::track(&mut conn, &ticket).await {
+    match reports::track(&mut conn, &code).await {
         Ok(tracking) => Ok(web::Json(tracking.into())),
         Err(sigap_store::Error::NotFound) => Err(unknown()),
         Err(other) => Err(other.into()),

@@ -342,6 +342,11 @@ pub struct FiledView {
     pub id: Uuid,
     #[schema(example = "CC-2026-000123")]
     pub ticket: String,
+    /// What the reporter follows the report by at `GET /v1/track/{tracking_code}`:
+    /// the ticket and six random characters. Give it to the reporter; the
+    /// ticket alone does not open the tracking page.
+    #[schema(example = "CC-2026-000123-K7QM2X")]
+    pub tracking_code: String,
     /// Always `received`: routing happens right after.
     pub status: Status,
     pub created_at: DateTime<Utc>,
@@ -357,6 +362,7 @@ impl From<Filed> for FiledView {
         FiledView {
             id: filed.id,
             ticket: filed.ticket,
+            tracking_code: filed.tracking_code,
             status: filed.status,
             created_at: filed.created_at,
             warnings: filed.warnings,

@@ -21,15 +21,26 @@ pub struct EventView {
     pub unit_code: Option<String>,
     pub actor: String,
     pub actor_role: String,
+    /// What the actor wrote; null for roles that may not see personal data
+    /// (the text of a note or a reason may name people).
     pub note: Option<String>,
-    /// For assignments, the router's decision with its explanation.
+    /// For assignments, the router's decision with its explanation; for
+    /// transfers the units and the `reason`, which is left out for roles
+    /// that may not see personal data.
     #[schema(value_type = Option<Object>)]
     pub details: Option<serde_json::Value>,
     pub created_at: DateTime<Utc>,
 }
 
-impl From<EventRow> for EventView {
-    fn from(row: EventRow) -> EventView {
+impl EventView {
+    /// The event as a caller sees it: those who may not see personal data
+    /// ([`reports::sees_personal_data`]) get what happened and when, not
+    /// what was written.
+    fn for_caller(row: EventRow, personal: bool) -> EventView {
+        let mut details = row.details;
+        if !personal && let Some(object) = details.as_mut().and_then(|d| d.as_object_mut()) {
+            object.remove("reason");
+        }
         EventView {
             id: row.id,
             kind: row.kind,
@@ -38,8 +49,8 @@ impl From<EventRow> for EventView {
             unit_code: row.unit_code,
             actor: row.actor,
             actor_role: row.actor_role,
-            note: row.note,
-            details: row.details,
+            note: row.note.filter(|_| personal),
+            details,
             created_at: row.created_at,
         }
     }
@@ -64,6 +75,11 @@ pub struct ReportView {
     pub id: Uuid,
     #[schema(example = "CC-2026-000123")]
     pub ticket: String,
+    /// What the reporter tracks the report by (`GET /v1/track/{tracking_code}`);
+    /// present only for roles that may see personal data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "CC-2026-000123-K7QM2X")]
+    pub tracking_code: Option<String>,
     pub status: Status,
     pub category: Category,
     pub need: Need,
@@ -103,8 +119,9 @@ pub struct ReportView {
 }
 
 impl ReportView {
-    /// The report as `claims` may see it: names and phone numbers only for
-    /// those who act on the case.
+    /// The report as `claims` may see it: names and phone numbers, the
+    /// tracking code and what people wrote in the history only for those
+    /// who act on the case.
     pub fn for_caller(
         claims: &Claims,
         row: ReportRow,
@@ -120,6 +137,7 @@ impl ReportView {
         ReportView {
             id: row.id,
             ticket: row.ticket,
+            tracking_code: personal.then_some(row.tracking_code),
             status: row.status,
             category: row.category,
             need: row.need,
@@ -156,7 +174,12 @@ impl ReportView {
             resolved_at: row.resolved_at,
             closed_at: row.closed_at,
             cancelled_at: row.cancelled_at,
-            events: events.map(|events| events.into_iter().map(EventView::from).collect()),
+            events: events.map(|events| {
+                events
+                    .into_iter()
+                    .map(|event| EventView::for_caller(event, personal))
+                    .collect()
+            }),
         }
     }
 }

@@ -4,7 +4,8 @@
 -- an idempotency key it takes the key's advisory lock, held until the
 -- statement commits, and looks for an earlier report with the key; it stores
 -- the report, its first event and its outbox row only when it holds the lock
--- and the key is new. The ticket comes from a sequence.
+-- and the key is new. The ticket comes from a sequence; the tracking code is
+-- the ticket and the random suffix the caller drew.
 WITH input AS (
     SELECT * FROM jsonb_to_record($1) AS i(
         id uuid,
@@ -33,7 +34,8 @@ WITH input AS (
         event_details jsonb,
         message_id uuid,
         routing_key text,
-        payload jsonb
+        payload jsonb,
+        tracking_suffix text
     )
 ), claim AS (
     SELECT CASE WHEN i.idempotency_key IS NULL THEN true
@@ -41,23 +43,25 @@ WITH input AS (
         END AS locked
     FROM input i
 ), earlier AS (
-    SELECT r.id, r.ticket, r.created_at, r.request_hash FROM reports r, input i
+    SELECT r.id, r.ticket, r.tracking_code, r.created_at, r.request_hash FROM reports r, input i
     WHERE r.idempotency_owner = i.idempotency_owner AND r.idempotency_key = i.idempotency_key
 ), report AS (
-    INSERT INTO reports (id, ticket, idempotency_owner, idempotency_key, request_hash, channel, category,
+    INSERT INTO reports (id, ticket, tracking_code, idempotency_owner, idempotency_key, request_hash, channel, category,
         need, urgency, region_code, province_code, address, latitude, longitude, reporter_name,
         reporter_phone, reporter_anonymous, beneficiaries, beneficiary_count, description,
         external_ref, filed_by, client_id, status)
-    SELECT i.id, 'CC-' || to_char(now() AT TIME ZONE 'UTC', 'YYYY') || '-'
-            || lpad(seq.n::text, greatest(6, length(seq.n::text)), '0'),
-        i.idempotency_owner, i.idempotency_key, i.request_hash, i.channel, i.category, i.need, i.urgency,
+    SELECT i.id, seq.ticket, seq.ticket || '-' || i.tracking_suffix, i.idempotency_owner, i.idempotency_key, i.request_hash, i.channel, i.category, i.need, i.urgency,
         i.region_code, (SELECT coalesce(parent_code, code) FROM regions WHERE code = i.region_code),
         i.address, i.latitude, i.longitude, i.reporter_name, i.reporter_phone, i.reporter_anonymous,
         i.beneficiaries, i.beneficiary_count, i.description, i.external_ref, i.filed_by, i.client_id,
         i.status
-    FROM input i, claim, (SELECT nextval('report_ticket_seq') AS n) seq
+    FROM input i, claim, (
+        SELECT 'CC-' || to_char(now() AT TIME ZONE 'UTC', 'YYYY') || '-'
+            || lpad(n::text, greatest(6, length(n::text)), '0') AS ticket
+        FROM (SELECT nextval('report_ticket_seq') AS n) s
+    ) seq
     WHERE claim.locked AND NOT EXISTS (SELECT 1 FROM earlier)
-    RETURNING id, ticket, created_at, request_hash
+    RETURNING id, ticket, tracking_code, created_at, request_hash
 ), event AS (
     INSERT INTO report_events (report_id, kind, to_status, actor, actor_role, details)
     SELECT report.id, i.status, i.status, i.filed_by, i.actor_role, i.event_details FROM report, input i
@@ -65,8 +69,8 @@ WITH input AS (
     INSERT INTO outbox (message_id, exchange, routing_key, payload)
     SELECT i.message_id, 'reports', i.routing_key, i.payload FROM report, input i
 )
-SELECT 'filed' AS outcome, id, ticket, created_at, request_hash FROM report
+SELECT 'filed' AS outcome, id, ticket, tracking_code, created_at, request_hash FROM report
 UNION ALL
-SELECT 'earlier', id, ticket, created_at, request_hash FROM earlier, claim WHERE claim.locked
+SELECT 'earlier', id, ticket, tracking_code, created_at, request_hash FROM earlier, claim WHERE claim.locked
 UNION ALL
-SELECT 'in_flight', NULL, NULL, NULL, NULL FROM claim WHERE NOT claim.locked
+SELECT 'in_flight', NULL, NULL, NULL, NULL, NULL FROM claim WHERE NOT claim.locked
