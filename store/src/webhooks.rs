@@ -280,16 +280,14 @@ pub async fn fan_out(conn: &mut AsyncPgConnection, events: &[EventPayload]) -> R
     }
     let report_ids: Vec<Uuid> = events.iter().map(|e| e.report_id).collect();
     let candidates: Vec<Candidate> = prepared(
-        diesel::sql_query(
-            concat!(
-                "SELECT e.n AS event, s.id, s.events \
+        diesel::sql_query(concat!(
+            "SELECT e.n AS event, s.id, s.events \
                  FROM unnest($1::uuid[]) WITH ORDINALITY AS e(report_id, n) \
                  JOIN webhook_subscriptions s ON ",
-                owner_not_revoked!(),
-                " WHERE s.owner_role <> $2 \
+            owner_not_revoked!(),
+            " WHERE s.owner_role <> $2 \
                     OR s.owner = (SELECT filed_by FROM reports WHERE id = e.report_id)"
-            ),
-        )
+        ))
         .bind::<Array<SqlUuid>, _>(&report_ids)
         .bind::<Text, _>(Term(Role::Integrator)),
     )
@@ -559,15 +557,15 @@ pub async fn retry(
 /// [`claim_due`]) and no event is fanned out to it again. Returns how many
 /// were turned off.
 pub async fn deactivate_for_owner(conn: &mut AsyncPgConnection, owner: &str) -> Result<usize> {
-    Ok(diesel::update(
-        webhook_subscriptions::table.filter(webhook_subscriptions::owner.eq(owner)),
+    Ok(
+        diesel::update(webhook_subscriptions::table.filter(webhook_subscriptions::owner.eq(owner)))
+            .set((
+                webhook_subscriptions::active.eq(false),
+                webhook_subscriptions::paused_reason.eq("deactivated: its client was revoked"),
+            ))
+            .execute(conn)
+            .await?,
     )
-    .set((
-        webhook_subscriptions::active.eq(false),
-        webhook_subscriptions::paused_reason.eq("deactivated: its client was revoked"),
-    ))
-    .execute(conn)
-    .await?)
 }
 
 #[cfg(test)]
@@ -598,7 +596,8 @@ mod tests {
 
     #[test]
     fn a_pattern_may_hold_one_hash_at_most() {
-        let patterns = |list: &[&str]| -> Vec<String> { list.iter().map(|p| (*p).to_owned()).collect() };
+        let patterns =
+            |list: &[&str]| -> Vec<String> { list.iter().map(|p| (*p).to_owned()).collect() };
         assert!(check_patterns(&patterns(&["report.#", "#", "#.note", "report.*.x"])).is_empty());
         let errors = check_patterns(&patterns(&["report.assigned", "#.#", "a.#.b.#"]));
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();

@@ -406,7 +406,13 @@ async fn every_form_of_a_private_address_is_refused_at_subscription() {
         assert_eq!(problem["errors"][0]["field"], "url", "{url:?}: {problem}");
     }
     // The URL is stored as parsed: what was checked is what is requested.
-    let created = subscribe(&app, &integrator, "HTTPS://8.8.8.8:443/a/../hook", json!(["#"])).await;
+    let created = subscribe(
+        &app,
+        &integrator,
+        "HTTPS://8.8.8.8:443/a/../hook",
+        json!(["#"]),
+    )
+    .await;
     assert_eq!(created["url"], "https://8.8.8.8/hook");
 }
 
@@ -452,7 +458,11 @@ impl sigap_store::webhooks::address::Lookup for Rebinding {
         _: &str,
     ) -> futures_util::future::BoxFuture<'static, std::io::Result<Vec<std::net::IpAddr>>> {
         let first = self.asked.fetch_add(1, Ordering::SeqCst) == 0;
-        let ip = if first { [93, 184, 216, 34] } else { [127, 0, 0, 1] };
+        let ip = if first {
+            [93, 184, 216, 34]
+        } else {
+            [127, 0, 0, 1]
+        };
         Box::pin(async move { Ok(vec![std::net::IpAddr::from(ip)]) })
     }
 }
@@ -518,7 +528,10 @@ async fn a_name_that_rebinds_to_loopback_after_the_check_never_reaches_loopback(
         if !delivery["last_error"].is_null() {
             break delivery;
         }
-        assert!(tokio::time::Instant::now() < deadline, "never attempted: {log}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never attempted: {log}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     let _ = stop.send(true);
@@ -526,7 +539,11 @@ async fn a_name_that_rebinds_to_loopback_after_the_check_never_reaches_loopback(
     assert_eq!(delivery["last_error"], "refused_address", "{delivery}");
     assert_eq!(delivery["status"], "pending");
     assert!(rebinding.asked.load(Ordering::SeqCst) >= 2);
-    assert_eq!(listener.connections.load(Ordering::SeqCst), 0, "nothing reached 127.0.0.1");
+    assert_eq!(
+        listener.connections.load(Ordering::SeqCst),
+        0,
+        "nothing reached 127.0.0.1"
+    );
 
     // The same sender with private addresses allowed does reach the
     // listener: the refusal above is the policy, not a broken setup.
@@ -610,7 +627,10 @@ async fn a_tarpit_subscriber_delays_no_other_subscriber() {
     app.file_many(6, &report_body()).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while tarpit.count() == 0 {
-        assert!(tokio::time::Instant::now() < deadline, "the tarpit got nothing");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the tarpit got nothing"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     // ... while more events come for both.
@@ -626,7 +646,10 @@ async fn a_tarpit_subscriber_delays_no_other_subscriber() {
     }
     let log: Value = app
         .get(
-            &format!("/v1/webhooks/{}/deliveries", quick["id"].as_str().expect("id")),
+            &format!(
+                "/v1/webhooks/{}/deliveries",
+                quick["id"].as_str().expect("id")
+            ),
             &admin,
         )
         .await
@@ -640,7 +663,11 @@ async fn a_tarpit_subscriber_delays_no_other_subscriber() {
         .map(|d| {
             (
                 d["event_id"].as_str().expect("event id").to_owned(),
-                d["created_at"].as_str().expect("created").parse().expect("time"),
+                d["created_at"]
+                    .as_str()
+                    .expect("created")
+                    .parse()
+                    .expect("time"),
             )
         })
         .collect();
@@ -661,7 +688,10 @@ async fn a_tarpit_subscriber_delays_no_other_subscriber() {
         "a fast delivery arrived {} ms after it was due",
         worst.num_milliseconds()
     );
-    assert!(tarpit.count() < 12, "the tarpit is still working through its queue");
+    assert!(
+        tarpit.count() < 12,
+        "the tarpit is still working through its queue"
+    );
     tarpit.handle.stop(false).await;
     fast.handle.stop(false).await;
     worker.stop().await;
@@ -722,7 +752,12 @@ async fn deliveries_of(app: &TestApp, token: &str, id: &str) -> Vec<Value> {
 }
 
 async fn subscription_of(app: &TestApp, token: &str, id: &str) -> Value {
-    let list: Value = app.get("/v1/webhooks", token).await.json().await.expect("json");
+    let list: Value = app
+        .get("/v1/webhooks", token)
+        .await
+        .json()
+        .await
+        .expect("json");
     list["items"]
         .as_array()
         .expect("items")
@@ -737,11 +772,14 @@ async fn a_paused_subscription_keeps_its_events_and_delivers_them_when_resumed()
     let (app, worker) = app_with_webhooks().await;
     let receiver = Switch::start().await;
     let integrator = app.token(Role::Integrator);
-    let subscription = subscribe(&app, &integrator, &receiver.url, json!(["report.assigned"])).await;
+    let subscription =
+        subscribe(&app, &integrator, &receiver.url, json!(["report.assigned"])).await;
     let id = subscription["id"].as_str().expect("id").to_owned();
     for _ in 0..10 {
         assert_eq!(
-            app.post("/v1/reports", &integrator, &report_body()).await.status(),
+            app.post("/v1/reports", &integrator, &report_body())
+                .await
+                .status(),
             201
         );
     }
@@ -771,7 +809,10 @@ async fn a_paused_subscription_keeps_its_events_and_delivers_them_when_resumed()
         .await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while deliveries_of(&app, &integrator, &id).await.len() < 11 {
-        assert!(tokio::time::Instant::now() < deadline, "the paused subscription lost an event");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the paused subscription lost an event"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let calls_while_paused = receiver.calls.load(Ordering::SeqCst);
@@ -783,7 +824,9 @@ async fn a_paused_subscription_keeps_its_events_and_delivers_them_when_resumed()
     let path = format!("/v1/webhooks/{id}/resume");
     assert_eq!(app.post(&path, &other, &json!({})).await.status(), 404);
     assert_eq!(
-        app.post(&path, &app.token(Role::Operator), &json!({})).await.status(),
+        app.post(&path, &app.token(Role::Operator), &json!({}))
+            .await
+            .status(),
         403
     );
     receiver.succeed.store(true, Ordering::SeqCst);
@@ -791,7 +834,11 @@ async fn a_paused_subscription_keeps_its_events_and_delivers_them_when_resumed()
     assert_eq!(resumed.status(), 200);
     let resumed: Value = resumed.json().await.expect("json");
     assert_eq!(
-        (&resumed["active"], &resumed["consecutive_failures"], &resumed["paused_reason"]),
+        (
+            &resumed["active"],
+            &resumed["consecutive_failures"],
+            &resumed["paused_reason"]
+        ),
         (&json!(true), &json!(0), &Value::Null)
     );
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
@@ -803,7 +850,10 @@ async fn a_paused_subscription_keeps_its_events_and_delivers_them_when_resumed()
             assert_eq!(delivered, 11, "every kept event delivered: {log:?}");
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "still pending after resume: {log:?}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "still pending after resume: {log:?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     receiver.handle.stop(false).await;
@@ -840,16 +890,23 @@ async fn a_delivery_that_gave_up_is_sent_again_on_retry() {
     let other = app.token_with(Role::Integrator, "someone-else", None, None);
     assert_eq!(app.post(&retry, &other, &json!({})).await.status(), 404);
     assert_eq!(
-        app.post(&format!("/v1/webhooks/{id}/deliveries/999999/retry"), &admin, &json!({}))
-            .await
-            .status(),
+        app.post(
+            &format!("/v1/webhooks/{id}/deliveries/999999/retry"),
+            &admin,
+            &json!({})
+        )
+        .await
+        .status(),
         404
     );
 
     receiver.succeed.store(true, Ordering::SeqCst);
     let queued = app.post(&retry, &admin, &json!({})).await;
     assert_eq!(queued.status(), 200);
-    assert_eq!(queued.json::<Value>().await.expect("json")["status"], "pending");
+    assert_eq!(
+        queued.json::<Value>().await.expect("json")["status"],
+        "pending"
+    );
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         let delivery = deliveries_of(&app, &admin, &id).await[0].clone();
@@ -857,13 +914,21 @@ async fn a_delivery_that_gave_up_is_sent_again_on_retry() {
             assert_eq!(delivery["attempts"], 8);
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "not sent again: {delivery}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not sent again: {delivery}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let again = app.post(&retry, &admin, &json!({})).await;
     assert_eq!(again.status(), 409);
     let problem: Value = again.json().await.expect("json");
-    assert!(problem["detail"].as_str().is_some_and(|d| d.contains("delivered already")), "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("delivered already")),
+        "{problem}"
+    );
     receiver.handle.stop(false).await;
     worker.stop().await;
 }
@@ -872,8 +937,11 @@ async fn a_delivery_that_gave_up_is_sent_again_on_retry() {
 async fn an_owner_holds_at_most_twenty_subscriptions_with_one_hash_per_pattern() {
     let app = sigap_tests::spawn_app().await;
     let integrator = app.token(Role::Integrator);
-    let body = |events: Value| json!({"url": "https://8.8.8.8/hook", "events": events, "secret": SECRET});
-    let response = app.post("/v1/webhooks", &integrator, &body(json!(["#.status.#"]))).await;
+    let body =
+        |events: Value| json!({"url": "https://8.8.8.8/hook", "events": events, "secret": SECRET});
+    let response = app
+        .post("/v1/webhooks", &integrator, &body(json!(["#.status.#"])))
+        .await;
     assert_eq!(response.status(), 422);
     let problem: Value = response.json().await.expect("json");
     assert_eq!(problem["errors"][0]["field"], "events[0]", "{problem}");
@@ -884,15 +952,33 @@ async fn an_owner_holds_at_most_twenty_subscriptions_with_one_hash_per_pattern()
     )
     .await;
     let statuses: Vec<u16> = created.iter().map(|r| r.status().as_u16()).collect();
-    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 20, "{statuses:?}");
-    assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 2, "{statuses:?}");
-    let refused = created.into_iter().find(|r| r.status() == 409).expect("a 409");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        20,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        2,
+        "{statuses:?}"
+    );
+    let refused = created
+        .into_iter()
+        .find(|r| r.status() == 409)
+        .expect("a 409");
     let problem: Value = refused.json().await.expect("json");
-    assert!(problem["detail"].as_str().is_some_and(|d| d.contains("at most 20")), "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("at most 20")),
+        "{problem}"
+    );
     // Another owner has its own twenty.
     let other = app.token_with(Role::Integrator, "someone-else", None, None);
     assert_eq!(
-        app.post("/v1/webhooks", &other, &body(json!(["report.#"]))).await.status(),
+        app.post("/v1/webhooks", &other, &body(json!(["report.#"])))
+            .await
+            .status(),
         201
     );
 }
@@ -918,7 +1004,10 @@ async fn revoking_a_client_stops_its_webhooks_at_once() {
         .form(&[
             ("grant_type", "client_credentials"),
             ("client_id", client_id.as_str()),
-            ("client_secret", client["client_secret"].as_str().expect("secret")),
+            (
+                "client_secret",
+                client["client_secret"].as_str().expect("secret"),
+            ),
         ])
         .send()
         .await
@@ -981,8 +1070,14 @@ async fn revoking_a_client_stops_its_webhooks_at_once() {
     assert_eq!(failing.calls.load(Ordering::SeqCst), 1);
     let listed = subscription_of(&app, &admin, &id).await;
     assert_eq!(listed["active"], false);
-    assert!(listed["paused_reason"].as_str().is_some_and(|r| r.contains("revoked")));
-    let resume = app.post(&format!("/v1/webhooks/{id}/resume"), &admin, &json!({})).await;
+    assert!(
+        listed["paused_reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("revoked"))
+    );
+    let resume = app
+        .post(&format!("/v1/webhooks/{id}/resume"), &admin, &json!({}))
+        .await;
     assert_eq!(resume.status(), 409);
     failing.handle.stop(false).await;
     control.handle.stop(false).await;

@@ -6,10 +6,10 @@
 use futures_util::StreamExt;
 use lapin::options::{BasicAckOptions, BasicNackOptions};
 use lapin::{Channel, Consumer};
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use sigap_runtime::config::Config;
 use sigap_store::bus::Message;
 use sigap_store::db::PgPool;
-use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use sigap_store::webhooks::address::{self, Lookup, Refusal, WebhookUrl};
 use sigap_store::webhooks::{self, Busy, Due};
 use std::collections::HashMap;
@@ -197,13 +197,13 @@ impl InFlight {
 }
 
 /// Claims what is due and fits in the free slots, and counts it in flight.
-async fn claim(
-    pool: &PgPool,
-    in_flight: &Mutex<InFlight>,
-) -> Result<Vec<Due>, sigap_store::Error> {
+async fn claim(pool: &PgPool, in_flight: &Mutex<InFlight>) -> Result<Vec<Due>, sigap_store::Error> {
     let (free, busy) = {
         let in_flight = in_flight.lock().expect("in-flight lock");
-        (MAX_IN_FLIGHT.saturating_sub(in_flight.total), in_flight.busy())
+        (
+            MAX_IN_FLIGHT.saturating_sub(in_flight.total),
+            in_flight.busy(),
+        )
     };
     if free == 0 {
         return Ok(Vec::new());

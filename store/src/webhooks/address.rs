@@ -132,10 +132,7 @@ pub async fn resolve(
     host: &str,
     allow_private: bool,
 ) -> Result<Vec<IpAddr>, Refusal> {
-    let addresses = lookup
-        .lookup(host)
-        .await
-        .map_err(|_| Refusal::Unresolved)?;
+    let addresses = lookup.lookup(host).await.map_err(|_| Refusal::Unresolved)?;
     if addresses.is_empty() {
         return Err(Refusal::Unresolved);
     }
@@ -225,14 +222,14 @@ fn is_forbidden_v6(ip: Ipv6Addr) -> bool {
         u128::from(ip) & mask == network & mask
     };
     const RANGES: &[(u128, u32)] = &[
-        (0x0064_ff9b_0001 << 80, 48),    // local-use NAT64
-        (0x0100 << 112, 64),             // discard-only
-        (0x2001_0000 << 96, 32),         // Teredo (hides an IPv4 address)
-        (0x2001_0db8 << 96, 32),         // documentation
-        (0xfc00 << 112, 7),              // unique local
-        (0xfe80 << 112, 10),             // link-local
-        (0xfec0 << 112, 10),             // site-local (deprecated)
-        (0xff00 << 112, 8),              // multicast
+        (0x0064_ff9b_0001 << 80, 48), // local-use NAT64
+        (0x0100 << 112, 64),          // discard-only
+        (0x2001_0000 << 96, 32),      // Teredo (hides an IPv4 address)
+        (0x2001_0db8 << 96, 32),      // documentation
+        (0xfc00 << 112, 7),           // unique local
+        (0xfe80 << 112, 10),          // link-local
+        (0xfec0 << 112, 10),          // site-local (deprecated)
+        (0xff00 << 112, 8),           // multicast
     ];
     RANGES
         .iter()
@@ -285,7 +282,10 @@ mod tests {
             "2001::1",
             "2001:db8::1",
         ] {
-            assert!(is_forbidden(ip.parse().expect(ip)), "{ip} must be forbidden");
+            assert!(
+                is_forbidden(ip.parse().expect(ip)),
+                "{ip} must be forbidden"
+            );
         }
     }
 
