@@ -481,10 +481,10 @@ pub async fn resume(
     conn.transaction::<_, Error, _>(async |conn| {
         find(conn, id, owner).await?;
         let resumed: Option<Subscription> = diesel::update(webhook_subscriptions::table.find(id))
-            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(concat!(
+            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
                 "NOT EXISTS (SELECT 1 FROM api_clients c \
-                 WHERE c.id = webhook_subscriptions.owner AND NOT c.active)"
-            )))
+                 WHERE c.id = webhook_subscriptions.owner AND NOT c.active)",
+            ))
             .set((
                 webhook_subscriptions::active.eq(true),
                 webhook_subscriptions::paused_reason.eq(None::<String>),

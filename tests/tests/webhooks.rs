@@ -562,16 +562,19 @@ async fn a_name_that_rebinds_to_loopback_after_the_check_never_reaches_loopback(
     assert_eq!(listener.connections.load(Ordering::SeqCst), 1);
 }
 
+/// Event ids with when they arrived.
+type Arrivals = Arc<Mutex<Vec<(String, chrono::DateTime<chrono::Utc>)>>>;
+
 /// A receiver that records when each event arrives, optionally after a delay.
 struct Timed {
     url: String,
-    arrivals: Arc<Mutex<Vec<(String, chrono::DateTime<chrono::Utc>)>>>,
+    arrivals: Arrivals,
     handle: actix_web::dev::ServerHandle,
 }
 
 impl Timed {
     async fn start(delay: Duration) -> Timed {
-        let arrivals: Arc<Mutex<Vec<(String, chrono::DateTime<chrono::Utc>)>>> = Arc::default();
+        let arrivals: Arrivals = Arc::default();
         let store = arrivals.clone();
         let server = HttpServer::new(move || {
             let store = store.clone();

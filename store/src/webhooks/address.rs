@@ -136,10 +136,12 @@ pub async fn resolve(
     if addresses.is_empty() {
         return Err(Refusal::Unresolved);
     }
-    if !allow_private {
-        if let Some(ip) = addresses.iter().copied().find(|ip| is_forbidden(*ip)) {
-            return Err(Refusal::Address(ip));
-        }
+    if let Some(ip) = addresses
+        .iter()
+        .copied()
+        .find(|ip| !allow_private && is_forbidden(*ip))
+    {
+        return Err(Refusal::Address(ip));
     }
     Ok(addresses)
 }
