@@ -48,7 +48,7 @@ pub struct WebhookInput {
         min_items = 1,
         max_items = 20,
         max_length = 100,
-        pattern = r"^([A-Za-z0-9_-]+|\*|#)(\.([A-Za-z0-9_-]+|\*|#))*$"
+        pattern = r"^(([A-Za-z0-9_-]+|\*)\.)*([A-Za-z0-9_-]+|\*|#)(\.([A-Za-z0-9_-]+|\*))*$"
     )]
     pub events: Vec<String>,
     /// Shared secret for the signature, 16 to 256 characters.
