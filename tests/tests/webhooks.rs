@@ -1086,3 +1086,34 @@ async fn revoking_a_client_stops_its_webhooks_at_once() {
     control.handle.stop(false).await;
     worker.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_delivery_log_shows_a_failure_class_not_the_connection_error() {
+    let (app, worker) = app_with_webhooks().await;
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("address").port()
+    };
+    let admin = app.token(Role::Admin);
+    let subscription = subscribe(
+        &app,
+        &admin,
+        &format!("http://127.0.0.1:{closed}/hook"),
+        json!(["report.assigned"]),
+    )
+    .await;
+    let id = subscription["id"].as_str().expect("id").to_owned();
+    app.file(&report_body()).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let delivery = loop {
+        let log = deliveries_of(&app, &admin, &id).await;
+        if let Some(delivery) = log.first().filter(|d| !d["last_error"].is_null()) {
+            break delivery.clone();
+        }
+        assert!(tokio::time::Instant::now() < deadline, "never attempted");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(delivery["last_error"], "connect_failed", "{delivery}");
+    assert!(delivery["last_status_code"].is_null());
+    worker.stop().await;
+}
