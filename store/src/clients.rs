@@ -106,7 +106,8 @@ pub async fn list(conn: &mut AsyncPgConnection) -> Result<Vec<Client>> {
         .await?)
 }
 
-/// Revokes a client: its secret stops working at once.
+/// Revokes a client: its secret stops working at once, and so do its
+/// webhook subscriptions.
 pub async fn revoke(conn: &mut AsyncPgConnection, client_id: &str) -> Result<()> {
     let updated = diesel::update(api_clients::table.find(client_id))
         .set((
@@ -118,6 +119,7 @@ pub async fn revoke(conn: &mut AsyncPgConnection, client_id: &str) -> Result<()>
     if updated == 0 {
         return Err(Error::NotFound);
     }
+    crate::webhooks::deactivate_for_owner(conn, client_id).await?;
     Ok(())
 }
 

@@ -14,7 +14,8 @@ pub struct SubscriptionView {
     pub url: String,
     /// Event patterns: `report.assigned`, `report.status.*`, `report.#`.
     pub events: Vec<String>,
-    /// False once paused; `paused_reason` says why.
+    /// False once paused (resume with `POST /v1/webhooks/{id}/resume`) or
+    /// deactivated by its client's revocation; `paused_reason` says which.
     pub active: bool,
     pub paused_reason: Option<String>,
     pub consecutive_failures: i32,
@@ -47,6 +48,9 @@ pub struct DeliveryView {
     pub attempts: i32,
     pub next_attempt_at: DateTime<Utc>,
     pub last_status_code: Option<i32>,
+    /// Why the last attempt failed, as a coarse class: `refused_address`,
+    /// `refused_url`, `dns_failed`, `timeout`, `connect_failed`, `tls`,
+    /// `request_failed` or `http_<status>`.
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub delivered_at: Option<DateTime<Utc>>,
