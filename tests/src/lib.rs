@@ -23,7 +23,7 @@ use tokio_postgres::NoTls;
 
 pub const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 pub const AMQP: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
-pub const JWT_SECRET: &str = "test-secret-0123456789";
+pub const JWT_SECRET: &str = "test-secret-0123456789abcdef0123456789";
 
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

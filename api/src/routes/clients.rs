@@ -176,13 +176,33 @@ pub struct TokenResponse {
 /// Client credentials from HTTP Basic authentication, if sent.
 fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let encoded = value.strip_prefix("Basic ")?;
+    parse_basic(value)
+}
+
+/// `Basic <base64(id:secret)>`: the scheme is case-insensitive (RFC 9110
+/// 11.1), and the id and secret are form-urlencoded before encoding
+/// (RFC 6749 2.3.1), so they are decoded after splitting at the colon.
+fn parse_basic(value: &str) -> Option<(String, String)> {
+    let (scheme, encoded) = value.trim_start().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
         .ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (id, secret) = text.split_once(':')?;
-    Some((id.to_owned(), secret.to_owned()))
+    Some((form_decode(id)?, form_decode(secret)?))
+}
+
+/// One `application/x-www-form-urlencoded` value: `+` is a space, `%XX` a
+/// byte; `None` when the bytes are not UTF-8.
+fn form_decode(text: &str) -> Option<String> {
+    let spaced = text.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8()
+        .ok()
+        .map(|decoded| decoded.into_owned())
 }
 
 /// OAuth2 client-credentials grant: an integrator token for a client.
@@ -267,4 +287,33 @@ async fn issue_token(
             expires_in: TOKEN_TTL.as_secs(),
             scope,
         }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn basic(credentials: &str) -> String {
+        base64::engine::general_purpose::STANDARD.encode(credentials)
+    }
+
+    #[test]
+    fn basic_credentials_are_parsed_case_insensitively_and_url_decoded() {
+        let expected = Some(("cli_0123".to_owned(), "s3cret".to_owned()));
+        for scheme in ["Basic", "basic", "BASIC", "bAsIc"] {
+            assert_eq!(
+                parse_basic(&format!("{scheme} {}", basic("cli_0123:s3cret"))),
+                expected,
+                "{scheme}"
+            );
+        }
+        assert_eq!(
+            parse_basic(&format!("Basic {}", basic("cli%5F0123:a%3Ab+c%25"))),
+            Some(("cli_0123".to_owned(), "a:b c%".to_owned())),
+            "percent-escapes and + decode after splitting at the first colon"
+        );
+        assert_eq!(parse_basic(&format!("Bearer {}", basic("a:b"))), None);
+        assert_eq!(parse_basic(&format!("Basic {}", basic("no-colon"))), None);
+        assert_eq!(parse_basic(&format!("Basic {}", basic("a:%FF"))), None);
+    }
 }
