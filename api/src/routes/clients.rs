@@ -1,6 +1,7 @@
 //! API clients and the OAuth2 client-credentials grant.
 
 use crate::auth::Auth;
+use crate::client_auth::Refusal;
 use crate::body;
 use crate::page::Page;
 use crate::problem::{ApiError, ApiResult, AuthErrors, BodyErrors, Problem};
@@ -12,6 +13,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use sigap_domain::Role;
+use sigap_runtime::auth::Scope;
 use sigap_store::FieldError;
 use sigap_store::clients;
 use std::time::Duration;
@@ -35,11 +37,28 @@ pub struct ClientInput {
     /// 1 to 200 characters, not all blank (surrounding blanks are dropped).
     #[schema(max_length = 200, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub name: String,
-    /// Scopes carried into the client's tokens: at most 20, each 1 to 64
-    /// visible ASCII characters.
     #[serde(default)]
-    #[schema(max_items = 20, pattern = "^[!-~]{1,64}$")]
+    #[schema(schema_with = scope_list)]
     pub scopes: Vec<String>,
+}
+
+/// The scopes a client may hold, from the one list Sigap enforces.
+fn scope_list() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::Type::String)
+                .enum_values(Some(Scope::ALL.map(Scope::as_str))),
+        )
+        .max_items(Some(Scope::ALL.len()))
+        .unique_items(true)
+        .description(Some(
+            "Scopes carried into the client's tokens, each at most once: `reports:write` (file \
+             reports), `reports:read` (read the reports it filed), `webhooks` (manage its webhook \
+             subscriptions), `open311` (use the Open311 facade with its `api_key`). Any other is \
+             refused (422).",
+        ))
+        .build()
 }
 
 /// Create an API client (admin). The secret is in this answer only.
@@ -64,17 +83,20 @@ async fn create_client(
         errors.push(FieldError::new("name", "must be 1 to 200 characters"));
     }
     for (i, scope) in input.scopes.iter().enumerate() {
-        let ok =
-            !scope.is_empty() && scope.len() <= 64 && scope.bytes().all(|b| b.is_ascii_graphic());
-        if !ok {
+        if Scope::parse(scope).is_none() {
             errors.push(FieldError::new(
                 format!("scopes[{i}]"),
-                "must be 1 to 64 visible ASCII characters",
+                format!("must be one of: {}", Scope::expected()),
             ));
+        } else if input.scopes[..i].contains(scope) {
+            errors.push(FieldError::new(format!("scopes[{i}]"), "is given twice"));
         }
     }
-    if input.scopes.len() > 20 {
-        errors.push(FieldError::new("scopes", "at most 20 scopes"));
+    if input.scopes.len() > Scope::ALL.len() {
+        errors.push(FieldError::new(
+            "scopes",
+            format!("at most {} scopes", Scope::ALL.len()),
+        ));
     }
     if !errors.is_empty() {
         return Err(errors.into());
@@ -159,7 +181,7 @@ pub struct TokenRequest {
     /// authentication (`invalid_request` when neither).
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
-    /// Ignored: tokens carry the client's scopes.
+    /// Ignored: tokens carry all of the client's scopes.
     pub scope: Option<String>,
 }
 
@@ -219,6 +241,8 @@ fn form_decode(text: &str) -> Option<String> {
         (status = 400, body = Problem, content_type = "application/problem+json", description = "Malformed request or unsupported grant type (`error` says which)"),
         (status = 401, body = Problem, content_type = "application/problem+json", description = "Unknown or revoked client, or wrong secret (`error`: invalid_client)"),
         (status = 413, body = Problem, content_type = "application/problem+json", description = "Body too large"),
+        (status = 429, body = Problem, content_type = "application/problem+json", description = "Too many failed attempts for this client or from this address, or too many secrets being checked at once; retry after Retry-After seconds",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 503, body = Problem, content_type = "application/problem+json", description = "The database is unavailable"),
     )
 )]
@@ -256,20 +280,25 @@ async fn issue_token(
             ));
         }
     };
-    let invalid_client = || {
-        ApiError::OAuth(
-            "invalid_client",
-            "unknown or revoked client, or wrong secret".into(),
+    let client = state
+        .client_auth
+        .authenticate(
+            &state.pool,
+            &client_id,
+            &secret,
+            req.peer_addr().map(|a| a.ip()),
         )
-    };
-    // No client's credentials hold NUL, which PostgreSQL text cannot.
-    if client_id.contains('\0') || secret.contains('\0') {
-        return Err(invalid_client());
-    }
-    let mut conn = state.pool.get().await?;
-    let client = clients::authenticate(&mut conn, &client_id, &secret)
-        .await?
-        .ok_or_else(invalid_client)?;
+        .await
+        .map_err(|refusal| match refusal {
+            Refusal::Invalid => ApiError::OAuth(
+                "invalid_client",
+                "unknown or revoked client, or wrong secret".into(),
+            ),
+            Refusal::TooMany { retry_after_secs } => {
+                ApiError::TooManyRequests { retry_after_secs }
+            }
+            Refusal::Store(e) => ApiError::Core(e),
+        })?;
     let scope = client.scopes.join(" ");
     let mut claims = state
         .tokens
