@@ -176,7 +176,10 @@ mod tests {
         assert_eq!(token_ttl(Role::Operator, None).expect("default"), 8 * hour);
         assert_eq!(token_ttl(Role::Admin, Some("30m")).expect("ttl"), hour / 2);
         assert!(token_ttl(Role::Admin, Some("2h")).is_err());
-        assert_eq!(token_ttl(Role::Supervisor, Some("12h")).expect("ttl"), 12 * hour);
+        assert_eq!(
+            token_ttl(Role::Supervisor, Some("12h")).expect("ttl"),
+            12 * hour
+        );
         assert!(token_ttl(Role::Supervisor, Some("12h 1s")).is_err());
         assert!(token_ttl(Role::Operator, Some("0s")).is_err());
         assert!(token_ttl(Role::Operator, Some("forever")).is_err());

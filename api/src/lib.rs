@@ -2,8 +2,8 @@
 
 pub mod auth;
 pub mod body;
-pub mod client_auth;
 pub mod cli;
+pub mod client_auth;
 pub mod method_not_allowed;
 pub mod openapi;
 pub mod page;

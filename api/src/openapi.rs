@@ -3,6 +3,7 @@
 
 use crate::routes;
 use actix_web::App;
+use sigap_runtime::auth::Scope;
 use std::collections::BTreeSet;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::path::Operation;
@@ -11,7 +12,6 @@ use utoipa::openapi::security::{
     ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityScheme,
 };
 use utoipa::{Modify, OpenApi};
-use sigap_runtime::auth::Scope;
 use utoipa_actix_web::AppExt;
 
 #[derive(OpenApi)]

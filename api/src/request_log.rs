@@ -35,10 +35,7 @@ impl RootSpanBuilder for RedactedRootSpan {
             .unwrap_or("");
         let route = request.match_pattern().unwrap_or_else(|| "default".into());
         let method = request.method().as_str();
-        let target = request
-            .uri()
-            .path_and_query()
-            .map_or("", |p| p.as_str());
+        let target = request.uri().path_and_query().map_or("", |p| p.as_str());
         let request_id = request
             .extensions()
             .get::<RequestId>()
@@ -130,6 +127,9 @@ mod tests {
         );
         assert_eq!(redact_target("/v1/reports?limit=5"), "/v1/reports?limit=5");
         assert_eq!(redact_target("/v1/reports"), "/v1/reports");
-        assert_eq!(redact_target("/x?tokens=5&api_key="), "/x?tokens=5&api_key=");
+        assert_eq!(
+            redact_target("/x?tokens=5&api_key="),
+            "/x?tokens=5&api_key="
+        );
     }
 }

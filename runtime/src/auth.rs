@@ -158,11 +158,12 @@ impl Tokens {
         };
         let mut validation = self.validation.clone();
         validation.algorithms = vec![header.alg];
-        let data = jsonwebtoken::decode::<Claims>(token, key, &validation)
-            .map_err(|e| match e.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
-                other => TokenError::Invalid(format!("{other:?}")),
-            })?;
+        let data = jsonwebtoken::decode::<Claims>(token, key, &validation).map_err(|e| match e
+            .kind()
+        {
+            jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
+            other => TokenError::Invalid(format!("{other:?}")),
+        })?;
         let claims = data.claims;
         match claims.role {
             Role::UptStaff if claims.unit.is_none() => Err(TokenError::Invalid(
@@ -226,7 +227,10 @@ mod tests {
             .expect("sign")
         };
         value["nbf"] = (chrono::Utc::now().timestamp() + 300).into();
-        assert!(matches!(t.verify(&sign(&value)), Err(TokenError::Invalid(_))));
+        assert!(matches!(
+            t.verify(&sign(&value)),
+            Err(TokenError::Invalid(_))
+        ));
         value["nbf"] = (chrono::Utc::now().timestamp() - 1).into();
         assert_eq!(t.verify(&sign(&value)), Ok(claims));
     }
@@ -242,8 +246,15 @@ mod tests {
         ]
         .into();
         let t = Tokens::from_config(&Config::from_vars(vars).expect("config")).expect("tokens");
-        let claims = t.claims("cli_0123456789abcdef", Role::Integrator, Duration::from_secs(60));
-        assert_eq!(t.verify(&t.sign(&claims).expect("sign")), Ok(claims.clone()));
+        let claims = t.claims(
+            "cli_0123456789abcdef",
+            Role::Integrator,
+            Duration::from_secs(60),
+        );
+        assert_eq!(
+            t.verify(&t.sign(&claims).expect("sign")),
+            Ok(claims.clone())
+        );
         // An HS256 token signed with the public key's text (algorithm
         // confusion) is refused.
         let confused = jsonwebtoken::encode(

@@ -299,14 +299,24 @@ mod tests {
 
     #[test]
     fn development_listens_on_loopback_only() {
-        for bind in ["0.0.0.0:8080", "10.1.2.3:80", "[::]:8080", "sigap.example.id:80"] {
+        for bind in [
+            "0.0.0.0:8080",
+            "10.1.2.3:80",
+            "[::]:8080",
+            "sigap.example.id:80",
+        ] {
             assert_eq!(
                 Config::from_vars(vars(&[("SIGAP_ENV", "dev"), ("SIGAP_BIND", bind)])).err(),
                 Some(ConfigError::DevOnPublicAddress(bind.into())),
                 "{bind}"
             );
         }
-        for bind in ["127.0.0.1:0", "127.0.0.2:8080", "[::1]:8080", "localhost:8080"] {
+        for bind in [
+            "127.0.0.1:0",
+            "127.0.0.2:8080",
+            "[::1]:8080",
+            "localhost:8080",
+        ] {
             assert!(
                 Config::from_vars(vars(&[("SIGAP_ENV", "dev"), ("SIGAP_BIND", bind)])).is_ok(),
                 "{bind}"
@@ -320,8 +330,9 @@ mod tests {
     #[test]
     fn production_with_an_explicit_secret_is_never_development() {
         for env in ["production", "prod", "DEV", ""] {
-            let config = Config::from_vars(vars(&[("SIGAP_ENV", env), ("SIGAP_JWT_SECRET", SECRET)]))
-                .expect("config");
+            let config =
+                Config::from_vars(vars(&[("SIGAP_ENV", env), ("SIGAP_JWT_SECRET", SECRET)]))
+                    .expect("config");
             assert!(!config.dev, "SIGAP_ENV={env:?}");
             assert!(matches!(config.jwt_key, JwtKey::Secret(_)));
         }

@@ -261,7 +261,10 @@ mod tests {
             .expect("phc")
             .params
             .to_string();
-        let dummy = PasswordHash::new(dummy_hash()).expect("phc").params.to_string();
+        let dummy = PasswordHash::new(dummy_hash())
+            .expect("phc")
+            .params
+            .to_string();
         assert_eq!(real, dummy);
         assert!(!verify_secret(dummy_hash(), ""));
     }

@@ -43,7 +43,15 @@ async fn a_flood_of_wrong_secrets_does_not_take_the_api_down() {
     let (id, _) = client(&app).await;
     // Ready before the flood (the relay connects to the broker at start).
     let deadline = Instant::now() + Duration::from_secs(15);
-    while app.http.get(app.url("/readyz")).send().await.expect("readyz").status() != 200 {
+    while app
+        .http
+        .get(app.url("/readyz"))
+        .send()
+        .await
+        .expect("readyz")
+        .status()
+        != 200
+    {
         assert!(Instant::now() < deadline, "the api never became ready");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -84,7 +92,12 @@ async fn a_flood_of_wrong_secrets_does_not_take_the_api_down() {
         let reports = app.get("/v1/reports", &supervisor).await;
         latencies.push(started.elapsed());
         assert_eq!(reports.status(), 200);
-        let ready = app.http.get(app.url("/readyz")).send().await.expect("readyz");
+        let ready = app
+            .http
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .expect("readyz");
         let status = ready.status();
         assert_eq!(status, 200, "{}", ready.text().await.unwrap_or_default());
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -167,12 +180,16 @@ async fn unknown_client_ids_are_refused_like_wrong_secrets() {
     // And they count as failures of that id.
     for _ in 0..9 {
         assert_eq!(
-            grant(&app, "cli_0000000000000000", "whatever").await.status(),
+            grant(&app, "cli_0000000000000000", "whatever")
+                .await
+                .status(),
             401
         );
     }
     assert_eq!(
-        grant(&app, "cli_0000000000000000", "whatever").await.status(),
+        grant(&app, "cli_0000000000000000", "whatever")
+            .await
+            .status(),
         429
     );
 }

@@ -283,11 +283,21 @@ async fn integrator_tokens_without_the_scope_an_endpoint_needs_get_403() {
     let read = app.get(&format!("/v1/reports/{id}"), &writer_token).await;
     let (status, problem) = refusal(read).await;
     assert_eq!(status, 403);
-    assert!(problem["detail"].as_str().expect("detail").contains("reports:read"));
+    assert!(
+        problem["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("reports:read")
+    );
     for path in ["/v1/webhooks"] {
         let (status, problem) = refusal(app.get(path, &writer_token).await).await;
         assert_eq!(status, 403, "{path}");
-        assert!(problem["detail"].as_str().expect("detail").contains("webhooks"));
+        assert!(
+            problem["detail"]
+                .as_str()
+                .expect("detail")
+                .contains("webhooks")
+        );
     }
     let subscribe = app
         .post(
@@ -298,19 +308,34 @@ async fn integrator_tokens_without_the_scope_an_endpoint_needs_get_403() {
         .await;
     let (status, problem) = refusal(subscribe).await;
     assert_eq!(status, 403);
-    assert!(problem["detail"].as_str().expect("detail").contains("webhooks"));
+    assert!(
+        problem["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("webhooks")
+    );
 
     let reader = create_client_with(&app, &["reports:read"]).await;
     let reader_token = access_token(&app, &reader).await;
     let (status, problem) =
         refusal(app.post("/v1/reports", &reader_token, &report_body()).await).await;
     assert_eq!(status, 403);
-    assert!(problem["detail"].as_str().expect("detail").contains("reports:write"));
+    assert!(
+        problem["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("reports:write")
+    );
 
     // A token with a scope its client never had (signed elsewhere with the
     // same key) is no different: the claim is what counts.
     let none = app.integrator_token(writer["client_id"].as_str().expect("id"), "");
-    assert_eq!(app.post("/v1/reports", &none, &report_body()).await.status(), 403);
+    assert_eq!(
+        app.post("/v1/reports", &none, &report_body())
+            .await
+            .status(),
+        403
+    );
 
     // Open311 with the api_key of a client without the open311 scope.
     let api_key = format!(
@@ -343,7 +368,9 @@ async fn a_revoked_clients_access_token_is_refused_within_seconds() {
     let id = client["client_id"].as_str().expect("id");
     let token = access_token(&app, &client).await;
     assert_eq!(
-        app.post("/v1/reports", &token, &report_body()).await.status(),
+        app.post("/v1/reports", &token, &report_body())
+            .await
+            .status(),
         201
     );
 
@@ -367,10 +394,18 @@ async fn a_revoked_clients_access_token_is_refused_within_seconds() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     };
-    assert_eq!(status, 401, "the old token still worked 3 s after revocation");
+    assert_eq!(
+        status, 401,
+        "the old token still worked 3 s after revocation"
+    );
     let (status, problem) = refusal(app.get("/v1/webhooks", &token).await).await;
     assert_eq!(status, 401);
-    assert!(problem["detail"].as_str().expect("detail").contains("revoked"));
+    assert!(
+        problem["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("revoked")
+    );
 
     // An api process started after the revocation knows it from the start.
     let other = sigap_tests::ApiServer::start(app.config()).await;

@@ -1,8 +1,8 @@
 //! API clients and the OAuth2 client-credentials grant.
 
 use crate::auth::Auth;
-use crate::client_auth::Refusal;
 use crate::body;
+use crate::client_auth::Refusal;
 use crate::page::Page;
 use crate::problem::{ApiError, ApiResult, AuthErrors, BodyErrors, Problem};
 use crate::startup::AppState;
@@ -294,9 +294,7 @@ async fn issue_token(
                 "invalid_client",
                 "unknown or revoked client, or wrong secret".into(),
             ),
-            Refusal::TooMany { retry_after_secs } => {
-                ApiError::TooManyRequests { retry_after_secs }
-            }
+            Refusal::TooMany { retry_after_secs } => ApiError::TooManyRequests { retry_after_secs },
             Refusal::Store(e) => ApiError::Core(e),
         })?;
     let scope = client.scopes.join(" ");

@@ -3,10 +3,13 @@
 //!
 //! Services are Sigap's categories; a service request is a report, its
 //! `service_request_id` the ticket. `api_key` is `<client_id>:<client_secret>`
-//! of an API client, and a client sees only the reports it filed. Errors use
-//! the Open311 shape, `[{"code", "description"}]`, not problem+json.
+//! of an API client with the `open311` scope, sent in the `X-Api-Key` header
+//! (best: URLs end up in logs) or as a parameter, and a client sees only the
+//! reports it filed. Errors use the Open311 shape, `[{"code", "description"}]`,
+//! not problem+json.
 
 use crate::body;
+use crate::client_auth::Refusal;
 use crate::method_not_allowed::DeclaredMethods;
 use crate::problem::ApiError;
 use crate::query_time;
@@ -22,9 +25,8 @@ use serde_json::{Map, Value};
 use sigap_domain::FieldError;
 use sigap_domain::NewReport;
 use sigap_domain::{Category, Channel, Need, Role, Status, Urgency};
-use sigap_store::Error as CoreError;
-use crate::client_auth::Refusal;
 use sigap_runtime::auth::Scope;
+use sigap_store::Error as CoreError;
 use sigap_store::clients::Client;
 use sigap_store::intake::{self, Filer};
 use sigap_store::open311::{self as requests, LIST_LIMIT, RequestFilter, ServiceRequestRow};
