@@ -4,7 +4,7 @@ use crate::Application;
 use crate::openapi;
 use clap::{Parser, Subcommand};
 use sigap_domain::Role;
-use sigap_runtime::auth::Tokens;
+use sigap_runtime::auth::{Scope, Tokens};
 use sigap_runtime::config::{Config, parse_duration};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -45,7 +45,8 @@ pub enum Command {
         /// Province code (regional).
         #[arg(long)]
         region: Option<String>,
-        /// Space-separated scopes (integrator).
+        /// Space-separated scopes (integrator): reports:write, reports:read,
+        /// webhooks, open311.
         #[arg(long)]
         scope: Option<String>,
         /// Lifetime, such as 8h or 30m: at most 1h for admin, 12h for the
@@ -153,6 +154,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 anyhow::bail!("--sub must name who the token stands for");
             }
             let ttl = token_ttl(role, ttl.as_deref())?;
+            if let Some(unknown) = scope
+                .iter()
+                .flat_map(|s| s.split(' '))
+                .find(|s| Scope::parse(s).is_none())
+            {
+                anyhow::bail!(
+                    "unknown scope {unknown:?} in --scope; expected some of {}",
+                    Scope::expected()
+                );
+            }
             let tokens = Tokens::from_config(&config)?;
             let mut claims = tokens.claims(sub, role, ttl);
             claims.unit = unit;

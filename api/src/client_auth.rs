@@ -77,6 +77,9 @@ impl ClientAuthenticator {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let mut cache_key = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut cache_key);
+        // Computed now, so that the first unknown client id does not cost
+        // a hash more than a wrong secret does.
+        tokio::task::spawn_blocking(clients::dummy_hash);
         ClientAuthenticator {
             hashing: Arc::new(Semaphore::new(cores)),
             failures_by_client: FailureCounter::default(),
