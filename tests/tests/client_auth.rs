@@ -126,6 +126,83 @@ async fn a_flood_of_wrong_secrets_does_not_take_the_api_down() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_flood_from_many_addresses_is_bounded_by_the_hashing_slots() {
+    // 300 unknown client ids from 30 loopback addresses, 10 each: no failure
+    // limit applies, so every request needs a hash (against the dummy), and
+    // the hashing slots alone keep the api answering.
+    let app = spawn_app().await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while app
+        .http
+        .get(app.url("/readyz"))
+        .send()
+        .await
+        .expect("readyz")
+        .status()
+        != 200
+    {
+        assert!(Instant::now() < deadline, "the api never became ready");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let url = app.url("/v1/auth/token");
+    let clients: Vec<reqwest::Client> = (0..30u8)
+        .map(|i| {
+            reqwest::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .local_address(std::net::IpAddr::from([127, 0, 1, i + 1]))
+                .build()
+                .expect("client")
+        })
+        .collect();
+    let flood = tokio::spawn(async move {
+        let requests = (0..300usize).map(|i| {
+            let http = clients[i % clients.len()].clone();
+            let url = url.clone();
+            let form = [
+                ("grant_type", "client_credentials".to_owned()),
+                ("client_id", format!("cli_{i:016x}")),
+                ("client_secret", "wrong".to_owned()),
+            ];
+            async move {
+                let response = http.post(&url).form(&form).send().await.expect("request");
+                response.status().as_u16()
+            }
+        });
+        futures_util::future::join_all(requests).await
+    });
+    let supervisor = app.token(Role::Supervisor);
+    let mut latencies = Vec::new();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    while !flood.is_finished() || latencies.is_empty() {
+        let started = Instant::now();
+        let reports = app.get("/v1/reports", &supervisor).await;
+        latencies.push(started.elapsed());
+        assert_eq!(reports.status(), 200);
+        let ready = app
+            .http
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .expect("readyz");
+        assert_eq!(ready.status(), 200);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let answers = flood.await.expect("flood");
+    let count = |code: u16| answers.iter().filter(|s| **s == code).count();
+    assert_eq!(count(503), 0, "no request may find the pool exhausted");
+    assert_eq!(count(401) + count(429), 300, "{answers:?}");
+    latencies.sort();
+    eprintln!(
+        "distributed flood: {} answered 401 (hashed), {} answered 429; GET /v1/reports during it: {} samples, median {:?}, max {:?}",
+        count(401),
+        count(429),
+        latencies.len(),
+        latencies[latencies.len() / 2],
+        latencies[latencies.len() - 1],
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn repeated_failures_are_refused_before_any_hashing() {
     let app = spawn_app().await;
     let (id, secret) = client(&app).await;
