@@ -58,6 +58,15 @@ impl RevokedClients {
             .is_ok_and(|r| r.is_ok())
     }
 
+    /// Records a revocation this process made, at once (the notification
+    /// follows, for every process).
+    pub fn insert(&self, client_id: &str) {
+        let mut ids = self.ids.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(ids) = ids.as_mut() {
+            ids.insert(client_id.to_owned());
+        }
+    }
+
     /// Whether `client_id` is revoked; `None` until the set is loaded.
     pub fn is_revoked(&self, client_id: &str) -> Option<bool> {
         let ids = self.ids.read().unwrap_or_else(|p| p.into_inner());

@@ -364,15 +364,22 @@ async fn integrator_tokens_without_the_scope_an_endpoint_needs_get_403() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_revoked_clients_access_token_is_refused_within_seconds() {
     let app = spawn_app().await;
+    // A second api process on the same database: it learns of the
+    // revocation only through the store's notification.
+    let other = sigap_tests::ApiServer::start(app.config()).await;
+    let on_other = |path: &str| format!("{}{path}", other.address);
     let client = create_client(&app).await;
     let id = client["client_id"].as_str().expect("id");
     let token = access_token(&app, &client).await;
-    assert_eq!(
-        app.post("/v1/reports", &token, &report_body())
-            .await
-            .status(),
-        201
-    );
+    let filed = app
+        .http
+        .post(on_other("/v1/reports"))
+        .bearer_auth(&token)
+        .json(&report_body())
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(filed.status(), 201);
 
     let revoked = app
         .http
@@ -382,11 +389,23 @@ async fn a_revoked_clients_access_token_is_refused_within_seconds() {
         .await
         .expect("request");
     assert_eq!(revoked.status(), 204);
+    // The secret, though verified moments ago, stops working at once.
+    assert_eq!(
+        token_for(&app, id, client["client_secret"].as_str().expect("secret"))
+            .await
+            .status(),
+        401
+    );
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
     let status = loop {
         let status = app
-            .post("/v1/reports", &token, &report_body())
+            .http
+            .post(on_other("/v1/reports"))
+            .bearer_auth(&token)
+            .json(&report_body())
+            .send()
             .await
+            .expect("request")
             .status()
             .as_u16();
         if status != 201 || std::time::Instant::now() > deadline {
@@ -406,12 +425,13 @@ async fn a_revoked_clients_access_token_is_refused_within_seconds() {
             .expect("detail")
             .contains("revoked")
     );
+    other.stop().await;
 
     // An api process started after the revocation knows it from the start.
-    let other = sigap_tests::ApiServer::start(app.config()).await;
+    let late = sigap_tests::ApiServer::start(app.config()).await;
     let response = app
         .http
-        .get(format!("{}/v1/webhooks", other.address))
+        .get(format!("{}/v1/webhooks", late.address))
         .bearer_auth(&token)
         .send()
         .await
@@ -420,13 +440,13 @@ async fn a_revoked_clients_access_token_is_refused_within_seconds() {
     // Other integrators are unaffected.
     let response = app
         .http
-        .get(format!("{}/v1/webhooks", other.address))
+        .get(format!("{}/v1/webhooks", late.address))
         .bearer_auth(app.token(Role::Integrator))
         .send()
         .await
         .expect("request");
     assert_eq!(response.status(), 200);
-    other.stop().await;
+    late.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -152,6 +152,10 @@ async fn delete_client(
     }
     let mut conn = state.pool.get().await?;
     clients::revoke(&mut conn, &id).await?;
+    // Other api processes learn it from the store's notification within
+    // moments; this one knows now, so that even a remembered secret stops
+    // working for the next request.
+    state.revoked.insert(&id);
     tracing::info!(client_id = %id, "api client revoked");
     Ok(HttpResponse::NoContent().finish())
 }
