@@ -14,7 +14,7 @@ if ! schemathesis --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
 fi
 
 source scripts/test-stack.sh
-export SIGAP_JWT_SECRET="conformance-secret-$$"
+export SIGAP_JWT_SECRET="conformance-secret-$$-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 start_test_stack conformance
 
 # One schemathesis process per role, side by side. Each runs a single worker
@@ -24,7 +24,8 @@ start_test_stack conformance
 roles="operator supervisor upt_staff regional integrator admin"
 pids=()
 for role in $roles; do
-  token=$("$bin/sigap-api" token --role "$role" --unit SENTRA-MULYA-JAYA --region 13 --ttl 1h)
+  token=$("$bin/sigap-api" token --role "$role" --sub "conformance-$role" --unit SENTRA-MULYA-JAYA --region 13 \
+    --scope "reports:write reports:read webhooks open311" --ttl 1h)
   schemathesis --config-file schemathesis.toml run "$url/openapi.json" \
     --header "Authorization: Bearer $token" \
     --checks all \

@@ -6,7 +6,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use sigap_domain::Role;
-use sigap_runtime::auth::{Claims, TokenError};
+use sigap_runtime::auth::{Claims, Scope, TokenError};
 use std::future::{Ready, ready};
 
 /// The authenticated caller.
@@ -14,10 +14,40 @@ use std::future::{Ready, ready};
 pub struct Auth(pub Claims);
 
 impl Auth {
-    /// Refuses (403) a caller whose role is not among `roles`.
+    /// Refuses (403) a caller whose role is not among `roles`. Integrators
+    /// are refused here even when listed: an endpoint open to them says
+    /// which scope it needs, with [`Auth::require_scoped`].
     pub fn require(&self, roles: &[Role]) -> Result<&Claims, ApiError> {
+        self.check_role(roles)?;
+        if self.0.role == Role::Integrator {
+            return Err(ApiError::Forbidden(
+                "integrator tokens may not do this".into(),
+            ));
+        }
+        Ok(&self.0)
+    }
+
+    /// Refuses (403) a caller whose role is not among `roles`, and an
+    /// integrator whose token lacks `scope`.
+    pub fn require_scoped(&self, roles: &[Role], scope: Scope) -> Result<&Claims, ApiError> {
+        self.check_role(roles)?;
+        self.require_scope(scope)
+    }
+
+    /// Any role, but an integrator needs `scope` (for endpoints open to
+    /// every role, whose rows the store filters for the caller).
+    pub fn require_scope(&self, scope: Scope) -> Result<&Claims, ApiError> {
+        if self.0.role == Role::Integrator && !scope.granted_by(self.0.scope.as_deref()) {
+            return Err(ApiError::Forbidden(format!(
+                "this needs the scope {scope}, which the client's token does not have"
+            )));
+        }
+        Ok(&self.0)
+    }
+
+    fn check_role(&self, roles: &[Role]) -> Result<(), ApiError> {
         if roles.contains(&self.0.role) {
-            Ok(&self.0)
+            Ok(())
         } else {
             Err(ApiError::Forbidden(format!(
                 "role {} may not do this (allowed: {})",
@@ -51,17 +81,33 @@ fn authenticate(req: &HttpRequest) -> Result<Auth, ApiError> {
     let token = value
         .to_str()
         .ok()
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim)
+        .and_then(|v| v.trim_start().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
         .filter(|t| !t.is_empty())
         .ok_or_else(|| {
             ApiError::Unauthorized("the Authorization header must be 'Bearer <token>'".into())
         })?;
-    state.tokens.verify(token).map(Auth).map_err(|e| match e {
+    let claims = state.tokens.verify(token).map_err(|e| match e {
         TokenError::Expired => ApiError::Unauthorized("the token has expired".into()),
         _ => ApiError::Unauthorized("the token is not valid".into()),
-    })
+    })?;
+    // An integrator's token is its client's: it dies with the client, from
+    // the in-memory set of revoked clients (no database read).
+    if claims.role == Role::Integrator {
+        match state.revoked.is_revoked(&claims.sub) {
+            Some(false) => {}
+            Some(true) => {
+                return Err(ApiError::Unauthorized(
+                    "the token's client has been revoked".into(),
+                ));
+            }
+            None => {
+                return Err(ApiError::Core(sigap_store::Error::Unavailable(
+                    "the list of revoked clients is not loaded yet".into(),
+                )));
+            }
+        }
+    }
+    Ok(Auth(claims))
 }

@@ -4,9 +4,10 @@ use crate::Application;
 use crate::openapi;
 use clap::{Parser, Subcommand};
 use sigap_domain::Role;
-use sigap_runtime::auth::Tokens;
+use sigap_runtime::auth::{Scope, Tokens};
 use sigap_runtime::config::{Config, parse_duration};
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(
@@ -35,20 +36,23 @@ pub enum Command {
     Token {
         #[arg(long)]
         role: String,
+        /// Who the token stands for (audit trails name it).
         #[arg(long)]
-        sub: Option<String>,
+        sub: String,
         /// Unit code (upt_staff).
         #[arg(long)]
         unit: Option<String>,
         /// Province code (regional).
         #[arg(long)]
         region: Option<String>,
-        /// Space-separated scopes (integrator).
+        /// Space-separated scopes (integrator): reports:write, reports:read,
+        /// webhooks, open311.
         #[arg(long)]
         scope: Option<String>,
-        /// Lifetime, such as 8h or 30m.
-        #[arg(long, default_value = "8h")]
-        ttl: String,
+        /// Lifetime, such as 8h or 30m: at most 1h for admin, 12h for the
+        /// other roles (default 8h, 1h for admin).
+        #[arg(long)]
+        ttl: Option<String>,
     },
     /// Move the messages of the dead-letter queue (`<prefix>.routing.dead`)
     /// back to routing; prints how many were moved.
@@ -59,6 +63,31 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         check: Option<PathBuf>,
     },
+}
+
+/// The longest lifetime of a token printed for `role`: a leaked admin token
+/// is worth more, so it lives shorter.
+fn max_token_ttl(role: Role) -> Duration {
+    match role {
+        Role::Admin => Duration::from_secs(3600),
+        _ => Duration::from_secs(12 * 3600),
+    }
+}
+
+/// `--ttl`, or the default for the role, refused above the role's cap.
+fn token_ttl(role: Role, ttl: Option<&str>) -> anyhow::Result<Duration> {
+    let max = max_token_ttl(role);
+    let ttl = match ttl {
+        None => max.min(Duration::from_secs(8 * 3600)),
+        Some(text) => parse_duration(text).map_err(anyhow::Error::msg)?,
+    };
+    if ttl > max || ttl.is_zero() {
+        anyhow::bail!(
+            "--ttl for {role} must be more than 0 and at most {}h",
+            max.as_secs() / 3600
+        );
+    }
+    Ok(ttl)
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -123,10 +152,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if role == Role::Regional && region.is_none() {
                 anyhow::bail!("regional tokens need --region");
             }
-            let ttl = parse_duration(&ttl).map_err(anyhow::Error::msg)?;
+            let sub = sub.trim();
+            if sub.is_empty() {
+                anyhow::bail!("--sub must name who the token stands for");
+            }
+            let ttl = token_ttl(role, ttl.as_deref())?;
+            if let Some(unknown) = scope
+                .iter()
+                .flat_map(|s| s.split(' '))
+                .find(|s| Scope::parse(s).is_none())
+            {
+                anyhow::bail!(
+                    "unknown scope {unknown:?} in --scope; expected some of {}",
+                    Scope::expected()
+                );
+            }
             let tokens = Tokens::from_config(&config)?;
-            let mut claims =
-                tokens.claims(&sub.unwrap_or_else(|| format!("{role}-cli")), role, ttl);
+            let mut claims = tokens.claims(sub, role, ttl);
             claims.unit = unit;
             claims.region = region;
             claims.scope = scope;
@@ -143,4 +185,34 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Openapi { .. } => unreachable!("handled above"),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_lifetimes_are_capped_by_role() {
+        let hour = Duration::from_secs(3600);
+        assert_eq!(token_ttl(Role::Admin, None).expect("default"), hour);
+        assert_eq!(token_ttl(Role::Operator, None).expect("default"), 8 * hour);
+        assert_eq!(token_ttl(Role::Admin, Some("30m")).expect("ttl"), hour / 2);
+        assert!(token_ttl(Role::Admin, Some("2h")).is_err());
+        assert_eq!(
+            token_ttl(Role::Supervisor, Some("12h")).expect("ttl"),
+            12 * hour
+        );
+        assert!(token_ttl(Role::Supervisor, Some("12h 1s")).is_err());
+        assert!(token_ttl(Role::Operator, Some("0s")).is_err());
+        assert!(token_ttl(Role::Operator, Some("forever")).is_err());
+    }
+
+    #[test]
+    fn a_token_needs_a_subject() {
+        assert!(Cli::try_parse_from(["sigap-api", "token", "--role", "operator"]).is_err());
+        assert!(
+            Cli::try_parse_from(["sigap-api", "token", "--role", "operator", "--sub", "op-1"])
+                .is_ok()
+        );
+    }
 }

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod body;
 pub mod cli;
+pub mod client_auth;
 pub mod method_not_allowed;
 pub mod openapi;
 pub mod page;
@@ -10,6 +11,8 @@ pub mod problem;
 pub mod query_time;
 pub mod queue_watch;
 pub mod rate_limit;
+pub mod request_log;
+pub mod revocations;
 pub mod routes;
 pub mod startup;
 pub mod strict_json;

@@ -3,6 +3,7 @@
 
 use crate::routes;
 use actix_web::App;
+use sigap_runtime::auth::Scope;
 use std::collections::BTreeSet;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::path::Operation;
@@ -61,10 +62,14 @@ impl Modify for SecuritySchemes {
             SecurityScheme::OAuth2(OAuth2::with_description(
                 [Flow::ClientCredentials(ClientCredentials::new(
                     "/v1/auth/token",
-                    Scopes::new(),
+                    Scopes::from_iter(
+                        Scope::ALL.map(|scope| (scope.as_str(), scope.description())),
+                    ),
                 ))],
                 "How integrators get their `bearer` tokens: the OAuth2 client-credentials \
-                 grant with the id and secret of an API client (`POST /v1/clients`).",
+                 grant with the id and secret of an API client (`POST /v1/clients`). A token \
+                 carries its client's scopes; each operation open to integrators lists the \
+                 one it needs under this scheme, and a token without it is refused (403).",
             )),
         );
     }

@@ -265,10 +265,12 @@ pub type ApiResult<T> = Result<T, ApiError>;
 /// Error responses shared by every authenticated endpoint.
 #[derive(utoipa::IntoResponses)]
 pub enum AuthErrors {
-    /// Missing, expired, wrongly signed or otherwise invalid bearer token.
+    /// Missing, expired, wrongly signed or otherwise invalid bearer token, or
+    /// one of a revoked client.
     #[response(status = 401, content_type = "application/problem+json")]
     Unauthorized(Problem),
-    /// The caller's role may not do this.
+    /// The caller's role may not do this, or an integrator's token lacks the
+    /// scope the operation lists (the detail names it).
     #[response(status = 403, content_type = "application/problem+json")]
     Forbidden(Problem),
     /// The database is unavailable; retry after the `Retry-After` seconds.

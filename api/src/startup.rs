@@ -28,6 +28,10 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     pub queue_watch: crate::queue_watch::QueueWatch,
     pub track_limiter: crate::rate_limit::RateLimiter,
+    /// Clients revoked so far, refreshed through LISTEN/NOTIFY.
+    pub revoked: crate::revocations::RevokedClients,
+    /// Checks client secrets under bounded work.
+    pub client_auth: crate::client_auth::ClientAuthenticator,
 }
 
 /// A bound, not yet running, api server and its outbox relay.
@@ -55,6 +59,12 @@ impl Application {
         // The regency boundaries are parsed and indexed once, now, rather
         // than in the first request that files a report with coordinates.
         tokio::task::spawn_blocking(sigap_store::geography::boundaries);
+        let revoked = crate::revocations::RevokedClients::start(config.database_url.clone());
+        // Until the revoked clients are known, integrator tokens are refused
+        // (503): wait for them briefly, so that a healthy start serves at once.
+        if !revoked.wait_loaded(config.db_timeout).await {
+            tracing::warn!("revoked clients not loaded yet; integrator requests wait for them");
+        }
         let relay_handle = RelayHandle::default();
         let relay = Relay {
             pool: pool.clone(),
@@ -72,6 +82,8 @@ impl Application {
             metrics: sigap_runtime::telemetry::metrics_handle(),
             queue_watch: crate::queue_watch::QueueWatch::start(config.database_url.clone()),
             track_limiter: crate::rate_limit::RateLimiter::per_minute(config.track_rate_limit),
+            client_auth: crate::client_auth::ClientAuthenticator::new(revoked.clone()),
+            revoked,
         });
         let listener = TcpListener::bind(&config.bind)?;
         let port = listener.local_addr()?.port();
@@ -104,7 +116,7 @@ impl Application {
                 .configure(routes::configure)
                 .split_for_parts();
             let declared = web::Data::new(DeclaredMethods::from_document(&api));
-            app.wrap(TracingLogger::default())
+            app.wrap(TracingLogger::<crate::request_log::RedactedRootSpan>::new())
                 .app_data(declared)
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi::finish(api)))
                 .service(web::redirect("/docs", "/docs/"))

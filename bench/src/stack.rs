@@ -15,7 +15,7 @@ use tokio_postgres::NoTls;
 
 pub const PG: &str = "postgres://postgres@127.0.0.1:5432";
 pub const AMQP: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
-pub const JWT_SECRET: &str = "sigap-bench-secret-0123456789";
+pub const JWT_SECRET: &str = "sigap-bench-secret-0123456789abcdef0123";
 /// The database the api and the worker run on.
 pub const DB: &str = "sigap_bench";
 /// A copy of the fresh database for pgbench, so its rows never reach the relay.

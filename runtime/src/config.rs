@@ -99,9 +99,35 @@ pub enum ConfigError {
     #[error("{name} is not valid: {reason}")]
     Invalid { name: &'static str, reason: String },
     #[error(
-        "SIGAP_JWT_SECRET (or SIGAP_JWT_PUBLIC_KEY) is required outside development (set SIGAP_ENV=dev to use a development secret)"
+        "SIGAP_JWT_SECRET is required outside development (set SIGAP_ENV=dev to use a development secret)"
     )]
     MissingSecret,
+    #[error(
+        "SIGAP_JWT_PUBLIC_KEY needs SIGAP_JWT_SECRET too: Sigap signs the tokens it issues (client credentials, `sigap-api token`) with the secret"
+    )]
+    PublicKeyWithoutSecret,
+    #[error("SIGAP_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes (it has {0})")]
+    ShortSecret(usize),
+    #[error(
+        "SIGAP_ENV=dev serves a development secret and sign-in: SIGAP_BIND must be a loopback address, not {0:?}"
+    )]
+    DevOnPublicAddress(String),
+}
+
+/// The shortest HS256 secret accepted: 256 bits, the size of the hash.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// Whether `bind` (`host:port`) listens on a loopback address only.
+fn is_loopback(bind: &str) -> bool {
+    let host = bind
+        .rsplit_once(':')
+        .map_or(bind, |(host, _)| host)
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 impl Config {
@@ -120,16 +146,31 @@ impl Config {
         }
         let get = |name: &str| vars.get(name).filter(|v| !v.is_empty()).cloned();
         let env = get("SIGAP_ENV").unwrap_or_else(|| "production".into());
+        // Development mode is asked for by name only: any other value
+        // (production, staging, a typo) is production.
         let dev = env == "dev";
-        let secret = get("SIGAP_JWT_SECRET").map(SecretString::from);
+        let bind = get("SIGAP_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        if dev && !is_loopback(&bind) {
+            return Err(ConfigError::DevOnPublicAddress(bind));
+        }
+        let secret = get("SIGAP_JWT_SECRET");
+        if let Some(secret) = &secret
+            && secret.len() < MIN_SECRET_BYTES
+        {
+            return Err(ConfigError::ShortSecret(secret.len()));
+        }
+        let secret = secret.map(SecretString::from);
         let public_key = get("SIGAP_JWT_PUBLIC_KEY");
         let signing = match (&secret, dev) {
             (Some(s), _) => Some(s.clone()),
-            (None, true) => Some(SecretString::from(DEV_JWT_SECRET)),
-            (None, false) => None,
+            (None, true) if public_key.is_none() => Some(SecretString::from(DEV_JWT_SECRET)),
+            (None, _) => None,
         };
+        // With a public key, Sigap still verifies the HS256 tokens it signs
+        // itself with the secret (see `auth::Tokens`), so it needs one.
         let jwt_key = match (public_key, &signing) {
-            (Some(pem), _) => JwtKey::RsaPublicPem(pem),
+            (Some(_), None) => return Err(ConfigError::PublicKeyWithoutSecret),
+            (Some(pem), Some(_)) => JwtKey::RsaPublicPem(pem),
             (None, Some(s)) => JwtKey::Secret(s.clone()),
             (None, None) => return Err(ConfigError::MissingSecret),
         };
@@ -171,7 +212,7 @@ impl Config {
                 .unwrap_or_else(|| "postgres://localhost/sigap".into()),
             amqp_url: get("AMQP_URL")
                 .unwrap_or_else(|| "amqp://guest:guest@127.0.0.1:5672/%2f".into()),
-            bind: get("SIGAP_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
+            bind,
             jwt_key,
             jwt_signing_secret: signing,
             jwt_issuer: get("SIGAP_JWT_ISSUER").unwrap_or_else(|| "sigap".into()),
@@ -258,7 +299,93 @@ mod tests {
             Some(ConfigError::MissingSecret)
         );
         assert!(Config::from_vars(vars(&[("SIGAP_ENV", "dev")])).is_ok());
-        assert!(Config::from_vars(vars(&[("SIGAP_JWT_SECRET", "s3cret")])).is_ok());
+        assert!(Config::from_vars(vars(&[("SIGAP_JWT_SECRET", SECRET)])).is_ok());
+    }
+
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn a_secret_shorter_than_32_bytes_is_refused() {
+        assert_eq!(
+            Config::from_vars(vars(&[("SIGAP_JWT_SECRET", "s3cret")])).err(),
+            Some(ConfigError::ShortSecret(6))
+        );
+        assert_eq!(
+            Config::from_vars(vars(&[("SIGAP_JWT_SECRET", &SECRET[1..])])).err(),
+            Some(ConfigError::ShortSecret(31))
+        );
+        assert_eq!(
+            Config::from_vars(vars(&[("SIGAP_ENV", "dev"), ("SIGAP_JWT_SECRET", "short")])).err(),
+            Some(ConfigError::ShortSecret(5)),
+            "development does not excuse a short explicit secret"
+        );
+    }
+
+    #[test]
+    fn development_listens_on_loopback_only() {
+        for bind in [
+            "0.0.0.0:8080",
+            "10.1.2.3:80",
+            "[::]:8080",
+            "sigap.example.id:80",
+        ] {
+            assert_eq!(
+                Config::from_vars(vars(&[("SIGAP_ENV", "dev"), ("SIGAP_BIND", bind)])).err(),
+                Some(ConfigError::DevOnPublicAddress(bind.into())),
+                "{bind}"
+            );
+        }
+        for bind in [
+            "127.0.0.1:0",
+            "127.0.0.2:8080",
+            "[::1]:8080",
+            "localhost:8080",
+        ] {
+            assert!(
+                Config::from_vars(vars(&[("SIGAP_ENV", "dev"), ("SIGAP_BIND", bind)])).is_ok(),
+                "{bind}"
+            );
+        }
+        // Production may listen anywhere.
+        let public = vars(&[("SIGAP_JWT_SECRET", SECRET), ("SIGAP_BIND", "0.0.0.0:8080")]);
+        assert!(Config::from_vars(public).is_ok());
+    }
+
+    #[test]
+    fn production_with_an_explicit_secret_is_never_development() {
+        for env in ["production", "prod", "DEV", ""] {
+            let config =
+                Config::from_vars(vars(&[("SIGAP_ENV", env), ("SIGAP_JWT_SECRET", SECRET)]))
+                    .expect("config");
+            assert!(!config.dev, "SIGAP_ENV={env:?}");
+            assert!(matches!(config.jwt_key, JwtKey::Secret(_)));
+        }
+        // And without a secret, production does not fall back to the development one.
+        assert_eq!(
+            Config::from_vars(vars(&[("SIGAP_ENV", "production")])).err(),
+            Some(ConfigError::MissingSecret)
+        );
+    }
+
+    #[test]
+    fn a_public_key_needs_the_secret_sigap_signs_with() {
+        let pem = "-----BEGIN PUBLIC KEY-----\n...\n-----END PUBLIC KEY-----";
+        assert_eq!(
+            Config::from_vars(vars(&[("SIGAP_JWT_PUBLIC_KEY", pem)])).err(),
+            Some(ConfigError::PublicKeyWithoutSecret)
+        );
+        assert_eq!(
+            Config::from_vars(vars(&[("SIGAP_ENV", "dev"), ("SIGAP_JWT_PUBLIC_KEY", pem)])).err(),
+            Some(ConfigError::PublicKeyWithoutSecret),
+            "not with the development secret either"
+        );
+        let config = Config::from_vars(vars(&[
+            ("SIGAP_JWT_PUBLIC_KEY", pem),
+            ("SIGAP_JWT_SECRET", SECRET),
+        ]))
+        .expect("config");
+        assert!(matches!(config.jwt_key, JwtKey::RsaPublicPem(_)));
+        assert!(config.jwt_signing_secret.is_some());
     }
 
     #[test]

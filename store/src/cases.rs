@@ -3,12 +3,12 @@
 //! channel that says which unit changed.
 
 use crate::db::prepared;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::vocabulary::{Term, spellings};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Int4, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use futures_util::StreamExt;
 use serde::Serialize;
 use sigap_domain::{Category, Need, Status, Urgency};
@@ -194,12 +194,7 @@ pub async fn queue_page(
 /// code whenever one of its cases changes) and hands each unit code to
 /// `changed`, until the connection ends.
 pub async fn watch_queues(database_url: &str, mut changed: impl FnMut(String)) -> Result<()> {
-    let mut conn = AsyncPgConnection::establish(database_url)
-        .await
-        .map_err(|e| Error::Unavailable(e.to_string()))?;
-    diesel::sql_query("LISTEN sigap_unit_queue")
-        .execute(&mut conn)
-        .await?;
+    let mut conn = crate::db::listen(database_url, "sigap_unit_queue").await?;
     let mut notifications = std::pin::pin!(conn.notifications_stream());
     while let Some(notification) = notifications.next().await {
         changed(notification?.payload);

@@ -7,8 +7,14 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel::sql_types::Text;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use futures_util::StreamExt;
 use rand::RngCore;
+use std::sync::LazyLock;
+
+/// The channel a revocation is announced on, with the client id as payload.
+const REVOKED_CHANNEL: &str = "sigap_client_revoked";
 
 /// A client as stored, without its secret.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -106,9 +112,19 @@ pub async fn list(conn: &mut AsyncPgConnection) -> Result<Vec<Client>> {
         .await?)
 }
 
-/// Revokes a client: its secret stops working at once, and so do its
-/// webhook subscriptions.
+/// Revokes a client: its secret and its webhook subscriptions stop working at
+/// once, and every api process is told (`NOTIFY`, sent when the transaction
+/// commits) so that its access tokens stop working within seconds.
 pub async fn revoke(conn: &mut AsyncPgConnection, client_id: &str) -> Result<()> {
+    conn.transaction::<_, Error, _>(async |conn| {
+        mark_revoked(conn, client_id).await?;
+        announce_revocation(conn, client_id).await?;
+        Ok(())
+    })
+    .await
+}
+
+async fn mark_revoked(conn: &mut AsyncPgConnection, client_id: &str) -> Result<()> {
     let updated = diesel::update(api_clients::table.find(client_id))
         .set((
             api_clients::active.eq(false),
@@ -123,12 +139,65 @@ pub async fn revoke(conn: &mut AsyncPgConnection, client_id: &str) -> Result<()>
     Ok(())
 }
 
-/// Checks a client's credentials; `None` for an unknown, revoked or wrong one.
-pub async fn authenticate(
+async fn announce_revocation(conn: &mut AsyncPgConnection, client_id: &str) -> Result<()> {
+    diesel::sql_query("SELECT pg_notify($1, $2)")
+        .bind::<Text, _>(REVOKED_CHANNEL)
+        .bind::<Text, _>(client_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The ids of every revoked client.
+pub async fn revoked_ids(conn: &mut AsyncPgConnection) -> Result<Vec<String>> {
+    Ok(api_clients::table
+        .filter(api_clients::active.eq(false))
+        .select(api_clients::id)
+        .load(conn)
+        .await?)
+}
+
+/// What [`watch_revocations`] reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Revocation {
+    /// Every client revoked so far: sent once per connection, after it
+    /// listens, so that nothing revoked while disconnected is missed.
+    All(Vec<String>),
+    /// One client revoked just now.
+    One(String),
+}
+
+/// Follows revocations until the connection ends: first [`Revocation::All`],
+/// then a [`Revocation::One`] for each client revoked after.
+pub async fn watch_revocations(
+    database_url: &str,
+    mut revoked: impl FnMut(Revocation),
+) -> Result<()> {
+    let mut conn = crate::db::listen(database_url, REVOKED_CHANNEL).await?;
+    revoked(Revocation::All(revoked_ids(&mut conn).await?));
+    let mut notifications = std::pin::pin!(conn.notifications_stream());
+    while let Some(notification) = notifications.next().await {
+        revoked(Revocation::One(notification?.payload));
+    }
+    Ok(())
+}
+
+/// An active client with the hash of its secret, for [`verify_secret`].
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    /// The client.
+    pub client: Client,
+    /// The argon2 hash (PHC string) of its secret.
+    pub secret_hash: String,
+}
+
+/// The credentials of an active client; `None` for an unknown or revoked one.
+/// Verifying the secret is left to the caller ([`verify_secret`]), so that
+/// the connection goes back to the pool before the slow hash runs.
+pub async fn credentials(
     conn: &mut AsyncPgConnection,
     client_id: &str,
-    secret: &str,
-) -> Result<Option<Client>> {
+) -> Result<Option<Credentials>> {
     let found: Option<(Client, String)> = api_clients::table
         .find(client_id)
         .filter(api_clients::active.eq(true))
@@ -136,22 +205,31 @@ pub async fn authenticate(
         .first(conn)
         .await
         .optional()?;
-    let Some((client, hash)) = found else {
-        return Ok(None);
-    };
-    let secret = secret.to_owned();
-    let valid = tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .map(|parsed| {
-                Argon2::default()
-                    .verify_password(secret.as_bytes(), &parsed)
-                    .is_ok()
-            })
-            .unwrap_or(false)
-    })
-    .await
-    .unwrap_or(false);
-    Ok(valid.then_some(client))
+    Ok(found.map(|(client, secret_hash)| Credentials {
+        client,
+        secret_hash,
+    }))
+}
+
+/// Whether `secret` matches the argon2 `hash`. Slow on purpose (tens of
+/// milliseconds of CPU): run it on a blocking thread, without holding a
+/// database connection.
+pub fn verify_secret(hash: &str, secret: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(secret.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// The hash of a random secret nobody knows, with the parameters of real
+/// ones: verifying against it for an unknown client id costs what a wrong
+/// secret costs, so timing does not tell which ids exist.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: LazyLock<String> = LazyLock::new(|| hash_secret(&random_hex(32)));
+    &DUMMY
 }
 
 #[cfg(test)]
@@ -173,5 +251,22 @@ mod tests {
                 .is_err()
         );
         assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_secret(&hash, "s3cret"));
+        assert!(!verify_secret(&hash, "other"));
+        assert!(!verify_secret("not a phc string", "s3cret"));
+    }
+
+    #[test]
+    fn the_dummy_hash_has_the_parameters_of_real_ones() {
+        let real = PasswordHash::new(&hash_secret("s3cret"))
+            .expect("phc")
+            .params
+            .to_string();
+        let dummy = PasswordHash::new(dummy_hash())
+            .expect("phc")
+            .params
+            .to_string();
+        assert_eq!(real, dummy);
+        assert!(!verify_secret(dummy_hash(), ""));
     }
 }

@@ -104,6 +104,20 @@ pub fn pool_with_limits(
         .expect("a pool with a runtime and timeouts always builds")
 }
 
+/// A connection of its own (not pooled) that listens on `channel`; read its
+/// notifications with `notifications_stream`. Each process keeps one per
+/// channel it follows, for as long as it follows it.
+pub async fn listen(database_url: &str, channel: &str) -> crate::error::Result<AsyncPgConnection> {
+    let mut conn = AsyncPgConnection::establish(database_url)
+        .await
+        .map_err(|e| crate::error::Error::Unavailable(e.to_string()))?;
+    // A channel is an identifier: quoted, so that any name is one.
+    diesel::sql_query(format!("LISTEN \"{}\"", channel.replace('"', "\"\"")))
+        .execute(&mut conn)
+        .await?;
+    Ok(conn)
+}
+
 /// Constant SQL text (`diesel::sql_query`) run as a statement prepared once
 /// per connection: diesel never caches `sql_query`, as it cannot tell whether
 /// the text was built at run time, so every call would pay a Parse round trip

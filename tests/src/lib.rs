@@ -23,7 +23,10 @@ use tokio_postgres::NoTls;
 
 pub const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 pub const AMQP: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
-pub const JWT_SECRET: &str = "test-secret-0123456789";
+/// Every scope an integrator can hold, as a token's `scope` claim.
+pub const ALL_SCOPES: &str = "reports:write reports:read webhooks open311";
+
+pub const JWT_SECRET: &str = "test-secret-0123456789abcdef0123456789";
 
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -416,8 +419,18 @@ impl TestApp {
         match role {
             Role::UptStaff => claims.unit = Some("SENTRA-MULYA-JAYA".into()),
             Role::Regional => claims.region = Some("13".into()),
+            Role::Integrator => claims.scope = Some(ALL_SCOPES.into()),
             _ => {}
         }
+        self.tokens.sign(&claims).expect("sign")
+    }
+
+    /// An integrator token for `sub` with exactly `scope` (space-separated).
+    pub fn integrator_token(&self, sub: &str, scope: &str) -> String {
+        let mut claims = self
+            .tokens
+            .claims(sub, Role::Integrator, Duration::from_secs(3600));
+        claims.scope = Some(scope.into());
         self.tokens.sign(&claims).expect("sign")
     }
 
@@ -431,6 +444,9 @@ impl TestApp {
         let mut claims = self.tokens.claims(sub, role, Duration::from_secs(3600));
         claims.unit = unit.map(str::to_owned);
         claims.region = region.map(str::to_owned);
+        if role == Role::Integrator {
+            claims.scope = Some(ALL_SCOPES.into());
+        }
         self.tokens.sign(&claims).expect("sign")
     }
 

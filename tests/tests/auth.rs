@@ -120,3 +120,27 @@ async fn the_server_refuses_to_start_without_a_jwt_secret_outside_dev() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("SIGAP_JWT_SECRET"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_server_refuses_a_short_secret_and_development_on_a_public_address() {
+    let serve = |vars: &[(&str, &str)]| {
+        let mut command = std::process::Command::new(sigap_tests::binary("sigap-api"));
+        command
+            .arg("serve")
+            .env_remove("SIGAP_JWT_SECRET")
+            .env_remove("SIGAP_ENV")
+            .env("SIGAP_BIND", "127.0.0.1:0");
+        for (k, v) in vars {
+            command.env(k, v);
+        }
+        let output = command
+            .output()
+            .expect("run sigap-api (make test builds it first)");
+        assert!(!output.status.success(), "{vars:?} started");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let stderr = serve(&[("SIGAP_JWT_SECRET", "sixteen-bytes-ok")]);
+    assert!(stderr.contains("at least 32 bytes"), "{stderr}");
+    let stderr = serve(&[("SIGAP_ENV", "dev"), ("SIGAP_BIND", "0.0.0.0:0")]);
+    assert!(stderr.contains("loopback"), "{stderr}");
+}

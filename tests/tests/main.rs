@@ -2,6 +2,7 @@
 
 mod auth;
 mod authz;
+mod client_auth;
 mod clients;
 mod console;
 mod directory;

@@ -11,7 +11,7 @@ async fn api_key(app: &TestApp, name: &str) -> String {
         .post(
             "/v1/clients",
             &app.token(Role::Admin),
-            &json!({"name": name}),
+            &json!({"name": name, "scopes": ["open311"]}),
         )
         .await;
     assert_eq!(response.status(), 201);

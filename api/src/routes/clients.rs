@@ -2,6 +2,7 @@
 
 use crate::auth::Auth;
 use crate::body;
+use crate::client_auth::Refusal;
 use crate::page::Page;
 use crate::problem::{ApiError, ApiResult, AuthErrors, BodyErrors, Problem};
 use crate::startup::AppState;
@@ -12,6 +13,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use sigap_domain::Role;
+use sigap_runtime::auth::Scope;
 use sigap_store::FieldError;
 use sigap_store::clients;
 use std::time::Duration;
@@ -35,11 +37,28 @@ pub struct ClientInput {
     /// 1 to 200 characters, not all blank (surrounding blanks are dropped).
     #[schema(max_length = 200, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub name: String,
-    /// Scopes carried into the client's tokens: at most 20, each 1 to 64
-    /// visible ASCII characters.
     #[serde(default)]
-    #[schema(max_items = 20, pattern = "^[!-~]{1,64}$")]
+    #[schema(schema_with = scope_list)]
     pub scopes: Vec<String>,
+}
+
+/// The scopes a client may hold, from the one list Sigap enforces.
+fn scope_list() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::Type::String)
+                .enum_values(Some(Scope::ALL.map(Scope::as_str))),
+        )
+        .max_items(Some(Scope::ALL.len()))
+        .unique_items(true)
+        .description(Some(
+            "Scopes carried into the client's tokens, each at most once: `reports:write` (file \
+             reports), `reports:read` (read the reports it filed), `webhooks` (manage its webhook \
+             subscriptions), `open311` (use the Open311 facade with its `api_key`). Any other is \
+             refused (422).",
+        ))
+        .build()
 }
 
 /// Create an API client (admin). The secret is in this answer only.
@@ -64,17 +83,20 @@ async fn create_client(
         errors.push(FieldError::new("name", "must be 1 to 200 characters"));
     }
     for (i, scope) in input.scopes.iter().enumerate() {
-        let ok =
-            !scope.is_empty() && scope.len() <= 64 && scope.bytes().all(|b| b.is_ascii_graphic());
-        if !ok {
+        if Scope::parse(scope).is_none() {
             errors.push(FieldError::new(
                 format!("scopes[{i}]"),
-                "must be 1 to 64 visible ASCII characters",
+                format!("must be one of: {}", Scope::expected()),
             ));
+        } else if input.scopes[..i].contains(scope) {
+            errors.push(FieldError::new(format!("scopes[{i}]"), "is given twice"));
         }
     }
-    if input.scopes.len() > 20 {
-        errors.push(FieldError::new("scopes", "at most 20 scopes"));
+    if input.scopes.len() > Scope::ALL.len() {
+        errors.push(FieldError::new(
+            "scopes",
+            format!("at most {} scopes", Scope::ALL.len()),
+        ));
     }
     if !errors.is_empty() {
         return Err(errors.into());
@@ -130,6 +152,10 @@ async fn delete_client(
     }
     let mut conn = state.pool.get().await?;
     clients::revoke(&mut conn, &id).await?;
+    // Other api processes learn it from the store's notification within
+    // moments; this one knows now, so that even a remembered secret stops
+    // working for the next request.
+    state.revoked.insert(&id);
     tracing::info!(client_id = %id, "api client revoked");
     Ok(HttpResponse::NoContent().finish())
 }
@@ -159,7 +185,7 @@ pub struct TokenRequest {
     /// authentication (`invalid_request` when neither).
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
-    /// Ignored: tokens carry the client's scopes.
+    /// Ignored: tokens carry all of the client's scopes.
     pub scope: Option<String>,
 }
 
@@ -176,13 +202,33 @@ pub struct TokenResponse {
 /// Client credentials from HTTP Basic authentication, if sent.
 fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let encoded = value.strip_prefix("Basic ")?;
+    parse_basic(value)
+}
+
+/// `Basic <base64(id:secret)>`: the scheme is case-insensitive (RFC 9110
+/// 11.1), and the id and secret are form-urlencoded before encoding
+/// (RFC 6749 2.3.1), so they are decoded after splitting at the colon.
+fn parse_basic(value: &str) -> Option<(String, String)> {
+    let (scheme, encoded) = value.trim_start().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
         .ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (id, secret) = text.split_once(':')?;
-    Some((id.to_owned(), secret.to_owned()))
+    Some((form_decode(id)?, form_decode(secret)?))
+}
+
+/// One `application/x-www-form-urlencoded` value: `+` is a space, `%XX` a
+/// byte; `None` when the bytes are not UTF-8.
+fn form_decode(text: &str) -> Option<String> {
+    let spaced = text.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8()
+        .ok()
+        .map(|decoded| decoded.into_owned())
 }
 
 /// OAuth2 client-credentials grant: an integrator token for a client.
@@ -199,6 +245,8 @@ fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
         (status = 400, body = Problem, content_type = "application/problem+json", description = "Malformed request or unsupported grant type (`error` says which)"),
         (status = 401, body = Problem, content_type = "application/problem+json", description = "Unknown or revoked client, or wrong secret (`error`: invalid_client)"),
         (status = 413, body = Problem, content_type = "application/problem+json", description = "Body too large"),
+        (status = 429, body = Problem, content_type = "application/problem+json", description = "Too many failed attempts for this client or from this address, or too many secrets being checked at once; retry after Retry-After seconds",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 503, body = Problem, content_type = "application/problem+json", description = "The database is unavailable"),
     )
 )]
@@ -236,20 +284,23 @@ async fn issue_token(
             ));
         }
     };
-    let invalid_client = || {
-        ApiError::OAuth(
-            "invalid_client",
-            "unknown or revoked client, or wrong secret".into(),
+    let client = state
+        .client_auth
+        .authenticate(
+            &state.pool,
+            &client_id,
+            &secret,
+            req.peer_addr().map(|a| a.ip()),
         )
-    };
-    // No client's credentials hold NUL, which PostgreSQL text cannot.
-    if client_id.contains('\0') || secret.contains('\0') {
-        return Err(invalid_client());
-    }
-    let mut conn = state.pool.get().await?;
-    let client = clients::authenticate(&mut conn, &client_id, &secret)
-        .await?
-        .ok_or_else(invalid_client)?;
+        .await
+        .map_err(|refusal| match refusal {
+            Refusal::Invalid => ApiError::OAuth(
+                "invalid_client",
+                "unknown or revoked client, or wrong secret".into(),
+            ),
+            Refusal::TooMany { retry_after_secs } => ApiError::TooManyRequests { retry_after_secs },
+            Refusal::Store(e) => ApiError::Core(e),
+        })?;
     let scope = client.scopes.join(" ");
     let mut claims = state
         .tokens
@@ -267,4 +318,33 @@ async fn issue_token(
             expires_in: TOKEN_TTL.as_secs(),
             scope,
         }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn basic(credentials: &str) -> String {
+        base64::engine::general_purpose::STANDARD.encode(credentials)
+    }
+
+    #[test]
+    fn basic_credentials_are_parsed_case_insensitively_and_url_decoded() {
+        let expected = Some(("cli_0123".to_owned(), "s3cret".to_owned()));
+        for scheme in ["Basic", "basic", "BASIC", "bAsIc"] {
+            assert_eq!(
+                parse_basic(&format!("{scheme} {}", basic("cli_0123:s3cret"))),
+                expected,
+                "{scheme}"
+            );
+        }
+        assert_eq!(
+            parse_basic(&format!("Basic {}", basic("cli%5F0123:a%3Ab+c%25"))),
+            Some(("cli_0123".to_owned(), "a:b c%".to_owned())),
+            "percent-escapes and + decode after splitting at the first colon"
+        );
+        assert_eq!(parse_basic(&format!("Bearer {}", basic("a:b"))), None);
+        assert_eq!(parse_basic(&format!("Basic {}", basic("no-colon"))), None);
+        assert_eq!(parse_basic(&format!("Basic {}", basic("a:%FF"))), None);
+    }
 }

@@ -3,10 +3,13 @@
 //!
 //! Services are Sigap's categories; a service request is a report, its
 //! `service_request_id` the ticket. `api_key` is `<client_id>:<client_secret>`
-//! of an API client, and a client sees only the reports it filed. Errors use
-//! the Open311 shape, `[{"code", "description"}]`, not problem+json.
+//! of an API client with the `open311` scope, sent in the `X-Api-Key` header
+//! (best: URLs end up in logs) or as a parameter, and a client sees only the
+//! reports it filed. Errors use the Open311 shape, `[{"code", "description"}]`,
+//! not problem+json.
 
 use crate::body;
+use crate::client_auth::Refusal;
 use crate::method_not_allowed::DeclaredMethods;
 use crate::problem::ApiError;
 use crate::query_time;
@@ -22,9 +25,9 @@ use serde_json::{Map, Value};
 use sigap_domain::FieldError;
 use sigap_domain::NewReport;
 use sigap_domain::{Category, Channel, Need, Role, Status, Urgency};
+use sigap_runtime::auth::Scope;
 use sigap_store::Error as CoreError;
-use sigap_store::clients::{self, Client};
-use sigap_store::db::PooledConn;
+use sigap_store::clients::Client;
 use sigap_store::intake::{self, Filer};
 use sigap_store::open311::{self as requests, LIST_LIMIT, RequestFilter, ServiceRequestRow};
 use std::collections::HashMap;
@@ -66,6 +69,8 @@ pub struct Open311Failure {
     cause: Option<String>,
     /// The methods of the path, for 405.
     allow: Option<String>,
+    /// Seconds to wait, for 429.
+    retry_after: Option<u64>,
 }
 
 impl Open311Failure {
@@ -75,6 +80,7 @@ impl Open311Failure {
             descriptions: vec![description.into()],
             cause: None,
             allow: None,
+            retry_after: None,
         }
     }
 
@@ -111,6 +117,7 @@ impl Open311Failure {
                 .collect(),
             cause: None,
             allow: None,
+            retry_after: None,
         }
     }
 
@@ -214,6 +221,9 @@ impl ResponseError for Open311Failure {
         }
         if let Some(allow) = &self.allow {
             response.insert_header((header::ALLOW, allow.as_str()));
+        }
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
         response.body(serde_json::to_string(&body).expect("errors serialize"))
     }
@@ -333,22 +343,64 @@ fn clean(value: &Option<String>) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// The client behind an `api_key` (`<client_id>:<client_secret>`), or 403.
-async fn authenticate(conn: &mut PooledConn, api_key: &Option<String>) -> Open311Result<Client> {
-    let Some(api_key) = clean(api_key) else {
+/// The header that may carry the `api_key`, so that it stays out of URLs
+/// (and the logs and proxies that record them).
+pub const API_KEY_HEADER: &str = "X-Api-Key";
+
+/// The client behind the `api_key` (`<client_id>:<client_secret>`) of the
+/// `X-Api-Key` header, or else of the request (body or query): 403 when it
+/// is missing or invalid or the client lacks the `open311` scope, 429 after
+/// too many failures. No database connection is held while the secret is
+/// checked.
+async fn authenticate(
+    req: &HttpRequest,
+    state: &AppState,
+    api_key: &Option<String>,
+) -> Open311Result<Client> {
+    let header = req
+        .headers()
+        .get(API_KEY_HEADER)
+        .map(|v| v.to_str().map(str::to_owned).ok());
+    let api_key = match header {
+        Some(Some(value)) => clean(&Some(value)),
+        Some(None) => return Err(Open311Failure::forbidden("api_key is not valid")),
+        None => clean(api_key),
+    };
+    let Some(api_key) = api_key else {
         return Err(Open311Failure::forbidden(
-            "api_key is required: <client_id>:<client_secret> of an API client",
+            "api_key is required (X-Api-Key header or api_key parameter): \
+             <client_id>:<client_secret> of an API client",
         ));
     };
     let invalid = || Open311Failure::forbidden("api_key is not valid");
-    // No client's credentials hold NUL, which PostgreSQL text cannot.
-    if api_key.contains('\0') {
-        return Err(invalid());
-    }
     let (client_id, secret) = api_key.split_once(':').ok_or_else(invalid)?;
-    clients::authenticate(conn, client_id, secret)
-        .await?
-        .ok_or_else(invalid)
+    let client = state
+        .client_auth
+        .authenticate(
+            &state.pool,
+            client_id,
+            secret,
+            req.peer_addr().map(|a| a.ip()),
+        )
+        .await
+        .map_err(|refusal| match refusal {
+            Refusal::Invalid => invalid(),
+            Refusal::TooMany { retry_after_secs } => Open311Failure {
+                retry_after: Some(retry_after_secs),
+                ..Open311Failure::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too many requests; retry after Retry-After seconds",
+                )
+            },
+            Refusal::Store(e) => e.into(),
+        })?;
+    if !client.scopes.iter().any(|s| s == Scope::Open311.as_str()) {
+        return Err(Open311Failure::forbidden(format!(
+            "this needs the scope {}, which the client does not have",
+            Scope::Open311
+        )));
+    }
+    Ok(client)
 }
 
 // --- Services -----------------------------------------------------------------
@@ -547,9 +599,9 @@ async fn get_open311_service(
     "attribute[urgency]": "high", "attribute[need]": "assistive_device"
 }))]
 pub struct ServiceRequestForm {
-    /// `<client_id>:<client_secret>` of an API client. Required (here or in
-    /// the query string).
-    #[schema(required = true)]
+    /// `<client_id>:<client_secret>` of an API client with the `open311`
+    /// scope. Required here, in the query string or in the `X-Api-Key`
+    /// header (which wins).
     pub api_key: Option<String>,
     /// A Sigap category.
     #[schema(value_type = Category, required = true)]
@@ -700,8 +752,8 @@ fn parse_request(form: &ServiceRequestForm) -> Open311Result<NewReport> {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ApiKeyQuery {
-    /// `<client_id>:<client_secret>` of an API client.
-    #[param(required = true)]
+    /// `<client_id>:<client_secret>` of an API client (or the `X-Api-Key`
+    /// header).
     pub api_key: Option<String>,
 }
 
@@ -715,7 +767,10 @@ pub struct ApiKeyQuery {
 /// client sees only the requests it filed.
 #[utoipa::path(
     tag = "open311",
-    params(("api_key" = Option<String>, Query, description = "Alternative to the body field")),
+    params(
+        ("api_key" = Option<String>, Query, description = "Alternative to the body field"),
+        ("X-Api-Key" = Option<String>, Header, nullable = false, description = "`<client_id>:<client_secret>` of an API client with the `open311` scope; preferred to the `api_key` parameter, which URLs (and the logs that record them) would carry"),
+    ),
     request_body(
         content(
             (ServiceRequestForm = "application/x-www-form-urlencoded"),
@@ -726,7 +781,9 @@ pub struct ApiKeyQuery {
         (status = 201, body = Vec<CreatedRequest>, description = "Filed",
             headers(("Location" = String, description = "The request's URL (without api_key)"))),
         (status = 400, body = Vec<Open311Error>, description = "Malformed body, or invalid fields (one entry each, as `<field>: <message>`)"),
-        (status = 403, body = Vec<Open311Error>, description = "Missing or invalid api_key"),
+        (status = 403, body = Vec<Open311Error>, description = "Missing or invalid api_key, or its client lacks the `open311` scope"),
+        (status = 429, body = Vec<Open311Error>, description = "Too many failed api_key checks for this client or from this address, or too many at once; retry after Retry-After seconds",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 413, body = Vec<Open311Error>, description = "Body larger than 64 KiB"),
         (status = 503, body = Vec<Open311Error>, description = "The database is unavailable; retry after Retry-After seconds"),
     )
@@ -762,9 +819,9 @@ async fn create_open311_request(
     if clean(&form.api_key).is_none() {
         form.api_key = query::<ApiKeyQuery>(&req)?.api_key;
     }
-    let mut conn = state.pool.get().await?;
-    let client = authenticate(&mut conn, &form.api_key).await?;
+    let client = authenticate(&req, &state, &form.api_key).await?;
     let report = parse_request(&form)?;
+    let mut conn = state.pool.get().await?;
     let filer = Filer {
         sub: client.client_id.clone(),
         role: Role::Integrator,
@@ -879,11 +936,14 @@ impl ServiceRequest {
     params(
         ("service_request_id" = String, Path, description = "The ticket", example = "CC-2026-000123"),
         ApiKeyQuery,
+        ("X-Api-Key" = Option<String>, Header, nullable = false, description = "`<client_id>:<client_secret>` of an API client with the `open311` scope; preferred to the `api_key` parameter, which URLs (and the logs that record them) would carry"),
     ),
     responses(
         (status = 200, body = Vec<ServiceRequest>),
         (status = 400, body = Vec<Open311Error>, description = "Malformed query string"),
-        (status = 403, body = Vec<Open311Error>, description = "Missing or invalid api_key"),
+        (status = 403, body = Vec<Open311Error>, description = "Missing or invalid api_key, or its client lacks the `open311` scope"),
+        (status = 429, body = Vec<Open311Error>, description = "Too many failed api_key checks for this client or from this address, or too many at once; retry after Retry-After seconds",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 404, body = Vec<Open311Error>, description = "No such request, or not filed by this client"),
         (status = 503, body = Vec<Open311Error>, description = "The database is unavailable; retry after Retry-After seconds"),
     )
@@ -895,8 +955,8 @@ async fn get_open311_request(
     service_request_id: web::Path<String>,
 ) -> Open311Result<HttpResponse> {
     let params: ApiKeyQuery = query(&req)?;
+    let client = authenticate(&req, &state, &params.api_key).await?;
     let mut conn = state.pool.get().await?;
-    let client = authenticate(&mut conn, &params.api_key).await?;
     let not_found =
         || Open311Failure::not_found("no service request with this id filed by this client");
     // No ticket holds NUL, which PostgreSQL text cannot.
@@ -913,8 +973,8 @@ async fn get_open311_request(
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RequestsQuery {
-    /// `<client_id>:<client_secret>` of an API client.
-    #[param(required = true)]
+    /// `<client_id>:<client_secret>` of an API client (or the `X-Api-Key`
+    /// header).
     pub api_key: Option<String>,
     /// Tickets, comma-separated (at most 200); when given, the other filters
     /// are ignored, as Open311 specifies.
@@ -973,11 +1033,16 @@ fn time(
 /// The service requests the client filed, newest first, at most 200.
 #[utoipa::path(
     tag = "open311",
-    params(RequestsQuery),
+    params(
+        RequestsQuery,
+        ("X-Api-Key" = Option<String>, Header, nullable = false, description = "`<client_id>:<client_secret>` of an API client with the `open311` scope; preferred to the `api_key` parameter, which URLs (and the logs that record them) would carry"),
+    ),
     responses(
         (status = 200, body = Vec<ServiceRequest>),
         (status = 400, body = Vec<Open311Error>, description = "Invalid filters (one entry each, as `<field>: <message>`)"),
-        (status = 403, body = Vec<Open311Error>, description = "Missing or invalid api_key"),
+        (status = 403, body = Vec<Open311Error>, description = "Missing or invalid api_key, or its client lacks the `open311` scope"),
+        (status = 429, body = Vec<Open311Error>, description = "Too many failed api_key checks for this client or from this address, or too many at once; retry after Retry-After seconds",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 503, body = Vec<Open311Error>, description = "The database is unavailable; retry after Retry-After seconds"),
     )
 )]
@@ -987,8 +1052,8 @@ async fn list_open311_requests(
     state: web::Data<AppState>,
 ) -> Open311Result<HttpResponse> {
     let params: RequestsQuery = query(&req)?;
+    let client = authenticate(&req, &state, &params.api_key).await?;
     let mut conn = state.pool.get().await?;
-    let client = authenticate(&mut conn, &params.api_key).await?;
 
     let tickets: Vec<String> = clean(&params.service_request_id)
         .map(|ids| {

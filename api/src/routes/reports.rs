@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use sigap_domain::Claims;
 use sigap_domain::{Category, Role, Status, Urgency};
+use sigap_runtime::auth::Scope;
 use sigap_store::FieldError;
 use sigap_store::intake::{self, Filer, Idempotency};
 use sigap_store::lifecycle;
@@ -63,7 +64,7 @@ fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<String>> {
     request_body(content = ReportInput, content_type = "application/json"),
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = "^[!-~]{1,255}$",
         description = "Makes retries safe: 1 to 255 visible ASCII characters")),
-    security(("bearer" = [])),
+    security(("bearer" = []), ("client_credentials" = ["reports:write"])),
     responses(
         (status = 201, body = FiledView, description = "Filed",
             headers(("Location" = String, description = "The report's URL"))),
@@ -84,7 +85,10 @@ async fn create_report(
     state: web::Data<AppState>,
     request_id: RequestId,
 ) -> ApiResult<HttpResponse> {
-    let claims = auth.require(&[Role::Operator, Role::Supervisor, Role::Integrator])?;
+    let claims = auth.require_scoped(
+        &[Role::Operator, Role::Supervisor, Role::Integrator],
+        Scope::ReportsWrite,
+    )?;
     let key = idempotency_key(&req)?;
     let value = body::read_json(&req, payload).await?;
     let idempotency = key.map(|key| Idempotency {
@@ -131,7 +135,7 @@ async fn create_report(
 #[utoipa::path(
     tag = "reports",
     params(("id" = Uuid, Path)),
-    security(("bearer" = [])),
+    security(("bearer" = []), ("client_credentials" = ["reports:read"])),
     responses(
         (status = 200, body = ReportView),
         (status = 404, body = Problem, content_type = "application/problem+json", description = "No such report, or not visible to the caller"),
@@ -144,6 +148,7 @@ async fn get_report(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<ReportView>> {
+    auth.require_scope(Scope::ReportsRead)?;
     let mut conn = state.pool.get().await?;
     let (row, events) = reports::get_for(&mut conn, &auth.0, id.into_inner()).await?;
     Ok(web::Json(ReportView::for_caller(

@@ -9,6 +9,7 @@ use crate::views::webhooks::{DeliveryView, SubscriptionView};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use serde::Deserialize;
 use sigap_domain::Role;
+use sigap_runtime::auth::Scope;
 use sigap_store::FieldError;
 use sigap_store::webhooks::{self, address};
 use utoipa::{IntoParams, ToSchema};
@@ -85,7 +86,7 @@ fn owner_filter(auth: &Auth) -> Option<&str> {
 #[utoipa::path(
     tag = "webhooks",
     request_body(content = WebhookInput, content_type = "application/json"),
-    security(("bearer" = [])),
+    security(("bearer" = []), ("client_credentials" = ["webhooks"])),
     responses(
         (status = 201, body = SubscriptionView),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "The caller holds 20 subscriptions already"),
@@ -100,7 +101,7 @@ async fn create_webhook(
     auth: Auth,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let claims = auth.require(&[Role::Integrator, Role::Admin])?;
+    let claims = auth.require_scoped(&[Role::Integrator, Role::Admin], Scope::Webhooks)?;
     let input: WebhookInput = body::json(&req, payload).await?;
     let mut errors = webhooks::check_patterns(&input.events);
     let url = address::check(
@@ -134,13 +135,13 @@ async fn create_webhook(
 }
 
 /// The caller's subscriptions (all of them for admins).
-#[utoipa::path(tag = "webhooks", security(("bearer" = [])), responses((status = 200, body = Page<SubscriptionView>), AuthErrors))]
+#[utoipa::path(tag = "webhooks", security(("bearer" = []), ("client_credentials" = ["webhooks"])), responses((status = 200, body = Page<SubscriptionView>), AuthErrors))]
 #[get("/v1/webhooks")]
 async fn list_webhooks(
     auth: Auth,
     state: web::Data<AppState>,
 ) -> ApiResult<web::Json<Page<SubscriptionView>>> {
-    auth.require(&[Role::Integrator, Role::Admin])?;
+    auth.require_scoped(&[Role::Integrator, Role::Admin], Scope::Webhooks)?;
     let mut conn = state.pool.get().await?;
     Ok(web::Json(Page {
         items: webhooks::list(&mut conn, owner_filter(&auth))
@@ -156,7 +157,7 @@ async fn list_webhooks(
 #[utoipa::path(
     tag = "webhooks",
     params(("id" = Uuid, Path)),
-    security(("bearer" = [])),
+    security(("bearer" = []), ("client_credentials" = ["webhooks"])),
     responses(
         (status = 204, description = "Removed, with its delivery log"),
         (status = 404, body = Problem, content_type = "application/problem+json", description = "No such subscription of the caller's"),
@@ -169,7 +170,7 @@ async fn delete_webhook(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    auth.require(&[Role::Integrator, Role::Admin])?;
+    auth.require_scoped(&[Role::Integrator, Role::Admin], Scope::Webhooks)?;
     let mut conn = state.pool.get().await?;
     webhooks::unsubscribe(&mut conn, *id, owner_filter(&auth)).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -183,7 +184,7 @@ async fn delete_webhook(
 #[utoipa::path(
     tag = "webhooks",
     params(("id" = Uuid, Path)),
-    security(("bearer" = [])),
+    security(("bearer" = []), ("client_credentials" = ["webhooks"])),
     responses(
         (status = 200, body = SubscriptionView, description = "Active again"),
         (status = 404, body = Problem, content_type = "application/problem+json", description = "No such subscription of the caller's"),
@@ -197,7 +198,7 @@ async fn resume_webhook(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<SubscriptionView>> {
-    auth.require(&[Role::Integrator, Role::Admin])?;
+    auth.require_scoped(&[Role::Integrator, Role::Admin], Scope::Webhooks)?;
     let mut conn = state.pool.get().await?;
     let subscription = webhooks::resume(&mut conn, *id, owner_filter(&auth)).await?;
     tracing::info!(subscription = %subscription.id, "webhook subscription resumed");
@@ -210,7 +211,7 @@ async fn resume_webhook(
 #[utoipa::path(
     tag = "webhooks",
     params(("id" = Uuid, Path), ("delivery_id" = i64, Path)),
-    security(("bearer" = [])),
+    security(("bearer" = []), ("client_credentials" = ["webhooks"])),
     responses(
         (status = 200, body = DeliveryView, description = "Pending, due now"),
         (status = 404, body = Problem, content_type = "application/problem+json", description = "No such subscription of the caller's, or no such delivery of it"),
@@ -224,7 +225,7 @@ async fn retry_webhook_delivery(
     state: web::Data<AppState>,
     path: web::Path<(Uuid, i64)>,
 ) -> ApiResult<web::Json<DeliveryView>> {
-    auth.require(&[Role::Integrator, Role::Admin])?;
+    auth.require_scoped(&[Role::Integrator, Role::Admin], Scope::Webhooks)?;
     let (id, delivery_id) = path.into_inner();
     let mut conn = state.pool.get().await?;
     let delivery = webhooks::retry(&mut conn, id, delivery_id, owner_filter(&auth)).await?;
@@ -244,7 +245,7 @@ pub struct DeliveryQuery {
 #[utoipa::path(
     tag = "webhooks",
     params(("id" = Uuid, Path), DeliveryQuery),
-    security(("bearer" = [])),
+    security(("bearer" = []), ("client_credentials" = ["webhooks"])),
     responses(
         (status = 200, body = Page<DeliveryView>),
         (status = 404, body = Problem, content_type = "application/problem+json", description = "No such subscription of the caller's"),
@@ -259,7 +260,7 @@ async fn list_webhook_deliveries(
     id: web::Path<Uuid>,
     query: web::Query<DeliveryQuery>,
 ) -> ApiResult<web::Json<Page<DeliveryView>>> {
-    auth.require(&[Role::Integrator, Role::Admin])?;
+    auth.require_scoped(&[Role::Integrator, Role::Admin], Scope::Webhooks)?;
     let limit = page::limit(query.limit, 100)?;
     let mut conn = state.pool.get().await?;
     webhooks::find(&mut conn, *id, owner_filter(&auth)).await?;

@@ -1,0 +1,320 @@
+//! Checking an API client's secret (the client-credentials grant and
+//! Open311's `api_key`) so that the check cannot take the api down.
+//!
+//! An argon2 verification costs tens of milliseconds of CPU and 19 MiB, on
+//! purpose. So: the database connection goes back to the pool before hashing;
+//! at most one hash per core runs at a time, on a blocking thread, and a
+//! request that finds every slot busy for [`SLOT_WAIT`] is told to come back
+//! (429); repeated failures per client id and per client address are refused
+//! (429) before any hashing; a successful verification is remembered for
+//! [`VERIFIED_TTL`], keyed by an HMAC of the credential under a key drawn
+//! at start, so that a partner asking for tokens again does not hash again and
+//! the secret itself is never kept; an unknown client id is verified against a
+//! dummy hash, so it costs what a wrong secret costs.
+
+use crate::revocations::RevokedClients;
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::Sha256;
+use sigap_store::Error as CoreError;
+use sigap_store::clients::{self, Client};
+use sigap_store::db::PgPool;
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+
+/// How long a request waits for a hashing slot before it is told to retry.
+const SLOT_WAIT: Duration = Duration::from_millis(500);
+/// Failed verifications allowed per client id, and per client address, in
+/// [`FAILURE_WINDOW`].
+const MAX_FAILURES: u32 = 10;
+const FAILURE_WINDOW: Duration = Duration::from_secs(60);
+/// How long a verified credential is accepted without hashing again.
+const VERIFIED_TTL: Duration = Duration::from_secs(60);
+/// Entries each map holds at most, so that memory stays bounded whatever the
+/// callers send.
+const MAX_ENTRIES: usize = 10_000;
+
+/// Why a credential was not accepted.
+#[derive(Debug)]
+pub enum Refusal {
+    /// Unknown or revoked client, or wrong secret (indistinguishable).
+    Invalid,
+    /// Too many failures for this client id or address, or every hashing
+    /// slot is busy: retry after this many seconds.
+    TooMany { retry_after_secs: u64 },
+    /// The database (or the revocation list) is unavailable.
+    Store(CoreError),
+}
+
+impl From<CoreError> for Refusal {
+    fn from(e: CoreError) -> Refusal {
+        Refusal::Store(e)
+    }
+}
+
+impl From<sigap_store::db::PoolError> for Refusal {
+    fn from(e: sigap_store::db::PoolError) -> Refusal {
+        Refusal::Store(e.into())
+    }
+}
+
+pub struct ClientAuthenticator {
+    hashing: Arc<Semaphore>,
+    failures_by_client: FailureCounter<String>,
+    failures_by_address: FailureCounter<IpAddr>,
+    verified: Mutex<HashMap<[u8; 32], (Client, Instant)>>,
+    cache_key: [u8; 32],
+    revoked: RevokedClients,
+}
+
+impl ClientAuthenticator {
+    /// One hashing slot per core.
+    pub fn new(revoked: RevokedClients) -> ClientAuthenticator {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let mut cache_key = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut cache_key);
+        // Computed now, so that the first unknown client id does not cost
+        // a hash more than a wrong secret does.
+        tokio::task::spawn_blocking(clients::dummy_hash);
+        ClientAuthenticator {
+            hashing: Arc::new(Semaphore::new(cores)),
+            failures_by_client: FailureCounter::default(),
+            failures_by_address: FailureCounter::default(),
+            verified: Mutex::default(),
+            cache_key,
+            revoked,
+        }
+    }
+
+    /// The active client whose secret is `secret`. `address` is the caller's
+    /// (its IPv6 /64), whose failures count together.
+    pub async fn authenticate(
+        &self,
+        pool: &PgPool,
+        client_id: &str,
+        secret: &str,
+        address: Option<IpAddr>,
+    ) -> Result<Client, Refusal> {
+        // No client's credentials hold NUL, which PostgreSQL text cannot.
+        if client_id.contains('\0') || secret.contains('\0') {
+            return Err(Refusal::Invalid);
+        }
+        let address = address.map(network_of);
+        let credential = self.credential_key(client_id, secret);
+        if let Some(client) = self.remembered(&credential) {
+            return match self.revoked.is_revoked(&client.client_id) {
+                Some(false) => Ok(client),
+                Some(true) => Err(Refusal::Invalid),
+                None => Err(Refusal::Store(revocations_unknown())),
+            };
+        }
+        self.check_failures(client_id, address)?;
+        let permit = tokio::time::timeout(SLOT_WAIT, self.hashing.clone().acquire_owned())
+            .await
+            .map_err(|_| {
+                metrics::counter!("sigap_client_auth_busy_total").increment(1);
+                Refusal::TooMany {
+                    retry_after_secs: 1,
+                }
+            })?
+            .expect("the hashing semaphore is never closed");
+        // Failures may have been counted while this request waited.
+        self.check_failures(client_id, address)?;
+        let stored = {
+            let mut conn = pool.get().await?;
+            clients::credentials(&mut conn, client_id).await?
+        };
+        let (hash, client) = match stored {
+            Some(found) => (found.secret_hash, Some(found.client)),
+            None => (clients::dummy_hash().to_owned(), None),
+        };
+        let secret = secret.to_owned();
+        let matches = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            clients::verify_secret(&hash, &secret)
+        })
+        .await
+        .unwrap_or(false);
+        match client {
+            Some(client) if matches => {
+                self.remember(credential, &client);
+                Ok(client)
+            }
+            _ => {
+                metrics::counter!("sigap_client_auth_failures_total").increment(1);
+                self.failures_by_client.add(client_id.to_owned());
+                if let Some(address) = address {
+                    self.failures_by_address.add(address);
+                }
+                Err(Refusal::Invalid)
+            }
+        }
+    }
+
+    fn check_failures(&self, client_id: &str, address: Option<IpAddr>) -> Result<(), Refusal> {
+        let wait = [
+            self.failures_by_client.blocked(client_id),
+            address.and_then(|a| self.failures_by_address.blocked(&a)),
+        ]
+        .into_iter()
+        .flatten()
+        .max();
+        match wait {
+            Some(wait) => {
+                metrics::counter!("sigap_client_auth_limited_total").increment(1);
+                Err(Refusal::TooMany {
+                    retry_after_secs: wait.as_secs().max(1),
+                })
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// HMAC-SHA256 of the id and secret: the cache's key, from which the
+    /// secret cannot be recovered.
+    fn credential_key(&self, client_id: &str, secret: &str) -> [u8; 32] {
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.cache_key).expect("HMAC takes keys of any size");
+        mac.update(client_id.as_bytes());
+        // The id holds no NUL: id and secret cannot run into each other.
+        mac.update(b"\0");
+        mac.update(secret.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
+    fn remembered(&self, credential: &[u8; 32]) -> Option<Client> {
+        let verified = self.verified.lock().unwrap_or_else(|p| p.into_inner());
+        verified
+            .get(credential)
+            .filter(|(_, at)| at.elapsed() < VERIFIED_TTL)
+            .map(|(client, _)| client.clone())
+    }
+
+    fn remember(&self, credential: [u8; 32], client: &Client) {
+        let mut verified = self.verified.lock().unwrap_or_else(|p| p.into_inner());
+        if verified.len() >= MAX_ENTRIES {
+            verified.retain(|_, (_, at)| at.elapsed() < VERIFIED_TTL);
+            if verified.len() >= MAX_ENTRIES {
+                verified.clear();
+            }
+        }
+        verified.insert(credential, (client.clone(), Instant::now()));
+    }
+}
+
+fn revocations_unknown() -> CoreError {
+    CoreError::Unavailable("the list of revoked clients is not loaded yet".into())
+}
+
+/// The address whose failures count together: an IPv6 client controls its
+/// whole /64, so it is one caller.
+fn network_of(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(_) => address,
+        IpAddr::V6(v6) => {
+            let segments = v6.segments();
+            IpAddr::V6(std::net::Ipv6Addr::new(
+                segments[0],
+                segments[1],
+                segments[2],
+                segments[3],
+                0,
+                0,
+                0,
+                0,
+            ))
+        }
+    }
+}
+
+/// Failures per key in a fixed window, at most [`MAX_ENTRIES`] keys: when
+/// full, expired windows go first, then the oldest.
+struct FailureCounter<K> {
+    windows: Mutex<HashMap<K, (Instant, u32)>>,
+}
+
+impl<K> Default for FailureCounter<K> {
+    fn default() -> Self {
+        FailureCounter {
+            windows: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<K: Hash + Eq + Clone> FailureCounter<K> {
+    /// How long `key` must wait, when it has failed too often.
+    fn blocked<Q>(&self, key: &Q) -> Option<Duration>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        let (start, count) = windows.get(key)?;
+        let left = FAILURE_WINDOW.checked_sub(start.elapsed())?;
+        (*count >= MAX_FAILURES).then_some(left)
+    }
+
+    fn add(&self, key: K) {
+        let now = Instant::now();
+        let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        if windows.len() >= MAX_ENTRIES && !windows.contains_key(&key) {
+            windows.retain(|_, (start, _)| now.duration_since(*start) < FAILURE_WINDOW);
+            if windows.len() >= MAX_ENTRIES
+                && let Some(oldest) = windows
+                    .iter()
+                    .min_by_key(|(_, (start, _))| *start)
+                    .map(|(k, _)| k.clone())
+            {
+                windows.remove(&oldest);
+            }
+        }
+        let entry = windows.entry(key).or_insert((now, 0));
+        if now.duration_since(entry.0) >= FAILURE_WINDOW {
+            *entry = (now, 0);
+        }
+        entry.1 += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_is_blocked_after_its_failures_and_others_are_not() {
+        let counter = FailureCounter::<String>::default();
+        for _ in 0..MAX_FAILURES - 1 {
+            counter.add("cli_a".into());
+        }
+        assert_eq!(counter.blocked("cli_a"), None);
+        counter.add("cli_a".into());
+        let wait = counter.blocked("cli_a").expect("blocked");
+        assert!(wait <= FAILURE_WINDOW && wait > Duration::from_secs(50));
+        assert_eq!(counter.blocked("cli_b"), None);
+    }
+
+    #[test]
+    fn the_failure_counter_holds_a_bounded_number_of_keys() {
+        let counter = FailureCounter::<u32>::default();
+        for key in 0..(MAX_ENTRIES as u32 + 500) {
+            counter.add(key);
+        }
+        let held = counter.windows.lock().expect("lock").len();
+        assert!(held <= MAX_ENTRIES, "{held}");
+    }
+
+    #[test]
+    fn ipv6_callers_count_by_their_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().expect("ip");
+        let b: IpAddr = "2001:db8:1:2:bbbb::2".parse().expect("ip");
+        let c: IpAddr = "2001:db8:1:3::1".parse().expect("ip");
+        assert_eq!(network_of(a), network_of(b));
+        assert_ne!(network_of(a), network_of(c));
+        let v4: IpAddr = "10.0.0.1".parse().expect("ip");
+        assert_eq!(network_of(v4), v4);
+    }
+}
