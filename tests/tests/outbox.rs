@@ -217,9 +217,15 @@ async fn a_refused_outbox_row_is_parked_while_the_others_are_sent_once() {
     .await
     .expect("insert");
 
-    let messages = tap.expect(10, Duration::from_secs(10)).await;
-    // Long enough for a relay that republished the batch to do it again.
-    let messages = [messages, tap.collect(Duration::from_secs(2)).await].concat();
+    // A relay that republished the batch would send it again and again, and
+    // the tap would never fall quiet: bound the wait.
+    let messages = tokio::time::timeout(Duration::from_secs(20), async {
+        let messages = tap.expect(10, Duration::from_secs(10)).await;
+        // Long enough for a relay that republished the batch to do it again.
+        [messages, tap.collect(Duration::from_secs(2)).await].concat()
+    })
+    .await
+    .expect("the relay keeps republishing the batch");
     let tickets: HashSet<String> = messages
         .iter()
         .map(|m| m["ticket"].as_str().expect("ticket").to_owned())
