@@ -12,6 +12,7 @@
 //! the secret itself is never kept; an unknown client id is verified against a
 //! dummy hash, so it costs what a wrong secret costs.
 
+use crate::rate_limit::{ClientKey, FixedWindows};
 use crate::revocations::RevokedClients;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
@@ -20,7 +21,6 @@ use sigap_store::Error as CoreError;
 use sigap_store::clients::{self, Client};
 use sigap_store::db::PgPool;
 use std::collections::HashMap;
-use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -64,8 +64,8 @@ impl From<sigap_store::db::PoolError> for Refusal {
 
 pub struct ClientAuthenticator {
     hashing: Arc<Semaphore>,
-    failures_by_client: FailureCounter<String>,
-    failures_by_address: FailureCounter<IpAddr>,
+    failures_by_client: FixedWindows<String>,
+    failures_by_address: FixedWindows<ClientKey>,
     verified: Mutex<HashMap<[u8; 32], (Client, Instant)>>,
     cache_key: [u8; 32],
     revoked: RevokedClients,
@@ -82,8 +82,8 @@ impl ClientAuthenticator {
         tokio::task::spawn_blocking(clients::dummy_hash);
         ClientAuthenticator {
             hashing: Arc::new(Semaphore::new(cores)),
-            failures_by_client: FailureCounter::default(),
-            failures_by_address: FailureCounter::default(),
+            failures_by_client: FixedWindows::new(MAX_FAILURES, FAILURE_WINDOW, MAX_ENTRIES),
+            failures_by_address: FixedWindows::new(MAX_FAILURES, FAILURE_WINDOW, MAX_ENTRIES),
             verified: Mutex::default(),
             cache_key,
             revoked,
@@ -103,7 +103,7 @@ impl ClientAuthenticator {
         if client_id.contains('\0') || secret.contains('\0') {
             return Err(Refusal::Invalid);
         }
-        let address = address.map(network_of);
+        let address = address.map(ClientKey::from);
         let credential = self.credential_key(client_id, secret);
         if let Some(client) = self.remembered(&credential) {
             return match self.revoked.is_revoked(&client.client_id) {
@@ -155,23 +155,15 @@ impl ClientAuthenticator {
         }
     }
 
-    fn check_failures(&self, client_id: &str, address: Option<IpAddr>) -> Result<(), Refusal> {
-        let wait = [
-            self.failures_by_client.blocked(client_id),
-            address.and_then(|a| self.failures_by_address.blocked(&a)),
-        ]
-        .into_iter()
-        .flatten()
-        .max();
-        match wait {
-            Some(wait) => {
-                metrics::counter!("sigap_client_auth_limited_total").increment(1);
-                Err(Refusal::TooMany {
-                    retry_after_secs: wait.as_secs().max(1),
-                })
-            }
-            None => Ok(()),
-        }
+    fn check_failures(&self, client_id: &str, address: Option<ClientKey>) -> Result<(), Refusal> {
+        let blocked = self
+            .failures_by_client
+            .blocked(client_id)
+            .and(address.map_or(Ok(()), |a| self.failures_by_address.blocked(&a)));
+        blocked.map_err(|retry_after_secs| {
+            metrics::counter!("sigap_client_auth_limited_total").increment(1);
+            Refusal::TooMany { retry_after_secs }
+        })
     }
 
     /// HMAC-SHA256 of the id and secret: the cache's key, from which the
@@ -208,113 +200,4 @@ impl ClientAuthenticator {
 
 fn revocations_unknown() -> CoreError {
     CoreError::Unavailable("the list of revoked clients is not loaded yet".into())
-}
-
-/// The address whose failures count together: an IPv6 client controls its
-/// whole /64, so it is one caller.
-fn network_of(address: IpAddr) -> IpAddr {
-    match address {
-        IpAddr::V4(_) => address,
-        IpAddr::V6(v6) => {
-            let segments = v6.segments();
-            IpAddr::V6(std::net::Ipv6Addr::new(
-                segments[0],
-                segments[1],
-                segments[2],
-                segments[3],
-                0,
-                0,
-                0,
-                0,
-            ))
-        }
-    }
-}
-
-/// Failures per key in a fixed window, at most [`MAX_ENTRIES`] keys: when
-/// full, expired windows go first, then the oldest.
-struct FailureCounter<K> {
-    windows: Mutex<HashMap<K, (Instant, u32)>>,
-}
-
-impl<K> Default for FailureCounter<K> {
-    fn default() -> Self {
-        FailureCounter {
-            windows: Mutex::new(HashMap::new()),
-        }
-    }
-}
-
-impl<K: Hash + Eq + Clone> FailureCounter<K> {
-    /// How long `key` must wait, when it has failed too often.
-    fn blocked<Q>(&self, key: &Q) -> Option<Duration>
-    where
-        K: std::borrow::Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        let windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        let (start, count) = windows.get(key)?;
-        let left = FAILURE_WINDOW.checked_sub(start.elapsed())?;
-        (*count >= MAX_FAILURES).then_some(left)
-    }
-
-    fn add(&self, key: K) {
-        let now = Instant::now();
-        let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        if windows.len() >= MAX_ENTRIES && !windows.contains_key(&key) {
-            windows.retain(|_, (start, _)| now.duration_since(*start) < FAILURE_WINDOW);
-            if windows.len() >= MAX_ENTRIES
-                && let Some(oldest) = windows
-                    .iter()
-                    .min_by_key(|(_, (start, _))| *start)
-                    .map(|(k, _)| k.clone())
-            {
-                windows.remove(&oldest);
-            }
-        }
-        let entry = windows.entry(key).or_insert((now, 0));
-        if now.duration_since(entry.0) >= FAILURE_WINDOW {
-            *entry = (now, 0);
-        }
-        entry.1 += 1;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_key_is_blocked_after_its_failures_and_others_are_not() {
-        let counter = FailureCounter::<String>::default();
-        for _ in 0..MAX_FAILURES - 1 {
-            counter.add("cli_a".into());
-        }
-        assert_eq!(counter.blocked("cli_a"), None);
-        counter.add("cli_a".into());
-        let wait = counter.blocked("cli_a").expect("blocked");
-        assert!(wait <= FAILURE_WINDOW && wait > Duration::from_secs(50));
-        assert_eq!(counter.blocked("cli_b"), None);
-    }
-
-    #[test]
-    fn the_failure_counter_holds_a_bounded_number_of_keys() {
-        let counter = FailureCounter::<u32>::default();
-        for key in 0..(MAX_ENTRIES as u32 + 500) {
-            counter.add(key);
-        }
-        let held = counter.windows.lock().expect("lock").len();
-        assert!(held <= MAX_ENTRIES, "{held}");
-    }
-
-    #[test]
-    fn ipv6_callers_count_by_their_64() {
-        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().expect("ip");
-        let b: IpAddr = "2001:db8:1:2:bbbb::2".parse().expect("ip");
-        let c: IpAddr = "2001:db8:1:3::1".parse().expect("ip");
-        assert_eq!(network_of(a), network_of(b));
-        assert_ne!(network_of(a), network_of(c));
-        let v4: IpAddr = "10.0.0.1".parse().expect("ip");
-        assert_eq!(network_of(v4), v4);
-    }
 }

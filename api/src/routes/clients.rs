@@ -5,6 +5,7 @@ use crate::body;
 use crate::client_auth::Refusal;
 use crate::page::Page;
 use crate::problem::{ApiError, ApiResult, AuthErrors, BodyErrors, Problem};
+use crate::rate_limit::client_address;
 use crate::startup::AppState;
 use crate::strict_json;
 use crate::views::clients::{ClientView, NewClient};
@@ -290,7 +291,7 @@ async fn issue_token(
             &state.pool,
             &client_id,
             &secret,
-            req.peer_addr().map(|a| a.ip()),
+            client_address(&req, &state.config.trusted_proxies),
         )
         .await
         .map_err(|refusal| match refusal {

@@ -13,6 +13,7 @@ use crate::client_auth::Refusal;
 use crate::method_not_allowed::DeclaredMethods;
 use crate::problem::ApiError;
 use crate::query_time;
+use crate::rate_limit::client_address;
 use crate::startup::AppState;
 use crate::views::intake::{LocationInput, REGION_REQUIRED, ReportInput, ReporterInput};
 use actix_web::http::StatusCode;
@@ -380,7 +381,7 @@ async fn authenticate(
             &state.pool,
             client_id,
             secret,
-            req.peer_addr().map(|a| a.ip()),
+            client_address(req, &state.config.trusted_proxies),
         )
         .await
         .map_err(|refusal| match refusal {

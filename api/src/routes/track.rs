@@ -3,6 +3,7 @@
 //! which are sequential, do not open every case to anyone who counts.
 
 use crate::problem::{ApiError, ApiResult, Problem};
+use crate::rate_limit::client_address;
 use crate::startup::AppState;
 use actix_web::{HttpRequest, get, web};
 use chrono::{DateTime, Utc};
@@ -77,18 +78,10 @@ async fn track_report(
     state: web::Data<AppState>,
     tracking_code: web::Path<String>,
 ) -> ApiResult<web::Json<Tracking>> {
-    if let Some(peer) = req.peer_addr().map(|a| a.ip()) {
-        let forwarded_for = req
-            .headers()
-            .get_all("X-Forwarded-For")
-            .filter_map(|value| value.to_str().ok());
-        let client = state
-            .config
-            .trusted_proxies
-            .client_address(peer, forwarded_for);
+    if let Some(client) = client_address(&req, &state.config.trusted_proxies) {
         state
             .track_limiter
-            .check(client)
+            .check_address(client)
             .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
     }
     let unknown = || ApiError::NotFound("no report with this tracking code".into());
