@@ -33,8 +33,9 @@ conformance: services
 	@scripts/conformance.sh
 
 # Fault drills on a private PostgreSQL cluster and RabbitMQ node: a killed
-# worker, a broker restart, a database outage, cut broker links, two apis and
-# two workers, a flood of bad requests. Prints what was filed, assigned once,
+# worker, a broker restart, a short and a 90-second database outage, cut
+# broker links, two apis and two workers, a flood of bad requests, lost
+# routing messages. Prints what was filed, assigned once,
 # lost and duplicated; fails on any loss or duplicate.
 chaos: services
 	$(CARGO) build --workspace --bins

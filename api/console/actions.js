@@ -121,12 +121,17 @@ export function caseForms(report, { onDone, idPrefix }) {
       const body = { reason: reason.value };
       if (unit.value) body.unit_code = unit.value;
       try {
-        const { data } = await api.post(`/v1/reports/${report.id}/transfer`, body);
+        const { data } = await api.post(`/v1/reports/${report.id}/transfer`, body, { headers: { 'If-Match': `"${report.version}"` } });
         announce(t('case.transfer.done'));
         onDone(data);
       } catch (error) {
         if (error instanceof api.ApiError && error.fieldErrors.length) {
           for (const fe of error.fieldErrors) setFieldError(fe.field === 'unit_code' ? unit : reason, fe.message);
+        } else if (error instanceof api.ApiError && error.status === 412) {
+          // Someone changed the case meanwhile: show the latest before a transfer is decided.
+          message.replaceChildren(notice('info', h('p', { i18n: 'case.status.stale' })));
+          announce(t('case.status.stale'));
+          onDone();
         } else message.replaceChildren(errorNotice(error));
       }
     });
