@@ -63,8 +63,9 @@ async fn one_row_in_every_table(client: &tokio_postgres::Client) {
     client
         .execute(
             "INSERT INTO reports (id, ticket, channel, category, need, urgency, region_code, \
-             province_code, description, filed_by) \
-             SELECT gen_random_uuid(), 'CC-TEST-1', $1, $2, $3, $4, code, parent_code, 'a test report', 'test' \
+             province_code, description, filed_by, tracking_code) \
+             SELECT gen_random_uuid(), 'CC-TEST-1', $1, $2, $3, $4, code, parent_code, 'a test report', 'test', \
+             'CC-TEST-1-K7QM2X' \
              FROM regions WHERE parent_code IS NOT NULL ORDER BY code LIMIT 1",
             &[
                 &Channel::Hotline.as_str(),
