@@ -85,6 +85,8 @@ test('the console works from the keyboard, with a visible focus', async () => {
   await page.getByRole('link', { name: 'Laporan', exact: true }).focus();
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { name: 'Laporan', level: 1 }).waitFor();
+  // The focus moves once the view has loaded its data, which may come after its heading.
+  await page.waitForFunction(() => !document.getElementById('main').hasAttribute('aria-busy'));
   assert.equal(await page.evaluate(() => document.activeElement.tagName), 'H1', 'a new view moves the focus to its heading');
   assert.equal(await page.getByRole('link', { name: 'Laporan', exact: true }).getAttribute('aria-current'), 'page');
   for (const landmark of ['banner', 'navigation', 'main', 'contentinfo']) {
