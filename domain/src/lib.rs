@@ -1,7 +1,7 @@
 //! Sigap's domain: the vocabulary every layer speaks (categories, needs,
 //! urgencies, channels, roles, statuses), the status machine, the SLA policy,
-//! the caller's claims, the checked values of a report and the shape of a
-//! validation error. Pure: no database, HTTP, broker or async runtime
+//! the caller's claims, the checked values of a report, the shape of a
+//! validation error, and working time (office hours, holidays, zones). Pure: no database, HTTP, broker or async runtime
 //! (`make lint` checks it).
 #![warn(missing_docs)]
 
@@ -9,6 +9,7 @@ mod claims;
 mod field_error;
 mod report;
 mod vocabulary;
+pub mod working_time;
 
 pub use claims::Claims;
 pub use field_error::FieldError;

@@ -64,6 +64,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    holidays (day) {
+        day -> Date,
+        name -> Text,
+        kind -> Text,
+        origin -> Text,
+        removed -> Bool,
+        updated_by -> Nullable<Text>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     outbox (id) {
         id -> Int8,
         message_id -> Uuid,
@@ -173,6 +185,9 @@ diesel::table! {
         contact -> Nullable<Text>,
         updated_at -> Timestamptz,
         origin -> Text,
+        office_days -> Array<Nullable<Int2>>,
+        office_opens -> Time,
+        office_closes -> Time,
     }
 }
 
@@ -221,6 +236,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     coverage_rules,
     directory_changes,
     directory_version,
+    holidays,
     outbox,
     regions,
     report_events,
