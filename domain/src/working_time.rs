@@ -381,14 +381,15 @@ mod tests {
         let ascension = Calendar::new([date(2026, 5, 14), date(2026, 5, 15)]);
         let pancasila = Calendar::new([date(2026, 6, 1)]);
         let new_year = Calendar::new([date(2026, 12, 24), date(2026, 12, 25), date(2027, 1, 1)]);
-        let cases: &[(
-            &str,
+        type Case<'a> = (
+            &'a str,
             DateTime<Utc>,
             Allowance,
-            &Schedule,
-            &Calendar,
+            &'a Schedule,
+            &'a Calendar,
             DateTime<Utc>,
-        )] = &[
+        );
+        let cases: &[Case] = &[
             (
                 "inside office hours, same day",
                 at(Zone::Wib, 2026, 12, 7, 9, 0),
