@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use crate::working_time::Allowance;
 use std::time::Duration;
 
 /// A closed set of names, each with one stable snake_case spelling. The store
@@ -248,35 +249,117 @@ impl Status {
     }
 }
 
-/// Time a unit has to acknowledge a case, by urgency.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SlaPolicy {
-    /// For critical cases (default 15 minutes).
-    pub critical: Duration,
-    /// For high urgency (default 1 hour).
-    pub high: Duration,
-    /// For normal urgency (default 24 hours).
-    pub normal: Duration,
-}
-
-impl Default for SlaPolicy {
-    fn default() -> Self {
-        SlaPolicy {
-            critical: Duration::from_secs(15 * 60),
-            high: Duration::from_secs(60 * 60),
-            normal: Duration::from_secs(24 * 60 * 60),
-        }
+vocabulary! {
+    /// A stage of a case that has a deadline: the unit acknowledges it
+    /// (assigned → acknowledged), assesses it (acknowledged → assessing) and
+    /// delivers the first service (assessing → in_service).
+    Stage = "stage" {
+        Acknowledge = "acknowledge",
+        Assess = "assess",
+        Serve = "serve",
     }
 }
 
-impl SlaPolicy {
-    /// The time to acknowledge a case of `urgency`.
-    pub fn for_urgency(&self, urgency: Urgency) -> Duration {
+impl Stage {
+    /// The stage a case in `status` is in, if that status has a deadline.
+    pub fn of(status: Status) -> Option<Stage> {
+        match status {
+            Status::Assigned => Some(Stage::Acknowledge),
+            Status::Acknowledged => Some(Stage::Assess),
+            Status::Assessing => Some(Stage::Serve),
+            _ => None,
+        }
+    }
+
+    /// Whether reaching `status` completes a stage (the case moved on in
+    /// its work) rather than abandoning it (reassigned, triaged, cancelled).
+    pub fn completed_by(status: Status) -> bool {
+        matches!(
+            status,
+            Status::Acknowledged
+                | Status::Assessing
+                | Status::InService
+                | Status::Resolved
+                | Status::Closed
+        )
+    }
+}
+
+/// The allowance of one stage, by urgency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StageAllowances {
+    /// For critical cases.
+    pub critical: Allowance,
+    /// For high urgency.
+    pub high: Allowance,
+    /// For normal urgency.
+    pub normal: Allowance,
+}
+
+impl StageAllowances {
+    /// The allowance for a case of `urgency`.
+    pub fn for_urgency(&self, urgency: Urgency) -> Allowance {
         match urgency {
             Urgency::Critical => self.critical,
             Urgency::High => self.high,
             Urgency::Normal => self.normal,
         }
+    }
+}
+
+/// How long each stage of a case may take, by urgency. Critical cases keep
+/// a wall-clock acknowledgement (an emergency does not wait for Monday);
+/// the rest count working time in the unit's office hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlaPolicy {
+    /// Assigned → acknowledged (default 15m, 1wh, 1wd); missing it escalates.
+    pub acknowledge: StageAllowances,
+    /// Acknowledged → assessing (default 1wd, 3wd, 5wd); missing it alerts.
+    pub assess: StageAllowances,
+    /// Assessing → in service (default 2wd, 5wd, 10wd); missing it alerts.
+    pub serve: StageAllowances,
+}
+
+impl Default for SlaPolicy {
+    fn default() -> Self {
+        SlaPolicy {
+            acknowledge: StageAllowances {
+                critical: Allowance::Wall(Duration::from_secs(15 * 60)),
+                high: Allowance::WorkingHours(1),
+                normal: Allowance::WorkingDays(1),
+            },
+            assess: StageAllowances {
+                critical: Allowance::WorkingDays(1),
+                high: Allowance::WorkingDays(3),
+                normal: Allowance::WorkingDays(5),
+            },
+            serve: StageAllowances {
+                critical: Allowance::WorkingDays(2),
+                high: Allowance::WorkingDays(5),
+                normal: Allowance::WorkingDays(10),
+            },
+        }
+    }
+}
+
+impl SlaPolicy {
+    /// The allowances of `stage`.
+    pub fn stage(&self, stage: Stage) -> &StageAllowances {
+        match stage {
+            Stage::Acknowledge => &self.acknowledge,
+            Stage::Assess => &self.assess,
+            Stage::Serve => &self.serve,
+        }
+    }
+
+    /// The time a case of `urgency` has for `stage`.
+    pub fn allowance(&self, stage: Stage, urgency: Urgency) -> Allowance {
+        self.stage(stage).for_urgency(urgency)
+    }
+
+    /// The time to acknowledge a case of `urgency`.
+    pub fn for_urgency(&self, urgency: Urgency) -> Allowance {
+        self.acknowledge.for_urgency(urgency)
     }
 }
 
@@ -296,6 +379,9 @@ mod tests {
         }
         assert_eq!(Role::parse("upt_staff"), Some(Role::UptStaff));
         assert_eq!(Urgency::parse("urgent"), None);
+        for s in Stage::ALL {
+            assert_eq!(Stage::parse(s.as_str()), Some(*s));
+        }
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! One typed configuration, read once from the environment at start-up.
 
 use secrecy::SecretString;
-use sigap_domain::SlaPolicy;
+use sigap_domain::working_time::Allowance;
+use sigap_domain::{SlaPolicy, StageAllowances};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -19,6 +20,12 @@ const KNOWN: &[&str] = &[
     "SIGAP_SLA_CRITICAL",
     "SIGAP_SLA_HIGH",
     "SIGAP_SLA_NORMAL",
+    "SIGAP_SLA_ASSESS_CRITICAL",
+    "SIGAP_SLA_ASSESS_HIGH",
+    "SIGAP_SLA_ASSESS_NORMAL",
+    "SIGAP_SLA_SERVE_CRITICAL",
+    "SIGAP_SLA_SERVE_HIGH",
+    "SIGAP_SLA_SERVE_NORMAL",
     "SIGAP_DB_POOL_SIZE",
     "SIGAP_DB_TIMEOUT",
     "SIGAP_PREFETCH",
@@ -191,6 +198,18 @@ impl Config {
                 parse_duration(&text).map_err(|reason| ConfigError::Invalid { name, reason })
             }
         };
+        let allowance = |name: &'static str, default: Allowance| match get(name) {
+            None => Ok(default),
+            Some(text) => Allowance::parse(&text, parse_duration)
+                .map_err(|reason| ConfigError::Invalid { name, reason }),
+        };
+        let stage = |prefix: &'static [&'static str; 3], default: StageAllowances| {
+            Ok::<_, ConfigError>(StageAllowances {
+                critical: allowance(prefix[0], default.critical)?,
+                high: allowance(prefix[1], default.high)?,
+                normal: allowance(prefix[2], default.normal)?,
+            })
+        };
         let number = |name: &'static str, default: u64| match get(name) {
             None => Ok(default),
             Some(text) => text.parse::<u64>().map_err(|e| ConfigError::Invalid {
@@ -220,9 +239,26 @@ impl Config {
             log_format,
             amqp_prefix: get("SIGAP_AMQP_PREFIX").unwrap_or_else(|| "sigap".into()),
             sla: SlaPolicy {
-                critical: duration("SIGAP_SLA_CRITICAL", defaults.critical)?,
-                high: duration("SIGAP_SLA_HIGH", defaults.high)?,
-                normal: duration("SIGAP_SLA_NORMAL", defaults.normal)?,
+                acknowledge: stage(
+                    &["SIGAP_SLA_CRITICAL", "SIGAP_SLA_HIGH", "SIGAP_SLA_NORMAL"],
+                    defaults.acknowledge,
+                )?,
+                assess: stage(
+                    &[
+                        "SIGAP_SLA_ASSESS_CRITICAL",
+                        "SIGAP_SLA_ASSESS_HIGH",
+                        "SIGAP_SLA_ASSESS_NORMAL",
+                    ],
+                    defaults.assess,
+                )?,
+                serve: stage(
+                    &[
+                        "SIGAP_SLA_SERVE_CRITICAL",
+                        "SIGAP_SLA_SERVE_HIGH",
+                        "SIGAP_SLA_SERVE_NORMAL",
+                    ],
+                    defaults.serve,
+                )?,
             },
             db_pool_size: number("SIGAP_DB_POOL_SIZE", 16)? as usize,
             db_timeout: duration("SIGAP_DB_TIMEOUT", Duration::from_secs(5))?,
@@ -419,7 +455,28 @@ mod tests {
     fn sla_durations_come_from_the_environment() {
         let config = Config::from_vars(vars(&[("SIGAP_ENV", "dev"), ("SIGAP_SLA_CRITICAL", "3s")]))
             .expect("config");
-        assert_eq!(config.sla.critical, Duration::from_secs(3));
-        assert_eq!(config.sla.high, Duration::from_secs(3600));
+        assert_eq!(
+            config.sla.acknowledge.critical,
+            Allowance::Wall(Duration::from_secs(3))
+        );
+        assert_eq!(config.sla.acknowledge.high, Allowance::WorkingHours(1));
+        assert_eq!(config.sla.acknowledge.normal, Allowance::WorkingDays(1));
+        let config = Config::from_vars(vars(&[
+            ("SIGAP_ENV", "dev"),
+            ("SIGAP_SLA_NORMAL", "2wd"),
+            ("SIGAP_SLA_ASSESS_HIGH", "4wh"),
+            ("SIGAP_SLA_SERVE_CRITICAL", "2s"),
+        ]))
+        .expect("config");
+        assert_eq!(config.sla.acknowledge.normal, Allowance::WorkingDays(2));
+        assert_eq!(config.sla.assess.high, Allowance::WorkingHours(4));
+        assert_eq!(config.sla.assess.normal, Allowance::WorkingDays(5));
+        assert_eq!(
+            config.sla.serve.critical,
+            Allowance::Wall(Duration::from_secs(2))
+        );
+        assert!(
+            Config::from_vars(vars(&[("SIGAP_ENV", "dev"), ("SIGAP_SLA_HIGH", "0wd")])).is_err()
+        );
     }
 }

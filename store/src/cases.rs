@@ -4,14 +4,14 @@
 
 use crate::db::prepared;
 use crate::error::Result;
-use crate::vocabulary::{Term, spellings};
+use crate::vocabulary::{NullableTerm, Term, spellings};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Int4, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use futures_util::StreamExt;
 use serde::Serialize;
-use sigap_domain::{Category, Need, Status, Urgency};
+use sigap_domain::{Category, Need, Stage, Status, Urgency};
 use uuid::Uuid;
 
 /// A case in a unit's queue (no personal data).
@@ -70,6 +70,21 @@ pub struct QueuedCase {
     /// Urgency rank, the first part of the queue's order.
     #[diesel(sql_type = Int4)]
     pub rank: i32,
+    /// The stage whose deadline is open.
+    #[diesel(sql_type = Nullable<Text>, deserialize_as = NullableTerm<Stage>)]
+    pub deadline_stage: Option<Stage>,
+    /// When that stage is due.
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub deadline_due_at: Option<DateTime<Utc>>,
+    /// Its allowance as configured (`2wd`).
+    #[diesel(sql_type = Nullable<Text>)]
+    pub deadline_allowance: Option<String>,
+    /// Whether it counts working time.
+    #[diesel(sql_type = Nullable<diesel::sql_types::Bool>)]
+    pub deadline_working: Option<bool>,
+    /// The zone of the unit's office hours.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub deadline_time_zone: Option<String>,
 }
 
 /// Where a queue page resumes: after this rank, creation time and id.

@@ -9,6 +9,7 @@ pub mod bus;
 pub mod cases;
 pub mod clients;
 pub mod db;
+pub mod deadlines;
 pub mod directory;
 pub mod error;
 pub mod geography;

@@ -7,15 +7,16 @@ use crate::bus::EventPayload;
 use crate::error::{Error, Result};
 use crate::outbox;
 use crate::reports::{self as report_access, ReportRow};
-use crate::routing::{DirectoryCache, event_message, locked_loads, route_request, sla_seconds};
+use crate::deadlines::{self, Move, Opening};
+use crate::routing::{DirectoryCache, event_message, locked_loads, route_request};
 use crate::schema::{report_events, reports, units};
 use crate::vocabulary::Term;
 use chrono::Utc;
 use diesel::prelude::*;
-use diesel::sql_types::{Float8, Int4, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Int4, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use sigap_domain::Claims;
-use sigap_domain::{Role, SlaPolicy, Status};
+use sigap_domain::{Role, SlaPolicy, Stage, Status};
 use sigap_router::{Decision, Outcome};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -145,6 +146,7 @@ fn stamp_column(status: Status) -> Option<&'static str> {
 /// Moves a report along its lifecycle (`POST /v1/reports/{id}/status`).
 pub async fn change_status(
     conn: &mut AsyncPgConnection,
+    sla: &SlaPolicy,
     claims: &Claims,
     id: Uuid,
     to: Status,
@@ -172,6 +174,18 @@ pub async fn change_status(
         .bind::<SqlUuid, _>(id)
         .bind::<Text, _>(Term(to))
         .execute(conn)
+        .await?;
+        let next =
+            deadlines::opening_for(conn, sla, to, report.urgency, report.unit_code.as_deref()).await?;
+        deadlines::apply(
+            conn,
+            &[Move {
+                report_id: id,
+                unit_code: report.unit_code.clone(),
+                completed: Stage::completed_by(to),
+                next,
+            }],
+        )
         .await?;
         let actor = Actor::from_claims(claims);
         record(
@@ -250,29 +264,38 @@ fn reroute(cache: &DirectoryCache, report: &ReportRow, loads: &HashMap<String, i
         .route(&request, |code| loads.get(code).copied().unwrap_or(0))
 }
 
-/// Gives the report to `unit` (status `assigned`, a fresh SLA), remembering
-/// the unit that had it.
+/// Gives the report to `unit` (status `assigned`, a fresh acknowledgement
+/// deadline `opening`), remembering the unit that had it.
 async fn move_to_unit(
     conn: &mut AsyncPgConnection,
     report: &ReportRow,
     unit: &str,
-    sla: f64,
+    opening: Option<Opening>,
     escalate: bool,
 ) -> Result<()> {
     diesel::sql_query(
         "UPDATE reports SET status = $5, unit_code = $2, \
             previous_units = CASE WHEN unit_code IS NULL THEN previous_units ELSE array_append(previous_units, unit_code) END, \
-            assigned_at = now(), acknowledged_at = NULL, sla_due_at = now() + $3 * interval '1 second', \
-            triage_reason = NULL, escalation_level = escalation_level + $4, \
+            assigned_at = now(), acknowledged_at = NULL, sla_due_at = NULL, \
+            triage_reason = NULL, escalation_level = escalation_level + $3, \
             updated_at = now(), version = version + 1 \
          WHERE id = $1",
     )
     .bind::<SqlUuid, _>(report.id)
     .bind::<Text, _>(unit)
-    .bind::<Float8, _>(sla)
     .bind::<Int4, _>(i32::from(escalate))
     .bind::<Text, _>(Term(Status::Assigned))
     .execute(conn)
+    .await?;
+    deadlines::apply(
+        conn,
+        &[Move {
+            report_id: report.id,
+            unit_code: Some(unit.to_owned()),
+            completed: false,
+            next: opening,
+        }],
+    )
     .await?;
     Ok(())
 }
@@ -295,6 +318,16 @@ async fn move_to_triage(
     .bind::<Int4, _>(i32::from(escalate))
     .bind::<Text, _>(Term(Status::NeedsTriage))
     .execute(conn)
+    .await?;
+    deadlines::apply(
+        conn,
+        &[Move {
+            report_id: report.id,
+            unit_code: None,
+            completed: false,
+            next: None,
+        }],
+    )
     .await?;
     Ok(())
 }
@@ -355,7 +388,10 @@ pub async fn transfer(
         });
         let actor = Actor::from_claims(claims);
         match &target {
-            Some(code) => move_to_unit(conn, &report, code, sla_seconds(sla, report.urgency), false).await?,
+            Some(code) => {
+                let opening = cache.opening(sla, Status::Assigned, report.urgency, Some(code));
+                move_to_unit(conn, &report, code, opening, false).await?
+            }
             None => {
                 let why = decision.as_ref().map(|d| d.reason.as_str()).unwrap_or("no unit");
                 move_to_triage(conn, &report, &format!("transfer found no unit: {why}"), false).await?
@@ -402,7 +438,9 @@ pub async fn assign(
             )));
         }
         active_unit(conn, unit).await?;
-        move_to_unit(conn, &report, unit, sla_seconds(sla, report.urgency), false).await?;
+        let opening =
+            deadlines::opening_for(conn, sla, Status::Assigned, report.urgency, Some(unit)).await?;
+        move_to_unit(conn, &report, unit, opening, false).await?;
         record(
             conn,
             &report,
@@ -473,7 +511,8 @@ pub async fn escalate_overdue(
                 .and_then(|d| d.unit_code.clone());
             match &target {
                 Some(code) => {
-                    move_to_unit(conn, &report, code, sla_seconds(sla, report.urgency), true).await?;
+                    let opening = cache.opening(sla, Status::Assigned, report.urgency, Some(code));
+                    move_to_unit(conn, &report, code, opening, true).await?;
                     *loads.entry(code.clone()).or_default() += 1;
                 }
                 None => {

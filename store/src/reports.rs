@@ -9,7 +9,7 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use sigap_domain::{Category, Channel, Claims, Need, Role, Status, Urgency};
+use sigap_domain::{Category, Channel, Claims, Need, Role, Stage, Status, Urgency};
 use uuid::Uuid;
 
 /// A report as stored; every vocabulary column is read as its domain type,
@@ -99,6 +99,17 @@ pub struct ReportRow {
     /// suffix (`CC-2026-000123-K7QM2X`); shown only to those who see
     /// personal data, since it opens the public tracking page.
     pub tracking_code: String,
+    /// The stage whose deadline is open (null when none is).
+    #[diesel(deserialize_as = NullableTerm<Stage>)]
+    pub deadline_stage: Option<Stage>,
+    /// When that stage is due.
+    pub deadline_due_at: Option<DateTime<Utc>>,
+    /// Its allowance as configured (`2wd`, `15m`).
+    pub deadline_allowance: Option<String>,
+    /// Whether it counts working time.
+    pub deadline_working: Option<bool>,
+    /// The zone of the unit's office hours (`WIT`).
+    pub deadline_time_zone: Option<String>,
 }
 
 /// One entry of a report's history.
@@ -300,6 +311,9 @@ pub struct ReportFilter {
     pub created_to: Option<DateTime<Utc>>,
     /// Changed after (for clients that poll for changes).
     pub updated_since: Option<DateTime<Utc>>,
+    /// Only cases whose open stage is past its due time (`Some(true)`), or
+    /// only those not overdue (`Some(false)`).
+    pub overdue: Option<bool>,
     /// The page after this cursor.
     pub after: Option<ListCursor>,
 }
@@ -343,6 +357,17 @@ pub async fn list_for(
     }
     if let Some(since) = filter.updated_since {
         q = q.filter(reports::updated_at.gt(since));
+    }
+    match filter.overdue {
+        Some(true) => q = q.filter(reports::deadline_due_at.lt(Utc::now())),
+        Some(false) => {
+            q = q.filter(
+                reports::deadline_due_at
+                    .is_null()
+                    .or(reports::deadline_due_at.ge(Utc::now())),
+            )
+        }
+        None => {}
     }
     if let Some(ListCursor { created_at, id }) = filter.after {
         q = q.filter(

@@ -3,6 +3,7 @@
 
 use crate::bus::{EventPayload, Message};
 use crate::db::prepared;
+use crate::deadlines::{self, Move, Opening};
 use crate::directory;
 use crate::error::Result;
 use crate::outbox::{self, OutboxMessage};
@@ -12,7 +13,8 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Float8, Int4, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use sigap_domain::{Category, SlaPolicy, Status, Urgency};
+use sigap_domain::working_time::{Calendar, Schedule};
+use sigap_domain::{Category, SlaPolicy, Stage, Status, Urgency};
 use sigap_router::{Decision, Directory, Outcome, RouteRequest};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -32,6 +34,10 @@ pub struct DirectoryCache {
     /// The regions, units and rules of that version, as the router reads
     /// them.
     pub directory: Arc<Directory>,
+    /// The days off of that version's calendar.
+    calendar: Arc<Calendar>,
+    /// Each unit's office hours and zone.
+    schedules: Arc<HashMap<String, Schedule>>,
 }
 
 impl DirectoryCache {
@@ -42,10 +48,46 @@ impl DirectoryCache {
 
     async fn read(conn: &mut AsyncPgConnection) -> QueryResult<DirectoryCache> {
         let (version, directory) = directory::load(conn).await?;
+        let calendar = deadlines::load_calendar(conn).await?;
+        let schedules = deadlines::load_schedules(conn, None).await?;
         Ok(DirectoryCache {
             version,
             directory: Arc::new(directory),
+            calendar: Arc::new(calendar),
+            schedules: Arc::new(schedules),
         })
+    }
+
+    /// The holidays and collective-leave days nobody works.
+    pub fn calendar(&self) -> &Calendar {
+        &self.calendar
+    }
+
+    /// When and in which zone `unit` works; the default office hours in WIB
+    /// for a unit not in the directory.
+    pub fn schedule(&self, unit: Option<&str>) -> Schedule {
+        unit.and_then(|code| self.schedules.get(code).copied())
+            .unwrap_or_else(deadlines::default_schedule)
+    }
+
+    /// The deadline of the stage a case of `urgency` enters on reaching
+    /// `status` at `unit` now, if that status has one.
+    pub fn opening(
+        &self,
+        policy: &SlaPolicy,
+        status: Status,
+        urgency: Urgency,
+        unit: Option<&str>,
+    ) -> Option<Opening> {
+        let stage = Stage::of(status)?;
+        Some(Opening::new(
+            policy,
+            stage,
+            urgency,
+            Utc::now(),
+            &self.schedule(unit),
+            self.calendar(),
+        ))
     }
 
     /// Reloads when units or coverage rules changed since the last load.
@@ -197,7 +239,6 @@ pub async fn route_received(
             .iter()
             .map(|(_, d)| (d.outcome == Outcome::NeedsTriage).then(|| d.reason.clone()))
             .collect();
-        let sla_seconds: Vec<f64> = routed.iter().map(|(r, _)| sla_seconds(sla, r.urgency)).collect();
         // The reports are not locked while they are routed: the unit lock above
         // keeps routing transactions apart, and the status check here skips a
         // report that anyone else changed meanwhile (it is then left out of
@@ -205,18 +246,17 @@ pub async fn route_received(
         let taken: Vec<Uuid> = prepared(diesel::sql_query(
             "UPDATE reports r SET status = d.status, unit_code = d.unit_code, triage_reason = d.reason, \
                 assigned_at = CASE WHEN d.status = $6 THEN now() END, \
-                sla_due_at = CASE WHEN d.status = $6 THEN now() + d.sla * interval '1 second' END, \
+                sla_due_at = NULL, \
                 updated_at = now(), version = r.version + 1 \
-             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::float8[]) \
-                AS d(id, status, unit_code, reason, sla) \
-             WHERE r.id = d.id AND r.status = $7 \
+             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) \
+                AS d(id, status, unit_code, reason) \
+             WHERE r.id = d.id AND r.status = $6 \
              RETURNING r.id",
         )
         .bind::<Array<SqlUuid>, _>(&ids)
         .bind::<Array<Text>, _>(&statuses)
         .bind::<Array<Nullable<Text>>, _>(&units)
         .bind::<Array<Nullable<Text>>, _>(&reasons)
-        .bind::<Array<Float8>, _>(&sla_seconds)
         .bind::<Text, _>(Term(Status::Assigned))
         .bind::<Text, _>(Term(Status::Received)))
         .load::<IdRow>(conn)
@@ -227,6 +267,18 @@ pub async fn route_received(
         if taken.len() < routed.len() {
             routed.retain(|(r, _)| taken.contains(&r.id));
         }
+        // The acknowledgement deadline, in the unit's working time.
+        let moves: Vec<Move> = routed
+            .iter()
+            .filter(|(_, d)| d.outcome == Outcome::Assigned)
+            .map(|(r, d)| Move {
+                report_id: r.id,
+                unit_code: d.unit_code.clone(),
+                completed: false,
+                next: cache.opening(sla, Status::Assigned, r.urgency, d.unit_code.as_deref()),
+            })
+            .collect();
+        deadlines::apply(conn, &moves).await?;
 
         let now = Utc::now();
         let events: Vec<NewEvent<'_>> = routed
@@ -319,11 +371,6 @@ pub(crate) fn route_request<'a>(
         location,
         exclude,
     }
-}
-
-/// Seconds a unit has to acknowledge a case of this urgency.
-pub(crate) fn sla_seconds(sla: &SlaPolicy, urgency: Urgency) -> f64 {
-    sla.for_urgency(urgency).as_secs_f64()
 }
 
 /// The event announcing a routing decision: `report.assigned.<unit>` or

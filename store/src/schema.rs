@@ -101,6 +101,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    report_deadlines (id) {
+        id -> Int8,
+        report_id -> Uuid,
+        stage -> Text,
+        unit_code -> Nullable<Text>,
+        started_at -> Timestamptz,
+        due_at -> Timestamptz,
+        allowance -> Text,
+        working -> Bool,
+        time_zone -> Text,
+        met_at -> Nullable<Timestamptz>,
+        closed_at -> Nullable<Timestamptz>,
+        alerted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     report_events (id) {
         id -> Int8,
         report_id -> Uuid,
@@ -159,6 +176,11 @@ diesel::table! {
         cancelled_at -> Nullable<Timestamptz>,
         requeued_at -> Nullable<Timestamptz>,
         tracking_code -> Text,
+        deadline_stage -> Nullable<Text>,
+        deadline_due_at -> Nullable<Timestamptz>,
+        deadline_allowance -> Nullable<Text>,
+        deadline_working -> Nullable<Bool>,
+        deadline_time_zone -> Nullable<Text>,
     }
 }
 
@@ -225,6 +247,7 @@ diesel::table! {
 
 diesel::joinable!(coverage_rules -> regions (region_code));
 diesel::joinable!(coverage_rules -> units (unit_code));
+diesel::joinable!(report_deadlines -> reports (report_id));
 diesel::joinable!(report_events -> reports (report_id));
 diesel::joinable!(reports -> units (unit_code));
 diesel::joinable!(units -> regions (region_code));
@@ -239,6 +262,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     holidays,
     outbox,
     regions,
+    report_deadlines,
     report_events,
     reports,
     unit_queues,

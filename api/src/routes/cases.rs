@@ -9,6 +9,7 @@ use crate::queue_watch;
 use crate::routes::reports::parse_statuses;
 use crate::routes::units::is_unit_code;
 use crate::startup::AppState;
+use crate::views::reports::DeadlineView;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
@@ -49,6 +50,8 @@ pub struct CaseSummary {
     pub beneficiary_count: i32,
     pub sla_due_at: Option<DateTime<Utc>>,
     pub escalation_level: i32,
+    /// The deadline of the stage the case is in; null when none is open.
+    pub deadline: Option<DeadlineView>,
     /// For `If-Match` on status changes.
     pub version: i32,
     pub created_at: DateTime<Utc>,
@@ -70,6 +73,13 @@ impl From<QueuedCase> for CaseSummary {
             beneficiary_count: case.beneficiary_count,
             sla_due_at: case.sla_due_at,
             escalation_level: case.escalation_level,
+            deadline: DeadlineView::of(
+                case.deadline_stage,
+                case.deadline_due_at,
+                case.deadline_allowance,
+                case.deadline_working,
+                case.deadline_time_zone,
+            ),
             version: case.version,
             created_at: case.created_at,
             updated_at: case.updated_at,

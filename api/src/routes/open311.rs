@@ -26,13 +26,13 @@ use serde_json::{Map, Value};
 use sigap_domain::FieldError;
 use sigap_domain::NewReport;
 use sigap_domain::{Category, Channel, Need, Role, Status, Urgency};
+use sigap_domain::working_time::Allowance;
 use sigap_runtime::auth::Scope;
 use sigap_store::Error as CoreError;
 use sigap_store::clients::Client;
 use sigap_store::intake::{self, Filer};
 use sigap_store::open311::{self as requests, LIST_LIMIT, RequestFilter, ServiceRequestRow};
 use std::collections::HashMap;
-use std::time::Duration;
 use tracing_actix_web::RequestId;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -476,7 +476,12 @@ pub struct AttributeValue {
 }
 
 /// `1 h`, `15 min`, `3 s`.
-fn readable(duration: Duration) -> String {
+fn readable(allowance: Allowance) -> String {
+    let duration = match allowance {
+        Allowance::Wall(duration) => duration,
+        Allowance::WorkingDays(n) => return format!("{n} working days"),
+        Allowance::WorkingHours(n) => return format!("{n} working hours"),
+    };
     let secs = duration.as_secs();
     match secs {
         s if s >= 3600 && s % 3600 == 0 => format!("{} h", s / 3600),

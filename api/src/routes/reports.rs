@@ -310,6 +310,7 @@ async fn change_report_status(
     let mut conn = state.pool.get().await?;
     let row = lifecycle::change_status(
         &mut conn,
+        &state.config.sla,
         claims,
         *id,
         input.status,
@@ -465,6 +466,9 @@ pub struct ReportQuery {
     pub created_to: Option<DateTime<Utc>>,
     /// Changed after (RFC 3339).
     pub updated_since: Option<DateTime<Utc>>,
+    /// `true`: only cases whose current stage is past its deadline (the
+    /// supervisors' triage view); `false`: only those that are not.
+    pub overdue: Option<bool>,
     /// 1 to 500 (default 100).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
@@ -555,6 +559,7 @@ async fn list_reports(
         created_from: query.created_from,
         created_to: query.created_to,
         updated_since: query.updated_since,
+        overdue: query.overdue,
         after: page::cursor(&query.cursor)
             .map(parse_report_cursor)
             .transpose()?,

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sigap_domain::{Category, Channel, Claims, Need, Status, Urgency};
+use sigap_domain::{Category, Channel, Claims, Need, Stage, Status, Urgency};
 use sigap_store::reports::{self, EventRow, ReportRow};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -69,6 +69,53 @@ pub struct ReporterView {
     pub anonymous: bool,
 }
 
+/// The deadline of the stage a case is in.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "stage": "assess", "due_at": "2026-12-08T01:00:00Z", "allowance": "2wd",
+    "working_time": true, "time_zone": "WIT", "overdue": false
+}))]
+pub struct DeadlineView {
+    /// `acknowledge` (assigned → acknowledged), `assess` (acknowledged →
+    /// assessing) or `serve` (assessing → in_service).
+    pub stage: Stage,
+    /// When the stage is due.
+    pub due_at: DateTime<Utc>,
+    /// The time the stage has, as configured: `15m`, `2wd` (working days),
+    /// `4wh` (working hours).
+    #[schema(example = "2wd")]
+    pub allowance: String,
+    /// Whether the allowance counts the unit's office hours only, skipping
+    /// weekends, holidays and collective-leave days.
+    pub working_time: bool,
+    /// The zone of the unit's office hours: `WIB`, `WITA` or `WIT`.
+    #[schema(example = "WIT")]
+    pub time_zone: String,
+    /// Whether the stage is past its due time.
+    pub overdue: bool,
+}
+
+impl DeadlineView {
+    /// The open deadline of a report's columns, if it has one.
+    pub fn of(
+        stage: Option<Stage>,
+        due_at: Option<DateTime<Utc>>,
+        allowance: Option<String>,
+        working: Option<bool>,
+        time_zone: Option<String>,
+    ) -> Option<DeadlineView> {
+        let (stage, due_at) = (stage?, due_at?);
+        Some(DeadlineView {
+            stage,
+            due_at,
+            allowance: allowance.unwrap_or_default(),
+            working_time: working.unwrap_or(false),
+            time_zone: time_zone.unwrap_or_else(|| "WIB".into()),
+            overdue: due_at < Utc::now(),
+        })
+    }
+}
+
 /// A report as a caller may see it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReportView {
@@ -103,6 +150,11 @@ pub struct ReportView {
     pub triage_reason: Option<String>,
     pub sla_due_at: Option<DateTime<Utc>>,
     pub escalation_level: i32,
+    /// The deadline of the stage the case is in; null when no stage is open
+    /// (awaiting assignment, in service, ended).
+    pub deadline: Option<DeadlineView>,
+    /// Whether that stage is past its due time.
+    pub overdue: bool,
     /// For `If-Match` on status changes.
     pub version: i32,
     pub created_at: DateTime<Utc>,
@@ -128,6 +180,13 @@ impl ReportView {
         events: Option<Vec<EventRow>>,
     ) -> ReportView {
         let personal = reports::sees_personal_data(claims, &row);
+        let deadline = DeadlineView::of(
+            row.deadline_stage,
+            row.deadline_due_at,
+            row.deadline_allowance,
+            row.deadline_working,
+            row.deadline_time_zone,
+        );
         let mut beneficiaries = row.beneficiaries;
         if let Some(list) = beneficiaries.as_array_mut().filter(|_| !personal) {
             for b in list.iter_mut().filter_map(|b| b.as_object_mut()) {
@@ -164,6 +223,8 @@ impl ReportView {
             triage_reason: row.triage_reason,
             sla_due_at: row.sla_due_at,
             escalation_level: row.escalation_level,
+            overdue: deadline.as_ref().is_some_and(|d| d.overdue),
+            deadline,
             version: row.version,
             created_at: row.created_at,
             updated_at: row.updated_at,
