@@ -18,7 +18,7 @@ use diesel::sql_types::{Array, BigInt, Float8, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use sigap_domain::Claims;
 use sigap_domain::RegionCode;
-use sigap_domain::{Category, Role, Status};
+use sigap_domain::{Category, Role, Stage, Status};
 use std::collections::BTreeMap;
 
 /// Longest range one request may cover.
@@ -241,6 +241,23 @@ pub struct Sla {
     pub by_urgency: Vec<SlaGroup>,
 }
 
+/// Compliance with one stage's deadlines, in the time each counts
+/// (working time for `2wd`, wall clock for `15m`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageCompliance {
+    /// The stage.
+    pub stage: Stage,
+    /// Stages left forward by their due time.
+    pub met: i64,
+    /// Stages left forward late, or ended otherwise (escalated, triaged,
+    /// cancelled) after their due time.
+    pub missed: i64,
+    /// Stages still open past their due time.
+    pub open_overdue: i64,
+    /// `met / (met + missed + open_overdue)`; null when that is 0.
+    pub compliance: Option<f64>,
+}
+
 /// The statistics of the reports filed in `[from, to)`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stats {
@@ -274,6 +291,8 @@ pub struct Stats {
     pub times: Times,
     /// How often units acknowledged in time.
     pub sla: Sla,
+    /// Compliance per stage (acknowledge, assess, serve), every stage listed.
+    pub deadlines: Vec<StageCompliance>,
 }
 
 /// Counts by every grouping in one pass (`$4`: the statuses of reports that
@@ -285,6 +304,41 @@ const TIMES: &str = include_str!("stats/times.sql");
 
 /// Escalations as missed SLA periods.
 const ESCALATIONS: &str = include_str!("stats/escalations.sql");
+
+/// Stage deadlines met, missed and overdue.
+const DEADLINES: &str = include_str!("stats/deadlines.sql");
+
+#[derive(Debug, QueryableByName)]
+struct DeadlineRow {
+    #[diesel(sql_type = Text, deserialize_as = crate::vocabulary::Term<Stage>)]
+    stage: Stage,
+    #[diesel(sql_type = BigInt)]
+    met: i64,
+    #[diesel(sql_type = BigInt)]
+    missed: i64,
+    #[diesel(sql_type = BigInt)]
+    open_overdue: i64,
+}
+
+/// Every stage, with zeros for a stage without deadlines.
+fn stage_compliance(rows: Vec<DeadlineRow>) -> Vec<StageCompliance> {
+    Stage::ALL
+        .iter()
+        .map(|&stage| {
+            let row = rows.iter().find(|r| r.stage == stage);
+            let (met, missed, open_overdue) =
+                row.map_or((0, 0, 0), |r| (r.met, r.missed, r.open_overdue));
+            let counted = met + missed + open_overdue;
+            StageCompliance {
+                stage,
+                met,
+                missed,
+                open_overdue,
+                compliance: (counted > 0).then(|| met as f64 / counted as f64),
+            }
+        })
+        .collect()
+}
 
 #[derive(Debug, QueryableByName)]
 struct GroupRow {
@@ -432,6 +486,7 @@ fn assemble(
             by_unit: vec![],
             by_urgency: vec![],
         },
+        deadlines: stage_compliance(vec![]),
     };
     let (mut due, mut met) = (0, 0);
     let mut sla_by_unit: BTreeMap<String, Tally> = BTreeMap::new();
@@ -531,7 +586,12 @@ pub async fn compute(
             let escalations: Vec<EscalationRow> = prepared(scoped(ESCALATIONS, request, &area))
                 .load(conn)
                 .await?;
-            Ok(assemble(request, &area, groups, times, escalations))
+            let deadlines: Vec<DeadlineRow> = prepared(scoped(DEADLINES, request, &area))
+                .load(conn)
+                .await?;
+            let mut stats = assemble(request, &area, groups, times, escalations);
+            stats.deadlines = stage_compliance(deadlines);
+            Ok(stats)
         })
         .await
 }

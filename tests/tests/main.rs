@@ -5,6 +5,7 @@ mod authz;
 mod client_auth;
 mod clients;
 mod console;
+mod deadlines;
 mod directory;
 mod intake;
 mod lifecycle;

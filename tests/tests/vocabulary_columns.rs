@@ -2,7 +2,7 @@
 //! need, channel, urgency and role column accepts each of the domain's values
 //! and refuses anything else, whoever writes it.
 
-use sigap_domain::{Category, Channel, Need, Role, Status, Urgency, Vocabulary};
+use sigap_domain::{Category, Channel, Need, Role, Stage, Status, Urgency, Vocabulary};
 use sigap_tests::TestDb;
 use tokio_postgres::error::SqlState;
 
@@ -54,6 +54,8 @@ fn vocabulary_columns() -> Vec<Column> {
         column::<Category>("coverage_rules", "category", true),
         column::<Role>("directory_changes", "actor_role", true),
         column::<Role>("webhook_subscriptions", "owner_role", false),
+        column::<Stage>("report_deadlines", "stage", false),
+        column::<Stage>("reports", "deadline_stage", true),
     ]
 }
 
@@ -92,6 +94,14 @@ async fn one_row_in_every_table(client: &tokio_postgres::Client) {
         )
         .await
         .expect("insert a subscription");
+    client
+        .execute(
+            "INSERT INTO report_deadlines (report_id, stage, started_at, due_at, allowance, working, time_zone) \
+             SELECT id, $1, now(), now(), '1wd', TRUE, 'WIB' FROM reports",
+            &[&Stage::Acknowledge.as_str()],
+        )
+        .await
+        .expect("insert a deadline");
 }
 
 /// Sets the column of one row to `value` (a one-element array for an array

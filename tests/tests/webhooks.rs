@@ -11,22 +11,22 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 #[derive(Debug, Clone)]
-struct Received {
+pub(crate) struct Received {
     event_id: String,
-    event: String,
+    pub(crate) event: String,
     signature: String,
-    body: Vec<u8>,
+    pub(crate) body: Vec<u8>,
 }
 
 /// An HTTP receiver that records what it gets and fails the first `fail_first` requests.
-struct Receiver {
-    url: String,
+pub(crate) struct Receiver {
+    pub(crate) url: String,
     received: Arc<Mutex<Vec<Received>>>,
-    handle: actix_web::dev::ServerHandle,
+    pub(crate) handle: actix_web::dev::ServerHandle,
 }
 
 impl Receiver {
-    async fn start(fail_first: usize) -> Receiver {
+    pub(crate) async fn start(fail_first: usize) -> Receiver {
         let received: Arc<Mutex<Vec<Received>>> = Arc::default();
         let calls = Arc::new(AtomicUsize::new(0));
         let store = received.clone();
@@ -72,7 +72,7 @@ impl Receiver {
         }
     }
 
-    async fn wait_for(&self, n: usize, within: Duration) -> Vec<Received> {
+    pub(crate) async fn wait_for(&self, n: usize, within: Duration) -> Vec<Received> {
         let deadline = tokio::time::Instant::now() + within;
         loop {
             let got = self.received.lock().expect("lock").clone();
@@ -122,7 +122,7 @@ async fn app_with_webhooks_retrying_after(base: &str) -> (TestApp, Worker) {
     (app, worker)
 }
 
-async fn subscribe(app: &TestApp, token: &str, url: &str, events: Value) -> Value {
+pub(crate) async fn subscribe(app: &TestApp, token: &str, url: &str, events: Value) -> Value {
     let response = app
         .post(
             "/v1/webhooks",

@@ -44,7 +44,7 @@ pub struct WebhookInput {
     /// 1 to 20 event names or patterns (`*` one segment, `#` any; at most
     /// one `#` per pattern), each at most 100 characters: `report.assigned`, `report.needs_triage`,
     /// `report.status.*`, `report.transferred`, `report.escalated`,
-    /// `report.note`, `report.#`.
+    /// `report.note`, `report.overdue` (a later stage past its deadline), `report.#`.
     #[schema(
         min_items = 1,
         max_items = 20,

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use sigap_domain::Stage;
 use sigap_store::stats as store;
 use utoipa::ToSchema;
 
@@ -116,6 +117,25 @@ pub struct Sla {
     pub by_urgency: Vec<SlaGroup>,
 }
 
+/// Compliance with one stage's deadlines, each counted in its own time
+/// (working time for `2wd`/`4wh`, wall clock for `15m`).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(example = json!({"stage": "assess", "met": 40, "missed": 8, "open_overdue": 2, "compliance": 0.8}))]
+pub struct StageCompliance {
+    /// `acknowledge`, `assess` or `serve`.
+    pub stage: Stage,
+    /// Stages left forward by their due time.
+    pub met: i64,
+    /// Stages left forward late, or ended otherwise (escalated, triaged,
+    /// cancelled) after their due time.
+    pub missed: i64,
+    /// Stages still open past their due time.
+    pub open_overdue: i64,
+    /// `met / (met + missed + open_overdue)`; null when that is 0.
+    #[schema(required = true)]
+    pub compliance: Option<f64>,
+}
+
 /// The statistics of the reports filed in `[from, to)`.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[schema(example = json!({
@@ -139,7 +159,12 @@ pub struct Sla {
         "overall": {"due": 5, "met": 4, "missed": 1, "compliance": 0.8},
         "by_unit": [{"key": "SENTRA-MULYA-JAYA", "label": "Sentra Mulya Jaya", "due": 5, "met": 4, "missed": 1, "compliance": 0.8}],
         "by_urgency": [{"key": "high", "label": "high", "due": 3, "met": 3, "missed": 0, "compliance": 1.0}, {"key": "critical", "label": "critical", "due": 2, "met": 1, "missed": 1, "compliance": 0.5}]
-    }
+    },
+    "deadlines": [
+        {"stage": "acknowledge", "met": 4, "missed": 1, "open_overdue": 0, "compliance": 0.8},
+        {"stage": "assess", "met": 3, "missed": 0, "open_overdue": 1, "compliance": 0.75},
+        {"stage": "serve", "met": 2, "missed": 0, "open_overdue": 0, "compliance": 1.0}
+    ]
 }))]
 pub struct Stats {
     /// Start of the range, inclusive.
@@ -165,6 +190,8 @@ pub struct Stats {
     pub by_day: Vec<GroupCount>,
     pub times: Times,
     pub sla: Sla,
+    /// Compliance per stage deadline; every stage is listed.
+    pub deadlines: Vec<StageCompliance>,
 }
 
 impl From<store::GroupCount> for GroupCount {
@@ -244,6 +271,17 @@ impl From<store::Stats> for Stats {
                 by_unit: groups(s.sla.by_unit),
                 by_urgency: groups(s.sla.by_urgency),
             },
+            deadlines: s
+                .deadlines
+                .into_iter()
+                .map(|d| StageCompliance {
+                    stage: d.stage,
+                    met: d.met,
+                    missed: d.missed,
+                    open_overdue: d.open_overdue,
+                    compliance: d.compliance,
+                })
+                .collect(),
         }
     }
 }
