@@ -274,7 +274,7 @@ async fn move_to_unit(
     escalate: bool,
 ) -> Result<()> {
     diesel::sql_query(
-        "UPDATE reports SET status = $5, unit_code = $2, \
+        "UPDATE reports SET status = $4, unit_code = $2, \
             previous_units = CASE WHEN unit_code IS NULL THEN previous_units ELSE array_append(previous_units, unit_code) END, \
             assigned_at = now(), acknowledged_at = NULL, sla_due_at = NULL, \
             triage_reason = NULL, escalation_level = escalation_level + $3, \

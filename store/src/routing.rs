@@ -245,7 +245,7 @@ pub async fn route_received(
         // the events and messages below).
         let taken: Vec<Uuid> = prepared(diesel::sql_query(
             "UPDATE reports r SET status = d.status, unit_code = d.unit_code, triage_reason = d.reason, \
-                assigned_at = CASE WHEN d.status = $6 THEN now() END, \
+                assigned_at = CASE WHEN d.status = $5 THEN now() END, \
                 sla_due_at = NULL, \
                 updated_at = now(), version = r.version + 1 \
              FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) \
