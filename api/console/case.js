@@ -4,7 +4,7 @@
 import * as api from './api.js';
 import { assignForm, caseForms, mayWork, statusActions } from './actions.js';
 import { badge, h, notice } from './dom.js';
-import { formatNumber, t, vocab } from './i18n.js';
+import { formatDuration, formatNumber, formatZoned, t, vocab } from './i18n.js';
 import { errorNotice, homeOf, pageHead, regionEl, setTitle } from './page.js';
 import { awaitsAssignment, categoryLabels, role, unitName } from './state.js';
 
@@ -105,6 +105,7 @@ function detailList(r) {
     fact('case.location', r.location ? h('span', { class: 'mono', text: `${r.location.lat}, ${r.location.lon}` }) : h('span', { i18n: 'none' })),
     fact('case.unit', r.unit_code ? h('span', { class: 'unit', text: unitName(r.unit_code) }) : h('span', { i18n: 'none' })),
     fact('case.sla', r.sla_due_at ? h('time', { time: r.sla_due_at }) : h('span', { i18n: 'none' })),
+    fact('case.deadline', r.deadline ? deadlineEl(r.deadline) : h('span', { i18n: 'none' })),
     fact('case.created', h('time', { time: r.created_at })),
     fact('case.updated', h('time', { time: r.updated_at })));
   // Only those who see personal data get the code that opens public tracking.
@@ -113,6 +114,34 @@ function detailList(r) {
   if (r.triage_reason) dl.append(fact('case.triage_reason', h('span', { text: r.triage_reason })));
   if (r.previous_units?.length) dl.append(fact('case.previous_units', r.previous_units.map(unitName).join(', ')));
   return h('div', {}, dl, h('h3', { i18n: 'case.description' }), h('p', { class: 'description', text: r.description }));
+}
+
+/**
+ * The open stage's deadline: "due in 2 working days (Tue 10:00 WIT)", the
+ * time in the unit's own zone; past due, "overdue since …", highlighted.
+ */
+export function deadlineEl(d) {
+  const when = h('time', { datetime: d.due_at, dataset: { zoned: d.due_at, zone: d.time_zone } });
+  when.textContent = formatZoned(d.due_at, d.time_zone);
+  const overdue = d.overdue || new Date(d.due_at).getTime() < Date.now();
+  let phrase;
+  if (overdue) {
+    phrase = h('span', { i18n: 'deadline.overdue' });
+  } else {
+    const working = /^(\d+)(wd|wh)$/.exec(d.allowance);
+    if (working) {
+      const n = Number(working[1]);
+      const key = `deadline.due.${working[2]}`;
+      phrase = h('span', { i18n: n === 1 ? `${key}1` : key, args: { n } });
+    } else {
+      phrase = h('span', {
+        dataset: { rel: d.due_at, relKey: 'deadline.due.wall' },
+        text: t('deadline.due.wall', { rel: formatDuration((new Date(d.due_at).getTime() - Date.now()) / 1000) }),
+      });
+    }
+  }
+  return h('span', { class: `deadline${overdue ? ' overdue' : ''}`, dataset: { stage: d.stage, overdue: String(overdue) } },
+    h('span', { class: 'deadline-stage', i18n: `deadline.stage.${d.stage}` }), ': ', phrase, overdue ? ' ' : ' (', when, overdue ? '' : ')');
 }
 
 function peopleBlock(r) {

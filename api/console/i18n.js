@@ -302,6 +302,18 @@ const STRINGS = {
     'dur.hm': '{h} jam {m} mnt',
     'dur.d': '{n} hari',
     'dur.dh': '{d} hari {h} jam',
+
+    'case.deadline': 'Tenggat tahap',
+    'deadline.stage.acknowledge': 'Konfirmasi',
+    'deadline.stage.assess': 'Asesmen',
+    'deadline.stage.serve': 'Layanan pertama',
+    'deadline.due.wd': 'jatuh tempo dalam {n} hari kerja',
+    'deadline.due.wd1': 'jatuh tempo dalam 1 hari kerja',
+    'deadline.due.wh': 'jatuh tempo dalam {n} jam kerja',
+    'deadline.due.wh1': 'jatuh tempo dalam 1 jam kerja',
+    'deadline.due.wall': 'jatuh tempo dalam {rel}',
+    'deadline.overdue': 'lewat tenggat sejak',
+    'reports.overdue': 'Lewat tenggat',
   },
   en: {
     'app.name': 'Sigap',
@@ -601,6 +613,18 @@ const STRINGS = {
     'dur.hm': '{h} h {m} min',
     'dur.d': '{n} d',
     'dur.dh': '{d} d {h} h',
+
+    'case.deadline': 'Stage deadline',
+    'deadline.stage.acknowledge': 'Acknowledge',
+    'deadline.stage.assess': 'Assess',
+    'deadline.stage.serve': 'First service',
+    'deadline.due.wd': 'due in {n} working days',
+    'deadline.due.wd1': 'due in 1 working day',
+    'deadline.due.wh': 'due in {n} working hours',
+    'deadline.due.wh1': 'due in 1 working hour',
+    'deadline.due.wall': 'due in {rel}',
+    'deadline.overdue': 'overdue since',
+    'reports.overdue': 'Overdue',
   },
 };
 
@@ -812,6 +836,19 @@ export function formatDuration(seconds) {
   return h % 24 ? t('dur.dh', { d, h: h % 24 }) : t('dur.d', { n: d });
 }
 
+/** The IANA zone of an Indonesian zone's abbreviation. */
+const ZONES = { WIB: 'Asia/Jakarta', WITA: 'Asia/Makassar', WIT: 'Asia/Jayapura' };
+
+/** A weekday and time in an Indonesian zone: "Sel 10.00 WIT", "Tue 10:00 WIT". */
+export function formatZoned(iso, zone) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return String(iso);
+  const timeZone = ZONES[zone] ?? ZONES.WIB;
+  const day = new Intl.DateTimeFormat(locale(), { weekday: 'short', timeZone }).format(date).replace(/\.$/, '');
+  const time = new Intl.DateTimeFormat(locale(), { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone }).format(date);
+  return `${day} ${time} ${ZONES[zone] ? zone : 'WIB'}`;
+}
+
 /** "in 45 min" or "5 min ago", from now. */
 export function formatRelative(iso) {
   const ms = new Date(iso).getTime() - Date.now();
@@ -838,6 +875,9 @@ export function applyLanguage(root = document) {
   }
   for (const el of all('[data-time]')) {
     el.textContent = formatTime(el.dataset.time);
+  }
+  for (const el of all('[data-zoned]')) {
+    el.textContent = formatZoned(el.dataset.zoned, el.dataset.zone);
   }
   for (const el of all('[data-rel]')) {
     el.textContent = t(el.dataset.relKey, { rel: formatDuration(Math.abs(new Date(el.dataset.rel).getTime() - Date.now()) / 1000) });

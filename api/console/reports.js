@@ -29,6 +29,7 @@ export function liveList(ctx, { status = '', limit = LIVE_LIMIT, onUpdate } = {}
       h('div', { class: 'ri-top' },
         h('a', { class: 'ticket', href: `#/reports/${report.id}`, text: report.ticket }),
         badge('urgency', report.urgency),
+        report.overdue ? h('span', { class: 'badge overdue', i18n: 'reports.overdue' }) : null,
         h('time', { class: 'muted', time: report.created_at })),
       h('div', { class: 'ri-meta' }, h('span', { labels: categoryLabels(report.category) }), ' · ', regionEl(report.region_code)),
       h('div', { class: 'ri-status' }, badge('status', report.status),
@@ -37,7 +38,7 @@ export function liveList(ctx, { status = '', limit = LIVE_LIMIT, onUpdate } = {}
 
   function upsert(report) {
     const known = items.get(report.id);
-    if (known && known.report.updated_at === report.updated_at) return;
+    if (known && known.report.updated_at === report.updated_at && known.report.overdue === report.overdue) return;
     const element = render(report);
     if (known) known.element.replaceWith(element);
     items.set(report.id, { report, element });

@@ -19,7 +19,9 @@ export function triageView(main, _params, ctx) {
     const element = h('li', { class: `case-card urgency-${r.urgency}`, dataset: { id: r.id, status: r.status } },
       h('div', { class: 'case-head' },
         h('a', { class: 'ticket', href: `#/reports/${r.id}`, text: r.ticket }),
-        badge('urgency', r.urgency), badge('status', r.status), h('time', { class: 'muted', time: r.created_at })),
+        badge('urgency', r.urgency), badge('status', r.status),
+        r.overdue ? h('span', { class: 'badge overdue', i18n: 'reports.overdue' }) : null,
+        h('time', { class: 'muted', time: r.created_at })),
       h('p', { class: 'case-meta' }, h('span', { labels: categoryLabels(r.category) }), ' · ', h('span', { vocab: `need:${r.need}` }), ' · ', regionEl(r.region_code)),
       r.triage_reason ? h('p', { class: 'triage-reason' }, h('strong', { i18n: 'triage.reason' }), ': ', h('span', { text: r.triage_reason })) : null,
       assignForm(r, {

@@ -2,9 +2,9 @@
 //! report status machine. Every value has one stable snake_case spelling, used
 //! on the wire, in the database and on the bus.
 
+use crate::working_time::Allowance;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use crate::working_time::Allowance;
 use std::time::Duration;
 
 /// A closed set of names, each with one stable snake_case spelling. The store

@@ -92,8 +92,10 @@ pub(crate) async fn apply(conn: &mut AsyncPgConnection, moves: &[Move]) -> Query
     )
     .execute(conn)
     .await?;
-    let stages: Vec<Option<Term<Stage>>> =
-        moves.iter().map(|m| m.next.map(|o| Term(o.stage))).collect();
+    let stages: Vec<Option<Term<Stage>>> = moves
+        .iter()
+        .map(|m| m.next.map(|o| Term(o.stage)))
+        .collect();
     let units: Vec<Option<String>> = moves.iter().map(|m| m.unit_code.clone()).collect();
     let started: Vec<Option<DateTime<Utc>>> =
         moves.iter().map(|m| m.next.map(|o| o.started_at)).collect();
@@ -201,8 +203,8 @@ pub async fn load_schedules(
             let days: Vec<u8> = row.office_days.iter().map(|&d| d as u8).collect();
             // The table's checks keep the hours valid; a row they let through
             // that the domain refuses still gets the default week.
-            let hours = OfficeHours::new(&days, row.office_opens, row.office_closes)
-                .unwrap_or_default();
+            let hours =
+                OfficeHours::new(&days, row.office_opens, row.office_closes).unwrap_or_default();
             let zone = Zone::for_region(&row.region_code).unwrap_or(Zone::Wib);
             (row.code, Schedule { hours, zone })
         })

@@ -4,10 +4,10 @@
 //! event and its outbox message in one transaction.
 
 use crate::bus::EventPayload;
+use crate::deadlines::{self, Move, Opening};
 use crate::error::{Error, Result};
 use crate::outbox;
 use crate::reports::{self as report_access, ReportRow};
-use crate::deadlines::{self, Move, Opening};
 use crate::routing::{DirectoryCache, event_message, locked_loads, route_request};
 use crate::schema::{report_events, reports, units};
 use crate::vocabulary::Term;

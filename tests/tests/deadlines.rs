@@ -130,7 +130,10 @@ async fn a_normal_case_is_due_in_working_time_and_a_wall_clock_critical_one_stil
 
     // The unit's queue shows the same deadline.
     let queue: Value = app
-        .get(&format!("/v1/units/{UNIT}/cases"), &app.token(Role::UptStaff))
+        .get(
+            &format!("/v1/units/{UNIT}/cases"),
+            &app.token(Role::UptStaff),
+        )
         .await
         .json()
         .await
@@ -264,10 +267,7 @@ async fn a_holiday_added_moves_an_open_working_time_deadline() {
     let worker = Worker::start(app.config());
     let mut body = report_body();
     body["urgency"] = json!("normal");
-    let id = app.file(&body).await["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let id = app.file(&body).await["id"].as_str().expect("id").to_owned();
     let assigned = app
         .wait_for_status(&id, "assigned", Duration::from_secs(10))
         .await;

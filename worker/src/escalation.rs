@@ -46,7 +46,8 @@ pub async fn run(
             Ok(alerted) if !alerted.is_empty() => {
                 relay.wake();
                 for a in &alerted {
-                    metrics::counter!("sigap_deadlines_missed_total", "stage" => a.stage.as_str()).increment(1);
+                    metrics::counter!("sigap_deadlines_missed_total", "stage" => a.stage.as_str())
+                        .increment(1);
                     tracing::info!(report_id = %a.report_id, ticket = %a.ticket, stage = %a.stage, "stage deadline missed");
                 }
                 more |= alerted.len() as i64 == BATCH;
@@ -60,7 +61,11 @@ pub async fn run(
             match recompute(&pool, cache).await {
                 Ok(count) => {
                     recomputed = Some(cache.version);
-                    tracing::info!(version = cache.version, deadlines = count, "deadlines recomputed for the calendar");
+                    tracing::info!(
+                        version = cache.version,
+                        deadlines = count,
+                        "deadlines recomputed for the calendar"
+                    );
                 }
                 Err(error) => tracing::warn!(%error, "deadline recomputation failed"),
             }
