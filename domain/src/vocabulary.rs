@@ -385,6 +385,55 @@ mod tests {
     }
 
     #[test]
+    fn each_stage_begins_where_the_one_before_ends() {
+        use crate::working_time::Allowance;
+        // The stage a status starts is completed by the status after it.
+        for (status, stage, completed_by) in [
+            (Status::Assigned, Stage::Acknowledge, Status::Acknowledged),
+            (Status::Acknowledged, Stage::Assess, Status::Assessing),
+            (Status::Assessing, Stage::Serve, Status::InService),
+        ] {
+            assert_eq!(Stage::of(status), Some(stage));
+            assert!(status.allowed_next().contains(&completed_by));
+            assert!(Stage::completed_by(completed_by));
+        }
+        for status in [
+            Status::Received,
+            Status::NeedsTriage,
+            Status::InService,
+            Status::Resolved,
+        ] {
+            assert_eq!(Stage::of(status), None, "{status}");
+        }
+        // Leaving a stage any other way abandons it.
+        for status in [
+            Status::Assigned,
+            Status::NeedsTriage,
+            Status::Cancelled,
+            Status::Duplicate,
+        ] {
+            assert!(!Stage::completed_by(status), "{status}");
+        }
+        // Only an emergency's acknowledgement counts wall-clock time by default.
+        let policy = SlaPolicy::default();
+        for stage in Stage::ALL {
+            for urgency in Urgency::ALL {
+                let allowance = policy.allowance(*stage, *urgency);
+                let wall = *stage == Stage::Acknowledge && *urgency == Urgency::Critical;
+                assert_eq!(!allowance.is_working_time(), wall, "{stage} {urgency}");
+            }
+        }
+        assert_eq!(
+            policy.allowance(Stage::Acknowledge, Urgency::Critical),
+            Allowance::Wall(Duration::from_secs(900))
+        );
+        assert_eq!(
+            policy.allowance(Stage::Serve, Urgency::Normal).label(),
+            "10wd"
+        );
+    }
+
+    #[test]
     fn the_named_status_sets_fit_the_status_machine() {
         // Only supervisors end a case early, and that is the end of it.
         for s in Status::SUPERVISOR_ONLY {
