@@ -9,6 +9,7 @@ mod claims;
 mod field_error;
 mod report;
 mod vocabulary;
+pub mod people;
 pub mod working_time;
 
 pub use claims::Claims;

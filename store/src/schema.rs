@@ -159,6 +159,7 @@ diesel::table! {
         cancelled_at -> Nullable<Timestamptz>,
         requeued_at -> Nullable<Timestamptz>,
         tracking_code -> Text,
+        duplicate_of -> Nullable<Uuid>,
     }
 }
 
