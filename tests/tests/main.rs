@@ -8,6 +8,7 @@ mod console;
 mod directory;
 mod intake;
 mod lifecycle;
+mod merge;
 mod methods;
 mod metrics;
 mod open311;
