@@ -71,6 +71,29 @@ pub struct Continuation {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The report to keep, as the caller names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeptReport {
+    /// By id.
+    Id(Uuid),
+    /// By ticket (`CC-2026-000123`), as people read it off a screen or a call.
+    Ticket(String),
+}
+
+impl KeptReport {
+    /// Reads a hyphenated id or a ticket (letters in either case).
+    pub fn parse(text: &str) -> Option<KeptReport> {
+        let text = text.trim_matches(' ');
+        if text.len() == 36
+            && let Ok(id) = Uuid::try_parse(text)
+        {
+            return Some(KeptReport::Id(id));
+        }
+        let ticket = text.to_ascii_uppercase();
+        crate::tracking::is_ticket(&ticket).then_some(KeptReport::Ticket(ticket))
+    }
+}
+
 /// Merges report `id` into report `into` for `claims`: supervisors merge any
 /// two open reports, UPT staff two their unit holds (a report the caller may
 /// not read is not found). Both rows are locked in the order of their ids,
@@ -80,11 +103,19 @@ pub async fn merge(
     conn: &mut AsyncPgConnection,
     claims: &Claims,
     id: Uuid,
-    into: Uuid,
+    into: &KeptReport,
     reason: &str,
     expected_version: Option<i32>,
 ) -> Result<Merged> {
     conn.transaction::<Merged, Error, _>(async |conn| {
+        let into = match into {
+            KeptReport::Id(into) => *into,
+            KeptReport::Ticket(ticket) => reports::table
+                .filter(reports::ticket.eq(ticket))
+                .select(reports::id)
+                .first::<Uuid>(conn)
+                .await?,
+        };
         let locked: Vec<ReportRow> = reports::table
             .filter(reports::id.eq_any([id, into]))
             .filter(Visibility::of(claims).condition())
@@ -306,6 +337,19 @@ pub async fn continuation(conn: &mut AsyncPgConnection, kept: Uuid) -> Result<Co
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_kept_report_is_named_by_id_or_ticket() {
+        let id = Uuid::now_v7();
+        assert_eq!(KeptReport::parse(&id.to_string()), Some(KeptReport::Id(id)));
+        assert_eq!(
+            KeptReport::parse(" cc-2026-000123 "),
+            Some(KeptReport::Ticket("CC-2026-000123".into()))
+        );
+        for bad in ["", "CC-2026-123", &id.simple().to_string(), "CC-2026-000123-K7QM2X"] {
+            assert_eq!(KeptReport::parse(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn a_person_on_both_reports_is_listed_once_and_completed() {

@@ -195,10 +195,15 @@ async fn only_supervisors_and_the_unit_holding_both_reports_merge_them() {
     let supervisor = app.token(Role::Supervisor);
     let response = merge(&app, &supervisor, id(&duplicate), unknown).await;
     assert_eq!(response.status(), 404);
+    let response = merge(&app, &supervisor, id(&duplicate), "CC-1999-000001").await;
+    assert_eq!(response.status(), 404, "an unknown ticket");
+    let response = merge(&app, &supervisor, id(&duplicate), "the other one").await;
+    assert_eq!(response.status(), 422);
 
     let staff = app.token(Role::UptStaff);
-    let response = merge(&app, &staff, id(&duplicate), id(&kept)).await;
-    assert_eq!(response.status(), 200, "the unit holding both merges them");
+    let ticket = kept["ticket"].as_str().expect("ticket").to_lowercase();
+    let response = merge(&app, &staff, id(&duplicate), &ticket).await;
+    assert_eq!(response.status(), 200, "the unit holding both merges them, by ticket");
     let merged = read(&app, &supervisor, &format!("/v1/reports/{}", id(&duplicate))).await;
     assert_eq!(merged["status"], "duplicate");
     assert_eq!(last_event(&merged)["actor_role"], "upt_staff");

@@ -10,7 +10,8 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::Deserialize;
 use sigap_domain::Role;
-use sigap_store::merge::{self, MergeLinks, ReportLink};
+use sigap_store::FieldError;
+use sigap_store::merge::{self, KeptReport, MergeLinks, ReportLink};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -23,8 +24,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"into": "019a6b2e-7c1d-7000-8000-000000000001", "reason": "Lansia yang sama, dilaporkan juga oleh kantor desa"}))]
 pub struct MergeInput {
-    /// The report to keep: open, not itself a duplicate, not this one.
-    pub into: Uuid,
+    /// The report to keep, by id or ticket (`CC-2026-000123`, letters in
+    /// either case): open, not itself a duplicate, not this one.
+    #[schema(pattern = r"^ *([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|[A-Za-z]+-[0-9]{4}-[0-9]{6,}) *$")]
+    pub into: String,
     /// 1 to 2,000 characters, not all blank.
     #[schema(max_length = 2000, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub reason: String,
@@ -32,6 +35,7 @@ pub struct MergeInput {
 
 /// Merge a duplicate report into the one kept.
 ///
+/// `into` names the report to keep by id or by ticket.
 /// The report becomes `duplicate` with `duplicate_of` naming the kept one;
 /// its beneficiaries join the kept report's, each person once (the same NIK,
 /// phone number, or name without honorifics with a compatible age and sex),
@@ -75,8 +79,14 @@ async fn merge_report(
     let expected = if_match(&req)?;
     let input: MergeInput = body::json(&req, payload).await?;
     let reason = text("reason", &input.reason, 2000)?;
+    let into = KeptReport::parse(&input.into).ok_or_else(|| {
+        vec![FieldError::new(
+            "into",
+            "must be a report's id or ticket (CC-2026-000123)",
+        )]
+    })?;
     let mut conn = state.pool.get().await?;
-    let merged = merge::merge(&mut conn, claims, *id, input.into, &reason, expected).await?;
+    let merged = merge::merge(&mut conn, claims, *id, &into, &reason, expected).await?;
     state.relay.wake();
     tracing::info!(into = %merged.kept.id, ticket = %merged.report.ticket, kept_ticket = %merged.kept.ticket,
         people_added = merged.people_added, "report merged");
