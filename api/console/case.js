@@ -150,7 +150,7 @@ function mergeForm(report, { onMerged, onStale }) {
     message.replaceChildren(notice('info',
       h('p', { i18n: 'case.merge.confirm', args: { ticket: report.ticket, into: into.value.trim() } }),
       h('div', { class: 'actions start' },
-        h('button', { type: 'button', class: 'primary danger merge-confirm', i18n: 'case.merge.confirm.yes', on: { click: send } }),
+        h('button', { type: 'button', class: 'primary merge-confirm', i18n: 'case.merge.confirm.yes', on: { click: send } }),
         h('button', { type: 'button', class: 'secondary', i18n: 'case.merge.confirm.no', on: { click: () => message.replaceChildren() } }))));
   });
   return form;
