@@ -7,9 +7,9 @@
 
 mod claims;
 mod field_error;
+pub mod people;
 mod report;
 mod vocabulary;
-pub mod people;
 pub mod working_time;
 
 pub use claims::Claims;

@@ -110,11 +110,13 @@ pub async fn merge(
     conn.transaction::<Merged, Error, _>(async |conn| {
         let into = match into {
             KeptReport::Id(into) => *into,
-            KeptReport::Ticket(ticket) => reports::table
-                .filter(reports::ticket.eq(ticket))
-                .select(reports::id)
-                .first::<Uuid>(conn)
-                .await?,
+            KeptReport::Ticket(ticket) => {
+                reports::table
+                    .filter(reports::ticket.eq(ticket))
+                    .select(reports::id)
+                    .first::<Uuid>(conn)
+                    .await?
+            }
         };
         let locked: Vec<ReportRow> = reports::table
             .filter(reports::id.eq_any([id, into]))
@@ -137,7 +139,10 @@ pub async fn merge(
                 "a report cannot be merged into itself",
             ));
         }
-        let kept = locked.iter().find(|r| r.id == into).ok_or(Error::NotFound)?;
+        let kept = locked
+            .iter()
+            .find(|r| r.id == into)
+            .ok_or(Error::NotFound)?;
         check_version(report, expected_version)?;
         if kept.status == Status::Duplicate {
             return Err(Error::Conflict(format!(
@@ -346,7 +351,12 @@ mod tests {
             KeptReport::parse(" cc-2026-000123 "),
             Some(KeptReport::Ticket("CC-2026-000123".into()))
         );
-        for bad in ["", "CC-2026-123", &id.simple().to_string(), "CC-2026-000123-K7QM2X"] {
+        for bad in [
+            "",
+            "CC-2026-123",
+            &id.simple().to_string(),
+            "CC-2026-000123-K7QM2X",
+        ] {
             assert_eq!(KeptReport::parse(bad), None, "{bad}");
         }
     }

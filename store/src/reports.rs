@@ -404,16 +404,16 @@ pub async fn track(
         .filter(reports::tracking_code.eq(tracking_code))
         .select((
             (
-            reports::ticket,
-            reports::status,
-            reports::category,
-            units::name.nullable(),
-            reports::created_at,
-            reports::updated_at,
-            reports::assigned_at,
-            reports::acknowledged_at,
-            reports::resolved_at,
-            reports::closed_at,
+                reports::ticket,
+                reports::status,
+                reports::category,
+                units::name.nullable(),
+                reports::created_at,
+                reports::updated_at,
+                reports::assigned_at,
+                reports::acknowledged_at,
+                reports::resolved_at,
+                reports::closed_at,
             ),
             reports::duplicate_of,
         ))

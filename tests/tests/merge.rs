@@ -90,7 +90,10 @@ async fn a_supervisor_merges_a_duplicate_and_the_person_is_counted_once() {
 
     let response = merge(&app, &supervisor, id(&duplicate), id(&kept)).await;
     assert_eq!(response.status(), 200);
-    let version = response.headers()["etag"].to_str().expect("ascii").to_owned();
+    let version = response.headers()["etag"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
     let merged: Value = response.json().await.expect("json");
     assert_eq!(merged["status"], "duplicate");
     assert_eq!(format!("\"{}\"", merged["version"]), version);
@@ -108,7 +111,11 @@ async fn a_supervisor_merges_a_duplicate_and_the_person_is_counted_once() {
     assert_eq!(into["to_status"], "duplicate");
     assert_eq!(into["actor"], "supervisor-test");
     assert_eq!(into["details"]["into_ticket"], kept["ticket"]);
-    assert!(into["note"].as_str().is_some_and(|n| n.contains("kantor desa")));
+    assert!(
+        into["note"]
+            .as_str()
+            .is_some_and(|n| n.contains("kantor desa"))
+    );
 
     let now = read(&app, &supervisor, &path(&kept)).await;
     assert_eq!(
@@ -121,7 +128,11 @@ async fn a_supervisor_merges_a_duplicate_and_the_person_is_counted_once() {
         .iter()
         .map(|b| b["name"].as_str().expect("name"))
         .collect();
-    assert_eq!(names, ["Nenek Rahmah", "Pak Darman"], "Rahmah is listed once");
+    assert_eq!(
+        names,
+        ["Nenek Rahmah", "Pak Darman"],
+        "Rahmah is listed once"
+    );
     assert_eq!(
         now["beneficiary_count"], 3,
         "one listed and one unnamed person joined the kept case"
@@ -132,9 +143,16 @@ async fn a_supervisor_merges_a_duplicate_and_the_person_is_counted_once() {
     assert_eq!(from["details"]["from"], duplicate["id"]);
     assert_eq!(from["details"]["people_added"], 2);
 
-    assert_ne!(queue_etag(&app, &staff).await, etag, "the kept unit's queue changed");
+    assert_ne!(
+        queue_etag(&app, &staff).await,
+        etag,
+        "the kept unit's queue changed"
+    );
     let unit = read(&app, &supervisor, &format!("/v1/units/{UNIT}")).await;
-    assert_eq!(unit["open_cases"], 1, "the duplicate no longer loads the unit");
+    assert_eq!(
+        unit["open_cases"], 1,
+        "the duplicate no longer loads the unit"
+    );
 
     let published = events.expect(1, Duration::from_secs(10)).await;
     assert_eq!(published[0]["event"], "report.merged");
@@ -163,11 +181,18 @@ async fn a_supervisor_merges_a_duplicate_and_the_person_is_counted_once() {
     assert!(continued["unit_name"].is_string());
     assert!(continued["updated_at"].is_string());
     assert!(continued.get("tracking_code").is_none());
-    assert!(!tracking.to_string().contains(kept["tracking_code"].as_str().expect("code")));
+    assert!(
+        !tracking
+            .to_string()
+            .contains(kept["tracking_code"].as_str().expect("code"))
+    );
 
     let after = read(&app, &supervisor, "/v1/stats").await;
     assert_eq!(after["total"], 1, "a duplicate is not a case of its own");
-    assert_eq!(after["beneficiaries"]["reported"], 3, "the person is counted once");
+    assert_eq!(
+        after["beneficiaries"]["reported"], 3,
+        "the person is counted once"
+    );
     let duplicates = after["by_status"]
         .as_array()
         .expect("by status")
@@ -203,8 +228,17 @@ async fn only_supervisors_and_the_unit_holding_both_reports_merge_them() {
     let staff = app.token(Role::UptStaff);
     let ticket = kept["ticket"].as_str().expect("ticket").to_lowercase();
     let response = merge(&app, &staff, id(&duplicate), &ticket).await;
-    assert_eq!(response.status(), 200, "the unit holding both merges them, by ticket");
-    let merged = read(&app, &supervisor, &format!("/v1/reports/{}", id(&duplicate))).await;
+    assert_eq!(
+        response.status(),
+        200,
+        "the unit holding both merges them, by ticket"
+    );
+    let merged = read(
+        &app,
+        &supervisor,
+        &format!("/v1/reports/{}", id(&duplicate)),
+    )
+    .await;
     assert_eq!(merged["status"], "duplicate");
     assert_eq!(last_event(&merged)["actor_role"], "upt_staff");
     worker.stop().await;
@@ -250,7 +284,11 @@ async fn merges_of_finished_chained_stale_or_identical_reports_are_refused() {
     let response = merge(&app, &supervisor, id(&merged), id(&kept)).await;
     assert_eq!(response.status(), 200);
     let response = merge(&app, &supervisor, id(&open), id(&merged)).await;
-    assert_eq!(response.status(), 409, "no chain: merge into the kept report");
+    assert_eq!(
+        response.status(),
+        409,
+        "no chain: merge into the kept report"
+    );
     let response = merge(&app, &supervisor, id(&merged), id(&open)).await;
     assert_eq!(response.status(), 409, "a duplicate is not merged again");
     worker.stop().await;

@@ -26,7 +26,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
 pub struct MergeInput {
     /// The report to keep, by id or ticket (`CC-2026-000123`, letters in
     /// either case): open, not itself a duplicate, not this one.
-    #[schema(pattern = r"^ *([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|[A-Za-z]+-[0-9]{4}-[0-9]{6,}) *$")]
+    #[schema(
+        pattern = r"^ *([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|[A-Za-z]+-[0-9]{4}-[0-9]{6,}) *$"
+    )]
     pub into: String,
     /// 1 to 2,000 characters, not all blank.
     #[schema(max_length = 2000, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]

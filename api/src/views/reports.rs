@@ -216,7 +216,13 @@ impl ReportView {
     /// The view with the report's merge links.
     pub fn with_links(mut self, links: MergeLinks) -> ReportView {
         self.duplicate_of = links.duplicate_of.map(ReportLinkView::from);
-        self.merged_from = Some(links.merged_from.into_iter().map(ReportLinkView::from).collect());
+        self.merged_from = Some(
+            links
+                .merged_from
+                .into_iter()
+                .map(ReportLinkView::from)
+                .collect(),
+        );
         self
     }
 }
