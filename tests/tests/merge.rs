@@ -293,3 +293,73 @@ async fn merges_of_finished_chained_stale_or_identical_reports_are_refused() {
     assert_eq!(response.status(), 409, "a duplicate is not merged again");
     worker.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_open311_client_sees_its_duplicate_closed_and_what_it_continues_as() {
+    let app = spawn_app().await;
+    let response = app
+        .post(
+            "/v1/clients",
+            &app.token(Role::Admin),
+            &json!({"name": "Open311 city app", "scopes": ["open311"]}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let client: Value = response.json().await.expect("json");
+    let key = format!(
+        "{}:{}",
+        client["client_id"].as_str().expect("client_id"),
+        client["client_secret"].as_str().expect("client_secret")
+    );
+    let mut tickets = Vec::new();
+    for description in [
+        "Lansia tinggal sendiri, butuh kursi roda.",
+        "Nenek yang sama, dilaporkan lagi.",
+    ] {
+        let response = app
+            .http
+            .post(app.url("/open311/v2/requests.json"))
+            .json(&json!({
+                "api_key": key, "service_code": "elderly", "lat": -0.69, "long": 100.95,
+                "description": description, "attribute": {"region_code": "13.03"}
+            }))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 201);
+        let filed: Value = response.json().await.expect("json");
+        tickets.push(
+            filed[0]["service_request_id"]
+                .as_str()
+                .expect("ticket")
+                .to_owned(),
+        );
+    }
+    let db = app.db.client().await;
+    let id: String = db
+        .query_one(
+            "SELECT id::text FROM reports WHERE ticket = $1",
+            &[&tickets[1]],
+        )
+        .await
+        .expect("row")
+        .get(0);
+    let response = merge(&app, &app.token(Role::Supervisor), &id, &tickets[0]).await;
+    assert_eq!(response.status(), 200, "reports awaiting routing merge too");
+
+    let request: Value = app
+        .http
+        .get(app.url(&format!("/open311/v2/requests/{}.json", tickets[1])))
+        .query(&[("api_key", &key)])
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(request[0]["status"], "closed");
+    assert_eq!(
+        request[0]["status_notes"],
+        format!("duplicate; continues as {}", tickets[0])
+    );
+}
