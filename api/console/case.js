@@ -3,7 +3,7 @@
 
 import * as api from './api.js';
 import { assignForm, caseForms, mayWork, statusActions } from './actions.js';
-import { badge, h, notice } from './dom.js';
+import { announce, badge, clearFieldErrors, field, h, notice, setFieldError } from './dom.js';
 import { formatDuration, formatNumber, formatZoned, t, vocab } from './i18n.js';
 import { errorNotice, homeOf, pageHead, regionEl, setTitle } from './page.js';
 import { awaitsAssignment, categoryLabels, role, unitName } from './state.js';
@@ -27,6 +27,8 @@ export async function caseView(main, { id }, ctx) {
   const actionMessages = h('div', { class: 'action-message' });
   let formsFor = null;
   const forms = h('div');
+  let mergeFormFor = null;
+  const merging = h('div');
 
   const head = pageHead('case.title', { ticket: report.ticket }, null, headBadges);
   main.append(
@@ -38,7 +40,7 @@ export async function caseView(main, { id }, ctx) {
         h('section', { class: 'card', 'aria-labelledby': 'people-h' }, h('h2', { id: 'people-h', i18n: 'case.reporter' }), people),
         h('section', { class: 'card', 'aria-labelledby': 'routing-h' }, h('h2', { id: 'routing-h', i18n: 'case.routing' }), routing)),
       h('div', { class: 'case-side' },
-        h('section', { class: 'card', 'aria-labelledby': 'actions-h' }, h('h2', { id: 'actions-h', i18n: 'case.actions' }), actions, actionMessages, forms),
+        h('section', { class: 'card', 'aria-labelledby': 'actions-h' }, h('h2', { id: 'actions-h', i18n: 'case.actions' }), actions, actionMessages, forms, merging),
         h('section', { class: 'card', 'aria-labelledby': 'timeline-h' }, h('h2', { id: 'timeline-h', i18n: 'case.timeline' }), timeline))));
 
   async function reload() {
@@ -70,6 +72,13 @@ export async function caseView(main, { id }, ctx) {
       actionParts.push(assignForm(report, { idPrefix: 'case', onAssigned: () => reload() }));
     }
     actions.replaceChildren(...actionParts);
+    if (mayMerge(report) && report.status !== mergeFormFor) {
+      mergeFormFor = report.status;
+      merging.replaceChildren(mergeForm(report, { onMerged: (kept) => { window.location.hash = `#/reports/${kept.id}`; }, onStale: () => reload() }));
+    } else if (!mayMerge(report)) {
+      mergeFormFor = null;
+      merging.replaceChildren();
+    }
     // The forms keep what is typed in them while the case is refreshed; they
     // are rebuilt only when what they offer changes.
     const formKey = `${report.status}|${report.unit_code}`;
@@ -88,6 +97,63 @@ export async function caseView(main, { id }, ctx) {
     window.clearInterval(timer);
     document.removeEventListener('sigap:language', draw);
   });
+}
+
+/** Supervisors merge any open case; unit staff the open cases their unit holds. */
+function mayMerge(report) {
+  return mayWork(report) && !['resolved', 'closed', 'cancelled', 'duplicate'].includes(report.status);
+}
+
+/**
+ * Merging this case into the one kept: the case to keep by ticket or id, a
+ * reason, and a confirmation naming both tickets before anything changes.
+ */
+function mergeForm(report, { onMerged, onStale }) {
+  const into = h('input', { type: 'text', maxlength: '64', autocomplete: 'off', spellcheck: 'false', placeholder: 'CC-2026-000123' });
+  const reason = h('textarea', { rows: '2', maxlength: '2000' });
+  const message = h('div');
+  const submit = h('button', { type: 'submit', class: 'secondary danger', i18n: 'case.merge.submit' });
+  const form = h('form', { class: 'stack merge', novalidate: true },
+    h('h3', { i18n: 'case.merge' }),
+    field({ id: 'case-merge-into', label: 'case.merge.into', control: into, required: true }),
+    field({ id: 'case-merge-reason', label: 'case.merge.reason', control: reason, required: true }),
+    h('div', { class: 'actions start' }, submit),
+    message);
+
+  async function send() {
+    message.replaceChildren();
+    submit.disabled = true;
+    try {
+      const { data } = await api.post(`/v1/reports/${report.id}/merge`, { into: into.value.trim(), reason: reason.value },
+        { headers: { 'If-Match': `"${report.version}"` } });
+      announce(t('case.merge.done', { ticket: data.duplicate_of.ticket }));
+      onMerged(data.duplicate_of);
+    } catch (error) {
+      submit.disabled = false;
+      if (error instanceof api.ApiError && error.fieldErrors.length) {
+        for (const fe of error.fieldErrors) setFieldError(fe.field === 'reason' ? reason : into, fe.message);
+      } else if (error instanceof api.ApiError && error.status === 404) {
+        setFieldError(into, t('case.merge.unknown'));
+      } else if (error instanceof api.ApiError && error.status === 412) {
+        message.replaceChildren(notice('info', h('p', { i18n: 'case.status.stale' })));
+        onStale();
+      } else message.replaceChildren(errorNotice(error));
+    }
+  }
+
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    clearFieldErrors(form);
+    message.replaceChildren();
+    if (!into.value.trim()) { setFieldError(into, t('case.merge.into.required')); return; }
+    if (!reason.value.trim()) { setFieldError(reason, t('case.merge.reason.required')); return; }
+    message.replaceChildren(notice('info',
+      h('p', { i18n: 'case.merge.confirm', args: { ticket: report.ticket, into: into.value.trim() } }),
+      h('div', { class: 'actions start' },
+        h('button', { type: 'button', class: 'primary merge-confirm', i18n: 'case.merge.confirm.yes', on: { click: send } }),
+        h('button', { type: 'button', class: 'secondary', i18n: 'case.merge.confirm.no', on: { click: () => message.replaceChildren() } }))));
+  });
+  return form;
 }
 
 function fact(key, ...value) {
@@ -113,6 +179,13 @@ function detailList(r) {
   if (r.escalation_level) dl.append(fact('case.escalation', String(r.escalation_level)));
   if (r.triage_reason) dl.append(fact('case.triage_reason', h('span', { text: r.triage_reason })));
   if (r.previous_units?.length) dl.append(fact('case.previous_units', r.previous_units.map(unitName).join(', ')));
+  if (r.duplicate_of) {
+    dl.append(fact('case.merge.continues', h('a', { class: 'ticket continued-as', href: `#/reports/${r.duplicate_of.id}`, text: r.duplicate_of.ticket })));
+  }
+  if (r.merged_from?.length) {
+    dl.append(fact('case.merge.merged_from', h('span', { class: 'merged-from' }, r.merged_from.flatMap((m, i) => [
+      i ? ', ' : null, h('a', { class: 'ticket', href: `#/reports/${m.id}`, text: m.ticket })]))));
+  }
   return h('div', {}, dl, h('h3', { i18n: 'case.description' }), h('p', { class: 'description', text: r.description }));
 }
 
@@ -226,6 +299,10 @@ function timelineBlock(r) {
       ? h('p', { class: 'event-change' }, badge('status', e.from_status), ' → ', badge('status', e.to_status))
       : null,
     e.unit_code && ['assigned', 'transferred', 'escalated'].includes(e.kind) ? h('p', { class: 'unit', text: unitName(e.unit_code) }) : null,
+    e.kind === 'merged_into' && e.details?.into_ticket
+      ? h('p', {}, h('a', { class: 'ticket', href: `#/reports/${e.details.into}`, text: e.details.into_ticket })) : null,
+    e.kind === 'merged_from' && e.details?.from_ticket
+      ? h('p', {}, h('a', { class: 'ticket', href: `#/reports/${e.details.from}`, text: e.details.from_ticket })) : null,
     e.note ? h('p', { class: 'event-note', text: e.note }) : null,
     h('p', { class: 'muted small' }, h('span', {
       i18n: 'case.timeline.by', args: { actor: e.actor, role: vocab('role', e.actor_role) },

@@ -7,6 +7,7 @@
 
 mod claims;
 mod field_error;
+pub mod people;
 mod report;
 mod vocabulary;
 pub mod working_time;

@@ -15,6 +15,7 @@ pub mod error;
 pub mod geography;
 pub mod intake;
 pub mod lifecycle;
+pub mod merge;
 pub mod open311;
 pub mod outbox;
 pub mod regions;

@@ -50,18 +50,18 @@ impl Actor {
 }
 
 /// One entry for the history, plus the event partners see.
-struct Change<'a> {
-    kind: &'a str,
-    from: Status,
-    to: Status,
-    unit: Option<&'a str>,
-    note: Option<&'a str>,
-    details: Option<serde_json::Value>,
-    event: String,
-    routing_key: String,
+pub(crate) struct Change<'a> {
+    pub(crate) kind: &'a str,
+    pub(crate) from: Status,
+    pub(crate) to: Status,
+    pub(crate) unit: Option<&'a str>,
+    pub(crate) note: Option<&'a str>,
+    pub(crate) details: Option<serde_json::Value>,
+    pub(crate) event: String,
+    pub(crate) routing_key: String,
 }
 
-async fn record(
+pub(crate) async fn record(
     conn: &mut AsyncPgConnection,
     report: &ReportRow,
     actor: &Actor,
@@ -121,7 +121,7 @@ async fn lock_case(conn: &mut AsyncPgConnection, claims: &Claims, id: Uuid) -> R
     }
 }
 
-fn check_version(report: &ReportRow, expected: Option<i32>) -> Result<()> {
+pub(crate) fn check_version(report: &ReportRow, expected: Option<i32>) -> Result<()> {
     match expected {
         Some(v) if v != report.version => Err(Error::StaleVersion {
             current: report.version,

@@ -46,6 +46,15 @@ pub struct ServiceRequestRow {
         select_expression_type = diesel::dsl::Nullable<units::name>
     )]
     pub unit_name: Option<String>,
+    /// For a duplicate, the ticket of the report it was merged into (and
+    /// continues as).
+    #[diesel(
+        select_expression = diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>(
+            "(SELECT kept.ticket FROM reports kept WHERE kept.id = reports.duplicate_of)"
+        ),
+        select_expression_type = diesel::expression::SqlLiteral<diesel::sql_types::Nullable<diesel::sql_types::Text>>
+    )]
+    pub continued_as: Option<String>,
 }
 
 /// Which of a client's requests a list returns.

@@ -2,6 +2,7 @@
 //! query), how much of them, and the filtered, paged list.
 
 use crate::error::Result;
+use crate::merge::{Continuation, MergeLinks};
 use crate::schema::{report_events, reports, units};
 use crate::vocabulary::{NullableTerm, Term};
 use chrono::{DateTime, Utc};
@@ -110,6 +111,9 @@ pub struct ReportRow {
     pub deadline_working: Option<bool>,
     /// The zone of the unit's office hours (`WIT`).
     pub deadline_time_zone: Option<String>,
+    /// The report this one was merged into (it is then `duplicate`); see
+    /// [`crate::merge`].
+    pub duplicate_of: Option<Uuid>,
 }
 
 /// One entry of a report's history.
@@ -262,15 +266,16 @@ pub async fn events(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Vec<EventR
         .await?)
 }
 
-/// The report with its history, as `claims` may read it.
+/// The report with its history and its merge links, as `claims` may read it.
 pub async fn get_for(
     conn: &mut AsyncPgConnection,
     claims: &Claims,
     id: Uuid,
-) -> Result<(ReportRow, Vec<EventRow>)> {
+) -> Result<(ReportRow, Vec<EventRow>, MergeLinks)> {
     let row = find_for(conn, claims, id).await?;
     let events = events(conn, id).await?;
-    Ok((row, events))
+    let links = crate::merge::links(conn, &row).await?;
+    Ok((row, events, links))
 }
 
 /// Where a report list resumes: after this creation time and id.
@@ -414,22 +419,34 @@ pub struct Tracking {
 /// ([`crate::tracking::normalize`]). The look-up is by the whole code (one
 /// indexed probe), so a ticket without its suffix, or with another, is not
 /// found, like an unknown code.
-pub async fn track(conn: &mut AsyncPgConnection, tracking_code: &str) -> Result<Tracking> {
-    Ok(reports::table
+/// A merged report's tracking also says what it continues as.
+pub async fn track(
+    conn: &mut AsyncPgConnection,
+    tracking_code: &str,
+) -> Result<(Tracking, Option<Continuation>)> {
+    let (tracking, duplicate_of): (Tracking, Option<Uuid>) = reports::table
         .left_join(units::table)
         .filter(reports::tracking_code.eq(tracking_code))
         .select((
-            reports::ticket,
-            reports::status,
-            reports::category,
-            units::name.nullable(),
-            reports::created_at,
-            reports::updated_at,
-            reports::assigned_at,
-            reports::acknowledged_at,
-            reports::resolved_at,
-            reports::closed_at,
+            (
+                reports::ticket,
+                reports::status,
+                reports::category,
+                units::name.nullable(),
+                reports::created_at,
+                reports::updated_at,
+                reports::assigned_at,
+                reports::acknowledged_at,
+                reports::resolved_at,
+                reports::closed_at,
+            ),
+            reports::duplicate_of,
         ))
         .first(conn)
-        .await?)
+        .await?;
+    let continued_as = match duplicate_of {
+        Some(kept) => Some(crate::merge::continuation(conn, kept).await?),
+        None => None,
+    };
+    Ok((tracking, continued_as))
 }

@@ -181,6 +181,7 @@ diesel::table! {
         deadline_allowance -> Nullable<Text>,
         deadline_working -> Nullable<Bool>,
         deadline_time_zone -> Nullable<Text>,
+        duplicate_of -> Nullable<Uuid>,
     }
 }
 

@@ -58,7 +58,7 @@ pub fn normalize(typed: &str) -> Option<String> {
 
 /// Whether `text` is spelled as a ticket is: `CC-2026-000123`, letters, the
 /// year and a number of at least six digits.
-fn is_ticket(text: &str) -> bool {
+pub fn is_ticket(text: &str) -> bool {
     let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
     match text.split('-').collect::<Vec<_>>()[..] {
         [prefix, year, number] => {

@@ -83,6 +83,12 @@ async fn each_role_gets_exactly_what_it_may_on_every_endpoint() {
             [403, 409, 403, 403, 403, 403, 403, 403, 401],
         ),
         (
+            Method::POST,
+            format!("{report}/merge"),
+            json!({"into": id, "reason": "test"}),
+            [403, 422, 422, 404, 403, 403, 403, 403, 401],
+        ),
+        (
             Method::GET,
             "/v1/units/SENTRA-MULYA-JAYA/cases".into(),
             json!(null),

@@ -9,6 +9,7 @@ mod deadlines;
 mod directory;
 mod intake;
 mod lifecycle;
+mod merge;
 mod methods;
 mod metrics;
 mod open311;

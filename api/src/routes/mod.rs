@@ -5,6 +5,7 @@ pub mod clients;
 pub mod console;
 pub mod directory;
 pub mod health;
+pub mod merge;
 pub mod open311;
 pub mod reference;
 pub mod reports;
@@ -23,6 +24,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     units::configure(cfg);
     directory::configure(cfg);
     reports::configure(cfg);
+    merge::configure(cfg);
     cases::configure(cfg);
     stats::configure(cfg);
     clients::configure(cfg);

@@ -881,7 +881,8 @@ pub struct ServiceRequest {
     /// `closed` once resolved, closed, cancelled or a duplicate; else `open`.
     #[schema(value_type = RequestState)]
     pub status: String,
-    /// The Sigap status, with the unit when assigned.
+    /// The Sigap status, with the unit when assigned; for a report merged
+    /// into another, `duplicate; continues as <ticket>`.
     pub status_notes: String,
     pub service_name: String,
     #[schema(value_type = Category)]
@@ -904,8 +905,9 @@ pub struct ServiceRequest {
 
 impl ServiceRequest {
     fn new(row: ServiceRequestRow) -> ServiceRequest {
-        let status_notes = match &row.unit_name {
-            Some(unit) if row.status == Status::Assigned => format!("assigned to {unit}"),
+        let status_notes = match (&row.unit_name, &row.continued_as) {
+            (_, Some(kept)) => format!("duplicate; continues as {kept}"),
+            (Some(unit), _) if row.status == Status::Assigned => format!("assigned to {unit}"),
             _ => row.status.to_string(),
         };
         ServiceRequest {

@@ -150,12 +150,10 @@ async fn get_report(
 ) -> ApiResult<web::Json<ReportView>> {
     auth.require_scope(Scope::ReportsRead)?;
     let mut conn = state.pool.get().await?;
-    let (row, events) = reports::get_for(&mut conn, &auth.0, id.into_inner()).await?;
-    Ok(web::Json(ReportView::for_caller(
-        &auth.0,
-        row,
-        Some(events),
-    )))
+    let (row, events, links) = reports::get_for(&mut conn, &auth.0, id.into_inner()).await?;
+    Ok(web::Json(
+        ReportView::for_caller(&auth.0, row, Some(events)).with_links(links),
+    ))
 }
 
 /// Body of `POST /v1/reports/{id}/status`.
@@ -220,7 +218,7 @@ pub struct AssignInput {
     pub note: Option<String>,
 }
 
-fn text(field: &str, value: &str, max: usize) -> ApiResult<String> {
+pub(crate) fn text(field: &str, value: &str, max: usize) -> ApiResult<String> {
     let value = value.trim();
     if value.is_empty() || value.chars().count() > max {
         return Err(vec![FieldError::new(
@@ -241,7 +239,7 @@ fn optional_text(field: &str, value: &Option<String>, max: usize) -> ApiResult<O
 
 /// Reads `If-Match: "<version>"`: quotes and a weak `W/` optional, at most
 /// nine digits.
-fn if_match(req: &HttpRequest) -> ApiResult<Option<i32>> {
+pub(crate) fn if_match(req: &HttpRequest) -> ApiResult<Option<i32>> {
     let Some(value) = req.headers().get(header::IF_MATCH) else {
         return Ok(None);
     };

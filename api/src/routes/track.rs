@@ -9,6 +9,7 @@ use actix_web::{HttpRequest, get, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sigap_domain::{Category, Status};
+use sigap_store::merge::Continuation;
 use sigap_store::{reports, tracking};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -33,11 +34,32 @@ pub struct Tracking {
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// For a report merged into another (status `duplicate`): the case it
+    /// continues as.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continued_as: Option<ContinuedAs>,
 }
 
-impl From<reports::Tracking> for Tracking {
-    fn from(t: reports::Tracking) -> Tracking {
+/// The case a merged report continues as: its ticket, status, unit and last
+/// change (not its tracking code, which belongs to its own reporter).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContinuedAs {
+    #[schema(example = "CC-2026-000122")]
+    pub ticket: String,
+    pub status: Status,
+    pub unit_name: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<(reports::Tracking, Option<Continuation>)> for Tracking {
+    fn from((t, continued_as): (reports::Tracking, Option<Continuation>)) -> Tracking {
         Tracking {
+            continued_as: continued_as.map(|c| ContinuedAs {
+                ticket: c.ticket,
+                status: c.status,
+                unit_name: c.unit_name,
+                updated_at: c.updated_at,
+            }),
             ticket: t.ticket,
             status: t.status,
             category: t.category,

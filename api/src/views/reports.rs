@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sigap_domain::{Category, Channel, Claims, Need, Stage, Status, Urgency};
+use sigap_store::merge::{MergeLinks, ReportLink};
 use sigap_store::reports::{self, EventRow, ReportRow};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -12,7 +13,9 @@ use uuid::Uuid;
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EventView {
     pub id: i64,
-    /// `received`, `assigned`, `needs_triage`, `status_changed`, `note`, `transferred`, `escalated`.
+    /// `received`, `assigned`, `needs_triage`, `status_changed`, `note`, `transferred`, `escalated`,
+    /// `merged_into` (details: `into`, `into_ticket`), `merged_from` (details: `from`,
+    /// `from_ticket`, `people_added`, `beneficiary_count`).
     pub kind: String,
     #[schema(value_type = Option<String>)]
     pub from_status: Option<Status>,
@@ -168,6 +171,31 @@ pub struct ReportView {
     pub cancelled_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<EventView>>,
+    /// On a single report's read and a merge's answer: the report this one
+    /// was merged into (it is then `duplicate`) and continues as.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<ReportLinkView>,
+    /// On a single report's read: the reports merged into this one, oldest
+    /// first (at most 100).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged_from: Option<Vec<ReportLinkView>>,
+}
+
+/// Another report, by id and ticket.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReportLinkView {
+    pub id: Uuid,
+    #[schema(example = "CC-2026-000123")]
+    pub ticket: String,
+}
+
+impl From<ReportLink> for ReportLinkView {
+    fn from(link: ReportLink) -> ReportLinkView {
+        ReportLinkView {
+            id: link.id,
+            ticket: link.ticket,
+        }
+    }
 }
 
 impl ReportView {
@@ -241,6 +269,21 @@ impl ReportView {
                     .map(|event| EventView::for_caller(event, personal))
                     .collect()
             }),
+            duplicate_of: None,
+            merged_from: None,
         }
+    }
+
+    /// The view with the report's merge links.
+    pub fn with_links(mut self, links: MergeLinks) -> ReportView {
+        self.duplicate_of = links.duplicate_of.map(ReportLinkView::from);
+        self.merged_from = Some(
+            links
+                .merged_from
+                .into_iter()
+                .map(ReportLinkView::from)
+                .collect(),
+        );
+        self
     }
 }

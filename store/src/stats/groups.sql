@@ -3,7 +3,9 @@
 -- statuses of reports that reached service. `dimension` names the grouping
 -- set; lists come sorted by count descending then key, days by day. The
 -- grouping expressions are written out (not taken from a subquery) so that
--- PostgreSQL sees the statistics on the day and hashes every set.
+-- PostgreSQL sees the statistics on the day and hashes every set. SLA
+-- compliance (`due`, `met`) measures the units' work on every report,
+-- duplicates included.
 WITH groups AS (
     SELECT CASE WHEN GROUPING(r.province_code) = 0 THEN 'province'
                 WHEN GROUPING(CASE WHEN r.region_code <> r.province_code THEN r.region_code END) = 0 THEN 'regency'
@@ -17,8 +19,12 @@ WITH groups AS (
            COALESCE(r.province_code, CASE WHEN r.region_code <> r.province_code THEN r.region_code END,
                     r.category, r.need, r.urgency, r.unit_code, r.status,
                     ((r.created_at AT TIME ZONE 'UTC')::date)::text) AS key,
-           count(*) AS count,
-           COALESCE(sum(r.beneficiary_count), 0)::bigint AS reported,
+           -- A duplicate (merged into the report kept) is not a case of its
+           -- own and its people are counted on the kept one: only the counts
+           -- by status show duplicates.
+           CASE WHEN GROUPING(r.status) = 0 THEN count(*)
+                ELSE count(*) FILTER (WHERE r.status <> 'duplicate') END AS count,
+           COALESCE(sum(r.beneficiary_count) FILTER (WHERE r.status <> 'duplicate'), 0)::bigint AS reported,
            COALESCE(sum(r.beneficiary_count)
                         FILTER (WHERE r.status = ANY ($4::text[])), 0)::bigint AS served,
            count(*) FILTER (WHERE r.sla_due_at IS NOT NULL
