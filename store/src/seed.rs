@@ -366,3 +366,62 @@ pub async fn seed(conn: &mut AsyncPgConnection, dir: &Path) -> Result<SeedCounts
     })
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Datelike;
+
+    fn data() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")
+    }
+
+    #[test]
+    fn the_holiday_data_parses_covers_2025_to_2027_and_lists_no_day_twice() {
+        let rows = holiday_rows(&data()).expect("holidays.csv parses");
+        assert!(
+            rows.iter()
+                .all(|(day, _, _)| (2025..=2027).contains(&day.year()))
+        );
+        for year in 2025..=2027 {
+            assert!(rows.iter().any(|(day, _, _)| day.year() == year), "{year}");
+        }
+        let days: std::collections::BTreeSet<_> = rows.iter().map(|(day, _, _)| *day).collect();
+        assert_eq!(days.len(), rows.len());
+        let of_2026 = |kind: HolidayKind| {
+            rows.iter()
+                .filter(|(day, _, k)| day.year() == 2026 && *k == kind)
+                .count()
+        };
+        assert_eq!(of_2026(HolidayKind::Holiday), 17);
+        assert_eq!(of_2026(HolidayKind::CollectiveLeave), 8);
+    }
+
+    #[test]
+    fn every_holiday_row_names_its_decree_or_says_it_is_provisional() {
+        let rows: Vec<HolidayRow> = read(&data(), "holidays.csv").expect("parses");
+        for row in &rows {
+            let decreed = row.source.starts_with("SKB ");
+            let provisional = row.source.starts_with("provisional: ");
+            assert!(decreed || provisional, "{row:?}");
+            // No decree for 2027 was found: its rows must say so.
+            assert_eq!(provisional, row.date.year() == 2027, "{row:?}");
+        }
+    }
+
+    #[test]
+    fn a_day_listed_twice_or_an_unknown_kind_stops_the_seed() {
+        let dir = std::env::temp_dir().join(format!("sigap-holidays-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let write = |text: &str| std::fs::write(dir.join("holidays.csv"), text).expect("write");
+        write("date,name,kind,source\n2026-01-01,A,holiday,SKB x\n2026-01-01,B,holiday,SKB x\n");
+        let twice = holiday_rows(&dir).expect_err("a day twice");
+        assert!(twice.to_string().contains("line 3"), "{twice}");
+        write("date,name,kind,source\n2026-01-01,A,festival,SKB x\n");
+        let unknown = holiday_rows(&dir).expect_err("an unknown kind");
+        assert!(unknown.to_string().contains("festival"), "{unknown}");
+        write("date,name,kind,source\n2026-02-30,A,holiday,SKB x\n");
+        assert!(holiday_rows(&dir).is_err(), "no such date");
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
+}

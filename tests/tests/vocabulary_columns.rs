@@ -2,7 +2,7 @@
 //! need, channel, urgency and role column accepts each of the domain's values
 //! and refuses anything else, whoever writes it.
 
-use sigap_domain::{Category, Channel, Need, Role, Status, Urgency, Vocabulary};
+use sigap_domain::{Category, Channel, HolidayKind, Need, Role, Status, Urgency, Vocabulary};
 use sigap_tests::TestDb;
 use tokio_postgres::error::SqlState;
 
@@ -54,6 +54,7 @@ fn vocabulary_columns() -> Vec<Column> {
         column::<Category>("coverage_rules", "category", true),
         column::<Role>("directory_changes", "actor_role", true),
         column::<Role>("webhook_subscriptions", "owner_role", false),
+        column::<HolidayKind>("holidays", "kind", false),
     ]
 }
 
