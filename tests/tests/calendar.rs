@@ -161,7 +161,10 @@ async fn an_admin_adds_renames_and_removes_a_day_off() {
         .await
         .expect("row");
     assert_eq!(row.get::<_, String>(0), "admin");
-    assert_eq!(row.get::<_, Option<String>>(1).as_deref(), Some("admin-test"));
+    assert_eq!(
+        row.get::<_, Option<String>>(1).as_deref(),
+        Some("admin-test")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
