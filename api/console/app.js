@@ -1,6 +1,6 @@
 // The Sigap console: sign-in, then one view per task of each role, routed by
 // the URL fragment (#/intake, #/reports/<id>, #/cases, #/triage, #/stats,
-// #/units). The views live in their own modules; this one holds the page's
+// #/units, #/holidays). The views live in their own modules; this one holds the page's
 // chrome, the routing and the start-up.
 // Views keep themselves fresh by polling the API and stop when left.
 
@@ -8,6 +8,7 @@ import * as api from './api.js';
 import { caseView } from './case.js';
 import { unitsView } from './directory.js';
 import { h, notice } from './dom.js';
+import { holidaysView } from './holidays.js';
 import { applyLanguage, lang, setLang, t } from './i18n.js';
 import { intakeView } from './intake.js';
 import { errorNotice, homeOf, NAV, regionText, setTitle } from './page.js';
@@ -56,6 +57,7 @@ const ROUTES = [
   { pattern: /^#\/triage$/, view: triageView, roles: ['supervisor'] },
   { pattern: /^#\/stats$/, view: statsView, roles: ['supervisor', 'regional'] },
   { pattern: /^#\/units$/, view: unitsView },
+  { pattern: /^#\/holidays$/, view: holidaysView, roles: ['admin', 'supervisor'] },
 ];
 
 async function route(navigated = false) {

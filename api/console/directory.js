@@ -16,7 +16,7 @@ const HISTORY_PAGE = 12;
 
 export function unitsView(main, _params, ctx) {
   const staff = DIRECTORY_STAFF.includes(role());
-  const columns = ['units.code', 'units.name', 'units.kind', 'units.region', 'units.categories', 'units.load', 'units.active'];
+  const columns = ['units.code', 'units.name', 'units.kind', 'units.region', 'units.categories', 'units.office', 'units.load', 'units.active'];
   if (staff) columns.push('units.details');
   // The gaps first: their outlines are the largest download of the page.
   const gaps = staff ? gapsPanel(ctx) : null;
@@ -37,6 +37,7 @@ function unitRow(u, { staff, columns, ctx }) {
     h('td', { vocab: `kind:${u.kind}` }),
     h('td', {}, regionEl(u.region_code)),
     h('td', {}, u.categories.length ? u.categories.map((c, i) => [i ? ', ' : '', h('span', { labels: categoryLabels(c) })]) : h('span', { i18n: 'units.categories.all' })),
+    h('td', { class: 'office-hours' }, officeHours(u)),
     h('td', { class: 'num', text: `${u.open_cases} / ${u.capacity}` }),
     h('td', { i18n: u.active ? 'yes' : 'no' }));
   if (!staff) return row;
@@ -68,6 +69,19 @@ function unitRow(u, { staff, columns, ctx }) {
     unitDetail(u, body, controller.signal).finally(() => ctx.signal.removeEventListener('abort', stop));
   });
   return row;
+}
+
+/** "Sen–Jum 08:00–16:00 WIB": a run of days as its ends, other days one by one. */
+function officeHours(u) {
+  const hours = u.office_hours;
+  if (!hours) return h('span', { i18n: 'none' });
+  const days = [...hours.days].sort((a, b) => a - b);
+  const run = days.length > 2 && days.every((d, i) => i === 0 || d === days[i - 1] + 1);
+  const dayEls = run
+    ? [h('span', { vocab: `weekday:${days[0]}` }), '–', h('span', { vocab: `weekday:${days[days.length - 1]}` })]
+    : days.map((d, i) => [i ? ', ' : '', h('span', { vocab: `weekday:${d}` })]);
+  return h('span', { dataset: { days: days.join(','), opens: hours.opens, closes: hours.closes } },
+    ...dayEls, ` ${hours.opens}–${hours.closes}${u.time_zone ? ` ${u.time_zone}` : ''}`);
 }
 
 /** Fills `body` with a unit's coverage rules and the first page of its history. */

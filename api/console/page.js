@@ -8,10 +8,10 @@ import { app, regenciesOf } from './state.js';
 
 export const NAV = {
   operator: [['#/intake', 'nav.intake'], ['#/reports', 'nav.reports']],
-  supervisor: [['#/triage', 'nav.triage'], ['#/intake', 'nav.intake'], ['#/reports', 'nav.reports'], ['#/stats', 'nav.stats'], ['#/units', 'nav.units']],
+  supervisor: [['#/triage', 'nav.triage'], ['#/intake', 'nav.intake'], ['#/reports', 'nav.reports'], ['#/stats', 'nav.stats'], ['#/units', 'nav.units'], ['#/holidays', 'nav.holidays']],
   upt_staff: [['#/cases', 'nav.cases']],
   regional: [['#/reports', 'nav.reports'], ['#/stats', 'nav.stats']],
-  admin: [['#/units', 'nav.units']],
+  admin: [['#/units', 'nav.units'], ['#/holidays', 'nav.holidays']],
   integrator: [['#/units', 'nav.units']],
 };
 

@@ -128,8 +128,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let mut conn = sigap_store::db::connect(&config.database_url).await?;
             let counts = sigap_store::seed::seed(&mut conn, &dir).await?;
             println!(
-                "regions: {}\nunits: {}\ncoverage_rules: {}",
-                counts.regions, counts.units, counts.coverage_rules
+                "regions: {}\nunits: {}\ncoverage_rules: {}\nholidays: {}",
+                counts.regions, counts.units, counts.coverage_rules, counts.holidays
             );
         }
         Command::Token {

@@ -34,6 +34,7 @@ use utoipa_actix_web::AppExt;
         (name = "open311", description = "Open311 GeoReport v2 facade for Open311 clients"),
         (name = "reference", description = "Regions, categories and the unit directory"),
         (name = "directory", description = "Editing units and coverage rules; previewing the router"),
+        (name = "calendar", description = "National holidays and collective-leave days, which working-time deadlines skip"),
         (name = "ops", description = "Health, readiness and metrics"),
         (name = "console", description = "The operator web console (`/console/`) and its development sign-in"),
     )

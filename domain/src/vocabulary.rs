@@ -128,6 +128,15 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// Why nobody works on a day of the holiday calendar: a national holiday
+    /// (hari libur nasional) or a collective-leave day (cuti bersama).
+    HolidayKind = "holiday_kind" {
+        Holiday = "holiday",
+        CollectiveLeave = "collective_leave",
+    }
+}
+
+vocabulary! {
     /// Where the report came from.
     Channel = "channel" {
         Hotline = "hotline",

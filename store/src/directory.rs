@@ -126,6 +126,9 @@ pub struct UnitRecord {
     pub active: bool,
     /// How to reach the unit.
     pub contact: Option<String>,
+    /// The unit's office hours in its local time; `None` keeps those it
+    /// has (a new unit gets Monday to Friday, 08:00 to 16:00).
+    pub office_hours: Option<sigap_domain::working_time::OfficeHours>,
 }
 
 /// Creates or replaces a unit as `actor`, who is recorded with the change.
@@ -154,14 +157,28 @@ pub async fn save_unit(
         units::updated_at.eq(diesel::dsl::now),
         units::origin.eq("admin"),
     );
+    let office_days: Option<Vec<Option<i16>>> = unit.office_hours.map(|hours| {
+        hours
+            .weekdays()
+            .into_iter()
+            .map(|d| Some(i16::from(d)))
+            .collect()
+    });
+    let office = (
+        office_days.map(|days| units::office_days.eq(days)),
+        unit.office_hours
+            .map(|hours| units::office_opens.eq(hours.opens())),
+        unit.office_hours
+            .map(|hours| units::office_closes.eq(hours.closes())),
+    );
     conn.transaction::<_, EditError, _>(async |conn| {
         act_as(conn, actor).await?;
         let existed = unit_exists(conn, &unit.code).await?;
         let saved = diesel::insert_into(units::table)
-            .values(values)
+            .values((values, office.clone()))
             .on_conflict(units::code)
             .do_update()
-            .set(values)
+            .set((values, office.clone()))
             .returning(crate::units::Unit::as_returning())
             .get_result(conn)
             .await

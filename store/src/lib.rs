@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod bus;
+pub mod calendar;
 pub mod cases;
 pub mod clients;
 pub mod db;

@@ -1,16 +1,18 @@
-//! Loads the reference data in `data/` (regions, units, coverage rules)
-//! idempotently: running it twice leaves the same rows. Units and rules an
-//! admin added, changed or removed stay as the admin left them.
+//! Loads the reference data in `data/` (regions, units, coverage rules, the
+//! holiday calendar) idempotently: running it twice leaves the same rows.
+//! Units, rules and holidays an admin added, changed or removed stay as the
+//! admin left them.
 
 use crate::directory::{Actor, act_as};
-use crate::schema::{coverage_rules, regions, units};
-use crate::vocabulary::spellings;
+use crate::schema::{coverage_rules, holidays, regions, units};
+use crate::vocabulary::{Term, spellings};
+use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::sql_types::Jsonb;
 use diesel::upsert::excluded;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
-use sigap_domain::Category;
+use sigap_domain::{Category, HolidayKind};
 use std::path::Path;
 
 /// Why seeding stopped; nothing is stored then.
@@ -50,6 +52,48 @@ pub struct SeedCounts {
     pub coverage_rules: i64,
     /// Of those, rules an admin added or changed (left as they are).
     pub admin_rules: i64,
+    /// Days off of the holiday calendar, the admin's included, the removed
+    /// ones left out.
+    pub holidays: i64,
+}
+
+/// A row of `holidays.csv`.
+#[derive(Debug, Deserialize)]
+pub struct HolidayRow {
+    /// The day off.
+    pub date: NaiveDate,
+    /// Its name in Indonesian.
+    pub name: String,
+    /// `holiday` or `collective_leave`.
+    pub kind: String,
+    /// The decree it comes from, or why it is provisional.
+    pub source: String,
+}
+
+/// Reads and checks `holidays.csv` in `dir`: known kinds, names of 1 to 200
+/// characters, no day twice.
+pub fn holiday_rows(dir: &Path) -> Result<Vec<(NaiveDate, String, HolidayKind)>, SeedError> {
+    let rows: Vec<HolidayRow> = read(dir, "holidays.csv")?;
+    let mut days = std::collections::BTreeSet::new();
+    let mut checked = Vec::with_capacity(rows.len());
+    for (i, row) in rows.into_iter().enumerate() {
+        let invalid = |message: String| SeedError::Invalid {
+            file: "holidays.csv".into(),
+            line: i + 2,
+            message,
+        };
+        let kind = HolidayKind::parse(row.kind.trim())
+            .ok_or_else(|| invalid(format!("unknown kind {:?}", row.kind)))?;
+        let name = row.name.trim().to_owned();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(invalid("the name must be 1 to 200 characters".into()));
+        }
+        if !days.insert(row.date) {
+            return Err(invalid(format!("{} is listed twice", row.date)));
+        }
+        checked.push((row.date, name, kind));
+    }
+    Ok(checked)
 }
 
 #[derive(Deserialize)]
@@ -145,6 +189,7 @@ pub async fn seed(conn: &mut AsyncPgConnection, dir: &Path) -> Result<SeedCounts
     let mut region_rows: Vec<RegionRow> = read(dir, "regions.csv")?;
     let unit_rows: Vec<UnitRow> = read(dir, "units.csv")?;
     let rule_rows: Vec<RuleRow> = read(dir, "coverage_rules.csv")?;
+    let holiday_rows = holiday_rows(dir)?;
     // Provinces before regencies, for the parent foreign key.
     region_rows.sort_by_key(|r| (r.level != "province", r.code.clone()));
     for (i, unit) in unit_rows.iter().enumerate() {
@@ -267,6 +312,42 @@ pub async fn seed(conn: &mut AsyncPgConnection, dir: &Path) -> Result<SeedCounts
             .bind::<Jsonb, _>(&rules)
             .execute(conn)
             .await?;
+        let values: Vec<_> = holiday_rows
+            .iter()
+            .map(|(day, name, kind)| {
+                (
+                    holidays::day.eq(day),
+                    holidays::name.eq(name),
+                    holidays::kind.eq(Term(*kind)),
+                    holidays::origin.eq("seed"),
+                    holidays::updated_by.eq("seed"),
+                )
+            })
+            .collect();
+        // A day an admin saved or removed keeps the admin's word; a seeded
+        // one takes the data's corrections.
+        let upsert = diesel::insert_into(holidays::table)
+            .values(values)
+            .on_conflict(holidays::day)
+            .do_update()
+            .set((
+                holidays::name.eq(excluded(holidays::name)),
+                holidays::kind.eq(excluded(holidays::kind)),
+                holidays::updated_at.eq(diesel::dsl::now),
+            ));
+        diesel::query_dsl::methods::FilterDsl::filter(
+            upsert,
+            holidays::origin
+                .eq("seed")
+                .and(holidays::removed.eq(false))
+                .and(
+                    holidays::name
+                        .ne(excluded(holidays::name))
+                        .or(holidays::kind.ne(excluded(holidays::kind))),
+                ),
+        )
+        .execute(conn)
+        .await?;
         Ok(SeedCounts {
             regions: regions::table.count().get_result(conn).await?,
             units: units::table.count().get_result(conn).await?,
@@ -276,7 +357,71 @@ pub async fn seed(conn: &mut AsyncPgConnection, dir: &Path) -> Result<SeedCounts
                 .count()
                 .get_result(conn)
                 .await?,
+            holidays: holidays::table
+                .filter(holidays::removed.eq(false))
+                .count()
+                .get_result(conn)
+                .await?,
         })
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Datelike;
+
+    fn data() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")
+    }
+
+    #[test]
+    fn the_holiday_data_parses_covers_2025_to_2027_and_lists_no_day_twice() {
+        let rows = holiday_rows(&data()).expect("holidays.csv parses");
+        assert!(
+            rows.iter()
+                .all(|(day, _, _)| (2025..=2027).contains(&day.year()))
+        );
+        for year in 2025..=2027 {
+            assert!(rows.iter().any(|(day, _, _)| day.year() == year), "{year}");
+        }
+        let days: std::collections::BTreeSet<_> = rows.iter().map(|(day, _, _)| *day).collect();
+        assert_eq!(days.len(), rows.len());
+        let of_2026 = |kind: HolidayKind| {
+            rows.iter()
+                .filter(|(day, _, k)| day.year() == 2026 && *k == kind)
+                .count()
+        };
+        assert_eq!(of_2026(HolidayKind::Holiday), 17);
+        assert_eq!(of_2026(HolidayKind::CollectiveLeave), 8);
+    }
+
+    #[test]
+    fn every_holiday_row_names_its_decree_or_says_it_is_provisional() {
+        let rows: Vec<HolidayRow> = read(&data(), "holidays.csv").expect("parses");
+        for row in &rows {
+            let decreed = row.source.starts_with("SKB ");
+            let provisional = row.source.starts_with("provisional: ");
+            assert!(decreed || provisional, "{row:?}");
+            // No decree for 2027 was found: its rows must say so.
+            assert_eq!(provisional, row.date.year() == 2027, "{row:?}");
+        }
+    }
+
+    #[test]
+    fn a_day_listed_twice_or_an_unknown_kind_stops_the_seed() {
+        let dir = std::env::temp_dir().join(format!("sigap-holidays-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let write = |text: &str| std::fs::write(dir.join("holidays.csv"), text).expect("write");
+        write("date,name,kind,source\n2026-01-01,A,holiday,SKB x\n2026-01-01,B,holiday,SKB x\n");
+        let twice = holiday_rows(&dir).expect_err("a day twice");
+        assert!(twice.to_string().contains("line 3"), "{twice}");
+        write("date,name,kind,source\n2026-01-01,A,festival,SKB x\n");
+        let unknown = holiday_rows(&dir).expect_err("an unknown kind");
+        assert!(unknown.to_string().contains("festival"), "{unknown}");
+        write("date,name,kind,source\n2026-02-30,A,holiday,SKB x\n");
+        assert!(holiday_rows(&dir).is_err(), "no such date");
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
 }

@@ -3,10 +3,11 @@
 use crate::error::Result;
 use crate::schema::units;
 use crate::vocabulary::Term;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use sigap_domain::Category;
+use sigap_domain::working_time::{OfficeHours, Zone};
 
 /// A technical unit (UPT) of the ministry, as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -38,6 +39,30 @@ pub struct Unit {
     pub contact: Option<String>,
     /// When the unit was last changed.
     pub updated_at: DateTime<Utc>,
+    /// Working weekdays, ISO numbers (1 = Monday).
+    pub office_days: Vec<Option<i16>>,
+    /// When the office opens, in the unit's local time.
+    pub office_opens: NaiveTime,
+    /// When the office closes, in the unit's local time.
+    pub office_closes: NaiveTime,
+}
+
+impl Unit {
+    /// The unit's office hours; the table's checks keep them valid.
+    pub fn office_hours(&self) -> OfficeHours {
+        let days: Vec<u8> = self
+            .office_days
+            .iter()
+            .flatten()
+            .filter_map(|d| u8::try_from(*d).ok())
+            .collect();
+        OfficeHours::new(&days, self.office_opens, self.office_closes).unwrap_or_default()
+    }
+
+    /// The time zone of the unit's seat, by its province.
+    pub fn zone(&self) -> Option<Zone> {
+        Zone::for_region(&self.region_code)
+    }
 }
 
 /// At most `limit` units by code, after the code `after`.

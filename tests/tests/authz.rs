@@ -162,6 +162,24 @@ async fn each_role_gets_exactly_what_it_may_on_every_endpoint() {
         ),
         (
             Method::GET,
+            "/v1/holidays?year=2026".into(),
+            json!(null),
+            [200, 200, 200, 200, 200, 200, 200, 200, 401],
+        ),
+        (
+            Method::PUT,
+            "/v1/holidays/2026-07-01".into(),
+            json!({"name": ""}),
+            [403, 403, 403, 403, 403, 403, 403, 422, 401],
+        ),
+        (
+            Method::DELETE,
+            "/v1/holidays/2026-07-01".into(),
+            json!(null),
+            [403, 403, 403, 403, 403, 403, 403, 404, 401],
+        ),
+        (
+            Method::GET,
             format!("/v1/track/{tracking_code}"),
             json!(null),
             [200, 200, 200, 200, 200, 200, 200, 200, 200],

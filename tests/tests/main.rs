@@ -2,6 +2,7 @@
 
 mod auth;
 mod authz;
+mod calendar;
 mod client_auth;
 mod clients;
 mod console;

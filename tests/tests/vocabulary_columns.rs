@@ -2,7 +2,7 @@
 //! need, channel, urgency and role column accepts each of the domain's values
 //! and refuses anything else, whoever writes it.
 
-use sigap_domain::{Category, Channel, Need, Role, Stage, Status, Urgency, Vocabulary};
+use sigap_domain::{Category, Channel, HolidayKind, Need, Role, Stage, Status, Urgency, Vocabulary};
 use sigap_tests::TestDb;
 use tokio_postgres::error::SqlState;
 
@@ -56,6 +56,7 @@ fn vocabulary_columns() -> Vec<Column> {
         column::<Role>("webhook_subscriptions", "owner_role", false),
         column::<Stage>("report_deadlines", "stage", false),
         column::<Stage>("reports", "deadline_stage", true),
+        column::<HolidayKind>("holidays", "kind", false),
     ]
 }
 

@@ -72,6 +72,7 @@ const ASSETS: &[Asset] = &[
     script!("triage.js"),
     script!("stats.js"),
     script!("directory.js"),
+    script!("holidays.js"),
     script!("api.js"),
     script!("i18n.js"),
     script!("dom.js"),

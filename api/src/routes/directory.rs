@@ -10,8 +10,10 @@ use crate::startup::AppState;
 use crate::views::directory::{CoverageGap, CoverageRule, DirectoryChange};
 use crate::views::units::UnitView;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
+use chrono::NaiveTime;
 use serde::{Deserialize, Serialize};
 use sigap_domain::Claims;
+use sigap_domain::working_time::OfficeHours;
 use sigap_domain::{Category, Role};
 use sigap_domain::{GeoPoint, RegionCode};
 use sigap_router::RouteRequest;
@@ -35,7 +37,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({
     "name": "Sentra Mulya Jaya", "kind": "sentra", "region_code": "31.75", "lat": -6.2137, "lon": 106.944,
-    "categories": [], "capacity": 500, "active": true
+    "categories": [], "capacity": 500, "active": true,
+    "office_hours": {"days": [1, 2, 3, 4, 5], "opens": "08:00", "closes": "16:00"}
 }))]
 pub struct UnitInput {
     /// 1 to 200 characters, not all blank (surrounding blanks are dropped).
@@ -62,6 +65,79 @@ pub struct UnitInput {
     #[serde(default)]
     #[schema(max_length = 500)]
     pub contact: Option<String>,
+    /// Absent or null keeps the unit's office hours (a new unit gets Monday
+    /// to Friday, 08:00 to 16:00).
+    #[serde(default)]
+    pub office_hours: Option<OfficeHoursInput>,
+}
+
+/// The days and hours a unit works, in the local time of its province.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"days": [1, 2, 3, 4, 5], "opens": "08:00", "closes": "16:00"}))]
+pub struct OfficeHoursInput {
+    /// ISO weekdays, 1 (Monday) to 7 (Sunday); at least one.
+    #[schema(min_items = 1, max_items = 7)]
+    pub days: Vec<i64>,
+    /// `HH:MM`, before `closes`.
+    #[schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$", example = "08:00")]
+    pub opens: String,
+    /// `HH:MM`, after `opens`.
+    #[schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$", example = "16:00")]
+    pub closes: String,
+}
+
+impl OfficeHoursInput {
+    /// The office hours, or the errors of the fields under `office_hours`.
+    fn parse(&self) -> Result<OfficeHours, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let time = |field: &str, text: &str, errors: &mut Vec<FieldError>| {
+            let parsed = (text.len() == 5)
+                .then(|| NaiveTime::parse_from_str(text, "%H:%M").ok())
+                .flatten();
+            if parsed.is_none() {
+                errors.push(FieldError::new(
+                    format!("office_hours.{field}"),
+                    "must be a time HH:MM, such as 08:00",
+                ));
+            }
+            parsed
+        };
+        let opens = time("opens", &self.opens, &mut errors);
+        let closes = time("closes", &self.closes, &mut errors);
+        let days: Option<Vec<u8>> = self
+            .days
+            .iter()
+            .map(|d| u8::try_from(*d).ok().filter(|d| (1..=7).contains(d)))
+            .collect();
+        let mut days = match days {
+            Some(days) if !days.is_empty() => Some(days),
+            _ => {
+                errors.push(FieldError::new(
+                    "office_hours.days",
+                    "must list ISO weekdays, 1 (Monday) to 7 (Sunday), at least one",
+                ));
+                None
+            }
+        };
+        if let Some(d) = days.as_mut() {
+            d.sort_unstable();
+            if d.windows(2).any(|w| w[0] == w[1]) {
+                errors.push(FieldError::new(
+                    "office_hours.days",
+                    "must not list a day twice",
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let (Some(days), Some(opens), Some(closes)) = (days, opens, closes) else {
+            return Err(errors);
+        };
+        OfficeHours::new(&days, opens, closes)
+            .map_err(|m| vec![FieldError::new("office_hours.closes", m)])
+    }
 }
 
 fn yes() -> bool {
@@ -131,6 +207,14 @@ async fn put_unit(
     {
         errors.push(FieldError::new("contact", "must be at most 500 characters"));
     }
+    let office_hours = match input.office_hours.as_ref().map(OfficeHoursInput::parse) {
+        Some(Ok(hours)) => Some(hours),
+        Some(Err(office)) => {
+            errors.extend(office);
+            None
+        }
+        None => None,
+    };
     if !errors.is_empty() {
         return Err(errors.into());
     }
@@ -145,6 +229,7 @@ async fn put_unit(
         capacity: input.capacity,
         active: input.active,
         contact: input.contact,
+        office_hours,
     };
     let mut conn = state.pool.get().await?;
     let (existed, unit) = directory::save_unit(&mut conn, actor(claims), &unit)

@@ -5,6 +5,7 @@ pub mod clients;
 pub mod console;
 pub mod directory;
 pub mod health;
+pub mod holidays;
 pub mod merge;
 pub mod open311;
 pub mod reference;
@@ -23,6 +24,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     vocabulary::configure(cfg);
     units::configure(cfg);
     directory::configure(cfg);
+    holidays::configure(cfg);
     reports::configure(cfg);
     merge::configure(cfg);
     cases::configure(cfg);

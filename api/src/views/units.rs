@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sigap_domain::Category;
+use sigap_domain::working_time::{OfficeHours, Zone};
 use sigap_store::units::Unit;
 use utoipa::ToSchema;
 
@@ -28,10 +29,38 @@ pub struct UnitView {
     pub active: bool,
     pub contact: Option<String>,
     pub updated_at: DateTime<Utc>,
+    pub office_hours: OfficeHoursView,
+    /// The time zone of the seat's province, which the office hours are in.
+    #[schema(example = "WIB")]
+    pub time_zone: Option<Zone>,
+}
+
+/// The days and hours a unit works, in its local time.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"days": [1, 2, 3, 4, 5], "opens": "08:00", "closes": "16:00"}))]
+pub struct OfficeHoursView {
+    /// ISO weekdays, 1 (Monday) to 7 (Sunday).
+    pub days: Vec<u8>,
+    /// `HH:MM`, local time.
+    pub opens: String,
+    /// `HH:MM`, local time.
+    pub closes: String,
+}
+
+impl From<OfficeHours> for OfficeHoursView {
+    fn from(hours: OfficeHours) -> OfficeHoursView {
+        OfficeHoursView {
+            days: hours.weekdays(),
+            opens: hours.opens().format("%H:%M").to_string(),
+            closes: hours.closes().format("%H:%M").to_string(),
+        }
+    }
 }
 
 impl From<Unit> for UnitView {
     fn from(unit: Unit) -> UnitView {
+        let office_hours = unit.office_hours().into();
+        let time_zone = unit.zone();
         UnitView {
             code: unit.code,
             name: unit.name,
@@ -45,6 +74,8 @@ impl From<Unit> for UnitView {
             active: unit.active,
             contact: unit.contact,
             updated_at: unit.updated_at,
+            office_hours,
+            time_zone,
         }
     }
 }
