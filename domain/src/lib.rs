@@ -7,11 +7,13 @@
 
 mod claims;
 mod field_error;
+mod nik;
 mod report;
 mod vocabulary;
 pub mod working_time;
 
 pub use claims::Claims;
 pub use field_error::FieldError;
+pub use nik::{Nik, NikBirthDate, NikSex};
 pub use report::{Beneficiary, GeoPoint, NewReport, Phone, RegionCode};
 pub use vocabulary::*;

@@ -10,6 +10,7 @@ pub mod cases;
 pub mod clients;
 pub mod db;
 pub mod directory;
+pub mod duplicates;
 pub mod error;
 pub mod geography;
 pub mod intake;

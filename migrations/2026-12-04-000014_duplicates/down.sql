@@ -1,0 +1,9 @@
+DROP INDEX reports_category_region_idx;
+DROP INDEX reports_category_latitude_idx;
+DROP TRIGGER reports_people_updated ON reports;
+DROP TRIGGER reports_people_inserted ON reports;
+DROP FUNCTION report_people_sync();
+DROP TABLE report_people;
+DROP FUNCTION report_people_of(UUID, JSONB);
+DROP FUNCTION person_name_key(TEXT);
+-- pg_trgm stays: other objects of the database may have come to use it.
