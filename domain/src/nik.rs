@@ -111,14 +111,14 @@ mod tests {
     #[test]
     fn niks_are_checked_by_shape_and_birth_date() {
         let cases: &[(&str, bool)] = &[
-            ("1303011708450001", true),   // male, 17 Aug 1945
-            ("1303015708450001", true),   // female, 17 Aug 1945
+            ("1303011708450001", true),    // male, 17 Aug 1945
+            ("1303015708450001", true),    // female, 17 Aug 1945
             ("1303 0141 0280 0002", true), // female, 1 Feb 1980, spaced
-            ("1303012902000001", true),   // 29 Feb 2000
-            ("1303016902960001", true),   // female, 29 Feb 1996
-            ("130301170845000", false),   // 15 digits
-            ("13030117084500011", false), // 17 digits
-            ("13030117O8450001", false),  // a letter
+            ("1303012902000001", true),    // 29 Feb 2000
+            ("1303016902960001", true),    // female, 29 Feb 1996
+            ("130301170845000", false),    // 15 digits
+            ("13030117084500011", false),  // 17 digits
+            ("13030117O8450001", false),   // a letter
             ("abcdefghijklmnop", false),
             ("1303013208450001", false), // day 32
             ("1303017208450001", false), // day 72 (female 32)
@@ -157,6 +157,9 @@ mod tests {
             }
         );
         assert_eq!(nik.sex(), NikSex::Female);
-        assert_eq!(Nik::parse("1303011708450001").map(|n| n.sex()), Ok(NikSex::Male));
+        assert_eq!(
+            Nik::parse("1303011708450001").map(|n| n.sex()),
+            Ok(NikSex::Male)
+        );
     }
 }

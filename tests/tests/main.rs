@@ -6,6 +6,7 @@ mod client_auth;
 mod clients;
 mod console;
 mod directory;
+mod duplicates;
 mod intake;
 mod lifecycle;
 mod methods;

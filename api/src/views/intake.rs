@@ -8,8 +8,8 @@ use sigap_domain::{
     Beneficiary, Category, FieldError, GeoPoint, NewReport, Nik, Phone, RegionCode,
 };
 use sigap_domain::{Channel, Need, Status, Urgency};
-use sigap_store::geography;
 use sigap_store::duplicates::{Probe, ProbePerson, Suggestion};
+use sigap_store::geography;
 use sigap_store::intake::Filed;
 use utoipa::ToSchema;
 use uuid::Uuid;
