@@ -6,4 +6,4 @@ DROP FUNCTION report_people_sync();
 DROP TABLE report_people;
 DROP FUNCTION report_people_of(UUID, JSONB);
 DROP FUNCTION person_name_key(TEXT);
--- pg_trgm stays: other objects of the database may have come to use it.
+DROP EXTENSION IF EXISTS pg_trgm;
