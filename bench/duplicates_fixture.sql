@@ -37,7 +37,7 @@ INSERT INTO reports (id, ticket, tracking_code, channel, category, need, urgency
     latitude, longitude, reporter_anonymous, beneficiaries, beneficiary_count, description,
     filed_by, status, created_at, updated_at, closed_at)
 SELECT gen_random_uuid(),
-       'BX-' || lpad(d.n::text, 7, '0'), 'BX-' || lpad(d.n::text, 7, '0') || '-BENCH0',
+       'BX-' || lpad(d.n::text, 8, '0'), 'BX-' || lpad(d.n::text, 8, '0') || '-BENCH0',
        'hotline',
        (ARRAY['child', 'disability', 'elderly', 'social_vulnerability', 'substance_abuse',
               'disaster_victim', 'poverty', 'other'])[1 + floor(d.r_category * 8)::int],
@@ -58,7 +58,7 @@ SELECT gen_random_uuid(),
        d.created_at, d.created_at,
        CASE WHEN d.r_closed < 0.33 THEN d.created_at + interval '3 days' END
 FROM (
-    SELECT n, random() AS r_region, random() AS r_category, random() AS r_lat, random() AS r_lon,
+    SELECT n + (SELECT count(*) FROM reports WHERE ticket LIKE 'BX-%') AS n, random() AS r_region, random() AS r_category, random() AS r_lat, random() AS r_lon,
            random() AS r_closed, 1 + floor(random() * random() * 3)::int AS people,
            now() - random() * interval '365 days' AS created_at
     FROM generate_series(1, :reports) AS n
