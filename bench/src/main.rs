@@ -874,7 +874,25 @@ async fn duplicates(
     let mut api = Process::spawn("api-duplicates", "sigap-api", &["serve"], env)?;
     let client = Api::new(base.clone());
     stack::wait_ready(&client.http, &format!("{base}/readyz"), &mut api).await?;
-    let bodies = Arc::new(bodies);
+    // Jittered coordinates of coastal regencies may lie at sea, which the
+    // api refuses: only bodies it accepts are timed.
+    let mut accepted = Vec::new();
+    for body in bodies {
+        let response = client
+            .http
+            .post(format!("{base}/v1/reports:check"))
+            .bearer_auth(operator)
+            .json(&body)
+            .send()
+            .await?;
+        if response.status().is_success() {
+            accepted.push(body);
+        }
+    }
+    if accepted.is_empty() {
+        bail!("POST /v1/reports:check accepted none of the bodies");
+    }
+    let bodies = Arc::new(accepted);
     let found = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let check = {
         let (client, token, bodies, found) = (

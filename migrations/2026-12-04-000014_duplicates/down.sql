@@ -1,3 +1,4 @@
+DROP INDEX reports_category_region_unplaced_idx;
 DROP INDEX reports_category_region_idx;
 DROP INDEX reports_category_latitude_idx;
 DROP TRIGGER reports_people_updated ON reports;

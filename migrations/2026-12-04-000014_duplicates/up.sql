@@ -76,3 +76,5 @@ WHERE r.beneficiaries <> '[]'::jsonb;
 CREATE INDEX reports_category_latitude_idx ON reports (category, latitude, longitude)
     WHERE latitude IS NOT NULL;
 CREATE INDEX reports_category_region_idx ON reports (category, region_code, created_at);
+CREATE INDEX reports_category_region_unplaced_idx ON reports (category, region_code, created_at)
+    WHERE latitude IS NULL;

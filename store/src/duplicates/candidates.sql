@@ -22,9 +22,15 @@ WITH probe AS (
        AND r.longitude BETWEEN p.lon - 0.018 / cos(radians(p.lat)) AND p.lon + 0.018 / cos(radians(p.lat))
      ORDER BY r.created_at DESC LIMIT 2000)
     UNION ALL
+    -- Without coordinates: the same region.
     (SELECT r.id FROM reports r, probe p
-     WHERE r.category = p.category AND r.region_code = p.region_code
-       AND (p.lat IS NULL OR r.latitude IS NULL)
+     WHERE p.lat IS NULL AND r.category = p.category AND r.region_code = p.region_code
+     ORDER BY r.created_at DESC LIMIT 2000)
+    UNION ALL
+    -- With coordinates: also the reports of the region that have none.
+    (SELECT r.id FROM reports r, probe p
+     WHERE p.lat IS NOT NULL AND r.latitude IS NULL
+       AND r.category = p.category AND r.region_code = p.region_code
      ORDER BY r.created_at DESC LIMIT 2000)
 ), live AS (
     SELECT r.id, r.ticket, r.status, r.unit_code, r.created_at,
