@@ -4,46 +4,55 @@
 -- region when either side has none; and a person in common: the same NIK,
 -- the same phone, or a name whose key (`person_name_key`) has a trigram
 -- similarity of at least 0.6. The arguments arrive as one JSON object
--- (`ProbeArguments`). Work is bounded: each area branch reads at most the
--- 2,000 newest reports of its index range, and the answer holds at most 10.
+-- (`ProbeArguments`). Work is bounded: each area branch keeps at most the
+-- 2,000 newest candidates of its index range, and the answer holds at most 10.
 WITH probe AS (
     SELECT * FROM jsonb_to_record($1) AS p(
         category text, region_code text, lat float8, lon float8, exclude_id uuid,
         client_id text, people jsonb)
-), wanted AS (
+-- Materialized: each name is normalised once, not once per candidate it is
+-- compared with (the planner would inline the function into the comparison).
+), wanted AS MATERIALIZED (
     SELECT person_name_key(x ->> 'name') AS name_key, x ->> 'nik' AS nik, x ->> 'phone' AS phone
     FROM probe, jsonb_array_elements(probe.people) AS x
 ), area AS (
     -- A box of 2 km each way (0.018° of latitude; longitude degrees shrink
     -- with the cosine of the latitude); the exact distance is checked below.
-    (SELECT r.id FROM reports r, probe p
+    (SELECT r.id, r.ticket, r.status, r.unit_code, r.created_at, r.latitude, r.longitude FROM reports r, probe p
      WHERE p.lat IS NOT NULL AND r.category = p.category AND r.latitude IS NOT NULL
        AND r.latitude BETWEEN p.lat - 0.018 AND p.lat + 0.018
        AND r.longitude BETWEEN p.lon - 0.018 / cos(radians(p.lat)) AND p.lon + 0.018 / cos(radians(p.lat))
+       AND r.status <> 'duplicate' AND r.id IS DISTINCT FROM p.exclude_id
+       AND (p.client_id IS NULL OR r.client_id = p.client_id)
+       AND (r.status NOT IN ('resolved', 'closed', 'cancelled')
+            OR greatest(r.resolved_at, r.closed_at, r.cancelled_at) >= now() - interval '30 days')
      ORDER BY r.created_at DESC LIMIT 2000)
     UNION ALL
     -- Without coordinates: the same region.
-    (SELECT r.id FROM reports r, probe p
+    (SELECT r.id, r.ticket, r.status, r.unit_code, r.created_at, r.latitude, r.longitude FROM reports r, probe p
      WHERE p.lat IS NULL AND r.category = p.category AND r.region_code = p.region_code
+       AND r.status <> 'duplicate' AND r.id IS DISTINCT FROM p.exclude_id
+       AND (p.client_id IS NULL OR r.client_id = p.client_id)
+       AND (r.status NOT IN ('resolved', 'closed', 'cancelled')
+            OR greatest(r.resolved_at, r.closed_at, r.cancelled_at) >= now() - interval '30 days')
      ORDER BY r.created_at DESC LIMIT 2000)
     UNION ALL
     -- With coordinates: also the reports of the region that have none.
-    (SELECT r.id FROM reports r, probe p
+    (SELECT r.id, r.ticket, r.status, r.unit_code, r.created_at, r.latitude, r.longitude FROM reports r, probe p
      WHERE p.lat IS NOT NULL AND r.latitude IS NULL
        AND r.category = p.category AND r.region_code = p.region_code
+       AND r.status <> 'duplicate' AND r.id IS DISTINCT FROM p.exclude_id
+       AND (p.client_id IS NULL OR r.client_id = p.client_id)
+       AND (r.status NOT IN ('resolved', 'closed', 'cancelled')
+            OR greatest(r.resolved_at, r.closed_at, r.cancelled_at) >= now() - interval '30 days')
      ORDER BY r.created_at DESC LIMIT 2000)
 ), live AS (
-    SELECT r.id, r.ticket, r.status, r.unit_code, r.created_at,
-           CASE WHEN p.lat IS NOT NULL AND r.latitude IS NOT NULL THEN
-               12742 * asin(sqrt(power(sin(radians(r.latitude - p.lat) / 2), 2)
-                   + cos(radians(p.lat)) * cos(radians(r.latitude)) * power(sin(radians(r.longitude - p.lon) / 2), 2)))
+    SELECT a.id, a.ticket, a.status, a.unit_code, a.created_at,
+           CASE WHEN p.lat IS NOT NULL AND a.latitude IS NOT NULL THEN
+               12742 * asin(sqrt(power(sin(radians(a.latitude - p.lat) / 2), 2)
+                   + cos(radians(p.lat)) * cos(radians(a.latitude)) * power(sin(radians(a.longitude - p.lon) / 2), 2)))
            END AS distance_km
-    FROM area a JOIN reports r ON r.id = a.id, probe p
-    WHERE r.status <> 'duplicate'
-      AND r.id IS DISTINCT FROM p.exclude_id
-      AND (p.client_id IS NULL OR r.client_id = p.client_id)
-      AND (r.status NOT IN ('resolved', 'closed', 'cancelled')
-           OR greatest(r.resolved_at, r.closed_at, r.cancelled_at) >= now() - interval '30 days')
+    FROM area a, probe p
 ), matched AS (
     SELECT l.id,
            coalesce(bool_or(rp.nik = w.nik), false) AS same_nik,
