@@ -3,7 +3,7 @@
 
 import * as api from './api.js';
 import { announce, badge, checkbox, clearFieldErrors, field, h, notice, select, setFieldError } from './dom.js';
-import { t, vocabValues } from './i18n.js';
+import { formatPercent, t, vocabValues } from './i18n.js';
 import { errorNotice, liveIndicator, pageHead } from './page.js';
 import { liveList } from './reports.js';
 import { app, categoryOptions, regenciesOf, unitName, vocabOptions } from './state.js';
@@ -42,6 +42,7 @@ export async function intakeView(main, _params, ctx) {
   const addRow = h('button', { type: 'button', class: 'secondary', i18n: 'field.b.add' });
   const submit = h('button', { type: 'submit', class: 'primary', i18n: 'intake.submit' });
   const summary = h('div', { class: 'summary-slot' });
+  const duplicates = h('section', { class: 'duplicates', 'aria-live': 'polite', 'aria-labelledby': 'dup-h', hidden: true });
   const filedSlot = h('div', { class: 'filed-slot' });
 
   const form = h('form', { class: 'intake-form', novalidate: true, 'aria-labelledby': 'intake-form-h' },
@@ -72,6 +73,7 @@ export async function intakeView(main, _params, ctx) {
       emptyRows, rows,
       h('div', { class: 'actions start' }, addRow),
       field({ id: 'f-beneficiary-count', label: 'field.beneficiary_count', hint: 'field.beneficiary_count.hint', control: count, className: 'narrow' })),
+    duplicates,
     h('div', { class: 'actions' }, submit));
 
   const live = liveList(ctx, { onUpdate: (r) => filed?.update(r) });
@@ -125,6 +127,8 @@ export async function intakeView(main, _params, ctx) {
       age: h('input', { type: 'number', min: '0', max: '130', step: '1', inputmode: 'numeric' }),
       sex: select(`${id}-sex`, vocabOptions('sex', vocabValues('sex'))),
       disability: h('input', { type: 'text', autocomplete: 'off', maxlength: '100' }),
+      nik: h('input', { type: 'text', autocomplete: 'off', inputmode: 'numeric', maxlength: '19' }),
+      phone: h('input', { type: 'tel', autocomplete: 'off', inputmode: 'tel' }),
     };
     const remove = h('button', { type: 'button', class: 'link danger', i18n: 'field.b.remove', attrs: { 'aria-label': 'field.b.remove.label' }, args: { n: 1 } });
     const element = h('fieldset', { class: 'beneficiary' }, h('legend', { i18n: 'field.b.row', args: { n: 1 } }),
@@ -133,12 +137,16 @@ export async function intakeView(main, _params, ctx) {
         field({ id: `${id}-age`, label: 'field.b.age', control: controls.age }),
         field({ id: `${id}-sex`, label: 'field.b.sex', control: controls.sex }),
         field({ id: `${id}-disability`, label: 'field.b.disability', control: controls.disability })),
+      h('div', { class: 'grid-2' },
+        field({ id: `${id}-nik`, label: 'field.b.nik', control: controls.nik }),
+        field({ id: `${id}-phone`, label: 'field.b.phone', control: controls.phone })),
       h('div', { class: 'actions start' }, remove));
     const row = { element, controls, remove };
     remove.addEventListener('click', () => {
       beneficiaryRows.splice(beneficiaryRows.indexOf(row), 1);
       element.remove();
       renumber();
+      scheduleCheck();
       addRow.focus();
     });
     beneficiaryRows.push(row);
@@ -175,8 +183,10 @@ export async function intakeView(main, _params, ctx) {
     const beneficiaries = [];
     for (const row of beneficiaryRows) {
       const b = {};
-      const { name, age, sex, disability } = row.controls;
+      const { name, age, sex, disability, nik, phone } = row.controls;
       if (name.value.trim()) b.name = name.value.trim();
+      if (nik.value.trim()) b.nik = nik.value.trim();
+      if (phone.value.trim()) b.phone = phone.value.trim();
       if (age.value !== '') b.age = Number(age.value);
       if (sex.value) b.sex = sex.value;
       if (disability.value.trim()) b.disability = disability.value.trim();
@@ -236,6 +246,45 @@ export async function intakeView(main, _params, ctx) {
     return first;
   }
 
+  // Possible duplicates while the operator types: a check 400 ms after the
+  // last keystroke, once there is a category, a place and someone to look
+  // for; an answer to an older check than the latest is dropped.
+  let checkTimer = null;
+  let checkSerial = 0;
+  let lastProbe = null;
+  function scheduleCheck() {
+    clearTimeout(checkTimer);
+    checkTimer = setTimeout(runCheck, 400);
+  }
+  async function runCheck() {
+    const { body } = payload();
+    const people = (body.beneficiaries ?? []).filter((b) => b.name || b.nik || b.phone);
+    const probe = body.category && (body.region_code || body.location)
+      ? JSON.stringify({ category: body.category, region_code: body.region_code, location: body.location, beneficiaries: people })
+      : null;
+    if (!probe || !people.length) {
+      lastProbe = null;
+      checkSerial++;
+      showDuplicates(duplicates, []);
+      return;
+    }
+    if (probe === lastProbe) return;
+    lastProbe = probe;
+    const serial = ++checkSerial;
+    duplicates.setAttribute('aria-busy', 'true');
+    try {
+      const { data } = await api.post('/v1/reports:check', probe);
+      if (serial === checkSerial) showDuplicates(duplicates, data.possible_duplicates);
+    } catch {
+      // Suggestions are a help, not a step: a failed check leaves the form as it is.
+      if (serial === checkSerial) lastProbe = null;
+    } finally {
+      if (serial === checkSerial) duplicates.removeAttribute('aria-busy');
+    }
+  }
+  form.addEventListener('input', scheduleCheck);
+  form.addEventListener('change', scheduleCheck);
+
   let idempotency = { key: null, body: null };
   let sending = false;
   let filed = null;
@@ -258,6 +307,10 @@ export async function intakeView(main, _params, ctx) {
       const { data } = await api.post('/v1/reports', text, { headers: { 'Idempotency-Key': idempotency.key } });
       idempotency = { key: null, body: null };
       filed = filedPanel(data);
+      clearTimeout(checkTimer);
+      checkSerial++;
+      lastProbe = null;
+      showDuplicates(duplicates, []);
       filedSlot.replaceChildren(filed.element);
       const seen = live.current(data.id);
       if (seen) filed.update(seen);
@@ -309,6 +362,8 @@ function filedPanel(filed) {
     filed.warnings?.length ? h('div', { class: 'notice notice-warning', role: 'status' },
       h('p', { i18n: 'intake.filed.warnings' }),
       h('ul', {}, filed.warnings.map((w) => h('li', { text: w.message })))) : null,
+    filed.possible_duplicates?.length ? h('div', { class: 'notice notice-warning filed-duplicates', role: 'status' },
+      h('p', { i18n: 'dup.filed' }), duplicateList(filed.possible_duplicates)) : null,
     h('a', { href: `#/reports/${filed.id}`, class: 'button secondary', i18n: 'intake.filed.open' }));
   return {
     element,
@@ -322,4 +377,24 @@ function filedPanel(filed) {
       }
     },
   };
+}
+
+/** Shows the possible duplicates found, or hides the panel when there are none. */
+function showDuplicates(panel, found) {
+  panel.hidden = !found.length;
+  panel.replaceChildren(...(found.length ? [
+    h('h3', { id: 'dup-h', i18n: 'dup.title' }),
+    h('p', { class: 'hint', i18n: 'dup.intro' }),
+    duplicateList(found)] : []));
+}
+
+/** Each suggestion: a link to the case, its status, how alike, and why. */
+function duplicateList(found) {
+  return h('ul', { class: 'duplicate-list' }, found.map((d) => h('li', { class: 'duplicate', dataset: { id: d.report_id } },
+    h('a', { href: `#/reports/${d.report_id}`, class: 'ticket', i18n: 'dup.open', args: { ticket: d.ticket } }),
+    ' ', badge('status', d.status),
+    ' ', h('span', { class: 'score', i18n: 'dup.score', args: { p: formatPercent(d.score) } }),
+    d.distance_km !== undefined && d.distance_km !== null
+      ? [' · ', h('span', { i18n: 'dup.distance', args: { km: d.distance_km } })] : null,
+    h('ul', { class: 'reasons' }, d.reasons.map((r) => h('li', { i18n: `dup.reason.${r}` }))))));
 }

@@ -54,6 +54,10 @@ struct Args {
     /// Skip the statistics phase (loading a million reports takes minutes).
     #[arg(long)]
     no_stats: bool,
+    /// Skip the duplicate-check phase (loading a million reports with
+    /// people takes minutes).
+    #[arg(long)]
+    no_duplicates: bool,
     /// Where to write the results (relative to the workspace root).
     #[arg(long, default_value = "BENCHMARKS.md")]
     out: PathBuf,
@@ -146,7 +150,7 @@ async fn run(args: &Args) -> anyhow::Result<()> {
 
     // 1. The limit: pgbench with the intake transaction.
     println!(
-        "[1/8] pgbench: the intake transaction, {} clients, {} s",
+        "[1/9] pgbench: the intake transaction, {} clients, {} s",
         args.clients, args.seconds
     );
     let limit = pgbench(
@@ -186,7 +190,7 @@ async fn run(args: &Args) -> anyhow::Result<()> {
     // worker routes), the same work pgbench measured; then with the worker
     // routing every report meanwhile, on the same two cores.
     println!(
-        "[2/8] intake: POST /v1/reports, {} clients, {} s without and {} s with the worker",
+        "[2/9] intake: POST /v1/reports, {} clients, {} s without and {} s with the worker",
         args.clients,
         args.seconds,
         args.seconds / 2
@@ -259,7 +263,7 @@ async fn run(args: &Args) -> anyhow::Result<()> {
     // 3. Filed → assigned at a sustained rate, open loop; then at a calm
     // rate, which shows the pipeline's own delay without queueing.
     println!(
-        "[3/8] filed → assigned: {} reports/s for {} s, then {} reports/s for {} s",
+        "[3/9] filed → assigned: {} reports/s for {} s, then {} reports/s for {} s",
         args.rate,
         args.seconds,
         args.calm_rate,
@@ -329,7 +333,7 @@ async fn run(args: &Args) -> anyhow::Result<()> {
 
     // 4. Backlog: queue reports with no worker running, then route them.
     println!(
-        "[4/8] backlog: {} reports queued with the worker stopped",
+        "[4/9] backlog: {} reports queued with the worker stopped",
         args.backlog
     );
     worker_peak_kib = worker_peak_kib.max(worker.stop().await);
@@ -388,7 +392,7 @@ async fn run(args: &Args) -> anyhow::Result<()> {
 
     // 5. Polling a unit's work queue.
     println!(
-        "[5/8] polling {POLLED_UNIT}'s work queue, {} clients, {} s each",
+        "[5/9] polling {POLLED_UNIT}'s work queue, {} clients, {} s each",
         args.clients, args.poll_seconds
     );
     let (status, etag) = client
@@ -513,7 +517,7 @@ async fn run(args: &Args) -> anyhow::Result<()> {
             None,
         ));
     } else {
-        println!("[6/8] routing: cargo bench -p sigap-router (route, locate)");
+        println!("[6/9] routing: cargo bench -p sigap-router (route, locate)");
         let route = criterion_medians("route", &["route_national", "route_national_previous"])?;
         let locate = criterion_medians("locate", &["locate_point", "nearest_point"])?;
         results.row(Row::new(
@@ -548,7 +552,7 @@ async fn run(args: &Args) -> anyhow::Result<()> {
             None,
         ));
     } else if fixture.exists() {
-        println!("[8/8] stats: GET /v1/stats on a million reports");
+        println!("[8/9] stats: GET /v1/stats on a million reports");
         stats(&fixture, &mut results).await?;
     } else {
         results.row(Row::new(
@@ -557,6 +561,20 @@ async fn run(args: &Args) -> anyhow::Result<()> {
             "TODO: not measured, bench/stats_fixture.sql does not exist yet".into(),
             None,
         ));
+    }
+
+    // 9. Duplicate checks on a million reports.
+    let fixture = stack::workspace_root().join("bench/duplicates_fixture.sql");
+    if args.no_duplicates {
+        results.row(Row::new(
+            DUPLICATES_ROW,
+            "p99 < 50 ms",
+            "not run (--no-duplicates)".into(),
+            None,
+        ));
+    } else {
+        println!("[9/9] duplicates: POST /v1/reports:check on a million reports");
+        duplicates(&fixture, &tokens.operator, &mut results).await?;
     }
 
     results.note(format!(
@@ -774,6 +792,165 @@ fn criterion_medians(bench: &str, functions: &[&str]) -> anyhow::Result<Vec<f64>
                 .with_context(|| format!("{} has no median", path.display()))
         })
         .collect()
+}
+
+const DUPLICATES_ROW: &str = "POST /v1/reports:check, a million reports";
+
+/// Loads the duplicates fixture (a million reports with their people) into
+/// its own database, serves it with an api of its own and checks, from 8
+/// clients for 10 s, bodies made from reports in it: the same place and
+/// category, a name with a letter doubled and an honorific, and the NIK
+/// when the person has one, as an operator types them.
+async fn duplicates(
+    fixture: &std::path::Path,
+    operator: &str,
+    results: &mut Results,
+) -> anyhow::Result<()> {
+    let loading = Instant::now();
+    let output = Command::new("psql")
+        .args([
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            &stack::url(stack::DUPLICATES_DB),
+            "-f",
+        ])
+        .arg(fixture)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .context("cannot run psql")?;
+    if !output.status.success() {
+        bail!(
+            "loading {} failed: {}",
+            fixture.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let loaded = loading.elapsed();
+    let db = stack::connect(stack::DUPLICATES_DB).await?;
+    let reports = stack::count(&db, "SELECT count(*) FROM reports").await?;
+    let rows = db
+        .query(
+            "SELECT category, region_code, latitude, longitude, beneficiaries -> 0 ->> 'name', \
+                    beneficiaries -> 0 ->> 'nik' \
+             FROM reports TABLESAMPLE SYSTEM (1) WHERE beneficiaries <> '[]' LIMIT 500",
+            &[],
+        )
+        .await?;
+    let bodies: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|row| {
+            let name: String = row.get(4);
+            // "Siti Aminah" typed as "Ibu Sitti Aminah".
+            let typed = match name.find(|c: char| "aeiou".contains(c)) {
+                Some(i) => format!("Ibu {}{}", &name[..=i], &name[i..]),
+                None => format!("Ibu {name}"),
+            };
+            let mut person = serde_json::json!({ "name": typed });
+            if let Some(nik) = row.get::<_, Option<String>>(5) {
+                person["nik"] = nik.into();
+            }
+            serde_json::json!({
+                "category": row.get::<_, String>(0),
+                "region_code": row.get::<_, String>(1),
+                "location": {"lat": row.get::<_, f64>(2) + 0.002, "lon": row.get::<_, f64>(3) - 0.002},
+                "beneficiaries": [person],
+            })
+        })
+        .collect();
+    if bodies.is_empty() {
+        bail!("the duplicates fixture has no reports with people");
+    }
+    let port = free_port()?;
+    let base = format!("http://127.0.0.1:{port}");
+    let env = stack::sigap_env(
+        &[
+            ("SIGAP_BIND", format!("127.0.0.1:{port}")),
+            ("DATABASE_URL", stack::url(stack::DUPLICATES_DB)),
+        ]
+        .into(),
+    );
+    let mut api = Process::spawn("api-duplicates", "sigap-api", &["serve"], env)?;
+    let client = Api::new(base.clone());
+    stack::wait_ready(&client.http, &format!("{base}/readyz"), &mut api).await?;
+    // Jittered coordinates of coastal regencies may lie at sea, which the
+    // api refuses: only bodies it accepts are timed.
+    let mut accepted = Vec::new();
+    for body in bodies {
+        let response = client
+            .http
+            .post(format!("{base}/v1/reports:check"))
+            .bearer_auth(operator)
+            .json(&body)
+            .send()
+            .await?;
+        if response.status().is_success() {
+            accepted.push(body);
+        }
+    }
+    if accepted.is_empty() {
+        bail!("POST /v1/reports:check accepted none of the bodies");
+    }
+    let bodies = Arc::new(accepted);
+    let found = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let check = {
+        let (client, token, bodies, found) = (
+            client.clone(),
+            operator.to_owned(),
+            bodies.clone(),
+            found.clone(),
+        );
+        move |_client: usize, n: u64| {
+            let (client, token, bodies, found) =
+                (client.clone(), token.clone(), bodies.clone(), found.clone());
+            async move {
+                let body = &bodies[n as usize % bodies.len()];
+                let response = client
+                    .http
+                    .post(format!("{}/v1/reports:check", client.base))
+                    .bearer_auth(&token)
+                    .json(body)
+                    .send()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let status = response.status().as_u16();
+                let answer: serde_json::Value = response.json().await.unwrap_or_default();
+                if answer["possible_duplicates"]
+                    .as_array()
+                    .is_some_and(|list| !list.is_empty())
+                {
+                    found.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                Ok(status)
+            }
+        }
+    };
+    closed_loop(8, Until::Elapsed(Duration::from_secs(2)), check.clone()).await;
+    found.store(0, std::sync::atomic::Ordering::Relaxed);
+    let tally = closed_loop(8, Until::Elapsed(Duration::from_secs(10)), check).await;
+    let _ = api.stop().await;
+    let answered = tally.count(200);
+    let with_suggestions = found.load(std::sync::atomic::Ordering::Relaxed);
+    results.row(Row::new(
+        DUPLICATES_ROW,
+        "p99 < 50 ms",
+        format!(
+            "p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({:.0} checks/s from 8 clients)",
+            tally.ms(50.0),
+            tally.ms(99.0),
+            tally.max_ms(),
+            tally.rate(200)
+        ),
+        Some(tally.ms(99.0) < 50.0 && answered == tally.total()),
+    ));
+    results.note(format!(
+        "Duplicates: `bench/duplicates_fixture.sql` loaded {reports} reports with their people into a database \
+         of their own in {:.0} s; {with_suggestions} of {answered} checks found the report they were made from \
+         or another.",
+        loaded.as_secs_f64()
+    ));
+    Ok(())
 }
 
 /// Loads the stats fixture (a million reports) into its own database, serves

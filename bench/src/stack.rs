@@ -22,6 +22,8 @@ pub const DB: &str = "sigap_bench";
 pub const PGBENCH_DB: &str = "sigap_bench_pgbench";
 /// A copy of the fresh database for the million-report stats fixture.
 pub const STATS_DB: &str = "sigap_bench_stats";
+/// A copy of the fresh database for the million-report duplicates fixture.
+pub const DUPLICATES_DB: &str = "sigap_bench_duplicates";
 pub const PREFIX: &str = "sigap-bench";
 
 pub fn url(database: &str) -> String {
@@ -55,7 +57,7 @@ pub async fn connect(database: &str) -> anyhow::Result<tokio_postgres::Client> {
 /// Drops the bench's databases (left over by an interrupted run, or ours).
 pub async fn drop_databases() -> anyhow::Result<()> {
     let admin = connect("postgres").await?;
-    for name in [DB, PGBENCH_DB, STATS_DB] {
+    for name in [DB, PGBENCH_DB, STATS_DB, DUPLICATES_DB] {
         admin
             .execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"), &[])
             .await?;
@@ -86,7 +88,7 @@ pub async fn fresh_databases() -> anyhow::Result<()> {
             );
         }
     }
-    for copy in [PGBENCH_DB, STATS_DB] {
+    for copy in [PGBENCH_DB, STATS_DB, DUPLICATES_DB] {
         admin
             .execute(&format!("CREATE DATABASE {copy} TEMPLATE {DB}"), &[])
             .await?;

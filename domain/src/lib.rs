@@ -7,6 +7,7 @@
 
 mod claims;
 mod field_error;
+mod nik;
 pub mod people;
 mod report;
 mod vocabulary;
@@ -14,5 +15,6 @@ pub mod working_time;
 
 pub use claims::Claims;
 pub use field_error::FieldError;
+pub use nik::{Nik, NikBirthDate, NikSex};
 pub use report::{Beneficiary, GeoPoint, NewReport, Phone, RegionCode};
 pub use vocabulary::*;

@@ -1,10 +1,39 @@
 //! When two beneficiaries listed on different reports are the same person, so
 //! that a merge lists each person once and statistics count them once.
 
-/// Words of address dropped from a name before comparing: they tell how a
-/// reporter spoke of the person, not who the person is ("Mbah Rahmah" and
-/// "Rahmah" are one person).
-const HONORIFICS: &[&str] = &["bapak", "ibu", "pak", "bu", "mbah", "nenek", "kakek"];
+/// Words of address and titles dropped from a name before comparing: they
+/// tell how a reporter spoke of the person, not who the person is ("Mbah
+/// Rahmah" and "Rahmah" are one person). The database's `person_name_key`
+/// (migration `000014_duplicates`) drops the same words, so that a merge and
+/// the duplicate suggestions agree on who is one person.
+const HONORIFICS: &[&str] = &[
+    "bapak",
+    "bpk",
+    "ibu",
+    "pak",
+    "bu",
+    "mbah",
+    "nenek",
+    "kakek",
+    "nek",
+    "kek",
+    "hj",
+    "h",
+    "hajah",
+    "haji",
+    "sdr",
+    "sdri",
+    "saudara",
+    "saudari",
+    "tn",
+    "ny",
+    "nyonya",
+    "tuan",
+    "alm",
+    "almh",
+    "almarhum",
+    "almarhumah",
+];
 
 /// Ages reported by different people for one person differ by this many
 /// years at most (a neighbour guesses, the village office knows).
@@ -26,13 +55,39 @@ pub struct PersonKey<'a> {
     pub phone: Option<&'a str>,
 }
 
-/// A name as compared: lower case, honorifics dropped, words separated by
-/// one space. `None` when nothing is left.
+/// A name as compared, as the database's `person_name_key` spells it:
+/// lower case, accents folded, anything but letters a space, honorifics
+/// dropped, doubled letters single ("Sitti" is "Siti"), words separated by one
+/// space. `None` when nothing is left.
 pub fn normalized_name(name: &str) -> Option<String> {
-    let lower = name.to_lowercase();
-    let words: Vec<&str> = lower
-        .split(|c: char| c.is_whitespace() || c == '.' || c == ',')
+    let folded: String = name
+        .to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'à'..='å' => 'a',
+            'è'..='ë' => 'e',
+            'ì'..='ï' => 'i',
+            'ò'..='ö' => 'o',
+            'ù'..='ü' => 'u',
+            'ý' | 'ÿ' => 'y',
+            'ñ' => 'n',
+            'ç' => 'c',
+            c if c.is_ascii_lowercase() => c,
+            _ => ' ',
+        })
+        .collect();
+    let words: Vec<String> = folded
+        .split(' ')
         .filter(|w| !w.is_empty() && !HONORIFICS.contains(w))
+        .map(|w| {
+            let mut single = String::with_capacity(w.len());
+            for c in w.chars() {
+                if !single.ends_with(c) {
+                    single.push(c);
+                }
+            }
+            single
+        })
         .collect();
     (!words.is_empty()).then(|| words.join(" "))
 }
@@ -105,7 +160,8 @@ mod tests {
         for (written, expected) in [
             ("Mbah  Rahmah", Some("rahmah")),
             ("IBU Siti   Aminah", Some("siti aminah")),
-            ("Bpk. Darman", Some("bpk darman")),
+            ("Bpk. Darman", Some("darman")),
+            ("Hj. Sitti  Ämínah", Some("siti aminah")),
             ("Pak. Darman", Some("darman")),
             (" nenek ", None),
         ] {

@@ -2,8 +2,8 @@
 //! number, coordinates, the people it is about. Parsing a request body into
 //! them is the api's work; storing them is the store's.
 
-use crate::{Category, Channel, FieldError, Need, Urgency};
-use serde::Serialize;
+use crate::{Category, Channel, FieldError, Need, Nik, Urgency};
+use serde::{Serialize, Serializer};
 
 /// A Kemendagri region code in dotted form: `13` or `13.03`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +68,12 @@ impl Phone {
     }
 }
 
+impl Serialize for Phone {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
 /// Coordinates inside Indonesia's bounding box.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GeoPoint {
@@ -117,6 +123,12 @@ pub struct Beneficiary {
     /// Kind of disability, free text (`physical`, `visual`, …).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disability: Option<String>,
+    /// Personal data: the population number, by which duplicates are found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nik: Option<Nik>,
+    /// Personal data: the person's own phone, as `+62…`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<Phone>,
 }
 
 /// A report that passed every check.

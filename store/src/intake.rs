@@ -161,6 +161,7 @@ pub async fn file_report(
     idempotency: Option<&Idempotency>,
     request_id: Option<String>,
 ) -> Result<Filed> {
+    check_nik_regencies(conn, report).await?;
     let id = Uuid::now_v7();
     let message = OutboxMessage::new(
         "reports",
@@ -240,6 +241,44 @@ pub async fn file_report(
             }
         }
         _ => Err(Error::IdempotencyInFlight),
+    }
+}
+
+/// A NIK starts with the code of the regency that issued it: one that names
+/// no known regency is mistyped. Only reports that list a NIK pay for the
+/// look-up.
+async fn check_nik_regencies(conn: &mut AsyncPgConnection, report: &NewReport) -> Result<()> {
+    use crate::schema::regions;
+    use diesel::{ExpressionMethods, QueryDsl};
+    let claimed: Vec<(usize, String)> = report
+        .beneficiaries
+        .iter()
+        .enumerate()
+        .filter_map(|(i, b)| b.nik.as_ref().map(|nik| (i, nik.regency_code())))
+        .collect();
+    if claimed.is_empty() {
+        return Ok(());
+    }
+    let codes: Vec<&str> = claimed.iter().map(|(_, code)| code.as_str()).collect();
+    let known: Vec<String> = regions::table
+        .filter(regions::code.eq_any(&codes))
+        .select(regions::code)
+        .load(conn)
+        .await?;
+    let errors: Vec<FieldError> = claimed
+        .iter()
+        .filter(|(_, code)| !known.contains(code))
+        .map(|(i, code)| {
+            FieldError::new(
+                format!("beneficiaries[{i}].nik"),
+                format!("digits 1 to 4 must be the code of a known regency; {code} is none"),
+            )
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Validation(errors))
     }
 }
 

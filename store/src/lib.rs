@@ -12,6 +12,7 @@ pub mod clients;
 pub mod db;
 pub mod deadlines;
 pub mod directory;
+pub mod duplicates;
 pub mod error;
 pub mod geography;
 pub mod intake;

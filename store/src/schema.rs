@@ -134,6 +134,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    report_people (report_id, ordinal) {
+        report_id -> Uuid,
+        ordinal -> Int4,
+        name_key -> Nullable<Text>,
+        nik -> Nullable<Text>,
+        phone -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     reports (id) {
         id -> Uuid,
         ticket -> Text,
@@ -250,6 +260,7 @@ diesel::joinable!(coverage_rules -> regions (region_code));
 diesel::joinable!(coverage_rules -> units (unit_code));
 diesel::joinable!(report_deadlines -> reports (report_id));
 diesel::joinable!(report_events -> reports (report_id));
+diesel::joinable!(report_people -> reports (report_id));
 diesel::joinable!(reports -> units (unit_code));
 diesel::joinable!(units -> regions (region_code));
 diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
@@ -265,6 +276,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     regions,
     report_deadlines,
     report_events,
+    report_people,
     reports,
     unit_queues,
     units,

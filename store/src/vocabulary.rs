@@ -8,7 +8,9 @@ use diesel::expression::AsExpression;
 use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{Nullable, Text};
-use sigap_domain::{Category, Channel, HolidayKind, Need, Role, Stage, Status, Urgency, Vocabulary};
+use sigap_domain::{
+    Category, Channel, HolidayKind, Need, Role, Stage, Status, Urgency, Vocabulary,
+};
 
 /// A vocabulary value as a `text` column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, AsExpression, FromSqlRow)]
@@ -69,4 +71,13 @@ macro_rules! term_conversions {
     )+};
 }
 
-term_conversions!(Category, Channel, HolidayKind, Need, Role, Stage, Status, Urgency);
+term_conversions!(
+    Category,
+    Channel,
+    HolidayKind,
+    Need,
+    Role,
+    Stage,
+    Status,
+    Urgency
+);

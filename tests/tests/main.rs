@@ -8,6 +8,7 @@ mod clients;
 mod console;
 mod deadlines;
 mod directory;
+mod duplicates;
 mod intake;
 mod lifecycle;
 mod merge;

@@ -2,7 +2,9 @@
 //! need, channel, urgency and role column accepts each of the domain's values
 //! and refuses anything else, whoever writes it.
 
-use sigap_domain::{Category, Channel, HolidayKind, Need, Role, Stage, Status, Urgency, Vocabulary};
+use sigap_domain::{
+    Category, Channel, HolidayKind, Need, Role, Stage, Status, Urgency, Vocabulary,
+};
 use sigap_tests::TestDb;
 use tokio_postgres::error::SqlState;
 

@@ -5,7 +5,7 @@ use crate::body;
 use crate::page::{self, Page};
 use crate::problem::{ApiResult, AuthErrors, BodyErrors, Problem};
 use crate::startup::AppState;
-use crate::views::intake::{FiledView, ReportInput};
+use crate::views::intake::{DuplicateCheckView, FiledView, ReportInput, probe_of};
 use crate::views::reports::ReportView;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -15,6 +15,7 @@ use sigap_domain::Claims;
 use sigap_domain::{Category, Role, Status, Urgency};
 use sigap_runtime::auth::Scope;
 use sigap_store::FieldError;
+use sigap_store::duplicates::{self, Probe, Suggestion};
 use sigap_store::intake::{self, Filer, Idempotency};
 use sigap_store::lifecycle;
 use sigap_store::reports::{self, ListCursor, ReportFilter, ReportRow};
@@ -24,7 +25,8 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(create_report)
+    cfg.service(check_report)
+        .service(create_report)
         .service(list_reports)
         .service(get_report)
         .service(change_report_status)
@@ -111,6 +113,9 @@ async fn create_report(
         Some(request_id.to_string()),
     )
     .await?;
+    let mut probe = probe_of(&report, filed.id);
+    probe.client_id = filer.client_id.clone();
+    let possible = suggestions(&mut conn, &probe).await;
     if !filed.replayed {
         state.relay.wake();
         metrics::counter!("sigap_reports_received_total", "urgency" => report.urgency.as_str())
@@ -124,7 +129,78 @@ async fn create_report(
             "Idempotent-Replayed",
             if filed.replayed { "true" } else { "false" },
         ))
-        .json(FiledView::from(filed)))
+        .json(FiledView::new(filed, possible)))
+}
+
+/// The suggestions for a filed report. The report is stored whatever
+/// happens here: a failed look-up is logged and answered with none, so that
+/// a caller never files twice because of it.
+async fn suggestions(conn: &mut sigap_store::db::PooledConn, probe: &Probe) -> Vec<Suggestion> {
+    match duplicates::suggest(conn, probe).await {
+        Ok(found) => found,
+        Err(error) => {
+            tracing::warn!(%error, "duplicate suggestions failed");
+            Vec::new()
+        }
+    }
+}
+
+/// Possible duplicates of a report being written.
+///
+/// Takes the body of `POST /v1/reports` as far as it is typed: `category`
+/// and `region_code` or `location` are required, the rest optional; NIKs
+/// and phones that do not parse yet are left out. Stores nothing, emits
+/// nothing and uses no `Idempotency-Key`. Candidates are reports of the same
+/// category, open or ended in the last 30 days (not those marked
+/// duplicate), within 2 km of `location` (or in the same region when either
+/// has no coordinates), with a person of the same NIK or phone or a similar
+/// name (trigram similarity at least 0.6 of the names without honorifics,
+/// punctuation and doubled letters, so "Ibu Sitti Aminah" matches "Siti
+/// Aminah"). At most 10, best first.
+///
+/// Operators and supervisors are compared with every report; an integrator
+/// (scope `reports:write`, as for filing) only with the reports its own
+/// client filed, since it may not learn of other people's cases. Other
+/// roles: 403.
+#[utoipa::path(
+    tag = "reports",
+    request_body(content = ReportInput, content_type = "application/json",
+        example = json!({
+            "category": "elderly", "region_code": "13.03",
+            "location": {"lat": -0.69, "lon": 100.95},
+            "beneficiaries": [{"name": "Sitti Aminah"}]
+        })),
+    security(("bearer" = []), ("client_credentials" = ["reports:write"])),
+    responses(
+        (status = 200, body = DuplicateCheckView, description = "Possible duplicates, best first;             the example is a check for \"Sitti Aminah\" near an earlier report about \"Siti Aminah\""),
+        (status = 400, body = Problem, content_type = "application/problem+json", description = "Malformed JSON"),
+        (status = 413, body = Problem, content_type = "application/problem+json", description = "Body larger than 64 KiB"),
+        (status = 415, body = Problem, content_type = "application/problem+json", description = "Not JSON"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "No valid category, or neither a valid region_code nor location (listed in `errors`)"),
+        AuthErrors,
+    )
+)]
+#[post("/v1/reports:check")]
+#[tracing::instrument(name = "check_report", skip_all)]
+async fn check_report(
+    req: HttpRequest,
+    payload: web::Payload,
+    auth: Auth,
+    state: web::Data<AppState>,
+) -> ApiResult<web::Json<DuplicateCheckView>> {
+    let claims = auth.require_scoped(
+        &[Role::Operator, Role::Supervisor, Role::Integrator],
+        Scope::ReportsWrite,
+    )?;
+    let value = body::read_json(&req, payload).await?;
+    let input: ReportInput = body::typed(value)?;
+    let mut probe = input.probe()?;
+    probe.client_id = (claims.role == Role::Integrator).then(|| claims.sub.clone());
+    let mut conn = state.pool.get().await?;
+    let found = duplicates::suggest(&mut conn, &probe).await?;
+    Ok(web::Json(DuplicateCheckView {
+        possible_duplicates: found.into_iter().map(Into::into).collect(),
+    }))
 }
 
 /// A report with its history.

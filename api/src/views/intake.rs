@@ -4,8 +4,11 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sigap_domain::{Beneficiary, Category, FieldError, GeoPoint, NewReport, Phone, RegionCode};
+use sigap_domain::{
+    Beneficiary, Category, FieldError, GeoPoint, NewReport, Nik, Phone, RegionCode,
+};
 use sigap_domain::{Channel, Need, Status, Urgency};
+use sigap_store::duplicates::{Probe, ProbePerson, Suggestion};
 use sigap_store::geography;
 use sigap_store::intake::Filed;
 use utoipa::ToSchema;
@@ -94,6 +97,16 @@ pub struct BeneficiaryInput {
     /// Kind of disability, free text (`physical`, `visual`, …).
     #[schema(max_length = 100)]
     pub disability: Option<String>,
+    /// Population number (NIK): 16 digits, starting with the issuing
+    /// regency's code (`1303…` for 13.03), digits 7 to 12 the birth date
+    /// `DDMMYY` (women: day plus 40). Personal data: shown only to roles
+    /// that see names.
+    #[schema(example = "1303015708450001", pattern = "^[0-9]{16}$")]
+    pub nik: Option<String>,
+    /// The person's own phone, `+62…` or `08…`; stored as `+62…`. Personal
+    /// data, like `nik`.
+    #[schema(example = "+6281234567891")]
+    pub phone: Option<String>,
 }
 
 /// Collects field errors while parsing.
@@ -244,6 +257,70 @@ impl ReportInput {
     }
 }
 
+impl ReportInput {
+    /// What `POST /v1/reports:check` compares: the category and the place
+    /// must be right (they are picked, not typed); names, NIKs and phones
+    /// may still be half typed, and those that do not parse are left out.
+    pub fn probe(&self) -> Result<Probe, Vec<FieldError>> {
+        let mut p = Problems::default();
+        let category = p.vocabulary(
+            "category",
+            &self.category,
+            Category::parse,
+            Category::expected,
+        );
+        let location = self.location.and_then(|l| parse_location(&mut p, l));
+        let (region_code, _) = place(
+            &mut p,
+            self.region_code.as_deref(),
+            location,
+            self.location.is_some(),
+        );
+        let people = self
+            .beneficiaries
+            .iter()
+            .flatten()
+            .take(MAX_BENEFICIARIES)
+            .map(|b| ProbePerson {
+                name: filled(&b.name).map(str::to_owned),
+                nik: filled(&b.nik).and_then(|t| Nik::parse(t).ok()),
+                phone: filled(&b.phone).and_then(|t| Phone::parse(t).ok()),
+            })
+            .collect();
+        match (category, region_code) {
+            (Some(category), Some(region_code)) if p.0.is_empty() => Ok(Probe {
+                category,
+                region_code: Some(region_code.as_str().to_owned()),
+                location,
+                people,
+                exclude: None,
+                client_id: None,
+            }),
+            _ => Err(p.0),
+        }
+    }
+}
+
+/// The probe of a report that passed every check: itself excluded.
+pub fn probe_of(report: &NewReport, id: Uuid) -> Probe {
+    Probe {
+        category: report.category,
+        region_code: Some(report.region_code.as_str().to_owned()),
+        location: report.location,
+        people: report
+            .beneficiaries
+            .iter()
+            .map(|b| ProbePerson {
+                name: b.name.clone(),
+                nik: b.nik.clone(),
+                phone: b.phone.clone(),
+            })
+            .collect(),
+        exclude: Some(id),
+        client_id: None,
+    }
+}
+
 /// The report's region: the code given, checked against the coordinates
 /// (a mismatch is kept, with a warning: operators mistype, and the router
 /// goes by the code); or, without a code, the regency the coordinates lie
@@ -327,12 +404,22 @@ fn parse_beneficiary(p: &mut Problems, i: usize, b: &BeneficiaryInput) -> Benefi
                 None
             }
         });
+    let nik = filled(&b.nik).and_then(|t| Nik::parse(t).map_err(|m| p.add(field("nik"), m)).ok());
+    let phone =
+        filled(&b.phone).and_then(|t| Phone::parse(t).map_err(|m| p.add(field("phone"), m)).ok());
     Beneficiary {
         name: p.text(&field("name"), &b.name, 200),
         age,
         sex,
         disability: p.text(&field("disability"), &b.disability, 100),
+        nik,
+        phone,
     }
+}
+
+/// A text field with something in it, trimmed.
+fn filled(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|t| !t.is_empty())
 }
 
 /// The answer to a filed report.
@@ -355,10 +442,17 @@ pub struct FiledView {
     /// code and is routed by it). Also recorded in the report's history.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<FieldError>,
+    /// Earlier reports that may be about the same people (never this one),
+    /// as `POST /v1/reports:check` finds them: for operators and
+    /// supervisors any report; for an integrator only the reports that
+    /// client filed itself.
+    #[serde(default)]
+    pub possible_duplicates: Vec<SuggestionView>,
 }
 
-impl From<Filed> for FiledView {
-    fn from(filed: Filed) -> FiledView {
+impl FiledView {
+    /// The answer to a filed report, with its suggestions.
+    pub fn new(filed: Filed, possible_duplicates: Vec<Suggestion>) -> FiledView {
         FiledView {
             id: filed.id,
             ticket: filed.ticket,
@@ -366,8 +460,91 @@ impl From<Filed> for FiledView {
             status: filed.status,
             created_at: filed.created_at,
             warnings: filed.warnings,
+            possible_duplicates: possible_duplicates.into_iter().map(Into::into).collect(),
         }
     }
+}
+
+/// Why a report was suggested as a possible duplicate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DuplicateReason {
+    /// A person with the same NIK.
+    SameNik,
+    /// A person with the same phone number.
+    SamePhone,
+    /// A person whose name is similar (trigram similarity of the names
+    /// without honorifics, punctuation and doubled letters at least 0.6).
+    SimilarName,
+    /// Both have coordinates, at most 2 km apart.
+    #[serde(rename = "within_2km")]
+    Within2km,
+    /// One of them has no coordinates; both lie in the same region.
+    SameRegency,
+}
+
+impl DuplicateReason {
+    fn parse(text: &str) -> Option<DuplicateReason> {
+        serde_json::from_value(serde_json::Value::String(text.to_owned())).ok()
+    }
+}
+
+/// An earlier report that may be about the same people.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = PossibleDuplicate, example = json!({
+    "report_id": "019ae5a0-7c11-7d2e-9a41-3f7b1c2d4e5f", "ticket": "CC-2026-000118",
+    "status": "acknowledged", "unit_code": "SENTRA-MULYA-JAYA",
+    "created_at": "2026-12-02T03:14:07Z", "score": 0.85,
+    "reasons": ["similar_name", "within_2km"], "distance_km": 0.4
+}))]
+pub struct SuggestionView {
+    pub report_id: Uuid,
+    #[schema(example = "CC-2026-000118")]
+    pub ticket: String,
+    pub status: Status,
+    pub unit_code: Option<String>,
+    pub created_at: DateTime<Utc>,
+    /// 0 to 1, best first: the strongest sign (a NIK 0.9, a phone 0.8, a
+    /// similar name 0.64 to 0.8 by its similarity) plus 0.05 for each further
+    /// sign and 0.05 for the place.
+    #[schema(minimum = 0.0, maximum = 1.0)]
+    pub score: f64,
+    pub reasons: Vec<DuplicateReason>,
+    /// Kilometres between the two, when both have coordinates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distance_km: Option<f64>,
+}
+
+impl From<Suggestion> for SuggestionView {
+    fn from(s: Suggestion) -> SuggestionView {
+        SuggestionView {
+            report_id: s.report_id,
+            ticket: s.ticket,
+            status: s.status,
+            unit_code: s.unit_code,
+            created_at: s.created_at,
+            score: s.score,
+            reasons: s
+                .reasons
+                .iter()
+                .filter_map(|r| DuplicateReason::parse(r))
+                .collect(),
+            distance_km: s.distance_km,
+        }
+    }
+}
+
+/// The answer of `POST /v1/reports:check`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"possible_duplicates": [{
+    "report_id": "019ae5a0-7c11-7d2e-9a41-3f7b1c2d4e5f", "ticket": "CC-2026-000118",
+    "status": "acknowledged", "unit_code": "SENTRA-MULYA-JAYA",
+    "created_at": "2026-12-02T03:14:07Z", "score": 0.85,
+    "reasons": ["similar_name", "within_2km"], "distance_km": 0.4
+}]}))]
+pub struct DuplicateCheckView {
+    /// At most 10, best first.
+    pub possible_duplicates: Vec<SuggestionView>,
 }
 
 #[cfg(test)]

@@ -9,6 +9,9 @@ use sigap_store::reports::{self, EventRow, ReportRow};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+/// What a beneficiary's entry loses for roles that may not see personal data.
+const PERSONAL_BENEFICIARY_FIELDS: &[&str] = &["name", "nik", "phone"];
+
 /// One entry of a report's history.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EventView {
@@ -142,7 +145,8 @@ pub struct ReportView {
     /// Present only for roles that may see personal data.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reporter: Option<ReporterView>,
-    /// Names are removed for roles that may not see personal data.
+    /// Names, NIKs and phones are removed for roles that may not see
+    /// personal data.
     #[schema(value_type = Vec<Object>)]
     pub beneficiaries: serde_json::Value,
     pub beneficiary_count: i32,
@@ -218,7 +222,9 @@ impl ReportView {
         let mut beneficiaries = row.beneficiaries;
         if let Some(list) = beneficiaries.as_array_mut().filter(|_| !personal) {
             for b in list.iter_mut().filter_map(|b| b.as_object_mut()) {
-                b.remove("name");
+                for field in PERSONAL_BENEFICIARY_FIELDS {
+                    b.remove(*field);
+                }
             }
         }
         ReportView {
