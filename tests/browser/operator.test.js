@@ -56,7 +56,7 @@ test('an operator files a report and sees it assigned in the live list without a
 
   const filed = page.locator('section.filed');
   await filed.waitFor();
-  const ticket = (await filed.locator('.ticket').textContent()).trim();
+  const ticket = (await filed.locator('dd.ticket').textContent()).trim();
   assert.match(ticket, /^CC-\d{4}-\d{6}$/);
   const id = await filed.getAttribute('data-id');
   assert.ok(posts.length >= 1 && posts.every((key) => key && key === posts[0]), `one Idempotency-Key per submission: ${posts}`);
