@@ -14,6 +14,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use sigap_domain::HolidayKind;
+use sigap_domain::working_time::Calendar;
 
 /// A day off of the calendar.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -49,19 +50,15 @@ pub async fn year(conn: &mut AsyncPgConnection, year: i32) -> Result<Vec<Holiday
         .await?)
 }
 
-/// Every day off from `from` on, removed days left out: what working-time
-/// arithmetic skips.
-pub async fn days_off_from(
-    conn: &mut AsyncPgConnection,
-    from: NaiveDate,
-) -> Result<Vec<NaiveDate>> {
-    Ok(holidays::table
-        .filter(holidays::day.ge(from))
+/// The calendar working time is counted in: every holiday and
+/// collective-leave day not removed by an admin.
+pub async fn days_off(conn: &mut AsyncPgConnection) -> QueryResult<Calendar> {
+    let days: Vec<NaiveDate> = holidays::table
         .filter(holidays::removed.eq(false))
-        .order(holidays::day)
         .select(holidays::day)
         .load(conn)
-        .await?)
+        .await?;
+    Ok(Calendar::new(days))
 }
 
 /// Makes `day` a day off named `name` of `kind`, as `actor` (a token's

@@ -10,7 +10,7 @@ use crate::db::prepared;
 use crate::outbox::{self, OutboxMessage};
 use crate::routing::{DirectoryCache, SYSTEM_ROLE, event_message};
 use crate::vocabulary::Term;
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{
     Array, BigInt, Bool, Nullable, SmallInt, Text, Time, Timestamptz, Uuid as SqlUuid,
@@ -153,22 +153,6 @@ pub(crate) async fn apply(conn: &mut AsyncPgConnection, moves: &[Move]) -> Query
     Ok(())
 }
 
-/// The days off of the calendar: every holiday and collective-leave day
-/// not removed by an admin.
-pub async fn load_calendar(conn: &mut AsyncPgConnection) -> QueryResult<Calendar> {
-    #[derive(QueryableByName)]
-    struct Day {
-        #[diesel(sql_type = diesel::sql_types::Date)]
-        day: NaiveDate,
-    }
-    let days: Vec<Day> = prepared(diesel::sql_query(
-        "SELECT day FROM holidays WHERE NOT removed ORDER BY day",
-    ))
-    .load(conn)
-    .await?;
-    Ok(Calendar::new(days.into_iter().map(|d| d.day)))
-}
-
 /// Each unit's schedule (or only `unit`'s): its office hours, in the zone
 /// of its province (WIB for a province Sigap does not place).
 pub async fn load_schedules(
@@ -231,7 +215,7 @@ pub(crate) async fn opening_for(
     let Some(stage) = Stage::of(status) else {
         return Ok(None);
     };
-    let calendar = load_calendar(conn).await?;
+    let calendar = crate::calendar::days_off(conn).await?;
     let schedule = match unit {
         Some(code) => load_schedules(conn, Some(code))
             .await?

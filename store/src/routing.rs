@@ -48,7 +48,7 @@ impl DirectoryCache {
 
     async fn read(conn: &mut AsyncPgConnection) -> QueryResult<DirectoryCache> {
         let (version, directory) = directory::load(conn).await?;
-        let calendar = deadlines::load_calendar(conn).await?;
+        let calendar = crate::calendar::days_off(conn).await?;
         let schedules = deadlines::load_schedules(conn, None).await?;
         Ok(DirectoryCache {
             version,

@@ -77,7 +77,7 @@ pub struct UnitInput {
 #[schema(example = json!({"days": [1, 2, 3, 4, 5], "opens": "08:00", "closes": "16:00"}))]
 pub struct OfficeHoursInput {
     /// ISO weekdays, 1 (Monday) to 7 (Sunday); at least one.
-    #[schema(min_items = 1, max_items = 7)]
+    #[schema(schema_with = iso_weekdays)]
     pub days: Vec<i64>,
     /// `HH:MM`, before `closes`.
     #[schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$", example = "08:00")]
@@ -85,6 +85,27 @@ pub struct OfficeHoursInput {
     /// `HH:MM`, after `opens`.
     #[schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$", example = "16:00")]
     pub closes: String,
+}
+
+/// The schema of `days`: one to seven ISO weekdays, 1 (Monday) to 7
+/// (Sunday), which the field's type alone cannot state.
+fn iso_weekdays() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(1))
+                .maximum(Some(7)),
+        )
+        .min_items(Some(1))
+        .max_items(Some(7))
+        .unique_items(true)
+        .description(Some(
+            "ISO weekdays, 1 (Monday) to 7 (Sunday); at least one, none twice.",
+        ))
+        .examples([serde_json::json!([1, 2, 3, 4, 5])])
+        .build()
 }
 
 impl OfficeHoursInput {

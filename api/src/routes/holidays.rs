@@ -90,7 +90,7 @@ fn day_of(text: &str) -> Option<NaiveDate> {
 /// A day an admin saves is the admin's: seeding the data again leaves it.
 #[utoipa::path(
     tag = "calendar",
-    params(("date" = String, Path, format = Date, example = "2027-03-10", description = "YYYY-MM-DD, 2000 to 2100")),
+    params(("date" = String, Path, format = Date, pattern = r"^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$", example = "2027-03-10", description = "YYYY-MM-DD, 2000 to 2100")),
     request_body(content = HolidayInput, content_type = "application/json"),
     security(("bearer" = [])),
     responses(
@@ -134,7 +134,7 @@ async fn put_holiday(
 /// Remove a day off (admin). Seeding the data again does not bring it back.
 #[utoipa::path(
     tag = "calendar",
-    params(("date" = String, Path, format = Date, example = "2027-03-10", description = "YYYY-MM-DD")),
+    params(("date" = String, Path, format = Date, pattern = r"^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$", example = "2027-03-10", description = "YYYY-MM-DD, 2000 to 2100")),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed"),

@@ -5,7 +5,7 @@ use crate::body;
 use crate::page::{self, Page};
 use crate::problem::{ApiResult, AuthErrors, BodyErrors, Problem};
 use crate::startup::AppState;
-use crate::views::intake::{DuplicateCheckView, FiledView, ReportInput, probe_of};
+use crate::views::intake::{DuplicateCheckView, FiledView, ReportDraft, ReportInput, probe_of};
 use crate::views::reports::ReportView;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -164,7 +164,7 @@ async fn suggestions(conn: &mut sigap_store::db::PooledConn, probe: &Probe) -> V
 /// roles: 403.
 #[utoipa::path(
     tag = "reports",
-    request_body(content = ReportInput, content_type = "application/json",
+    request_body(content = ReportDraft, content_type = "application/json",
         example = json!({
             "category": "elderly", "region_code": "13.03",
             "location": {"lat": -0.69, "lon": 100.95},
@@ -193,8 +193,8 @@ async fn check_report(
         Scope::ReportsWrite,
     )?;
     let value = body::read_json(&req, payload).await?;
-    let input: ReportInput = body::typed(value)?;
-    let mut probe = input.probe()?;
+    let draft: ReportDraft = body::typed(value)?;
+    let mut probe = draft.probe()?;
     probe.client_id = (claims.role == Role::Integrator).then(|| claims.sub.clone());
     let mut conn = state.pool.get().await?;
     let found = duplicates::suggest(&mut conn, &probe).await?;

@@ -257,7 +257,38 @@ impl ReportInput {
     }
 }
 
-impl ReportInput {
+/// The body of `POST /v1/reports:check`: a report as far as the operator
+/// has typed it. Only what the comparison reads is declared; the other
+/// fields of a report may be sent as well and are ignored.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "category": "elderly", "region_code": "13.03",
+    "location": {"lat": -0.69, "lon": 100.95},
+    "beneficiaries": [{"name": "Sitti Aminah"}]
+}))]
+pub struct ReportDraft {
+    #[schema(value_type = Category, required = true)]
+    pub category: Option<String>,
+    /// Kemendagri code of a regency (`13.03`) or province (`13`). Required
+    /// unless `location` is given.
+    #[schema(example = "13.03", pattern = r"^[0-9]{2}(\.[0-9]{2})?$")]
+    pub region_code: Option<String>,
+    /// Where the case is; compared within 2 km.
+    pub location: Option<LocationInput>,
+    /// The people typed so far (the first 100 are compared).
+    pub beneficiaries: Option<Vec<PersonDraft>>,
+}
+
+/// A person as far as typed: a NIK or phone that does not parse yet is
+/// left out of the comparison, not refused.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct PersonDraft {
+    pub name: Option<String>,
+    pub nik: Option<String>,
+    pub phone: Option<String>,
+}
+
+impl ReportDraft {
     /// What `POST /v1/reports:check` compares: the category and the place
     /// must be right (they are picked, not typed); names, NIKs and phones
     /// may still be half typed, and those that do not parse are left out.
