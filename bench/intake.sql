@@ -1,8 +1,9 @@
--- Sigap's intake statement (core/src/intake.rs, INTAKE) for a request with an
+-- Sigap's intake statement (store/src/intake/file_report.sql) for a request with an
 -- Idempotency-Key, with the values the api would bind: take the key's
 -- advisory lock, look for an earlier report with the key, then store the
 -- report, its `received` event and its outbox message, the ticket from the
--- sequence, in one implicit transaction. Ids are time-ordered (UUIDv7) like
+-- sequence and the tracking code the ticket and a random suffix, in one
+-- implicit transaction. Ids are time-ordered (UUIDv7) like
 -- the api's.
 \set k random(1, 1000000000000000)
 \set region random(1, 9)
@@ -22,12 +23,11 @@ WITH ids AS (
     SELECT id, ticket, created_at, request_hash FROM reports, ids
     WHERE idempotency_owner = ids.owner AND idempotency_key = ids.key
 ), report AS (
-    INSERT INTO reports (id, ticket, idempotency_owner, idempotency_key, request_hash, channel, category,
+    INSERT INTO reports (id, ticket, tracking_code, idempotency_owner, idempotency_key, request_hash, channel, category,
         need, urgency, region_code, province_code, address, latitude, longitude, reporter_name,
         reporter_phone, reporter_anonymous, beneficiaries, beneficiary_count, description,
         external_ref, filed_by, client_id)
-    SELECT ids.report_id, 'CC-' || to_char(now() AT TIME ZONE 'UTC', 'YYYY') || '-'
-            || lpad(seq.n::text, greatest(6, length(seq.n::text)), '0'),
+    SELECT ids.report_id, seq.ticket, seq.ticket || '-' || upper(substr(md5(random()::text), 1, 6)),
         ids.owner, ids.key, encode(sha256(('pgbench-' || :k)::bytea), 'hex'),
         'hotline', 'elderly', 'assistive_device', 'high', ids.region,
         (SELECT coalesce(parent_code, code) FROM regions WHERE code = ids.region),
@@ -35,7 +35,9 @@ WITH ids AS (
         '[{"age": 78, "sex": "F", "name": "Penerima", "disability": "physical"}]'::jsonb, 1,
         'Lansia tinggal sendiri setelah banjir, rumah rusak, butuh kursi roda dan bantuan dasar.',
         'pgbench', 'bench-operator', NULL
-    FROM ids, claim, (SELECT nextval('report_ticket_seq') AS n) seq
+    FROM ids, claim, (SELECT 'CC-' || to_char(now() AT TIME ZONE 'UTC', 'YYYY') || '-'
+            || lpad(n::text, greatest(6, length(n::text)), '0') AS ticket
+        FROM (SELECT nextval('report_ticket_seq') AS n) s) seq
     WHERE claim.locked AND NOT EXISTS (SELECT 1 FROM earlier)
     RETURNING id, ticket, created_at, request_hash
 ), event AS (
