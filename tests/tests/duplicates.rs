@@ -116,6 +116,47 @@ async fn a_filed_report_lists_its_possible_duplicates_but_never_itself() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn in_a_flood_the_nearest_matches_and_every_shared_nik_are_found() {
+    let app = spawn_app().await;
+    // Siti Aminah was reported first, about 1 km from where a flood of
+    // reports about other people then arrives: more than the 200 nearest
+    // reports the name comparison reads.
+    let mut siti = about(json!([{"name": "Siti Aminah", "age": 79, "sex": "F", "nik": NIK}]));
+    siti["location"] = json!({"lat": -0.681, "lon": 100.95});
+    let earlier = app.file(&siti).await["id"].as_str().expect("id").to_owned();
+    let operator = app.token(Role::Operator);
+    let flood: Vec<_> = (0..210)
+        .map(|n| about(json!([{"name": format!("Warga Banjir {n}"), "age": 40, "sex": "M"}])))
+        .collect();
+    for chunk in flood.chunks(30) {
+        let filed = futures_util::future::join_all(
+            chunk.iter().map(|body| app.post("/v1/reports", &operator, body)),
+        )
+        .await;
+        assert!(filed.iter().all(|r| r.status() == 201));
+    }
+
+    // The flood's own people: the ten best of the nearest that match.
+    let same_name = check(&app, &about(json!([{"name": "Warga Banjir 7"}]))).await;
+    assert_eq!(same_name.len(), 10, "{same_name:?}");
+    assert!(same_name.iter().all(|s| reasons(s).contains(&"within_2km")));
+
+    // Siti's NIK is found through the people's own index, however many
+    // reports lie nearer.
+    let by_nik = check(
+        &app,
+        &about(json!([{"name": "Ibu Sitti Aminah", "nik": NIK}])),
+    )
+    .await;
+    assert_eq!(by_nik.len(), 1, "{by_nik:?}");
+    assert_eq!(by_nik[0]["report_id"], earlier.as_str());
+    assert_eq!(
+        reasons(&by_nik[0]),
+        ["same_nik", "similar_name", "within_2km"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn another_category_is_never_suggested() {
     let app = spawn_app().await;
     siti_reported(&app).await;
