@@ -4,10 +4,14 @@ CARGO ?= cargo
 export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sigap
 export AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/%2f
 
-.PHONY: run stop services build test conformance chaos browser lint openapi check-openapi check-purity check-layers check-deps check-schema schema diesel-cli cargo-machete bench fmt
+.PHONY: run stop services open311-client build test conformance chaos browser lint openapi check-openapi check-purity check-layers check-deps check-schema schema diesel-cli cargo-machete bench fmt
 
 services:
 	@scripts/services.sh
+
+# The Open311 client the e2e tests drive, in a virtualenv of the project.
+open311-client:
+	@scripts/open311-client.sh >/dev/null
 
 build:
 	$(CARGO) build --release --bins
@@ -18,8 +22,9 @@ run: services build
 stop:
 	@scripts/stop.sh
 
-# Unit tests and end-to-end tests against real PostgreSQL and RabbitMQ.
-test: services
+# Unit tests and end-to-end tests against real PostgreSQL and RabbitMQ (and
+# the published Open311 client georeport, pinned, in target/venv-open311).
+test: services open311-client
 	$(CARGO) build --workspace --bins
 	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
 		$(CARGO) nextest run --workspace --no-fail-fast; \

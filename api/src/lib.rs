@@ -17,5 +17,6 @@ pub mod routes;
 pub mod startup;
 pub mod strict_json;
 pub mod views;
+pub mod xml;
 
 pub use startup::Application;

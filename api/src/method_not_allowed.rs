@@ -9,37 +9,52 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use utoipa::openapi::OpenApi;
 use utoipa::openapi::path::PathItem;
 
-/// One segment of a path template: `reports`, `{id}`, or `{id}.json`.
+/// One segment of a path template: `reports`, `{id}`, `{id}.json` or
+/// `{id}.{format}`: the literal pieces around its parameters.
 #[derive(Debug)]
 struct Segment {
-    prefix: String,
-    /// The text after a `{parameter}`; `None` for a literal segment.
-    suffix: Option<String>,
+    /// One more than the parameters: the text before the first, between
+    /// each two, and after the last.
+    pieces: Vec<String>,
 }
 
 impl Segment {
     fn parse(text: &str) -> Segment {
-        match (text.find('{'), text.find('}')) {
-            (Some(open), Some(close)) if open < close => Segment {
-                prefix: text[..open].to_owned(),
-                suffix: Some(text[close + 1..].to_owned()),
-            },
-            _ => Segment {
-                prefix: text.to_owned(),
-                suffix: None,
-            },
+        let mut pieces = Vec::new();
+        let mut rest = text;
+        while let (Some(open), Some(close)) = (rest.find('{'), rest.find('}')) {
+            if close < open {
+                break;
+            }
+            pieces.push(rest[..open].to_owned());
+            rest = &rest[close + 1..];
         }
+        pieces.push(rest.to_owned());
+        Segment { pieces }
     }
 
+    fn is_literal(&self) -> bool {
+        self.pieces.len() == 1
+    }
+
+    /// Whether `text` fits: the literal pieces in order, each parameter at
+    /// least one character.
     fn matches(&self, text: &str) -> bool {
-        match &self.suffix {
-            None => text == self.prefix,
-            Some(suffix) => {
-                text.len() > self.prefix.len() + suffix.len()
-                    && text.starts_with(&self.prefix)
-                    && text.ends_with(suffix.as_str())
+        let (first, last) = (&self.pieces[0], &self.pieces[self.pieces.len() - 1]);
+        if self.is_literal() {
+            return text == first;
+        }
+        let Some(mut rest) = text.strip_prefix(first.as_str()) else {
+            return false;
+        };
+        for piece in &self.pieces[1..self.pieces.len() - 1] {
+            // The parameter before this piece takes at least one character.
+            match rest.get(1..).and_then(|after| after.find(piece.as_str())) {
+                Some(at) => rest = &rest[1 + at + piece.len()..],
+                None => return false,
             }
         }
+        rest.len() > last.len() && rest.ends_with(last.as_str())
     }
 }
 
@@ -75,7 +90,7 @@ impl DeclaredMethods {
                 segments.len() == parts.len()
                     && segments.iter().zip(&parts).all(|(s, p)| s.matches(p))
             })
-            .max_by_key(|(segments, _)| segments.iter().filter(|s| s.suffix.is_none()).count())
+            .max_by_key(|(segments, _)| segments.iter().filter(|s| s.is_literal()).count())
             .map(|(_, allow)| allow.as_str())
     }
 
@@ -153,6 +168,15 @@ mod tests {
                 .allowed("/open311/v2/requests/CC-2026-000001.json")
                 .is_some()
         );
+        assert_eq!(
+            declared.allowed("/open311/v2/requests/CC-2026-000001.xml"),
+            Some("GET")
+        );
+        assert_eq!(
+            declared.allowed("/open311/v2/requests.xml"),
+            Some("GET, POST")
+        );
+        assert_eq!(declared.allowed("/open311/v2/requests/.xml"), None);
         assert_eq!(declared.allowed("/v1/nothing-here"), None);
         assert_eq!(declared.allowed("/v1/reports/a/b/c/d"), None);
         assert_eq!(declared.allowed("/v1/coverage/gaps"), Some("GET"));

@@ -1,12 +1,18 @@
-//! An Open311 GeoReport v2 facade (JSON only), so that existing Open311
-//! clients can file and follow reports without learning Sigap's own API.
+//! An Open311 GeoReport v2 facade, in JSON and XML, so that existing
+//! Open311 clients can file and follow reports without learning Sigap's own
+//! API.
 //!
 //! Services are Sigap's categories; a service request is a report, its
-//! `service_request_id` the ticket. `api_key` is `<client_id>:<client_secret>`
-//! of an API client with the `open311` scope, sent in the `X-Api-Key` header
-//! (best: URLs end up in logs) or as a parameter, and a client sees only the
-//! reports it filed. Errors use the Open311 shape, `[{"code", "description"}]`,
-//! not problem+json.
+//! `service_request_id` the ticket. Every path ends in `.json` or `.xml`,
+//! which decides the format of the answer, errors included (Open311's
+//! `[{"code", "description"}]` or `<errors><error>…`, not problem+json).
+//! `api_key` is `<client_id>:<client_secret>` of an API client with the
+//! `open311` scope, sent in the `X-Api-Key` header (best: URLs end up in
+//! logs) or as a parameter. Filing needs it; reading with it shows the
+//! client's own reports in full, reading without it shows the requests filed
+//! through Open311 as public tracking does (no description, place or
+//! person). `jurisdiction_id` is accepted everywhere and ignored: Sigap
+//! serves one jurisdiction.
 
 use crate::body;
 use crate::client_auth::Refusal;
@@ -16,10 +22,11 @@ use crate::query_time;
 use crate::rate_limit::client_address;
 use crate::startup::AppState;
 use crate::views::intake::{LocationInput, REGION_REQUIRED, ReportInput, ReporterInput};
+use crate::xml::Xml;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, get, post, web};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -31,20 +38,129 @@ use sigap_runtime::auth::Scope;
 use sigap_store::Error as CoreError;
 use sigap_store::clients::Client;
 use sigap_store::intake::{self, Filer};
-use sigap_store::open311::{self as requests, LIST_LIMIT, RequestFilter, ServiceRequestRow};
+use sigap_store::open311::{
+    self as requests, LIST_LIMIT, PublicRequestRow, RequestFilter, ServiceRequestRow, WINDOW_DAYS,
+    WindowError,
+};
 use std::collections::HashMap;
 use tracing_actix_web::RequestId;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_open311_services)
+    cfg.service(get_open311_discovery)
+        .service(list_open311_services)
         .service(get_open311_service)
         .service(create_open311_request)
         .service(list_open311_requests)
         .service(get_open311_request)
         // Registered last: only what no route above matches.
         .route("/open311/{tail:.*}", web::route().to(open311_not_found));
+}
+
+// --- Formats ----------------------------------------------------------------
+
+/// The format of an answer, named by the path's extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum Open311Format {
+    #[default]
+    Json,
+    Xml,
+}
+
+impl Open311Format {
+    /// The format an extension names; any other is 404 (in JSON).
+    fn parse(extension: &str) -> Open311Result<Open311Format> {
+        match extension {
+            "json" => Ok(Open311Format::Json),
+            "xml" => Ok(Open311Format::Xml),
+            other => Err(Open311Failure::not_found(format!(
+                "no format {other:?}: paths end in .json or .xml"
+            ))),
+        }
+    }
+
+    /// The format of errors for a path no route matched.
+    fn of_path(path: &str) -> Open311Format {
+        if path.ends_with(".xml") {
+            Open311Format::Xml
+        } else {
+            Open311Format::Json
+        }
+    }
+
+    fn extension(self) -> &'static str {
+        match self {
+            Open311Format::Json => "json",
+            Open311Format::Xml => "xml",
+        }
+    }
+}
+
+/// The Content-Type of an XML answer.
+const XML_CONTENT_TYPE: &str = "text/xml; charset=utf-8";
+
+/// A value written as one XML element (GeoReport v2 names them).
+trait ToXml {
+    /// The element's name.
+    const ELEMENT: &'static str;
+    /// The element of a list of these.
+    const LIST: &'static str;
+    /// Writes the children of the element.
+    fn write_fields(&self, xml: &mut Xml);
+
+    fn write(&self, xml: &mut Xml) {
+        xml.open(Self::ELEMENT);
+        self.write_fields(xml);
+        xml.close(Self::ELEMENT);
+    }
+}
+
+fn time_text(time: &DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+fn xml_response(status: StatusCode, xml: Xml) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, XML_CONTENT_TYPE))
+        .body(xml.finish())
+}
+
+/// One value as its own document.
+fn reply_one<T: Serialize + ToXml>(
+    format: Open311Format,
+    status: StatusCode,
+    value: &T,
+) -> HttpResponse {
+    match format {
+        Open311Format::Json => HttpResponse::build(status).json(value),
+        Open311Format::Xml => {
+            let mut xml = Xml::document();
+            value.write(&mut xml);
+            xml_response(status, xml)
+        }
+    }
+}
+
+/// A list: a JSON array, or the list element holding one element per item.
+fn reply_list<T: Serialize + ToXml>(
+    format: Open311Format,
+    status: StatusCode,
+    items: &[T],
+) -> HttpResponse {
+    match format {
+        Open311Format::Json => HttpResponse::build(status).json(items),
+        Open311Format::Xml => {
+            let mut xml = Xml::document();
+            xml.open(T::LIST);
+            for item in items {
+                item.write(&mut xml);
+            }
+            xml.close(T::LIST);
+            xml_response(status, xml)
+        }
+    }
 }
 
 /// The `group` of every service.
@@ -61,10 +177,23 @@ pub struct Open311Error {
     pub description: String,
 }
 
-/// A failed Open311 request: rendered as `[{"code", "description"}, …]` with
-/// the same HTTP status.
+impl ToXml for Open311Error {
+    const ELEMENT: &'static str = "error";
+    const LIST: &'static str = "errors";
+
+    fn write_fields(&self, xml: &mut Xml) {
+        xml.text("code", &self.code.to_string());
+        xml.text("description", &self.description);
+    }
+}
+
+/// A failed Open311 request: rendered as `[{"code", "description"}, …]` (or
+/// `<errors><error><code/><description/></error>…</errors>`) with the same
+/// HTTP status.
 pub struct Open311Failure {
     status: StatusCode,
+    /// The format of the path asked.
+    format: Open311Format,
     descriptions: Vec<String>,
     /// Logged for server errors, never shown.
     cause: Option<String>,
@@ -78,6 +207,7 @@ impl Open311Failure {
     fn new(status: StatusCode, description: impl Into<String>) -> Open311Failure {
         Open311Failure {
             status,
+            format: Open311Format::Json,
             descriptions: vec![description.into()],
             cause: None,
             allow: None,
@@ -112,6 +242,7 @@ impl Open311Failure {
     fn invalid(errors: &[FieldError]) -> Open311Failure {
         Open311Failure {
             status: StatusCode::BAD_REQUEST,
+            format: Open311Format::Json,
             descriptions: errors
                 .iter()
                 .map(|e| format!("{}: {}", e.field, e.message))
@@ -119,6 +250,21 @@ impl Open311Failure {
             cause: None,
             allow: None,
             retry_after: None,
+        }
+    }
+
+    /// The same failure, answered in `format`.
+    fn in_format(self, format: Open311Format) -> Open311Failure {
+        Open311Failure { format, ..self }
+    }
+
+    fn too_many(retry_after_secs: u64) -> Open311Failure {
+        Open311Failure {
+            retry_after: Some(retry_after_secs),
+            ..Open311Failure::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many requests; retry after Retry-After seconds",
+            )
         }
     }
 
@@ -215,7 +361,10 @@ impl ResponseError for Open311Failure {
         let mut response = HttpResponse::build(self.status);
         response.insert_header((
             header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
+            HeaderValue::from_static(match self.format {
+                Open311Format::Json => "application/json",
+                Open311Format::Xml => XML_CONTENT_TYPE,
+            }),
         ));
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             response.insert_header((header::RETRY_AFTER, "5"));
@@ -226,7 +375,20 @@ impl ResponseError for Open311Failure {
         if let Some(seconds) = self.retry_after {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
-        response.body(serde_json::to_string(&body).expect("errors serialize"))
+        match self.format {
+            Open311Format::Json => {
+                response.body(serde_json::to_string(&body).expect("errors serialize"))
+            }
+            Open311Format::Xml => {
+                let mut xml = Xml::document();
+                xml.open(Open311Error::LIST);
+                for error in &body {
+                    error.write(&mut xml);
+                }
+                xml.close(Open311Error::LIST);
+                response.body(xml.finish())
+            }
+        }
     }
 }
 
@@ -242,7 +404,8 @@ async fn open311_not_found(
     Err(match declared.allowed(path) {
         Some(allow) => Open311Failure::method_not_allowed(method, path, allow),
         None => Open311Failure::not_found(format!("no route for {method} {path}")),
-    })
+    }
+    .in_format(Open311Format::of_path(path)))
 }
 
 // --- Reading parameters -----------------------------------------------------
@@ -358,21 +521,57 @@ async fn authenticate(
     state: &AppState,
     api_key: &Option<String>,
 ) -> Open311Result<Client> {
-    let header = req
-        .headers()
-        .get(API_KEY_HEADER)
-        .map(|v| v.to_str().map(str::to_owned).ok());
-    let api_key = match header {
-        Some(Some(value)) => clean(&Some(value)),
-        Some(None) => return Err(Open311Failure::forbidden("api_key is not valid")),
-        None => clean(api_key),
-    };
-    let Some(api_key) = api_key else {
+    let Some(api_key) = given_api_key(req, api_key)? else {
         return Err(Open311Failure::forbidden(
             "api_key is required (X-Api-Key header or api_key parameter): \
              <client_id>:<client_secret> of an API client",
         ));
     };
+    check_api_key(req, state, &api_key).await
+}
+
+/// Who reads: the client behind an `api_key` when one is given (checked as
+/// [`authenticate`] does: a wrong key is 403, never a public read), else
+/// nobody in particular, whose reads are rate limited per address as public
+/// tracking is.
+async fn reader(
+    req: &HttpRequest,
+    state: &AppState,
+    api_key: &Option<String>,
+) -> Open311Result<Option<Client>> {
+    match given_api_key(req, api_key)? {
+        Some(api_key) => Ok(Some(check_api_key(req, state, &api_key).await?)),
+        None => {
+            if let Some(address) = client_address(req, &state.config.trusted_proxies) {
+                state
+                    .track_limiter
+                    .check_address(address)
+                    .map_err(Open311Failure::too_many)?;
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// The `api_key` of the `X-Api-Key` header, or else of the request.
+fn given_api_key(req: &HttpRequest, api_key: &Option<String>) -> Open311Result<Option<String>> {
+    let header = req
+        .headers()
+        .get(API_KEY_HEADER)
+        .map(|v| v.to_str().map(str::to_owned).ok());
+    match header {
+        Some(Some(value)) => Ok(clean(&Some(value))),
+        Some(None) => Err(Open311Failure::forbidden("api_key is not valid")),
+        None => Ok(clean(api_key)),
+    }
+}
+
+/// The client an `api_key` names, with the `open311` scope.
+async fn check_api_key(
+    req: &HttpRequest,
+    state: &AppState,
+    api_key: &str,
+) -> Open311Result<Client> {
     let invalid = || Open311Failure::forbidden("api_key is not valid");
     let (client_id, secret) = api_key.split_once(':').ok_or_else(invalid)?;
     let client = state
@@ -386,13 +585,7 @@ async fn authenticate(
         .await
         .map_err(|refusal| match refusal {
             Refusal::Invalid => invalid(),
-            Refusal::TooMany { retry_after_secs } => Open311Failure {
-                retry_after: Some(retry_after_secs),
-                ..Open311Failure::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "too many requests; retry after Retry-After seconds",
-                )
-            },
+            Refusal::TooMany { retry_after_secs } => Open311Failure::too_many(retry_after_secs),
             Refusal::Store(e) => e.into(),
         })?;
     if !client.scopes.iter().any(|s| s == Scope::Open311.as_str()) {
@@ -545,48 +738,261 @@ fn attributes(state: &AppState) -> Vec<ServiceAttribute> {
     ]
 }
 
+impl ToXml for Open311Service {
+    const ELEMENT: &'static str = "service";
+    const LIST: &'static str = "services";
+
+    fn write_fields(&self, xml: &mut Xml) {
+        xml.text("service_code", &self.service_code);
+        xml.text("service_name", &self.service_name);
+        xml.text("description", &self.description);
+        xml.text("metadata", &self.metadata.to_string());
+        xml.text("type", &self.kind);
+        xml.text("keywords", &self.keywords);
+        xml.text("group", &self.group);
+    }
+}
+
+impl ToXml for ServiceDefinition {
+    const ELEMENT: &'static str = "service_definition";
+    const LIST: &'static str = "service_definitions";
+
+    fn write_fields(&self, xml: &mut Xml) {
+        xml.text("service_code", &self.service_code);
+        xml.open("attributes");
+        for attribute in &self.attributes {
+            xml.open("attribute");
+            xml.text("variable", &attribute.variable.to_string());
+            xml.text("code", &attribute.code);
+            xml.text("datatype", &attribute.datatype);
+            xml.text("required", &attribute.required.to_string());
+            xml.optional(
+                "datatype_description",
+                attribute.datatype_description.as_deref(),
+            );
+            xml.text("order", &attribute.order.to_string());
+            xml.text("description", &attribute.description);
+            if !attribute.values.is_empty() {
+                xml.open("values");
+                for value in &attribute.values {
+                    xml.open("value");
+                    xml.text("key", &value.key);
+                    xml.text("name", &value.name);
+                    xml.close("value");
+                }
+                xml.close("values");
+            }
+            xml.close("attribute");
+        }
+        xml.close("attributes");
+    }
+}
+
+/// `jurisdiction_id`, which every Open311 endpoint accepts.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct JurisdictionQuery {
+    /// Accepted and ignored: Sigap serves one jurisdiction.
+    pub jurisdiction_id: Option<String>,
+}
+
 /// Open311 services: one per Sigap category (no `api_key` needed).
 #[utoipa::path(
     tag = "open311",
+    params(
+        ("format" = Open311Format, Path, description = "`json` or `xml`: the format of the answer, errors included"),
+        JurisdictionQuery,
+    ),
     responses(
-        (status = 200, body = Vec<Open311Service>, description = "Every category, as a service"),
+        (status = 200, description = "Every category, as a service (XML: `<services><service>…`)", content(
+            (Vec<Open311Service> = "application/json"),
+            (Vec<Open311Service> = "text/xml"),
+        )),
+        (status = 404, description = "A format other than json or xml", content(
+            (Vec<Open311Error> = "application/json"),
+        )),
     )
 )]
-#[get("/open311/v2/services.json")]
-async fn list_open311_services() -> web::Json<Vec<Open311Service>> {
-    web::Json(
-        Category::ALL
-            .iter()
-            .map(|c| Open311Service::new(*c))
-            .collect(),
-    )
+#[get("/open311/v2/services.{format}")]
+async fn list_open311_services(format: web::Path<String>) -> Open311Result<HttpResponse> {
+    let format = Open311Format::parse(&format)?;
+    let services: Vec<Open311Service> = Category::ALL
+        .iter()
+        .map(|c| Open311Service::new(*c))
+        .collect();
+    Ok(reply_list(format, StatusCode::OK, &services))
 }
 
 /// A service's attributes: `region_code`, `need` and `urgency` (no `api_key`
 /// needed).
 #[utoipa::path(
     tag = "open311",
-    params(("service_code" = Category, Path, description = "A Sigap category", example = "elderly")),
+    params(
+        ("service_code" = Category, Path, description = "A Sigap category", example = "elderly"),
+        ("format" = Open311Format, Path, description = "`json` or `xml`: the format of the answer, errors included"),
+        JurisdictionQuery,
+    ),
     responses(
-        (status = 200, body = ServiceDefinition),
-        (status = 404, body = Vec<Open311Error>, description = "No such service"),
+        (status = 200, description = "The attributes (XML: `<service_definition>…`)", content(
+            (ServiceDefinition = "application/json"),
+            (ServiceDefinition = "text/xml"),
+        )),
+        (status = 404, description = "No such service, or a format other than json or xml", content(
+            (Vec<Open311Error> = "application/json"),
+            (Vec<Open311Error> = "text/xml"),
+        )),
     )
 )]
-#[get("/open311/v2/services/{service_code}.json")]
+#[get("/open311/v2/services/{service_code}.{format}")]
 async fn get_open311_service(
     state: web::Data<AppState>,
-    service_code: web::Path<String>,
-) -> Open311Result<web::Json<ServiceDefinition>> {
+    path: web::Path<(String, String)>,
+) -> Open311Result<HttpResponse> {
+    let (service_code, format) = path.into_inner();
+    let format = Open311Format::parse(&format)?;
     let category = Category::parse(&service_code).ok_or_else(|| {
         Open311Failure::not_found(format!(
             "no such service; services are: {}",
             Category::expected()
         ))
+        .in_format(format)
     })?;
-    Ok(web::Json(ServiceDefinition {
+    let definition = ServiceDefinition {
         service_code: category.as_str().to_owned(),
         attributes: attributes(&state),
-    }))
+    };
+    Ok(reply_one(format, StatusCode::OK, &definition))
+}
+
+// --- Discovery ------------------------------------------------------------------
+
+/// When this facade last changed in a way clients could notice.
+const CHANGESET: &str = "2026-12-07 00:00";
+
+/// GeoReport v2's discovery document: where the endpoint is and how to get
+/// a key.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "changeset": "2026-12-07 00:00",
+    "contact": "The Command Center's Sigap administrators",
+    "key_service": "An admin creates an API client with the open311 scope (POST /v1/clients); api_key is <client_id>:<client_secret>",
+    "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2",
+        "url": "http://127.0.0.1:8080/open311/v2", "changeset": "2026-12-07 00:00",
+        "type": "production", "formats": ["application/json", "text/xml"]}]
+}))]
+pub struct Discovery {
+    pub changeset: String,
+    pub contact: String,
+    pub key_service: String,
+    pub endpoints: Vec<DiscoveryEndpoint>,
+}
+
+/// One endpoint of the discovery document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DiscoveryEndpoint {
+    /// Always `http://wiki.open311.org/GeoReport_v2`.
+    pub specification: String,
+    /// The endpoint's base URL, as this request reached it.
+    pub url: String,
+    pub changeset: String,
+    /// `production`, or `test` on a development server.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `application/json` and `text/xml`.
+    pub formats: Vec<String>,
+}
+
+impl ToXml for Discovery {
+    const ELEMENT: &'static str = "discovery";
+    const LIST: &'static str = "discoveries";
+
+    fn write_fields(&self, xml: &mut Xml) {
+        xml.text("changeset", &self.changeset);
+        xml.text("contact", &self.contact);
+        xml.text("key_service", &self.key_service);
+        xml.open("endpoints");
+        for endpoint in &self.endpoints {
+            xml.open("endpoint");
+            xml.text("specification", &endpoint.specification);
+            xml.text("url", &endpoint.url);
+            xml.text("changeset", &endpoint.changeset);
+            xml.text("type", &endpoint.kind);
+            xml.open("formats");
+            for format in &endpoint.formats {
+                xml.text("format", format);
+            }
+            xml.close("formats");
+            xml.close("endpoint");
+        }
+        xml.close("endpoints");
+    }
+}
+
+/// The scheme and host this request reached: those a trusted reverse proxy
+/// forwards, else the `Host` header over plain HTTP (the api does not
+/// terminate TLS).
+fn base_url(req: &HttpRequest, state: &AppState) -> String {
+    let behind_proxy = req
+        .peer_addr()
+        .is_some_and(|peer| state.config.trusted_proxies.contains(peer.ip()));
+    if behind_proxy {
+        let info = req.connection_info();
+        return format!("{}://{}", info.scheme(), info.host());
+    }
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_owned)
+        .unwrap_or_else(|| state.config.bind.clone());
+    format!("http://{host}")
+}
+
+/// The discovery document (no `api_key` needed).
+#[utoipa::path(
+    tag = "open311",
+    params(
+        ("format" = Open311Format, Path, description = "`json` or `xml`: the format of the answer, errors included"),
+        JurisdictionQuery,
+    ),
+    responses(
+        (status = 200, description = "The endpoint, its formats and how to get a key (XML: `<discovery>…`)", content(
+            (Discovery = "application/json"),
+            (Discovery = "text/xml"),
+        )),
+        (status = 404, description = "A format other than json or xml", content(
+            (Vec<Open311Error> = "application/json"),
+        )),
+    )
+)]
+#[get("/open311/v2/discovery.{format}")]
+async fn get_open311_discovery(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    format: web::Path<String>,
+) -> Open311Result<HttpResponse> {
+    let format = Open311Format::parse(&format)?;
+    let discovery = Discovery {
+        changeset: CHANGESET.to_owned(),
+        contact: "The Command Center's Sigap administrators".to_owned(),
+        key_service: "An admin creates an API client with the open311 scope \
+            (POST /v1/clients); api_key is <client_id>:<client_secret>"
+            .to_owned(),
+        endpoints: vec![DiscoveryEndpoint {
+            specification: "http://wiki.open311.org/GeoReport_v2".to_owned(),
+            url: format!("{}/open311/v2", base_url(&req, &state)),
+            changeset: CHANGESET.to_owned(),
+            kind: if state.config.dev {
+                "test"
+            } else {
+                "production"
+            }
+            .to_owned(),
+            formats: vec!["application/json".to_owned(), "text/xml".to_owned()],
+        }],
+    };
+    Ok(reply_one(format, StatusCode::OK, &discovery))
 }
 
 // --- Filing a request ---------------------------------------------------------
@@ -629,6 +1035,8 @@ pub struct ServiceRequestForm {
     pub phone: Option<String>,
     /// Accepted and ignored.
     pub email: Option<String>,
+    /// Accepted and ignored: Sigap serves one jurisdiction.
+    pub jurisdiction_id: Option<String>,
     /// Kemendagri regency or province code; without it, derived from lat/long.
     #[serde(rename = "attribute[region_code]")]
     #[schema(example = "13.03")]
@@ -754,18 +1162,33 @@ fn parse_request(form: &ServiceRequestForm) -> Open311Result<NewReport> {
     }
 }
 
-/// The `api_key` of the query string, for clients that send it there.
+/// The `api_key` of the query string, for clients that send it there, and
+/// `jurisdiction_id`.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ApiKeyQuery {
     /// `<client_id>:<client_secret>` of an API client (or the `X-Api-Key`
     /// header).
     pub api_key: Option<String>,
+    /// Accepted and ignored: Sigap serves one jurisdiction.
+    pub jurisdiction_id: Option<String>,
+}
+
+impl ToXml for CreatedRequest {
+    const ELEMENT: &'static str = "request";
+    const LIST: &'static str = "service_requests";
+
+    fn write_fields(&self, xml: &mut Xml) {
+        xml.text("service_request_id", &self.service_request_id);
+        xml.text("service_notice", &self.service_notice);
+        xml.optional("account_id", self.account_id.as_deref());
+    }
 }
 
 /// File a service request: a Sigap report on the `open311` channel.
 ///
-/// The body is a form (the Open311 norm) or JSON. The service code is the
+/// The body is a form (the Open311 norm) or JSON, whatever the path's
+/// format, which is the answer's. The service code is the
 /// category; `attribute[need]` defaults to `other` and `attribute[urgency]` to
 /// `normal`; without `attribute[region_code]` the region is the regency
 /// whose boundary contains `lat`/`long` (coordinates in the sea or abroad are
@@ -774,7 +1197,8 @@ pub struct ApiKeyQuery {
 #[utoipa::path(
     tag = "open311",
     params(
-        ("api_key" = Option<String>, Query, description = "Alternative to the body field"),
+        ("format" = Open311Format, Path, description = "`json` or `xml`: the format of the answer, errors included"),
+        ApiKeyQuery,
         ("X-Api-Key" = Option<String>, Header, nullable = false, description = "`<client_id>:<client_secret>` of an API client with the `open311` scope; preferred to the `api_key` parameter, which URLs (and the logs that record them) would carry"),
     ),
     request_body(
@@ -784,27 +1208,70 @@ pub struct ApiKeyQuery {
         ),
     ),
     responses(
-        (status = 201, body = Vec<CreatedRequest>, description = "Filed",
-            headers(("Location" = String, description = "The request's URL (without api_key)"))),
-        (status = 400, body = Vec<Open311Error>, description = "Malformed body, or invalid fields (one entry each, as `<field>: <message>`)"),
-        (status = 403, body = Vec<Open311Error>, description = "Missing or invalid api_key, or its client lacks the `open311` scope"),
-        (status = 429, body = Vec<Open311Error>, description = "Too many failed api_key checks for this client or from this address, or too many at once; retry after Retry-After seconds",
+        (status = 201, description = "Filed (XML: `<service_requests><request><service_request_id/>…`)",
+            content((Vec<CreatedRequest> = "application/json"), (Vec<CreatedRequest> = "text/xml")),
+            headers(("Location" = String, description = "The request's URL, in the same format (without api_key)"))),
+        (status = 400, description = "Malformed body, or invalid fields (one entry each, as `<field>: <message>`)",
+            content((Vec<Open311Error> = "application/json"), (Vec<Open311Error> = "text/xml"))),
+        (status = 403, description = "Missing or invalid api_key, or its client lacks the `open311` scope",
+            content((Vec<Open311Error> = "application/json"), (Vec<Open311Error> = "text/xml"))),
+        (status = 404, description = "A format other than json or xml",
+            content((Vec<Open311Error> = "application/json"))),
+        (status = 413, description = "Body larger than 64 KiB",
+            content((Vec<Open311Error> = "application/json"), (Vec<Open311Error> = "text/xml"))),
+        (status = 429, description = "Too many failed api_key checks for this client or from this address, or too many at once; retry after Retry-After seconds",
+            content((Vec<Open311Error> = "application/json"), (Vec<Open311Error> = "text/xml")),
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        (status = 413, body = Vec<Open311Error>, description = "Body larger than 64 KiB"),
-        (status = 503, body = Vec<Open311Error>, description = "The database is unavailable; retry after Retry-After seconds"),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds",
+            content((Vec<Open311Error> = "application/json"), (Vec<Open311Error> = "text/xml"))),
     )
 )]
-#[post("/open311/v2/requests.json")]
+#[post("/open311/v2/requests.{format}")]
 #[tracing::instrument(name = "create_open311_request", skip_all)]
 async fn create_open311_request(
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
     request_id: RequestId,
+    format: web::Path<String>,
 ) -> Open311Result<HttpResponse> {
-    let raw = body::read_bytes(&req, payload).await?;
+    let format = Open311Format::parse(&format)?;
+    let filed = file_request(&req, payload, &state, request_id)
+        .await
+        .map_err(|e| e.in_format(format))?;
+    let mut response = reply_list(
+        format,
+        StatusCode::CREATED,
+        &[CreatedRequest {
+            service_notice: format!(
+                "Received as {}; it is routed to a unit within seconds.",
+                filed
+            ),
+            service_request_id: filed.clone(),
+            account_id: None,
+        }],
+    );
+    response.headers_mut().insert(
+        header::LOCATION,
+        HeaderValue::from_str(&format!(
+            "/open311/v2/requests/{filed}.{}",
+            format.extension()
+        ))
+        .expect("a ticket is a header value"),
+    );
+    Ok(response)
+}
+
+/// Files the request of the body; its ticket.
+async fn file_request(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+    request_id: RequestId,
+) -> Open311Result<String> {
+    let raw = body::read_bytes(req, payload).await?;
     let json =
-        body::media_type(&req).is_some_and(|m| m == "application/json" || m.ends_with("+json"));
+        body::media_type(req).is_some_and(|m| m == "application/json" || m.ends_with("+json"));
     let fields = if json {
         json_fields(&raw)?
     } else {
@@ -823,9 +1290,9 @@ async fn create_open311_request(
     }
     let mut form: ServiceRequestForm = typed(fields)?;
     if clean(&form.api_key).is_none() {
-        form.api_key = query::<ApiKeyQuery>(&req)?.api_key;
+        form.api_key = query::<ApiKeyQuery>(req)?.api_key;
     }
-    let client = authenticate(&req, &state, &form.api_key).await?;
+    let client = authenticate(req, state, &form.api_key).await?;
     let report = parse_request(&form)?;
     let mut conn = state.pool.get().await?;
     let filer = Filer {
@@ -847,24 +1314,13 @@ async fn create_open311_request(
     tracing::info!(report_id = %filed.id, ticket = %filed.ticket, client_id = %client.client_id,
         category = %report.category, urgency = %report.urgency,
         region = report.region_code.as_str(), "report filed through open311");
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/open311/v2/requests/{}.json", filed.ticket),
-        ))
-        .json([CreatedRequest {
-            service_notice: format!(
-                "Received as {}; it is routed to a unit within seconds.",
-                filed.ticket
-            ),
-            service_request_id: filed.ticket,
-            account_id: None,
-        }]))
+    Ok(filed.ticket)
 }
 
 // --- Reading requests -----------------------------------------------------------
 
-/// A service request as Open311 shows it: never the reporter's name or phone.
+/// A service request as its filing client sees it: never the reporter's
+/// name or phone.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "service_request_id": "CC-2026-000123", "status": "open",
@@ -903,14 +1359,43 @@ pub struct ServiceRequest {
     pub media_url: Option<String>,
 }
 
-impl ServiceRequest {
-    fn new(row: ServiceRequestRow) -> ServiceRequest {
+/// A service request as anyone may read it without an `api_key`: what
+/// public tracking shows (status, service, unit, times), nothing the
+/// reporter wrote, no place, no person.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "service_request_id": "CC-2026-000123", "status": "open",
+    "status_notes": "assigned to Sentra Mulya Jaya", "service_name": "Elderly person",
+    "service_code": "elderly", "agency_responsible": "Sentra Mulya Jaya", "service_notice": null,
+    "requested_datetime": "2026-03-01T02:00:00Z", "updated_datetime": "2026-03-01T02:00:01Z"
+}))]
+pub struct PublicServiceRequest {
+    /// The ticket.
+    pub service_request_id: String,
+    /// `closed` once resolved, closed, cancelled or a duplicate; else `open`.
+    #[schema(value_type = RequestState)]
+    pub status: String,
+    /// The Sigap status, with the unit when assigned; for a report merged
+    /// into another, `duplicate; continues as <ticket>`.
+    pub status_notes: String,
+    pub service_name: String,
+    #[schema(value_type = Category)]
+    pub service_code: String,
+    /// The unit handling the case, once assigned.
+    pub agency_responsible: Option<String>,
+    pub service_notice: Option<String>,
+    pub requested_datetime: DateTime<Utc>,
+    pub updated_datetime: DateTime<Utc>,
+}
+
+impl PublicServiceRequest {
+    fn new(row: PublicRequestRow) -> PublicServiceRequest {
         let status_notes = match (&row.unit_name, &row.continued_as) {
             (_, Some(kept)) => format!("duplicate; continues as {kept}"),
             (Some(unit), _) if row.status == Status::Assigned => format!("assigned to {unit}"),
             _ => row.status.to_string(),
         };
-        ServiceRequest {
+        PublicServiceRequest {
             service_request_id: row.ticket,
             status: if row.status.is_open() {
                 "open"
@@ -921,12 +1406,51 @@ impl ServiceRequest {
             status_notes,
             service_name: row.category.labels().1.to_owned(),
             service_code: row.category.as_str().to_owned(),
-            description: row.description,
             agency_responsible: row.unit_name,
             service_notice: None,
             requested_datetime: row.created_at,
             updated_datetime: row.updated_at,
-            expected_datetime: row.sla_due_at,
+        }
+    }
+
+    fn write_public_fields(&self, xml: &mut Xml) {
+        xml.text("service_request_id", &self.service_request_id);
+        xml.text("status", &self.status);
+        xml.text("status_notes", &self.status_notes);
+        xml.text("service_name", &self.service_name);
+        xml.text("service_code", &self.service_code);
+        xml.optional("agency_responsible", self.agency_responsible.as_deref());
+        xml.optional("service_notice", self.service_notice.as_deref());
+        xml.text("requested_datetime", &time_text(&self.requested_datetime));
+        xml.text("updated_datetime", &time_text(&self.updated_datetime));
+    }
+}
+
+impl ToXml for PublicServiceRequest {
+    const ELEMENT: &'static str = "request";
+    const LIST: &'static str = "service_requests";
+
+    fn write_fields(&self, xml: &mut Xml) {
+        self.write_public_fields(xml);
+    }
+}
+
+impl ServiceRequest {
+    fn new(row: ServiceRequestRow) -> ServiceRequest {
+        let expected_datetime = row.public.sla_due_at;
+        let public = PublicServiceRequest::new(row.public);
+        ServiceRequest {
+            service_request_id: public.service_request_id,
+            status: public.status,
+            status_notes: public.status_notes,
+            service_name: public.service_name,
+            service_code: public.service_code,
+            description: row.description,
+            agency_responsible: public.agency_responsible,
+            service_notice: public.service_notice,
+            requested_datetime: public.requested_datetime,
+            updated_datetime: public.updated_datetime,
+            expected_datetime,
             address: row.address,
             address_id: None,
             zipcode: None,
@@ -937,67 +1461,153 @@ impl ServiceRequest {
     }
 }
 
-/// One service request the client filed (a one-element array, as Open311
-/// answers).
+impl ToXml for ServiceRequest {
+    const ELEMENT: &'static str = "request";
+    const LIST: &'static str = "service_requests";
+
+    fn write_fields(&self, xml: &mut Xml) {
+        xml.text("service_request_id", &self.service_request_id);
+        xml.text("status", &self.status);
+        xml.text("status_notes", &self.status_notes);
+        xml.text("service_name", &self.service_name);
+        xml.text("service_code", &self.service_code);
+        xml.text("description", &self.description);
+        xml.optional("agency_responsible", self.agency_responsible.as_deref());
+        xml.optional("service_notice", self.service_notice.as_deref());
+        xml.text("requested_datetime", &time_text(&self.requested_datetime));
+        xml.text("updated_datetime", &time_text(&self.updated_datetime));
+        xml.optional(
+            "expected_datetime",
+            self.expected_datetime.as_ref().map(time_text).as_deref(),
+        );
+        xml.optional("address", self.address.as_deref());
+        xml.optional("address_id", self.address_id.as_deref());
+        xml.optional("zipcode", self.zipcode.as_deref());
+        xml.optional("lat", self.lat.map(|l| l.to_string()).as_deref());
+        xml.optional("long", self.long.map(|l| l.to_string()).as_deref());
+        xml.optional("media_url", self.media_url.as_deref());
+    }
+}
+
+/// A service request in full (to the client that filed it, with its
+/// `api_key`) or in its public form (to anyone else).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum ServiceRequestView {
+    Full(ServiceRequest),
+    Public(PublicServiceRequest),
+}
+
+impl ToXml for ServiceRequestView {
+    const ELEMENT: &'static str = "request";
+    const LIST: &'static str = "service_requests";
+
+    fn write_fields(&self, xml: &mut Xml) {
+        match self {
+            ServiceRequestView::Full(request) => request.write_fields(xml),
+            ServiceRequestView::Public(request) => request.write_fields(xml),
+        }
+    }
+}
+
+/// One service request (a one-element array, or `<service_requests>` with
+/// one `<request>`, as Open311 answers). With the `api_key` of the client
+/// that filed it: in full. Without an `api_key`: a request filed through
+/// Open311, in its public form (rate limited per address, as public
+/// tracking is).
 #[utoipa::path(
     tag = "open311",
     params(
         ("service_request_id" = String, Path, description = "The ticket", example = "CC-2026-000123"),
+        ("format" = Open311Format, Path, description = "`json` or `xml`: the format of the answer, errors included"),
         ApiKeyQuery,
         ("X-Api-Key" = Option<String>, Header, nullable = false, description = "`<client_id>:<client_secret>` of an API client with the `open311` scope; preferred to the `api_key` parameter, which URLs (and the logs that record them) would carry"),
     ),
     responses(
-        (status = 200, body = Vec<ServiceRequest>),
-        (status = 400, body = Vec<Open311Error>, description = "Malformed query string"),
-        (status = 403, body = Vec<Open311Error>, description = "Missing or invalid api_key, or its client lacks the `open311` scope"),
-        (status = 429, body = Vec<Open311Error>, description = "Too many failed api_key checks for this client or from this address, or too many at once; retry after Retry-After seconds",
+        (status = 200, description = "The request: in full to its client, else its public form (XML: `<service_requests><request>…`)",
+            content((Vec<ServiceRequestView> = "application/json"), (Vec<ServiceRequestView> = "text/xml"))),
+        (status = 400, description = "Malformed query string",
+            content((Vec<Open311Error> = "application/json"), (Vec<Open311Error> = "text/xml"))),
+        (status = 403, description = "An invalid api_key, or its client lacks the `open311` scope",
+            content((Vec<Open311Error> = "application/json"), (Vec<Open311Error> = "text/xml"))),
+        (status = 404, description = "No such request (with an api_key: none filed by this client; without: none filed through Open311), or a format other than json or xml",
+            content((Vec<Open311Error> = "application/json"), (Vec<Open311Error> = "text/xml"))),
+        (status = 429, description = "Too many failed api_key checks for this client or from this address, or too many reads without an api_key from this address; retry after Retry-After seconds",
+            content((Vec<Open311Error> = "application/json"), (Vec<Open311Error> = "text/xml")),
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        (status = 404, body = Vec<Open311Error>, description = "No such request, or not filed by this client"),
-        (status = 503, body = Vec<Open311Error>, description = "The database is unavailable; retry after Retry-After seconds"),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds",
+            content((Vec<Open311Error> = "application/json"), (Vec<Open311Error> = "text/xml"))),
     )
 )]
-#[get("/open311/v2/requests/{service_request_id}.json")]
+#[get("/open311/v2/requests/{service_request_id}.{format}")]
 async fn get_open311_request(
     req: HttpRequest,
     state: web::Data<AppState>,
-    service_request_id: web::Path<String>,
+    path: web::Path<(String, String)>,
 ) -> Open311Result<HttpResponse> {
-    let params: ApiKeyQuery = query(&req)?;
-    let client = authenticate(&req, &state, &params.api_key).await?;
-    let mut conn = state.pool.get().await?;
-    let not_found =
-        || Open311Failure::not_found("no service request with this id filed by this client");
-    // No ticket holds NUL, which PostgreSQL text cannot.
-    if service_request_id.contains('\0') {
-        return Err(not_found());
-    }
-    let row = requests::find_for_client(&mut conn, &client.client_id, &service_request_id)
-        .await?
-        .ok_or_else(not_found)?;
-    Ok(HttpResponse::Ok().json([ServiceRequest::new(row)]))
+    let (service_request_id, format) = path.into_inner();
+    let format = Open311Format::parse(&format)?;
+    let request = read_request(&req, &state, &service_request_id)
+        .await
+        .map_err(|e| e.in_format(format))?;
+    Ok(reply_list(format, StatusCode::OK, &[request]))
 }
 
-/// Parameters of `GET /open311/v2/requests.json`.
+async fn read_request(
+    req: &HttpRequest,
+    state: &AppState,
+    ticket: &str,
+) -> Open311Result<ServiceRequestView> {
+    let params: ApiKeyQuery = query(req)?;
+    let client = reader(req, state, &params.api_key).await?;
+    let not_found = || match client {
+        Some(_) => {
+            Open311Failure::not_found("no service request with this id filed by this client")
+        }
+        None => Open311Failure::not_found("no service request with this id"),
+    };
+    // No ticket holds NUL, which PostgreSQL text cannot.
+    if ticket.contains('\0') {
+        return Err(not_found());
+    }
+    let mut conn = state.pool.get().await?;
+    let view = match &client {
+        Some(client) => requests::find_for_client(&mut conn, &client.client_id, ticket)
+            .await?
+            .map(|row| ServiceRequestView::Full(ServiceRequest::new(row))),
+        None => requests::find_public(&mut conn, ticket)
+            .await?
+            .map(|row| ServiceRequestView::Public(PublicServiceRequest::new(row))),
+    };
+    view.ok_or_else(not_found)
+}
+
+/// Parameters of `GET /open311/v2/requests.{format}`.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RequestsQuery {
     /// `<client_id>:<client_secret>` of an API client (or the `X-Api-Key`
-    /// header).
+    /// header); without it, the public form of requests filed through
+    /// Open311.
     pub api_key: Option<String>,
-    /// Tickets, comma-separated (at most 200); when given, the other filters
-    /// are ignored, as Open311 specifies.
+    /// Accepted and ignored: Sigap serves one jurisdiction.
+    pub jurisdiction_id: Option<String>,
+    /// Tickets, comma-separated (at most 1,000); when given, the other
+    /// filters are ignored, as Open311 specifies.
     #[param(example = "CC-2026-000123,CC-2026-000124")]
     pub service_request_id: Option<String>,
-    /// A category.
-    #[param(value_type = Option<Category>)]
+    /// Categories, comma-separated.
+    #[param(example = "elderly,disability")]
     pub service_code: Option<String>,
-    /// `open` or `closed`.
-    #[param(value_type = Option<RequestState>)]
+    /// `open`, `closed`, or both comma-separated.
+    #[param(example = "open")]
     pub status: Option<String>,
-    /// Filed at or after (RFC 3339).
+    /// Filed at or after (RFC 3339). Alone: the 90 days from it. Neither
+    /// bound: the last 90 days.
     #[param(format = DateTime, example = "2026-03-01T00:00:00Z")]
     pub start_date: Option<String>,
-    /// Filed at or before (RFC 3339).
+    /// Filed at or before (RFC 3339), at most 90 days after `start_date`.
+    /// Alone: the 90 days up to it.
     #[param(format = DateTime, example = "2026-03-31T23:59:59Z")]
     pub end_date: Option<String>,
 }
@@ -1038,84 +1648,143 @@ fn time(
     }
 }
 
-/// The service requests the client filed, newest first, at most 200.
-#[utoipa::path(
-    tag = "open311",
-    params(
-        RequestsQuery,
-        ("X-Api-Key" = Option<String>, Header, nullable = false, description = "`<client_id>:<client_secret>` of an API client with the `open311` scope; preferred to the `api_key` parameter, which URLs (and the logs that record them) would carry"),
-    ),
-    responses(
-        (status = 200, body = Vec<ServiceRequest>),
-        (status = 400, body = Vec<Open311Error>, description = "Invalid filters (one entry each, as `<field>: <message>`)"),
-        (status = 403, body = Vec<Open311Error>, description = "Missing or invalid api_key, or its client lacks the `open311` scope"),
-        (status = 429, body = Vec<Open311Error>, description = "Too many failed api_key checks for this client or from this address, or too many at once; retry after Retry-After seconds",
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        (status = 503, body = Vec<Open311Error>, description = "The database is unavailable; retry after Retry-After seconds"),
-    )
-)]
-#[get("/open311/v2/requests.json")]
-async fn list_open311_requests(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Open311Result<HttpResponse> {
-    let params: RequestsQuery = query(&req)?;
-    let client = authenticate(&req, &state, &params.api_key).await?;
-    let mut conn = state.pool.get().await?;
-
-    let tickets: Vec<String> = clean(&params.service_request_id)
-        .map(|ids| {
-            ids.split(',')
+/// The non-empty items of a comma-separated list.
+fn items(value: &Option<String>) -> Vec<String> {
+    clean(value)
+        .map(|list| {
+            list.split(',')
                 .map(str::trim)
-                .filter(|id| !id.is_empty())
-                // No ticket holds NUL (which PostgreSQL text cannot): it matches nothing.
-                .map(|id| if id.contains('\0') { "" } else { id })
+                .filter(|item| !item.is_empty())
                 .map(str::to_owned)
                 .collect()
         })
-        .unwrap_or_default();
-    let filter = if !tickets.is_empty() {
+        .unwrap_or_default()
+}
+
+/// The filter the parameters ask for, or every field error found.
+fn parse_filter(params: &RequestsQuery) -> Open311Result<RequestFilter> {
+    let tickets: Vec<String> = items(&params.service_request_id)
+        .into_iter()
+        // No ticket holds NUL (which PostgreSQL text cannot): it matches nothing.
+        .map(|id| if id.contains('\0') { String::new() } else { id })
+        .collect();
+    if !tickets.is_empty() {
         if tickets.len() > LIST_LIMIT as usize {
             return Err(Open311Failure::bad_request(format!(
                 "service_request_id: at most {LIST_LIMIT} ids"
             )));
         }
-        RequestFilter::Tickets(tickets)
-    } else {
-        let mut errors = Vec::new();
-        let category = clean(&params.service_code).and_then(|code| {
-            let parsed = Category::parse(&code);
-            if parsed.is_none() {
+        return Ok(RequestFilter::Tickets(tickets));
+    }
+    let mut errors = Vec::new();
+    let mut categories = Vec::new();
+    for code in items(&params.service_code) {
+        match Category::parse(&code) {
+            Some(category) => categories.push(category),
+            None => {
                 errors.push(FieldError::new(
                     "service_code",
                     format!("must be one of: {}", Category::expected()),
                 ));
+                break;
             }
-            parsed
-        });
-        let closed = clean(&params.status).and_then(|status| match RequestState::parse(&status) {
-            Some(state) => Some(matches!(state, RequestState::Closed)),
+        }
+    }
+    let (mut open, mut closed) = (false, false);
+    for status in items(&params.status) {
+        match RequestState::parse(&status) {
+            Some(RequestState::Open) => open = true,
+            Some(RequestState::Closed) => closed = true,
             None => {
                 errors.push(FieldError::new("status", "must be open or closed"));
-                None
+                break;
             }
-        });
-        let start = time(&mut errors, "start_date", &params.start_date);
-        let end = time(&mut errors, "end_date", &params.end_date);
-        if !errors.is_empty() {
-            return Err(Open311Failure::invalid(&errors));
         }
-        RequestFilter::Matching {
-            category,
-            closed,
-            start,
-            end,
+    }
+    let start = time(&mut errors, "start_date", &params.start_date);
+    let end = time(&mut errors, "end_date", &params.end_date);
+    let window = match requests::window(start, end, Utc::now()) {
+        Ok(window) => Some(window),
+        Err(WindowError::Reversed) => {
+            errors.push(FieldError::new("end_date", "must not be before start_date"));
+            None
+        }
+        Err(WindowError::TooLong) => {
+            errors.push(FieldError::new(
+                "end_date",
+                format!("must be at most {WINDOW_DAYS} days after start_date"),
+            ));
+            None
         }
     };
-    let rows = requests::list_for_client(&mut conn, &client.client_id, &filter).await?;
-    Ok(HttpResponse::Ok().json(
-        rows.into_iter()
-            .map(ServiceRequest::new)
-            .collect::<Vec<_>>(),
-    ))
+    match window {
+        Some(window) if errors.is_empty() => Ok(RequestFilter::Matching {
+            categories,
+            closed: (open != closed).then_some(closed),
+            window,
+        }),
+        _ => Err(Open311Failure::invalid(&errors)),
+    }
+}
+
+/// Service requests, newest first, at most 1,000, filed within 90 days
+/// (by default the last 90). With an `api_key`: the ones its client filed,
+/// in full. Without: the ones filed through Open311, in their public form
+/// (rate limited per address, as public tracking is).
+#[utoipa::path(
+    tag = "open311",
+    params(
+        ("format" = Open311Format, Path, description = "`json` or `xml`: the format of the answer, errors included"),
+        RequestsQuery,
+        ("X-Api-Key" = Option<String>, Header, nullable = false, description = "`<client_id>:<client_secret>` of an API client with the `open311` scope; preferred to the `api_key` parameter, which URLs (and the logs that record them) would carry"),
+    ),
+    responses(
+        (status = 200, description = "The requests: in full to their client, else their public form (XML: `<service_requests><request>…`)",
+            content((Vec<ServiceRequestView> = "application/json"), (Vec<ServiceRequestView> = "text/xml"))),
+        (status = 400, description = "Invalid filters (one entry each, as `<field>: <message>`), a window longer than 90 days, or more than 1,000 ids",
+            content((Vec<Open311Error> = "application/json"), (Vec<Open311Error> = "text/xml"))),
+        (status = 403, description = "An invalid api_key, or its client lacks the `open311` scope",
+            content((Vec<Open311Error> = "application/json"), (Vec<Open311Error> = "text/xml"))),
+        (status = 404, description = "A format other than json or xml",
+            content((Vec<Open311Error> = "application/json"))),
+        (status = 429, description = "Too many failed api_key checks for this client or from this address, or too many reads without an api_key from this address; retry after Retry-After seconds",
+            content((Vec<Open311Error> = "application/json"), (Vec<Open311Error> = "text/xml")),
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds",
+            content((Vec<Open311Error> = "application/json"), (Vec<Open311Error> = "text/xml"))),
+    )
+)]
+#[get("/open311/v2/requests.{format}")]
+async fn list_open311_requests(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    format: web::Path<String>,
+) -> Open311Result<HttpResponse> {
+    let format = Open311Format::parse(&format)?;
+    let list = list_requests(&req, &state)
+        .await
+        .map_err(|e| e.in_format(format))?;
+    Ok(reply_list(format, StatusCode::OK, &list))
+}
+
+async fn list_requests(
+    req: &HttpRequest,
+    state: &AppState,
+) -> Open311Result<Vec<ServiceRequestView>> {
+    let params: RequestsQuery = query(req)?;
+    let client = reader(req, state, &params.api_key).await?;
+    let filter = parse_filter(&params)?;
+    let mut conn = state.pool.get().await?;
+    Ok(match client {
+        Some(client) => requests::list_for_client(&mut conn, &client.client_id, &filter)
+            .await?
+            .into_iter()
+            .map(|row| ServiceRequestView::Full(ServiceRequest::new(row)))
+            .collect(),
+        None => requests::list_public(&mut conn, &filter)
+            .await?
+            .into_iter()
+            .map(|row| ServiceRequestView::Public(PublicServiceRequest::new(row)))
+            .collect(),
+    })
 }
