@@ -23,7 +23,7 @@ flock 9
 if ! installed; then
   if ! python3 -m venv --help >/dev/null 2>&1; then
     log "installing python3-venv"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
   fi
   log "creating $venv with $pin"
   rm -rf "$venv"
