@@ -126,13 +126,11 @@ UPDATE fx SET fate = 'routed', unit_code = unit1, assigned_at = first_assigned_a
     sla_due_at = first_assigned_at + sla * interval '1 second', status = 'assigned'
 WHERE fate = 'escalated' AND assigned_at > now();
 
-INSERT INTO reports (id, ticket, channel, category, need, urgency, region_code, province_code,
+INSERT INTO reports (id, ticket, tracking_code, channel, category, need, urgency, region_code, province_code,
     address, reporter_anonymous, beneficiary_count, description, filed_by, status, unit_code,
     previous_units, triage_reason, sla_due_at, escalation_level, version, created_at, updated_at,
     assigned_at, acknowledged_at, assessing_at, in_service_at, resolved_at, closed_at, cancelled_at)
-SELECT id,
-       'CC-' || to_char(created_at AT TIME ZONE 'UTC', 'YYYY') || '-'
-           || lpad(ticket_n::text, greatest(6, length(ticket_n::text)), '0'),
+SELECT id, ticket, ticket || '-' || upper(substr(md5(id::text), 1, 6)),
        channel, category, need, urgency, region_code, province_code,
        'Alamat uji ' || fx.n, TRUE, beneficiary_count, 'Laporan uji statistik', 'bench-fixture', status, unit_code,
        CASE WHEN fate = 'escalated' THEN ARRAY[unit1] ELSE '{}' END,
@@ -149,7 +147,9 @@ SELECT id,
        CASE WHEN status IN ('resolved', 'closed') THEN resolved_at END,
        CASE WHEN status = 'closed' THEN closed_at END,
        CASE WHEN fate = 'cancelled' THEN created_at + (1 + d2 * 5) * interval '1 hour' END
-FROM (SELECT fx.*, nextval('report_ticket_seq') AS ticket_n FROM fx ORDER BY created_at) AS fx
+FROM (SELECT fx.*, 'CC-' || to_char(fx.created_at AT TIME ZONE 'UTC', 'YYYY') || '-'
+                || lpad(ticket_n::text, greatest(6, length(ticket_n::text)), '0') AS ticket
+      FROM (SELECT fx.*, nextval('report_ticket_seq') AS ticket_n FROM fx ORDER BY created_at) AS fx) AS fx
 ORDER BY created_at;
 
 INSERT INTO report_events (report_id, kind, to_status, actor, actor_role, created_at)
