@@ -188,7 +188,9 @@ pub fn sanitize_filename(name: &str, kind: FileType) -> String {
             }
         })
         .collect();
-    clean = clean.trim_matches(|c: char| c == '.' || c == ' ').to_owned();
+    clean = clean
+        .trim_matches(|c: char| c == '.' || c == ' ')
+        .to_owned();
     if clean.is_empty() {
         clean = "lampiran".into();
     }
@@ -274,14 +276,21 @@ mod tests {
         png.extend(chunk(b"IEND", &[]));
         let clean = strip_png_metadata(&png).expect("well formed");
         assert!(!contains(&clean, b"Siti") && !contains(&clean, b"GPS"));
-        assert!(contains(&clean, b"IHDR") && contains(&clean, b"IDAT") && clean.ends_with(&chunk(b"IEND", &[])));
+        assert!(
+            contains(&clean, b"IHDR")
+                && contains(&clean, b"IDAT")
+                && clean.ends_with(&chunk(b"IEND", &[]))
+        );
         assert!(strip_png_metadata(&png[..png.len() - 3]).is_err());
     }
 
     #[test]
     fn types_come_from_the_bytes() {
         assert_eq!(FileType::sniff(&jpeg_with_exif()), Some(FileType::Jpeg));
-        assert_eq!(FileType::sniff(b"\x89PNG\r\n\x1a\n...."), Some(FileType::Png));
+        assert_eq!(
+            FileType::sniff(b"\x89PNG\r\n\x1a\n...."),
+            Some(FileType::Png)
+        );
         assert_eq!(FileType::sniff(b"%PDF-1.7\n"), Some(FileType::Pdf));
         assert_eq!(FileType::sniff(b"\x7fELF\x02\x01\x01"), None);
         assert_eq!(FileType::sniff(b"MZ\x90\x00"), None);
@@ -299,7 +308,11 @@ mod tests {
             ("a\"b;\r\nc.png", FileType::Png, "a_b___c.png"),
             ("", FileType::Png, "lampiran.png"),
             ("...", FileType::Jpeg, "lampiran.jpg"),
-            ("Siti Aminah (KTP).jpeg", FileType::Jpeg, "Siti Aminah (KTP).jpeg"),
+            (
+                "Siti Aminah (KTP).jpeg",
+                FileType::Jpeg,
+                "Siti Aminah (KTP).jpeg",
+            ),
             ("ñandú.pdf", FileType::Pdf, "_and_.pdf"),
         ];
         for (name, kind, expected) in cases {

@@ -7,7 +7,7 @@
 
 use crate::error::{Error, Result};
 use crate::lifecycle::{self, Actor, Change};
-use crate::reports;
+use crate::reports::{self, ReportRow};
 use crate::schema::attachments;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -123,21 +123,22 @@ pub async fn add(
     .await
 }
 
-/// The attachments of a report `claims` may read, oldest first (at most
+/// The report `claims` may read and its attachments, oldest first (at most
 /// [`MAX_LISTED`]); not found when the report is not visible.
 pub async fn list_for(
     conn: &mut AsyncPgConnection,
     claims: &Claims,
     report_id: Uuid,
-) -> Result<Vec<AttachmentMeta>> {
-    reports::find_for(conn, claims, report_id).await?;
-    Ok(attachments::table
+) -> Result<(ReportRow, Vec<AttachmentMeta>)> {
+    let report = reports::find_for(conn, claims, report_id).await?;
+    let list = attachments::table
         .filter(attachments::report_id.eq(report_id))
         .order((attachments::created_at, attachments::id))
         .limit(MAX_LISTED)
         .select(AttachmentMeta::as_select())
         .load(conn)
-        .await?)
+        .await?;
+    Ok((report, list))
 }
 
 /// How many files a report has.
@@ -149,24 +150,24 @@ pub async fn count(conn: &mut AsyncPgConnection, report_id: Uuid) -> Result<i64>
         .await?)
 }
 
-/// An attachment with its bytes, when `claims` may read its report (the
+/// An attachment with its report and its bytes, when `claims` may read its report (the
 /// report is read through the visibility rule before any byte is);
 /// otherwise not found.
 pub async fn get_for(
     conn: &mut AsyncPgConnection,
     claims: &Claims,
     id: Uuid,
-) -> Result<(AttachmentMeta, Vec<u8>)> {
+) -> Result<(ReportRow, AttachmentMeta, Vec<u8>)> {
     let meta: AttachmentMeta = attachments::table
         .find(id)
         .select(AttachmentMeta::as_select())
         .first(conn)
         .await?;
-    reports::find_for(conn, claims, meta.report_id).await?;
+    let report = reports::find_for(conn, claims, meta.report_id).await?;
     let bytes: Vec<u8> = attachments::table
         .find(id)
         .select(attachments::bytes)
         .first(conn)
         .await?;
-    Ok((meta, bytes))
+    Ok((report, meta, bytes))
 }

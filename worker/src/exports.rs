@@ -88,7 +88,8 @@ async fn build_next(config: &Config, pool: &PgPool) -> anyhow::Result<bool> {
         }
         Err(error) => {
             let mut conn = pool.get().await?;
-            let status = exports::fail(&mut conn, export.id, export.attempts, "build failed").await?;
+            let status =
+                exports::fail(&mut conn, export.id, export.attempts, "build failed").await?;
             tracing::warn!(export_id = %export.id, %error, %status, "export build failed");
         }
     }
@@ -448,11 +449,8 @@ const BENEFICIARY_COLUMNS: &[Column] = &[
 ];
 
 /// Shown only to those who may see personal data.
-const BENEFICIARY_PERSONAL_COLUMNS: &[Column] = &[
-    col("Nama", 20.0),
-    col("NIK", 18.0),
-    col("Telepon", 16.0),
-];
+const BENEFICIARY_PERSONAL_COLUMNS: &[Column] =
+    &[col("Nama", 20.0), col("NIK", 18.0), col("Telepon", 16.0)];
 
 impl Table {
     fn sheet_name(self) -> &'static str {
@@ -690,7 +688,12 @@ async fn write_stats(
             ],
         )?;
         for (label, value) in summary {
-            sink.row(&[Cell::text("Ringkasan"), Cell::Empty, Cell::text(label), value])?;
+            sink.row(&[
+                Cell::text("Ringkasan"),
+                Cell::Empty,
+                Cell::text(label),
+                value,
+            ])?;
             rows += 1;
         }
         for (name, list) in groups {
@@ -726,7 +729,10 @@ mod tests {
     #[test]
     fn cells_that_spreadsheets_would_run_are_neutralised() {
         for (input, expected) in [
-            ("=HYPERLINK(\"http://x\",\"y\")", "'=HYPERLINK(\"http://x\",\"y\")"),
+            (
+                "=HYPERLINK(\"http://x\",\"y\")",
+                "'=HYPERLINK(\"http://x\",\"y\")",
+            ),
             ("+1", "'+1"),
             ("-2", "'-2"),
             ("@SUM(A1:A2)", "'@SUM(A1:A2)"),

@@ -115,11 +115,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         relay_handle.clone(),
         stopped.clone(),
     ));
-    let export_task = tokio::spawn(exports::run(
-        config.clone(),
-        pool.clone(),
-        stopped.clone(),
-    ));
+    let export_task = tokio::spawn(exports::run(config.clone(), pool.clone(), stopped.clone()));
     tracing::info!(prefix = %config.amqp_prefix, "sigap-worker started");
 
     shutdown.await;
