@@ -10,9 +10,9 @@ use std::time::Duration;
 
 const INJECTIONS: [&str; 4] = [
     "=HYPERLINK(\"http://evil.example\",\"klik\")",
-    "+1",
-    "@SUM(A1:A9)",
-    "-2",
+    "+1 lansia butuh kursi roda",
+    "@SUM(A1:A9) lansia sendirian",
+    "-2 hari tanpa makanan",
 ];
 
 async fn file_injected_reports(app: &TestApp) {
