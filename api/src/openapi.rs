@@ -27,6 +27,8 @@ use utoipa_actix_web::AppExt;
     tags(
         (name = "reports", description = "Filing and reading reports"),
         (name = "cases", description = "Working cases: unit queues, status changes, notes, transfers, triage"),
+        (name = "exports", description = "CSV and XLSX files of reports, their people and statistics, built by the worker and kept for a day"),
+        (name = "attachments", description = "Photos and documents attached to a case (JPEG, PNG, PDF), stored without photo metadata"),
         (name = "stats", description = "Statistics for planning: counts, times and SLA compliance, by region, category, unit, status and day"),
         (name = "webhooks", description = "Signed event deliveries to partner apps; see the module docs of each endpoint for verification"),
         (name = "clients", description = "API clients of partner apps and the OAuth2 client-credentials grant"),

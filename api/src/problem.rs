@@ -52,6 +52,9 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("{0}")]
     PreconditionRequired(String),
+    /// A resource that existed and is gone for good (an expired export).
+    #[error("{0}")]
+    Gone(String),
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u64 },
     /// An OAuth2 token-endpoint error (RFC 6749 §5.2), with its `error` code.
@@ -120,6 +123,7 @@ impl ApiError {
                 "Unsupported content type",
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ),
+            ApiError::Gone(_) => ("gone", "No longer available", StatusCode::GONE),
             ApiError::PreconditionRequired(_) => (
                 "precondition-required",
                 "A precondition header is required",

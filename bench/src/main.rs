@@ -838,7 +838,14 @@ fn criterion_medians(bench: &str, functions: &[&str]) -> anyhow::Result<Vec<f64>
 fn load_fixture(fixture: &std::path::Path, database: &str) -> anyhow::Result<Duration> {
     let loading = Instant::now();
     let output = Command::new("psql")
-        .args(["-q", "-v", "ON_ERROR_STOP=1", "-d", &stack::url(database), "-f"])
+        .args([
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            &stack::url(database),
+            "-f",
+        ])
         .arg(fixture)
         .stdin(std::process::Stdio::null())
         .output()

@@ -7,6 +7,7 @@
 
 mod claims;
 mod field_error;
+pub mod files;
 mod nik;
 pub mod people;
 mod report;

@@ -40,6 +40,9 @@ const KNOWN: &[&str] = &[
     "SIGAP_DB_STATEMENT_TIMEOUT",
     "SIGAP_DB_IDLE_TX_TIMEOUT",
     "SIGAP_TRUSTED_PROXIES",
+    "SIGAP_EXPORT_TTL",
+    "SIGAP_EXPORT_POLL_INTERVAL",
+    "SIGAP_EXPORT_LEASE",
 ];
 
 /// Development secret, accepted only with `SIGAP_ENV=dev`.
@@ -97,6 +100,15 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` names the client (for the
     /// public rate limit); none by default.
     pub trusted_proxies: crate::proxies::TrustedProxies,
+    /// How long a finished export's file is kept (`SIGAP_EXPORT_TTL`, 24h);
+    /// the worker deletes it afterwards and its download answers 410.
+    pub export_ttl: Duration,
+    /// How often an idle worker looks for queued exports and expired files.
+    pub export_poll_interval: Duration,
+    /// How long a worker holds an export it builds without renewing its
+    /// claim; a worker that died mid-build loses the job after this and
+    /// another one builds it again.
+    pub export_lease: Duration,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -273,6 +285,9 @@ impl Config {
             requeue_after: duration("SIGAP_REQUEUE_AFTER", Duration::from_secs(120))?,
             db_statement_timeout: duration("SIGAP_DB_STATEMENT_TIMEOUT", Duration::from_secs(30))?,
             db_idle_tx_timeout: duration("SIGAP_DB_IDLE_TX_TIMEOUT", Duration::from_secs(60))?,
+            export_ttl: duration("SIGAP_EXPORT_TTL", Duration::from_secs(24 * 3600))?,
+            export_poll_interval: duration("SIGAP_EXPORT_POLL_INTERVAL", Duration::from_secs(1))?,
+            export_lease: duration("SIGAP_EXPORT_LEASE", Duration::from_secs(60))?,
             trusted_proxies: crate::proxies::TrustedProxies::parse(
                 &get("SIGAP_TRUSTED_PROXIES").unwrap_or_default(),
             )

@@ -5,6 +5,7 @@
 //! functions take a connection and speak the domain's types.
 #![warn(missing_docs)]
 
+pub mod attachments;
 pub mod bus;
 pub mod calendar;
 pub mod cases;
@@ -14,6 +15,7 @@ pub mod deadlines;
 pub mod directory;
 pub mod duplicates;
 pub mod error;
+pub mod exports;
 pub mod geography;
 pub mod intake;
 pub mod lifecycle;

@@ -207,14 +207,46 @@ impl Visibility {
     }
 }
 
+/// Whose personal data a caller may see: the one rule, which
+/// [`sees_personal_data`] applies to a report and exports apply to their
+/// columns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PersonalData {
+    /// Operators and supervisors: on every report they read.
+    All,
+    /// UPT staff: on the reports assigned to their unit.
+    Unit(String),
+    /// Everyone else: never.
+    Nothing,
+}
+
+impl PersonalData {
+    /// What `claims` may see.
+    pub fn of(claims: &Claims) -> PersonalData {
+        match claims.role {
+            Role::Operator | Role::Supervisor => PersonalData::All,
+            Role::UptStaff => claims
+                .unit
+                .clone()
+                .map_or(PersonalData::Nothing, PersonalData::Unit),
+            Role::Regional | Role::Integrator | Role::Admin => PersonalData::Nothing,
+        }
+    }
+
+    /// Whether it covers the report held by `unit_code`.
+    pub fn covers(&self, unit_code: Option<&str>) -> bool {
+        match self {
+            PersonalData::All => true,
+            PersonalData::Unit(own) => unit_code == Some(own.as_str()),
+            PersonalData::Nothing => false,
+        }
+    }
+}
+
 /// Whether the caller may see names and phone numbers: those who act on the
 /// case (operators, supervisors and the unit it is assigned to).
 pub fn sees_personal_data(claims: &Claims, report: &ReportRow) -> bool {
-    match claims.role {
-        Role::Operator | Role::Supervisor => true,
-        Role::UptStaff => report.unit_code.is_some() && report.unit_code == claims.unit,
-        Role::Regional | Role::Integrator | Role::Admin => false,
-    }
+    PersonalData::of(claims).covers(report.unit_code.as_deref())
 }
 
 /// A report by id, whoever asks (for the system's own work).
@@ -375,10 +407,14 @@ pub async fn list_for(
         None => {}
     }
     if let Some(ListCursor { created_at, id }) = filter.after {
+        // A row-value comparison: an index range on (created_at, id), so a
+        // page never re-reads the pages before it.
         q = q.filter(
-            reports::created_at
-                .lt(created_at)
-                .or(reports::created_at.eq(created_at).and(reports::id.lt(id))),
+            diesel::dsl::sql::<Bool>("(reports.created_at, reports.id) < (")
+                .bind::<diesel::sql_types::Timestamptz, _>(created_at)
+                .sql(", ")
+                .bind::<diesel::sql_types::Uuid, _>(id)
+                .sql(")"),
         );
     }
     Ok(q.order((reports::created_at.desc(), reports::id.desc()))

@@ -14,6 +14,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    attachments (id) {
+        id -> Uuid,
+        report_id -> Uuid,
+        filename -> Text,
+        content_type -> Text,
+        size -> Int4,
+        sha256 -> Text,
+        bytes -> Bytea,
+        beneficiary_ref -> Nullable<Text>,
+        note -> Nullable<Text>,
+        uploaded_by -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     coverage_rule_removals (unit_code, region_key, category_key) {
         unit_code -> Text,
         region_key -> Text,
@@ -60,6 +76,38 @@ diesel::table! {
     directory_version (id) {
         id -> Bool,
         version -> Int8,
+    }
+}
+
+diesel::table! {
+    export_chunks (export_id, seq) {
+        export_id -> Uuid,
+        seq -> Int4,
+        bytes -> Bytea,
+    }
+}
+
+diesel::table! {
+    exports (id) {
+        id -> Uuid,
+        kind -> Text,
+        format -> Text,
+        filters -> Jsonb,
+        requested_by -> Text,
+        requester_role -> Text,
+        requester_unit -> Nullable<Text>,
+        requester_region -> Nullable<Text>,
+        status -> Text,
+        attempts -> Int4,
+        lease_until -> Nullable<Timestamptz>,
+        row_count -> Nullable<Int8>,
+        size_bytes -> Nullable<Int8>,
+        filename -> Nullable<Text>,
+        error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        started_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
+        expires_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -256,8 +304,10 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(attachments -> reports (report_id));
 diesel::joinable!(coverage_rules -> regions (region_code));
 diesel::joinable!(coverage_rules -> units (unit_code));
+diesel::joinable!(export_chunks -> exports (export_id));
 diesel::joinable!(report_deadlines -> reports (report_id));
 diesel::joinable!(report_events -> reports (report_id));
 diesel::joinable!(report_people -> reports (report_id));
@@ -267,10 +317,13 @@ diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id))
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_clients,
+    attachments,
     coverage_rule_removals,
     coverage_rules,
     directory_changes,
     directory_version,
+    export_chunks,
+    exports,
     holidays,
     outbox,
     regions,

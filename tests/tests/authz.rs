@@ -179,6 +179,36 @@ async fn each_role_gets_exactly_what_it_may_on_every_endpoint() {
             [403, 403, 403, 403, 403, 403, 403, 404, 401],
         ),
         (
+            Method::POST,
+            "/v1/exports".into(),
+            json!({"kind": "reports", "format": "csv"}),
+            [202, 202, 403, 403, 202, 202, 403, 403, 401],
+        ),
+        (
+            Method::POST,
+            "/v1/exports".into(),
+            json!({"kind": "stats", "format": "xlsx"}),
+            [403, 202, 403, 403, 202, 202, 403, 202, 401],
+        ),
+        (
+            Method::GET,
+            "/v1/exports/01900000-0000-7000-8000-000000000000".into(),
+            json!(null),
+            [404, 404, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        (
+            Method::GET,
+            format!("{report}/attachments"),
+            json!(null),
+            [200, 200, 200, 404, 200, 404, 404, 200, 401],
+        ),
+        (
+            Method::GET,
+            "/v1/attachments/01900000-0000-7000-8000-000000000000".into(),
+            json!(null),
+            [404, 404, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        (
             Method::GET,
             format!("/v1/track/{tracking_code}"),
             json!(null),

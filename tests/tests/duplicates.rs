@@ -130,7 +130,9 @@ async fn in_a_flood_the_nearest_matches_and_every_shared_nik_are_found() {
         .collect();
     for chunk in flood.chunks(30) {
         let filed = futures_util::future::join_all(
-            chunk.iter().map(|body| app.post("/v1/reports", &operator, body)),
+            chunk
+                .iter()
+                .map(|body| app.post("/v1/reports", &operator, body)),
         )
         .await;
         assert!(filed.iter().all(|r| r.status() == 201));

@@ -1,5 +1,6 @@
 //! End-to-end tests: real server, real PostgreSQL, real RabbitMQ.
 
+mod attachments;
 mod auth;
 mod authz;
 mod calendar;
@@ -9,6 +10,7 @@ mod console;
 mod deadlines;
 mod directory;
 mod duplicates;
+mod exports;
 mod intake;
 mod lifecycle;
 mod merge;

@@ -1,8 +1,9 @@
 //! Sigap's worker: routes received reports, escalates cases that miss their
-//! SLA, delivers webhooks, and relays the outbox. Stateless: run as many as needed; they compete
+//! SLA, delivers webhooks, builds exports, and relays the outbox. Stateless: run as many as needed; they compete
 //! for the same queues.
 
 pub mod escalation;
+pub mod exports;
 pub mod requeue;
 pub mod routing;
 pub mod webhooks;
@@ -114,6 +115,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         relay_handle.clone(),
         stopped.clone(),
     ));
+    let export_task = tokio::spawn(exports::run(config.clone(), pool.clone(), stopped.clone()));
     tracing::info!(prefix = %config.amqp_prefix, "sigap-worker started");
 
     shutdown.await;
@@ -122,6 +124,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     routing_task.await?;
     escalation_task.await?;
     requeue_task.await?;
+    export_task.await?;
     delivery_task.await?;
     relay_task.await?;
     if let Some(metrics) = metrics {

@@ -1,9 +1,11 @@
 //! One module per resource; `configure` mounts them all.
 
+pub mod attachments;
 pub mod cases;
 pub mod clients;
 pub mod console;
 pub mod directory;
+pub mod exports;
 pub mod health;
 pub mod holidays;
 pub mod merge;
@@ -29,6 +31,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     merge::configure(cfg);
     cases::configure(cfg);
     stats::configure(cfg);
+    exports::configure(cfg);
+    attachments::configure(cfg);
     clients::configure(cfg);
     webhooks::configure(cfg);
     track::configure(cfg);

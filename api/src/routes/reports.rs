@@ -15,6 +15,7 @@ use sigap_domain::Claims;
 use sigap_domain::{Category, Role, Status, Urgency};
 use sigap_runtime::auth::Scope;
 use sigap_store::FieldError;
+use sigap_store::attachments;
 use sigap_store::duplicates::{self, Probe, Suggestion};
 use sigap_store::intake::{self, Filer, Idempotency};
 use sigap_store::lifecycle;
@@ -227,8 +228,11 @@ async fn get_report(
     auth.require_scope(Scope::ReportsRead)?;
     let mut conn = state.pool.get().await?;
     let (row, events, links) = reports::get_for(&mut conn, &auth.0, id.into_inner()).await?;
+    let attachments = attachments::count(&mut conn, row.id).await?;
     Ok(web::Json(
-        ReportView::for_caller(&auth.0, row, Some(events)).with_links(links),
+        ReportView::for_caller(&auth.0, row, Some(events))
+            .with_links(links)
+            .with_attachment_count(attachments),
     ))
 }
 

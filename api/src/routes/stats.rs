@@ -51,7 +51,7 @@ fn time(field: &str, text: &str, errors: &mut Vec<FieldError>) -> Option<DateTim
 
 /// Reads the query parameters. `to` defaults to `now`, `from` to 30 days
 /// before `to`; every invalid parameter is reported at once.
-fn stats_request(
+pub(crate) fn stats_request(
     from: Option<&str>,
     to: Option<&str>,
     region: Option<&str>,

@@ -2,6 +2,7 @@
 
 pub mod clients;
 pub mod directory;
+pub mod exports;
 pub mod holidays;
 pub mod intake;
 pub mod reports;

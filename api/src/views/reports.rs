@@ -183,6 +183,10 @@ pub struct ReportView {
     /// first (at most 100).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merged_from: Option<Vec<ReportLinkView>>,
+    /// On a single report's read: how many files are attached
+    /// (`GET /v1/reports/{id}/attachments`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attachment_count: Option<i64>,
 }
 
 /// Another report, by id and ticket.
@@ -277,10 +281,16 @@ impl ReportView {
             }),
             duplicate_of: None,
             merged_from: None,
+            attachment_count: None,
         }
     }
 
     /// The view with the report's merge links.
+    pub fn with_attachment_count(mut self, count: i64) -> ReportView {
+        self.attachment_count = Some(count);
+        self
+    }
+
     pub fn with_links(mut self, links: MergeLinks) -> ReportView {
         self.duplicate_of = links.duplicate_of.map(ReportLinkView::from);
         self.merged_from = Some(
