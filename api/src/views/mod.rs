@@ -5,6 +5,7 @@ pub mod directory;
 pub mod holidays;
 pub mod intake;
 pub mod reports;
+pub mod staff;
 pub mod stats;
 pub mod units;
 pub mod webhooks;
