@@ -51,6 +51,15 @@ impl Totp {
         &self.secret
     }
 
+    /// A secret from its base32 spelling (as shown at enrolment); `None`
+    /// when it is not base32.
+    pub fn from_base32(text: &str) -> Option<Totp> {
+        data_encoding::BASE32_NOPAD
+            .decode(text.trim().trim_end_matches('=').as_bytes())
+            .ok()
+            .map(Totp::new)
+    }
+
     /// The secret in unpadded base32 (RFC 4648), as authenticator apps take it.
     pub fn base32(&self) -> String {
         data_encoding::BASE32_NOPAD.encode(&self.secret)
@@ -186,6 +195,8 @@ mod tests {
     fn the_secret_is_shown_in_base32_and_in_an_otpauth_uri() {
         let totp = Totp::new(SEED.to_vec());
         assert_eq!(totp.base32(), "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
+        assert_eq!(Totp::from_base32(&totp.base32()), Some(totp.clone()));
+        assert_eq!(Totp::from_base32("not base32!"), None);
         assert_eq!(
             totp.otpauth_uri("Sigap", "ani@kemensos.go.id"),
             "otpauth://totp/Sigap:ani@kemensos.go.id?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Sigap&algorithm=SHA1&digits=6&period=30"

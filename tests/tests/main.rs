@@ -19,6 +19,7 @@ mod outbox;
 mod reference;
 mod routing;
 mod schema;
+mod staff;
 mod stats;
 mod vocabulary;
 mod vocabulary_columns;

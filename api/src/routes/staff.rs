@@ -128,7 +128,7 @@ fn code(field: &str, value: Option<String>, errors: &mut Vec<FieldError>) -> Opt
 
 /// A one-time password: 20 letters and digits without look-alikes, in
 /// groups of five (about 100 bits).
-fn one_time_password() -> String {
+pub fn one_time_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
     let mut rng = rand::rngs::OsRng;
     (0..4)
