@@ -115,7 +115,9 @@ async fn add_staff(config: &Config, command: StaffCommand) -> anyhow::Result<()>
     let role = Role::parse(&role)
         .filter(|r| sigap_store::staff::STAFF_ROLES.contains(r))
         .ok_or_else(|| {
-            anyhow::anyhow!("--role must be one of operator, supervisor, upt_staff, regional, admin")
+            anyhow::anyhow!(
+                "--role must be one of operator, supervisor, upt_staff, regional, admin"
+            )
         })?;
     let name = name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 200 {
@@ -133,7 +135,10 @@ async fn add_staff(config: &Config, command: StaffCommand) -> anyhow::Result<()>
     let mut conn = sigap_store::db::connect(&config.database_url).await?;
     if let Some(existing) = sigap_store::staff::find_by_email(&mut conn, &email).await? {
         if if_absent {
-            println!("{email} has an account already ({}, {})", existing.id, existing.role);
+            println!(
+                "{email} has an account already ({}, {})",
+                existing.id, existing.role
+            );
             return Ok(());
         }
         anyhow::bail!("{email} has an account already ({})", existing.id);
@@ -167,7 +172,10 @@ async fn add_staff(config: &Config, command: StaffCommand) -> anyhow::Result<()>
         ),
         other => other.into(),
     })?;
-    println!("created {} ({}, {})", created.email, created.id, created.role);
+    println!(
+        "created {} ({}, {})",
+        created.email, created.id, created.role
+    );
     if generated {
         println!("one-time password (shown once; to be changed at first sign-in):");
         println!("{password}");

@@ -90,11 +90,7 @@ mod tests {
             ("ABCDEFGHIJKLMNOPQRSTUVWXYZ", Ok(())),
         ];
         for (text, expected) in cases {
-            assert_eq!(
-                Password::parse(text).map(|_| ()),
-                *expected,
-                "{text:?}"
-            );
+            assert_eq!(Password::parse(text).map(|_| ()), *expected, "{text:?}");
         }
         assert_eq!(
             Password::parse(&"x".repeat(MAX_BYTES + 1)).map(|_| ()),

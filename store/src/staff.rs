@@ -141,10 +141,9 @@ async fn check_placement(
 ) -> Result<()> {
     let mut errors = Vec::new();
     match (role, unit_code) {
-        (Role::UptStaff, None) => errors.push(FieldError::new(
-            "unit_code",
-            "is required for upt_staff",
-        )),
+        (Role::UptStaff, None) => {
+            errors.push(FieldError::new("unit_code", "is required for upt_staff"))
+        }
         (Role::UptStaff, Some(code)) => {
             let known: bool = diesel::select(diesel::dsl::exists(units::table.find(code)))
                 .get_result(conn)
@@ -153,17 +152,13 @@ async fn check_placement(
                 errors.push(FieldError::new("unit_code", "is not a known unit"));
             }
         }
-        (_, Some(_)) => errors.push(FieldError::new(
-            "unit_code",
-            "is only for upt_staff",
-        )),
+        (_, Some(_)) => errors.push(FieldError::new("unit_code", "is only for upt_staff")),
         (_, None) => {}
     }
     match (role, region_code) {
-        (Role::Regional, None) => errors.push(FieldError::new(
-            "region_code",
-            "is required for regional",
-        )),
+        (Role::Regional, None) => {
+            errors.push(FieldError::new("region_code", "is required for regional"))
+        }
         (Role::Regional, Some(code)) => {
             let known: bool = diesel::select(diesel::dsl::exists(regions::table.find(code)))
                 .get_result(conn)
@@ -175,10 +170,7 @@ async fn check_placement(
                 ));
             }
         }
-        (_, Some(_)) => errors.push(FieldError::new(
-            "region_code",
-            "is only for regional",
-        )),
+        (_, Some(_)) => errors.push(FieldError::new("region_code", "is only for regional")),
         (_, None) => {}
     }
     if errors.is_empty() {
@@ -400,8 +392,7 @@ pub async fn update(
         }
         let reason = if old.active && !active {
             Some(EndReason::Deactivated)
-        } else if old.role != role || old.unit_code != unit_code || old.region_code != region_code
-        {
+        } else if old.role != role || old.unit_code != unit_code || old.region_code != region_code {
             Some(EndReason::RoleChanged)
         } else {
             None
@@ -435,7 +426,8 @@ pub struct SignIn {
 /// an unknown or inactive one. Verifying the password is left to the caller,
 /// so that the connection goes back to the pool before the slow hash runs.
 pub async fn sign_in(conn: &mut AsyncPgConnection, email: &str) -> Result<Option<SignIn>> {
-    let found: Option<(Staff, Option<String>, Option<Vec<u8>>, Option<i64>)> = staff::table
+    type Found = (Staff, Option<String>, Option<Vec<u8>>, Option<i64>);
+    let found: Option<Found> = staff::table
         .filter(staff::email.eq(email))
         .filter(staff::active.eq(true))
         .select((
@@ -447,12 +439,14 @@ pub async fn sign_in(conn: &mut AsyncPgConnection, email: &str) -> Result<Option
         .first(conn)
         .await
         .optional()?;
-    Ok(found.map(|(staff, password_hash, secret, last_step)| SignIn {
-        totp_secret: secret.filter(|_| staff.totp_confirmed_at.is_some()),
-        staff,
-        password_hash,
-        totp_last_step: last_step,
-    }))
+    Ok(
+        found.map(|(staff, password_hash, secret, last_step)| SignIn {
+            totp_secret: secret.filter(|_| staff.totp_confirmed_at.is_some()),
+            staff,
+            password_hash,
+            totp_last_step: last_step,
+        }),
+    )
 }
 
 /// The password hash of an account, to check a current password.
@@ -553,7 +547,10 @@ fn token_hash(token: &str) -> Vec<u8> {
 /// Starts a session for the active account `id`, however the person proved
 /// who they are (password, identity provider), and records the sign-in.
 /// [`Error::NotFound`] for an unknown or inactive account.
-pub async fn start_session(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(Staff, SessionTokens)> {
+pub async fn start_session(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> Result<(Staff, SessionTokens)> {
     conn.transaction::<_, Error, _>(async |conn| {
         let person: Staff = diesel::update(staff::table.find(id).filter(staff::active.eq(true)))
             .set(staff::last_sign_in_at.eq(diesel::dsl::now))
@@ -590,7 +587,7 @@ pub async fn start_session(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(St
 #[derive(Debug, Clone)]
 pub enum Refresh {
     /// The token was current: here is the next one, with the account.
-    Rotated(Staff, SessionTokens),
+    Rotated(Box<Staff>, SessionTokens),
     /// The token had been used already: its session has ended.
     Reused(Uuid),
     /// Unknown token, or its session has ended or expired, or the account
@@ -646,7 +643,7 @@ pub async fn refresh(conn: &mut AsyncPgConnection, token: &str) -> Result<Refres
             .execute(conn)
             .await?;
         Ok(Refresh::Rotated(
-            person,
+            Box::new(person),
             SessionTokens {
                 sid,
                 refresh_token,
@@ -659,7 +656,11 @@ pub async fn refresh(conn: &mut AsyncPgConnection, token: &str) -> Result<Refres
 
 /// Ends a session and announces it (when the transaction commits); false
 /// when it had ended already or does not exist.
-pub async fn end_session(conn: &mut AsyncPgConnection, sid: Uuid, reason: EndReason) -> Result<bool> {
+pub async fn end_session(
+    conn: &mut AsyncPgConnection,
+    sid: Uuid,
+    reason: EndReason,
+) -> Result<bool> {
     let updated = diesel::update(
         staff_sessions::table
             .find(sid)

@@ -248,8 +248,18 @@ async fn each_role_gets_exactly_what_it_may_on_every_endpoint() {
     // A staff account's token gets what the same role's token gets; an
     // enrol-only admin token nothing but the public tracking page.
     for (_, path, _, expected) in matrix.iter_mut() {
-        let enrol_only = if path.starts_with("/v1/track/") { 200 } else { 403 };
-        let same = [expected[0], expected[1], expected[2], expected[4], enrol_only];
+        let enrol_only = if path.starts_with("/v1/track/") {
+            200
+        } else {
+            403
+        };
+        let same = [
+            expected[0],
+            expected[1],
+            expected[2],
+            expected[4],
+            enrol_only,
+        ];
         expected.extend(same);
     }
     let nobody = "/v1/staff/00000000-0000-0000-0000-000000000000".to_owned();
@@ -262,50 +272,66 @@ async fn each_role_gets_exactly_what_it_may_on_every_endpoint() {
             Method::GET,
             "/v1/staff".into(),
             json!(null),
-            vec![403, 403, 403, 403, 403, 403, 403, 200, 401, 403, 403, 403, 403, 403],
+            vec![
+                403, 403, 403, 403, 403, 403, 403, 200, 401, 403, 403, 403, 403, 403,
+            ],
         ),
         (
             Method::POST,
             "/v1/staff".into(),
             json!({"email": "x", "name": "", "role": "operator"}),
-            vec![403, 403, 403, 403, 403, 403, 403, 422, 401, 403, 403, 403, 403, 403],
+            vec![
+                403, 403, 403, 403, 403, 403, 403, 422, 401, 403, 403, 403, 403, 403,
+            ],
         ),
         (
             Method::GET,
             nobody.clone(),
             json!(null),
-            vec![403, 403, 403, 403, 403, 403, 403, 404, 401, 403, 403, 403, 403, 403],
+            vec![
+                403, 403, 403, 403, 403, 403, 403, 404, 401, 403, 403, 403, 403, 403,
+            ],
         ),
         (
             Method::PATCH,
             nobody,
             json!({"name": "X"}),
-            vec![403, 403, 403, 403, 403, 403, 403, 404, 401, 403, 403, 403, 403, 403],
+            vec![
+                403, 403, 403, 403, 403, 403, 403, 404, 401, 403, 403, 403, 403, 403,
+            ],
         ),
         (
             Method::GET,
             "/v1/me".into(),
             json!(null),
-            vec![404, 404, 404, 404, 404, 404, 404, 404, 401, 200, 200, 200, 200, 200],
+            vec![
+                404, 404, 404, 404, 404, 404, 404, 404, 401, 200, 200, 200, 200, 200,
+            ],
         ),
         (
             Method::POST,
             "/v1/me/password".into(),
             json!({"current_password": "x", "new_password": "short"}),
-            vec![404, 404, 404, 404, 404, 404, 404, 404, 401, 422, 422, 422, 422, 422],
+            vec![
+                404, 404, 404, 404, 404, 404, 404, 404, 401, 422, 422, 422, 422, 422,
+            ],
         ),
         (
             Method::POST,
             "/v1/me/totp/confirm".into(),
             json!({"code": "123456"}),
-            vec![404, 404, 404, 404, 404, 404, 404, 404, 401, 409, 409, 409, 409, 409],
+            vec![
+                404, 404, 404, 404, 404, 404, 404, 404, 401, 409, 409, 409, 409, 409,
+            ],
         ),
         // Last: it ends the staff accounts' sessions.
         (
             Method::POST,
             "/v1/auth/logout".into(),
             json!(null),
-            vec![404, 404, 404, 404, 404, 404, 404, 404, 401, 204, 204, 204, 204, 204],
+            vec![
+                404, 404, 404, 404, 404, 404, 404, 404, 401, 204, 204, 204, 204, 204,
+            ],
         ),
     ]);
     let mut failures = Vec::new();

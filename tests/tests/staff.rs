@@ -155,7 +155,12 @@ async fn upt_staff_created_by_an_admin_signs_in_works_the_queue_and_is_named_in_
         .send()
         .await
         .expect("request");
-    assert_eq!(acknowledged.status(), 200, "{:?}", acknowledged.text().await);
+    assert_eq!(
+        acknowledged.status(),
+        200,
+        "{:?}",
+        acknowledged.text().await
+    );
     let note = app
         .post(
             &format!("/v1/reports/{id}/notes"),
@@ -193,7 +198,10 @@ async fn upt_staff_created_by_an_admin_signs_in_works_the_queue_and_is_named_in_
             }
         }
         // Other actors have no name.
-        let assigned = events.iter().find(|e| e["kind"] == "assigned").expect("assigned");
+        let assigned = events
+            .iter()
+            .find(|e| e["kind"] == "assigned")
+            .expect("assigned");
         assert!(assigned.get("actor_name").is_none());
     }
     worker.stop().await;
@@ -231,7 +239,10 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_answer() {
     .await;
     let patched = app
         .http
-        .patch(app.url(&format!("/v1/staff/{}", inactive["id"].as_str().expect("id"))))
+        .patch(app.url(&format!(
+            "/v1/staff/{}",
+            inactive["id"].as_str().expect("id")
+        )))
         .bearer_auth(app.token(Role::Admin))
         .json(&json!({"active": false}))
         .send()
@@ -254,7 +265,9 @@ async fn five_failures_lock_an_email_out_with_retry_after() {
     .await;
     for _ in 0..5 {
         assert_eq!(
-            login(&app, "dewi@kemensos.go.id", "wrong password 123").await.status(),
+            login(&app, "dewi@kemensos.go.id", "wrong password 123")
+                .await
+                .status(),
             401
         );
     }
@@ -279,9 +292,15 @@ async fn five_failures_lock_an_email_out_with_retry_after() {
     );
     // Unknown emails lock out the same way, and other emails are free.
     for _ in 0..5 {
-        assert_eq!(login(&app, "ghost@kemensos.go.id", PASSWORD).await.status(), 401);
+        assert_eq!(
+            login(&app, "ghost@kemensos.go.id", PASSWORD).await.status(),
+            401
+        );
     }
-    assert_eq!(login(&app, "ghost@kemensos.go.id", PASSWORD).await.status(), 429);
+    assert_eq!(
+        login(&app, "ghost@kemensos.go.id", PASSWORD).await.status(),
+        429
+    );
     create_ok(
         &app,
         json!({"email": "eko@kemensos.go.id", "name": "Eko", "role": "operator", "password": PASSWORD}),
@@ -340,7 +359,9 @@ async fn refresh_tokens_rotate_and_reusing_one_ends_the_session() {
         .expect("request");
     assert_eq!(cli.status(), 404);
     assert_eq!(
-        app.get("/v1/units", &app.token(Role::Operator)).await.status(),
+        app.get("/v1/units", &app.token(Role::Operator))
+            .await
+            .status(),
         200
     );
 }
@@ -430,7 +451,8 @@ async fn deactivation_refuses_the_token_on_two_api_processes_within_two_seconds(
     assert!(
         audit
             .iter()
-            .all(|r| !r.get::<_, String>(2).contains(PASSWORD) && !r.get::<_, String>(2).contains("argon2"))
+            .all(|r| !r.get::<_, String>(2).contains(PASSWORD)
+                && !r.get::<_, String>(2).contains("argon2"))
     );
     other.stop().await;
 }
@@ -482,7 +504,9 @@ async fn an_admin_must_enrol_totp_before_doing_anything_else() {
     assert_eq!(confirmed["totp_enabled"], true);
     // Enrolment cannot be replaced silently.
     assert_eq!(
-        app.post("/v1/me/totp", limited, &json!(null)).await.status(),
+        app.post("/v1/me/totp", limited, &json!(null))
+            .await
+            .status(),
         409
     );
 
@@ -493,7 +517,14 @@ async fn an_admin_must_enrol_totp_before_doing_anything_else() {
     assert_eq!(body["type"], "/problems/totp-required");
     // The code used to confirm cannot be used again; a wrong one fails as a
     // wrong password does.
-    let replay = login_at(&app, &app.address, "hadi@kemensos.go.id", PASSWORD, Some(&totp.code_at(now))).await;
+    let replay = login_at(
+        &app,
+        &app.address,
+        "hadi@kemensos.go.id",
+        PASSWORD,
+        Some(&totp.code_at(now)),
+    )
+    .await;
     assert_eq!(replay.status(), 401);
     let body: Value = replay.json().await.expect("json");
     assert_eq!(body["type"], "/problems/invalid-credentials");
@@ -573,7 +604,9 @@ async fn invalid_accounts_are_refused_field_by_field_and_known_emails_conflict()
     )
     .await;
     assert_eq!(created["must_change_password"], true);
-    let one_time = created["one_time_password"].as_str().expect("one-time password");
+    let one_time = created["one_time_password"]
+        .as_str()
+        .expect("one-time password");
     let again = create(
         &app,
         json!({"email": "indah@kemensos.go.id", "name": "Indah 2", "role": "operator"}),
@@ -619,16 +652,27 @@ async fn invalid_accounts_are_refused_field_by_field_and_known_emails_conflict()
         .await;
     assert_eq!(changed.status(), 204);
     // This session goes on; the other one has ended.
-    let me: Value = app.get("/v1/me", token(&first)).await.json().await.expect("json");
+    let me: Value = app
+        .get("/v1/me", token(&first))
+        .await
+        .json()
+        .await
+        .expect("json");
     assert_eq!(me["must_change_password"], false);
     refused_within(&app, &app.address, token(&second), Duration::from_secs(2)).await;
-    assert_eq!(login(&app, "indah@kemensos.go.id", one_time).await.status(), 401);
+    assert_eq!(
+        login(&app, "indah@kemensos.go.id", one_time).await.status(),
+        401
+    );
     login_ok(&app, "indah@kemensos.go.id", PASSWORD).await;
 
     // An admin-set password must be changed.
     let reset: Value = app
         .http
-        .patch(app.url(&format!("/v1/staff/{}", created["id"].as_str().expect("id"))))
+        .patch(app.url(&format!(
+            "/v1/staff/{}",
+            created["id"].as_str().expect("id")
+        )))
         .bearer_auth(app.token(Role::Admin))
         .json(&json!({"password": "an admin chose this one"}))
         .send()
@@ -670,7 +714,10 @@ async fn the_staff_list_filters_and_pages_with_cursors() {
     assert_eq!(page["items"].as_array().expect("items").len(), 2);
     let cursor = page["next_cursor"].as_str().expect("cursor");
     let rest: Value = app
-        .get(&format!("/v1/staff?role=upt_staff&limit=2&cursor={cursor}"), &admin)
+        .get(
+            &format!("/v1/staff?role=upt_staff&limit=2&cursor={cursor}"),
+            &admin,
+        )
         .await
         .json()
         .await
@@ -686,7 +733,9 @@ async fn the_staff_list_filters_and_pages_with_cursors() {
     assert_eq!(unit["items"].as_array().expect("items").len(), 2);
     for query in ["role=integrator", "limit=501", "cursor=zz"] {
         assert_eq!(
-            app.get(&format!("/v1/staff?{query}"), &admin).await.status(),
+            app.get(&format!("/v1/staff?{query}"), &admin)
+                .await
+                .status(),
             422,
             "{query}"
         );

@@ -37,7 +37,11 @@ const TOTP_ISSUER: &str = "Sigap";
 /// Signs an access token for a session and pairs it with its refresh token.
 /// Every way of starting a session (password here, the identity provider
 /// later) ends here, after `staff::start_session`.
-pub fn token_pair(state: &AppState, person: &Staff, session: SessionTokens) -> ApiResult<TokenPair> {
+pub fn token_pair(
+    state: &AppState,
+    person: &Staff,
+    session: SessionTokens,
+) -> ApiResult<TokenPair> {
     let left = (session.expires_at - chrono::Utc::now())
         .to_std()
         .unwrap_or(Duration::ZERO);
@@ -289,7 +293,11 @@ async fn change_my_password(
             "is not the current password",
         )]));
     }
-    let new_hash = state.hashing.hash(new_password.expose()).await.map_err(busy)?;
+    let new_hash = state
+        .hashing
+        .hash(new_password.expose())
+        .await
+        .map_err(busy)?;
     let mut conn = state.pool.get().await?;
     let ended = staff::change_own_password(&mut conn, id, &new_hash, Some(sid)).await?;
     for sid in &ended {
