@@ -137,7 +137,7 @@ fn authenticate(req: &HttpRequest) -> Result<Auth, ApiError> {
     // An admin without TOTP may enrol (and change the password), nothing else.
     if claims.enrol_only && !enrolment_path(req.path()) {
         return Err(ApiError::Forbidden(
-            "enrol TOTP first (POST /v1/me/totp, then /v1/me/totp/confirm) and sign in again with a code"
+            "this token opens /v1/me only: change the password (POST /v1/me/password) or, for an admin, enrol TOTP (POST /v1/me/totp, then /v1/me/totp/confirm), then sign in again or refresh"
                 .into(),
         ));
     }

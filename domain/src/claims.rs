@@ -24,8 +24,9 @@ pub struct Claims {
     /// clients and of `sigap-api token`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
-    /// Set on the token of an admin who has not enrolled TOTP yet: it opens
-    /// `/v1/me` (enrolment, password change) and nothing else.
+    /// Set on the token of an admin who has not enrolled TOTP yet, or of a
+    /// person who must change their password first: it opens `/v1/me`
+    /// (enrolment, password change) and signing out, nothing else.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub enrol_only: bool,
     /// Expiry, seconds since the Unix epoch.

@@ -73,9 +73,11 @@ pub struct Staff {
 }
 
 impl Staff {
-    /// Whether the person's tokens open `/v1/me` only: admins without TOTP.
+    /// Whether the person's tokens open `/v1/me` only: admins without
+    /// confirmed TOTP, and anyone who must change a password an admin chose
+    /// (or Sigap generated) first.
     pub fn enrol_only(&self) -> bool {
-        self.role == Role::Admin && self.totp_confirmed_at.is_none()
+        (self.role == Role::Admin && self.totp_confirmed_at.is_none()) || self.must_change_password
     }
 }
 

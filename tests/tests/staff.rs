@@ -626,6 +626,9 @@ async fn invalid_accounts_are_refused_field_by_field_and_known_emails_conflict()
 
     let first = login_ok(&app, "indah@kemensos.go.id", one_time).await;
     assert_eq!(first["must_change_password"], true);
+    // Until the password is changed, the token opens /v1/me only.
+    assert_eq!(first["enrol_only"], true);
+    assert_eq!(app.get("/v1/units", token(&first)).await.status(), 403);
     let second = login_ok(&app, "indah@kemensos.go.id", one_time).await;
     let bad = app
         .post(
@@ -684,6 +687,7 @@ async fn invalid_accounts_are_refused_field_by_field_and_known_emails_conflict()
     assert_eq!(reset["must_change_password"], true);
     let reset = login_ok(&app, "indah@kemensos.go.id", "an admin chose this one").await;
     assert_eq!(reset["must_change_password"], true);
+    assert_eq!(reset["enrol_only"], true);
 }
 
 #[tokio::test(flavor = "multi_thread")]

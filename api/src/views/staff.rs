@@ -77,8 +77,9 @@ pub struct TokenPair {
     pub refresh_token: String,
     /// The person should change their password (`POST /v1/me/password`).
     pub must_change_password: bool,
-    /// The access token opens `/v1/me` only (an admin who has not enrolled
-    /// TOTP yet).
+    /// The access token opens `/v1/me` and sign-out only: an admin who has
+    /// not enrolled TOTP yet, or a person who must change their password
+    /// first (a refresh after the change gives a full token).
     pub enrol_only: bool,
 }
 
