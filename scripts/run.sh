@@ -39,9 +39,9 @@ token=$("$bin/sigap-api" token --role operator --sub operator-1 --ttl 8h)
 
 # Development staff accounts, one per role, all with one known password
 # (created once; kept as they are on later runs).
-export SIGAP_DEV_PASSWORD=${SIGAP_DEV_PASSWORD:-sigap-dev-password}
+export DEV_STAFF_PASSWORD=${DEV_STAFF_PASSWORD:-sigap-dev-password}
 add_staff() {
-  "$bin/sigap-api" staff add --if-absent --password-env SIGAP_DEV_PASSWORD "$@" >/dev/null
+  "$bin/sigap-api" staff add --if-absent --password-env DEV_STAFF_PASSWORD "$@" >/dev/null
 }
 add_staff --email admin@sigap.test --name "Admin Sigap" --role admin
 add_staff --email operator@sigap.test --name "Operator Sigap" --role operator
@@ -59,11 +59,11 @@ Sigap is running.
 Operator token (8 hours):
 $token
 
-Staff sign-in (password for each: $SIGAP_DEV_PASSWORD):
+Staff sign-in (password for each: $DEV_STAFF_PASSWORD):
   admin@sigap.test (admin: enrol TOTP first), operator@sigap.test, supervisor@sigap.test,
   upt@sigap.test (SENTRA-MULYA-JAYA), regional@sigap.test (13)
   curl -s -X POST $url/v1/auth/login -H 'Content-Type: application/json' \\
-    -d '{"email":"operator@sigap.test","password":"$SIGAP_DEV_PASSWORD"}'
+    -d '{"email":"operator@sigap.test","password":"$DEV_STAFF_PASSWORD"}'
 
 Try it:
   curl -s -X POST $url/v1/reports -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' \\
