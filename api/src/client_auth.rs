@@ -3,8 +3,9 @@
 //!
 //! An argon2 verification costs tens of milliseconds of CPU and 19 MiB, on
 //! purpose. So: the database connection goes back to the pool before hashing;
-//! at most one hash per core runs at a time, on a blocking thread, and a
-//! request that finds every slot busy for [`SLOT_WAIT`] is told to come back
+//! at most one hash per core runs at a time (slots shared with staff
+//! passwords, `crate::hashing`), on a blocking thread, and a
+//! request that finds every slot busy for [`crate::hashing::SLOT_WAIT`] is told to come back
 //! (429); repeated failures per client id and per client address are refused
 //! (429) before any hashing; a successful verification is remembered for
 //! [`VERIFIED_TTL`], keyed by an HMAC of the credential under a key drawn

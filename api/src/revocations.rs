@@ -13,6 +13,11 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::sync::watch;
 
+/// How often a set is loaded afresh, so that it holds only what its loader
+/// returns (ended sessions that have not expired) plus what was announced
+/// since: memory stays bounded by what an hour can add.
+const RELOAD_EVERY: Duration = Duration::from_secs(3600);
+
 /// One followed set of ids.
 #[derive(Clone)]
 pub struct NotifiedSet {
@@ -62,8 +67,15 @@ impl NotifiedSet {
                         }
                     }
                 });
-                if let Err(error) = watch(apply).await {
-                    tracing::warn!(%error, set = what, "following a set interrupted; reconnecting");
+                match tokio::time::timeout(RELOAD_EVERY, watch(apply)).await {
+                    // A planned reload: reconnect at once (listening before
+                    // loading, so nothing is missed); the load leaves out
+                    // what no longer matters (sessions past their expiry).
+                    Err(_) => continue,
+                    Ok(Err(error)) => {
+                        tracing::warn!(%error, set = what, "following a set interrupted; reconnecting");
+                    }
+                    Ok(Ok(())) => {}
                 }
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }

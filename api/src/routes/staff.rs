@@ -270,9 +270,16 @@ async fn list_staff(
     if !errors.is_empty() {
         return Err(errors.into());
     }
+    // No unit code holds NUL, which PostgreSQL text cannot: nobody matches.
+    if query.unit.as_deref().is_some_and(|u| u.contains('\0')) {
+        return Ok(web::Json(Page {
+            items: Vec::new(),
+            next_cursor: None,
+        }));
+    }
     let filter = StaffFilter {
         role,
-        unit: query.unit.clone().filter(|u| !u.contains('\0')),
+        unit: query.unit.clone(),
         active: query.active,
     };
     let mut conn = state.pool.get().await?;
