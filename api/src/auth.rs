@@ -149,3 +149,25 @@ fn authenticate(req: &HttpRequest) -> Result<Auth, ApiError> {
 fn enrolment_path(path: &str) -> bool {
     path == "/v1/me" || path.starts_with("/v1/me/") || path == "/v1/auth/logout"
 }
+
+#[cfg(test)]
+mod tests {
+    use super::enrolment_path;
+
+    #[test]
+    fn an_enrol_only_token_opens_the_persons_own_account_and_sign_out_only() {
+        for (path, open) in [
+            ("/v1/me", true),
+            ("/v1/me/totp", true),
+            ("/v1/me/totp/confirm", true),
+            ("/v1/me/password", true),
+            ("/v1/auth/logout", true),
+            ("/v1/meetings", false),
+            ("/v1/staff", false),
+            ("/v1/units", false),
+            ("/v1/auth/token", false),
+        ] {
+            assert_eq!(enrolment_path(path), open, "{path}");
+        }
+    }
+}
