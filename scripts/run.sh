@@ -36,6 +36,18 @@ done
 curl -fsS "$url/readyz" >/dev/null || { echo "[run] the api did not become ready; see .run/api.log"; exit 1; }
 
 token=$("$bin/sigap-api" token --role operator --sub operator-1 --ttl 8h)
+
+# Development staff accounts, one per role, all with one known password
+# (created once; kept as they are on later runs).
+export DEV_STAFF_PASSWORD=${DEV_STAFF_PASSWORD:-sigap-dev-password}
+add_staff() {
+  "$bin/sigap-api" staff add --if-absent --password-env DEV_STAFF_PASSWORD "$@" >/dev/null
+}
+add_staff --email admin@sigap.test --name "Admin Sigap" --role admin
+add_staff --email operator@sigap.test --name "Operator Sigap" --role operator
+add_staff --email supervisor@sigap.test --name "Supervisor Sigap" --role supervisor
+add_staff --email upt@sigap.test --name "Staf Sentra Mulya Jaya" --role upt_staff --unit SENTRA-MULYA-JAYA
+add_staff --email regional@sigap.test --name "Dinas Sosial Sumatera Barat" --role regional --region 13
 cat <<MSG
 
 Sigap is running.
@@ -46,6 +58,12 @@ Sigap is running.
 
 Operator token (8 hours):
 $token
+
+Staff sign-in (password for each: $DEV_STAFF_PASSWORD):
+  admin@sigap.test (admin: enrol TOTP first), operator@sigap.test, supervisor@sigap.test,
+  upt@sigap.test (SENTRA-MULYA-JAYA), regional@sigap.test (13)
+  curl -s -X POST $url/v1/auth/login -H 'Content-Type: application/json' \\
+    -d '{"email":"operator@sigap.test","password":"$DEV_STAFF_PASSWORD"}'
 
 Try it:
   curl -s -X POST $url/v1/reports -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' \\

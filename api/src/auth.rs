@@ -14,6 +14,16 @@ use std::future::{Ready, ready};
 pub struct Auth(pub Claims);
 
 impl Auth {
+    /// The staff account and session of a token from signing in; 404 for
+    /// other tokens (API clients, `sigap-api token`), which have no account.
+    pub fn staff_session(&self) -> Result<(uuid::Uuid, uuid::Uuid), ApiError> {
+        let no_account = || ApiError::NotFound("this token is not a staff account's".into());
+        let sid = self.0.sid.as_deref().ok_or_else(no_account)?;
+        let sid = sid.parse().map_err(|_| no_account())?;
+        let id = self.0.sub.parse().map_err(|_| no_account())?;
+        Ok((id, sid))
+    }
+
     /// Refuses (403) a caller whose role is not among `roles`. Integrators
     /// are refused here even when listed: an endpoint open to them says
     /// which scope it needs, with [`Auth::require_scoped`].
@@ -95,7 +105,7 @@ fn authenticate(req: &HttpRequest) -> Result<Auth, ApiError> {
     // An integrator's token is its client's: it dies with the client, from
     // the in-memory set of revoked clients (no database read).
     if claims.role == Role::Integrator {
-        match state.revoked.is_revoked(&claims.sub) {
+        match state.revoked.contains(&claims.sub) {
             Some(false) => {}
             Some(true) => {
                 return Err(ApiError::Unauthorized(
@@ -109,5 +119,55 @@ fn authenticate(req: &HttpRequest) -> Result<Auth, ApiError> {
             }
         }
     }
+    // A staff session's token dies with its session, from the in-memory
+    // set of ended sessions (no database read).
+    if let Some(sid) = &claims.sid {
+        match state.ended_sessions.contains(sid) {
+            Some(false) => {}
+            Some(true) => {
+                return Err(ApiError::Unauthorized("the session has ended".into()));
+            }
+            None => {
+                return Err(ApiError::Core(sigap_store::Error::Unavailable(
+                    "the list of ended sessions is not loaded yet".into(),
+                )));
+            }
+        }
+    }
+    // An admin without TOTP may enrol (and change the password), nothing else.
+    if claims.enrol_only && !enrolment_path(req.path()) {
+        return Err(ApiError::Forbidden(
+            "this token opens /v1/me only: change the password (POST /v1/me/password) or, for an admin, enrol TOTP (POST /v1/me/totp, then /v1/me/totp/confirm), then sign in again or refresh"
+                .into(),
+        ));
+    }
     Ok(Auth(claims))
+}
+
+/// What an enrol-only token opens: the person's own record, enrolment,
+/// password change, and signing out.
+fn enrolment_path(path: &str) -> bool {
+    path == "/v1/me" || path.starts_with("/v1/me/") || path == "/v1/auth/logout"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::enrolment_path;
+
+    #[test]
+    fn an_enrol_only_token_opens_the_persons_own_account_and_sign_out_only() {
+        for (path, open) in [
+            ("/v1/me", true),
+            ("/v1/me/totp", true),
+            ("/v1/me/totp/confirm", true),
+            ("/v1/me/password", true),
+            ("/v1/auth/logout", true),
+            ("/v1/meetings", false),
+            ("/v1/staff", false),
+            ("/v1/units", false),
+            ("/v1/auth/token", false),
+        ] {
+            assert_eq!(enrolment_path(path), open, "{path}");
+        }
+    }
 }

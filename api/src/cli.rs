@@ -54,6 +54,11 @@ pub enum Command {
         #[arg(long)]
         ttl: Option<String>,
     },
+    /// Staff accounts.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
     /// Move the messages of the dead-letter queue (`<prefix>.routing.dead`)
     /// back to routing; prints how many were moved.
     Redrive,
@@ -63,6 +68,119 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         check: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+pub enum StaffCommand {
+    /// Create a staff account and print its one-time password, which must be
+    /// changed at first sign-in.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// operator, supervisor, upt_staff, regional or admin.
+        #[arg(long)]
+        role: String,
+        /// Unit code (upt_staff).
+        #[arg(long)]
+        unit: Option<String>,
+        /// Province or regency code (regional).
+        #[arg(long)]
+        region: Option<String>,
+        /// Take the password from this environment variable instead of
+        /// generating one (for development accounts; never on the command
+        /// line, where other users could read it).
+        #[arg(long, value_name = "VAR")]
+        password_env: Option<String>,
+        /// When the email has an account already, say so and succeed.
+        #[arg(long)]
+        if_absent: bool,
+    },
+}
+
+/// `sigap-api staff add`.
+async fn add_staff(config: &Config, command: StaffCommand) -> anyhow::Result<()> {
+    let StaffCommand::Add {
+        email,
+        name,
+        role,
+        unit,
+        region,
+        password_env,
+        if_absent,
+    } = command;
+    let email = crate::routes::staff::normalise_email(&email)
+        .ok_or_else(|| anyhow::anyhow!("--email is not an email address"))?;
+    let role = Role::parse(&role)
+        .filter(|r| sigap_store::staff::STAFF_ROLES.contains(r))
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "--role must be one of operator, supervisor, upt_staff, regional, admin"
+            )
+        })?;
+    let name = name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 200 {
+        anyhow::bail!("--name must be 1 to 200 characters");
+    }
+    let (password, generated) = match password_env {
+        Some(var) => {
+            let text = std::env::var(&var).map_err(|_| anyhow::anyhow!("{var} is not set"))?;
+            let password = sigap_domain::Password::parse(&text)
+                .map_err(|e| anyhow::anyhow!("the password in {var} {e}"))?;
+            (password.expose().to_owned(), false)
+        }
+        None => (crate::routes::staff::one_time_password(), true),
+    };
+    let mut conn = sigap_store::db::connect(&config.database_url).await?;
+    if let Some(existing) = sigap_store::staff::find_by_email(&mut conn, &email).await? {
+        if if_absent {
+            println!(
+                "{email} has an account already ({}, {})",
+                existing.id, existing.role
+            );
+            return Ok(());
+        }
+        anyhow::bail!("{email} has an account already ({})", existing.id);
+    }
+    let hash = {
+        let password = password.clone();
+        tokio::task::spawn_blocking(move || sigap_store::clients::hash_secret(&password)).await?
+    };
+    let created = sigap_store::staff::create(
+        &mut conn,
+        "sigap-api staff add",
+        &sigap_store::staff::NewStaff {
+            email,
+            name,
+            role,
+            unit_code: unit,
+            region_code: region,
+            password_hash: hash,
+            must_change_password: generated,
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        sigap_store::Error::Validation(errors) => anyhow::anyhow!(
+            "{}",
+            errors
+                .iter()
+                .map(|e| format!("{} {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        other => other.into(),
+    })?;
+    println!(
+        "created {} ({}, {})",
+        created.email, created.id, created.role
+    );
+    if generated {
+        println!("one-time password (shown once; to be changed at first sign-in):");
+        println!("{password}");
+    }
+    Ok(())
 }
 
 /// The longest lifetime of a token printed for `role`: a leaked admin token
@@ -182,6 +300,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("left in {}: {}", topology.dead_letter_queue(), done.kept);
             }
         }
+        Command::Staff { command } => add_staff(&config, command).await?,
         Command::Openapi { .. } => unreachable!("handled above"),
     }
     Ok(())

@@ -3,8 +3,9 @@
 //!
 //! An argon2 verification costs tens of milliseconds of CPU and 19 MiB, on
 //! purpose. So: the database connection goes back to the pool before hashing;
-//! at most one hash per core runs at a time, on a blocking thread, and a
-//! request that finds every slot busy for [`SLOT_WAIT`] is told to come back
+//! at most one hash per core runs at a time (slots shared with staff
+//! passwords, `crate::hashing`), on a blocking thread, and a
+//! request that finds every slot busy for [`crate::hashing::SLOT_WAIT`] is told to come back
 //! (429); repeated failures per client id and per client address are refused
 //! (429) before any hashing; a successful verification is remembered for
 //! [`VERIFIED_TTL`], keyed by an HMAC of the credential under a key drawn
@@ -12,6 +13,7 @@
 //! the secret itself is never kept; an unknown client id is verified against a
 //! dummy hash, so it costs what a wrong secret costs.
 
+use crate::hashing::{Busy, Hashing};
 use crate::rate_limit::{ClientKey, FixedWindows};
 use crate::revocations::RevokedClients;
 use hmac::{Hmac, Mac};
@@ -22,12 +24,9 @@ use sigap_store::clients::{self, Client};
 use sigap_store::db::PgPool;
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use tokio::sync::Semaphore;
 
-/// How long a request waits for a hashing slot before it is told to retry.
-const SLOT_WAIT: Duration = Duration::from_millis(500);
 /// Failed verifications allowed per client id, and per client address, in
 /// [`FAILURE_WINDOW`].
 const MAX_FAILURES: u32 = 10;
@@ -63,7 +62,7 @@ impl From<sigap_store::db::PoolError> for Refusal {
 }
 
 pub struct ClientAuthenticator {
-    hashing: Arc<Semaphore>,
+    hashing: Hashing,
     failures_by_client: FixedWindows<String>,
     failures_by_address: FixedWindows<ClientKey>,
     verified: Mutex<HashMap<[u8; 32], (Client, Instant)>>,
@@ -72,16 +71,12 @@ pub struct ClientAuthenticator {
 }
 
 impl ClientAuthenticator {
-    /// One hashing slot per core.
-    pub fn new(revoked: RevokedClients) -> ClientAuthenticator {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    /// Hashes in the process's shared `hashing` slots.
+    pub fn new(revoked: RevokedClients, hashing: Hashing) -> ClientAuthenticator {
         let mut cache_key = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut cache_key);
-        // Computed now, so that the first unknown client id does not cost
-        // a hash more than a wrong secret does.
-        tokio::task::spawn_blocking(clients::dummy_hash);
         ClientAuthenticator {
-            hashing: Arc::new(Semaphore::new(cores)),
+            hashing,
             failures_by_client: FixedWindows::new(MAX_FAILURES, FAILURE_WINDOW, MAX_ENTRIES),
             failures_by_address: FixedWindows::new(MAX_FAILURES, FAILURE_WINDOW, MAX_ENTRIES),
             verified: Mutex::default(),
@@ -106,22 +101,19 @@ impl ClientAuthenticator {
         let address = address.map(ClientKey::from);
         let credential = self.credential_key(client_id, secret);
         if let Some(client) = self.remembered(&credential) {
-            return match self.revoked.is_revoked(&client.client_id) {
+            return match self.revoked.contains(&client.client_id) {
                 Some(false) => Ok(client),
                 Some(true) => Err(Refusal::Invalid),
                 None => Err(Refusal::Store(revocations_unknown())),
             };
         }
         self.check_failures(client_id, address)?;
-        let permit = tokio::time::timeout(SLOT_WAIT, self.hashing.clone().acquire_owned())
-            .await
-            .map_err(|_| {
-                metrics::counter!("sigap_client_auth_busy_total").increment(1);
-                Refusal::TooMany {
-                    retry_after_secs: 1,
-                }
-            })?
-            .expect("the hashing semaphore is never closed");
+        let permit = self.hashing.slot().await.map_err(|Busy| {
+            metrics::counter!("sigap_client_auth_busy_total").increment(1);
+            Refusal::TooMany {
+                retry_after_secs: 1,
+            }
+        })?;
         // Failures may have been counted while this request waited.
         self.check_failures(client_id, address)?;
         let stored = {
@@ -132,13 +124,7 @@ impl ClientAuthenticator {
             Some(found) => (found.secret_hash, Some(found.client)),
             None => (clients::dummy_hash().to_owned(), None),
         };
-        let secret = secret.to_owned();
-        let matches = tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            clients::verify_secret(&hash, &secret)
-        })
-        .await
-        .unwrap_or(false);
+        let matches = Hashing::verify(permit, hash, secret.to_owned()).await;
         match client {
             Some(client) if matches => {
                 self.remember(credential, &client);

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod body;
 pub mod cli;
 pub mod client_auth;
+pub mod hashing;
 pub mod method_not_allowed;
 pub mod openapi;
 pub mod page;

@@ -31,6 +31,8 @@ use utoipa_actix_web::AppExt;
         (name = "attachments", description = "Photos and documents attached to a case (JPEG, PNG, PDF), stored without photo metadata"),
         (name = "stats", description = "Statistics for planning: counts, times and SLA compliance, by region, category, unit, status and day"),
         (name = "webhooks", description = "Signed event deliveries to partner apps; see the module docs of each endpoint for verification"),
+        (name = "staff", description = "Staff accounts: the people who sign in (admin)"),
+        (name = "sign-in", description = "Signing in with a staff account, sessions, and the person's own account (`/v1/me`)"),
         (name = "clients", description = "API clients of partner apps and the OAuth2 client-credentials grant"),
         (name = "tracking", description = "Public tracking by ticket"),
         (name = "open311", description = "Open311 GeoReport v2 facade for Open311 clients"),
@@ -55,7 +57,7 @@ impl Modify for SecuritySchemes {
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
                     .description(Some(
-                        "HS256 (or RS256) JWT with claims sub, role, unit, region, scope, exp, iss, aud.",
+                        "HS256 (or RS256) JWT with claims sub, role, unit, region, scope, exp, iss, aud; tokens from signing in also carry the session id `sid` (and `enrol_only` for an admin who has not enrolled TOTP).",
                     ))
                     .build(),
             ),

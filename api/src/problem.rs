@@ -55,6 +55,13 @@ pub enum ApiError {
     /// A resource that existed and is gone for good (an expired export).
     #[error("{0}")]
     Gone(String),
+    /// Unknown email, inactive account or wrong password (or TOTP code):
+    /// one answer for all.
+    #[error("the email, password or code is not right")]
+    InvalidCredentials,
+    /// The password is right, and the account needs a TOTP code too.
+    #[error("this account needs a TOTP code: send it as `totp`")]
+    TotpRequired,
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u64 },
     /// An OAuth2 token-endpoint error (RFC 6749 §5.2), with its `error` code.
@@ -100,6 +107,16 @@ impl ApiError {
             ApiError::Unauthorized(_) => (
                 "unauthorized",
                 "Authentication required",
+                StatusCode::UNAUTHORIZED,
+            ),
+            ApiError::InvalidCredentials => (
+                "invalid-credentials",
+                "Sign-in failed",
+                StatusCode::UNAUTHORIZED,
+            ),
+            ApiError::TotpRequired => (
+                "totp-required",
+                "A TOTP code is required",
                 StatusCode::UNAUTHORIZED,
             ),
             ApiError::Forbidden(_) | ApiError::Core(C::Forbidden(_)) => {

@@ -1,52 +1,102 @@
-//! The revoked API clients, kept in memory by every api process so that a
-//! revoked client's access tokens stop working within seconds, without a
-//! database read per request. The set is loaded when the process starts and
-//! whenever its `LISTEN` connection (re)connects, and grows with each
-//! revocation the store announces (`NOTIFY` in the revoking transaction).
+//! Sets of ids that every api process keeps in memory, fed by the store's
+//! `LISTEN`/`NOTIFY`, so that a request is checked against them without a
+//! database read: the revoked API clients (their access tokens stop working
+//! within seconds) and the ended staff sessions (their access tokens are
+//! refused within seconds). A set is loaded when the process starts and
+//! whenever its `LISTEN` connection (re)connects, and grows with each id the
+//! store announces (`NOTIFY` in the transaction that revokes or ends).
 
-use sigap_store::clients::{self, Revocation};
+use sigap_store::db::SetChange;
 use std::collections::HashSet;
+use std::future::Future;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::sync::watch;
 
+/// How often a set is loaded afresh, so that it holds only what its loader
+/// returns (ended sessions that have not expired) plus what was announced
+/// since: memory stays bounded by what an hour can add.
+const RELOAD_EVERY: Duration = Duration::from_secs(3600);
+
+/// One followed set of ids.
 #[derive(Clone)]
-pub struct RevokedClients {
-    /// `None` until the first load: nobody can tell yet who is revoked.
+pub struct NotifiedSet {
+    /// `None` until the first load: nobody can tell yet who is in it.
     ids: Arc<RwLock<Option<HashSet<String>>>>,
     loaded: watch::Receiver<bool>,
 }
 
-impl RevokedClients {
-    /// Starts following revocations in the background.
-    pub fn start(database_url: String) -> RevokedClients {
+/// The API clients revoked so far.
+pub type RevokedClients = NotifiedSet;
+/// The staff sessions ended so far (whose tokens could still be presented).
+pub type EndedSessions = NotifiedSet;
+
+/// A function that follows a set until its connection ends, reporting to
+/// the callback it is given.
+type Apply = Box<dyn FnMut(SetChange) + Send>;
+
+impl NotifiedSet {
+    /// Starts following a set in the background with `watch` (one of the
+    /// store's `watch_*` functions), reconnecting after a second when it
+    /// ends; `what` names the set in logs.
+    pub fn start<W, F>(what: &'static str, watch: W) -> NotifiedSet
+    where
+        W: Fn(Apply) -> F + Send + 'static,
+        F: Future<Output = sigap_store::Result<()>> + Send,
+    {
         let (loaded_tx, loaded) = watch::channel(false);
-        let revoked = RevokedClients {
+        let set = NotifiedSet {
             ids: Arc::default(),
             loaded,
         };
-        let ids = revoked.ids.clone();
+        let ids = set.ids.clone();
+        let loaded_tx = Arc::new(loaded_tx);
         tokio::spawn(async move {
             loop {
-                let apply = |revocation: Revocation| {
+                let ids = ids.clone();
+                let loaded_tx = loaded_tx.clone();
+                let apply: Apply = Box::new(move |change: SetChange| {
                     let mut ids = ids.write().unwrap_or_else(|p| p.into_inner());
-                    match revocation {
-                        Revocation::All(all) => {
+                    match change {
+                        SetChange::All(all) => {
                             *ids = Some(all.into_iter().collect());
                             let _ = loaded_tx.send(true);
                         }
-                        Revocation::One(id) => {
+                        SetChange::One(id) => {
                             ids.get_or_insert_with(HashSet::new).insert(id);
                         }
                     }
-                };
-                if let Err(error) = clients::watch_revocations(&database_url, apply).await {
-                    tracing::warn!(%error, "client revocations interrupted; reconnecting");
+                });
+                match tokio::time::timeout(RELOAD_EVERY, watch(apply)).await {
+                    // A planned reload: reconnect at once (listening before
+                    // loading, so nothing is missed); the load leaves out
+                    // what no longer matters (sessions past their expiry).
+                    Err(_) => continue,
+                    Ok(Err(error)) => {
+                        tracing::warn!(%error, set = what, "following a set interrupted; reconnecting");
+                    }
+                    Ok(Ok(())) => {}
                 }
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         });
-        revoked
+        set
+    }
+
+    /// The revoked API clients.
+    pub fn revoked_clients(database_url: String) -> RevokedClients {
+        NotifiedSet::start("revoked clients", move |apply| {
+            let url = database_url.clone();
+            async move { sigap_store::clients::watch_revocations(&url, apply).await }
+        })
+    }
+
+    /// The ended staff sessions.
+    pub fn ended_sessions(database_url: String) -> EndedSessions {
+        NotifiedSet::start("ended sessions", move |apply| {
+            let url = database_url.clone();
+            async move { sigap_store::staff::watch_ended_sessions(&url, apply).await }
+        })
     }
 
     /// Waits (at most `timeout`) for the first load; false when it has not
@@ -58,18 +108,18 @@ impl RevokedClients {
             .is_ok_and(|r| r.is_ok())
     }
 
-    /// Records a revocation this process made, at once (the notification
+    /// Records an id this process added, at once (the notification
     /// follows, for every process).
-    pub fn insert(&self, client_id: &str) {
+    pub fn insert(&self, id: &str) {
         let mut ids = self.ids.write().unwrap_or_else(|p| p.into_inner());
         if let Some(ids) = ids.as_mut() {
-            ids.insert(client_id.to_owned());
+            ids.insert(id.to_owned());
         }
     }
 
-    /// Whether `client_id` is revoked; `None` until the set is loaded.
-    pub fn is_revoked(&self, client_id: &str) -> Option<bool> {
+    /// Whether `id` is in the set; `None` until the set is loaded.
+    pub fn contains(&self, id: &str) -> Option<bool> {
         let ids = self.ids.read().unwrap_or_else(|p| p.into_inner());
-        ids.as_ref().map(|ids| ids.contains(client_id))
+        ids.as_ref().map(|ids| ids.contains(id))
     }
 }

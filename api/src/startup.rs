@@ -32,6 +32,10 @@ pub struct AppState {
     pub revoked: crate::revocations::RevokedClients,
     /// Checks client secrets under bounded work.
     pub client_auth: crate::client_auth::ClientAuthenticator,
+    /// Staff sessions ended so far, refreshed through LISTEN/NOTIFY.
+    pub ended_sessions: crate::revocations::EndedSessions,
+    /// The argon2 slots every password and secret check shares.
+    pub hashing: crate::hashing::Hashing,
 }
 
 /// A bound, not yet running, api server and its outbox relay.
@@ -59,12 +63,19 @@ impl Application {
         // The regency boundaries are parsed and indexed once, now, rather
         // than in the first request that files a report with coordinates.
         tokio::task::spawn_blocking(sigap_store::geography::boundaries);
-        let revoked = crate::revocations::RevokedClients::start(config.database_url.clone());
-        // Until the revoked clients are known, integrator tokens are refused
-        // (503): wait for them briefly, so that a healthy start serves at once.
+        let revoked = crate::revocations::NotifiedSet::revoked_clients(config.database_url.clone());
+        let ended_sessions =
+            crate::revocations::NotifiedSet::ended_sessions(config.database_url.clone());
+        // Until the revoked clients (ended sessions) are known, integrator
+        // (staff session) tokens are refused (503): wait for them briefly, so
+        // that a healthy start serves at once.
         if !revoked.wait_loaded(config.db_timeout).await {
             tracing::warn!("revoked clients not loaded yet; integrator requests wait for them");
         }
+        if !ended_sessions.wait_loaded(config.db_timeout).await {
+            tracing::warn!("ended sessions not loaded yet; staff session requests wait for them");
+        }
+        let hashing = crate::hashing::Hashing::new();
         let relay_handle = RelayHandle::default();
         let relay = Relay {
             pool: pool.clone(),
@@ -82,8 +93,13 @@ impl Application {
             metrics: sigap_runtime::telemetry::metrics_handle(),
             queue_watch: crate::queue_watch::QueueWatch::start(config.database_url.clone()),
             track_limiter: crate::rate_limit::RateLimiter::per_minute(config.track_rate_limit),
-            client_auth: crate::client_auth::ClientAuthenticator::new(revoked.clone()),
+            client_auth: crate::client_auth::ClientAuthenticator::new(
+                revoked.clone(),
+                hashing.clone(),
+            ),
             revoked,
+            ended_sessions,
+            hashing,
         });
         let listener = TcpListener::bind(&config.bind)?;
         let port = listener.local_addr()?.port();

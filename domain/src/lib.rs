@@ -9,13 +9,17 @@ mod claims;
 mod field_error;
 pub mod files;
 mod nik;
+pub mod password;
 pub mod people;
 mod report;
+pub mod totp;
 mod vocabulary;
 pub mod working_time;
 
 pub use claims::Claims;
 pub use field_error::FieldError;
 pub use nik::{Nik, NikBirthDate, NikSex};
+pub use password::{Password, PasswordError};
 pub use report::{Beneficiary, GeoPoint, NewReport, Phone, RegionCode};
+pub use totp::Totp;
 pub use vocabulary::*;

@@ -185,6 +185,8 @@ impl Tokens {
             unit: None,
             region: None,
             scope: None,
+            sid: None,
+            enrol_only: false,
             exp: now + ttl.as_secs() as i64,
             iat: now,
             iss: self.issuer.clone(),

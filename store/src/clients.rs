@@ -7,9 +7,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::Text;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use futures_util::StreamExt;
 use rand::RngCore;
 use std::sync::LazyLock;
 
@@ -59,7 +57,8 @@ fn random_hex(bytes: usize) -> String {
     hex::encode(buffer)
 }
 
-fn hash_secret(secret: &str) -> String {
+/// The argon2id hash (PHC string, default parameters) of a secret or password.
+pub fn hash_secret(secret: &str) -> String {
     let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
     Argon2::default()
         .hash_password(secret.as_bytes(), &salt)
@@ -140,12 +139,7 @@ async fn mark_revoked(conn: &mut AsyncPgConnection, client_id: &str) -> Result<(
 }
 
 async fn announce_revocation(conn: &mut AsyncPgConnection, client_id: &str) -> Result<()> {
-    diesel::sql_query("SELECT pg_notify($1, $2)")
-        .bind::<Text, _>(REVOKED_CHANNEL)
-        .bind::<Text, _>(client_id)
-        .execute(conn)
-        .await?;
-    Ok(())
+    crate::db::notify(conn, REVOKED_CHANNEL, client_id).await
 }
 
 /// The ids of every revoked client.
@@ -157,29 +151,20 @@ pub async fn revoked_ids(conn: &mut AsyncPgConnection) -> Result<Vec<String>> {
         .await?)
 }
 
-/// What [`watch_revocations`] reports.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Revocation {
-    /// Every client revoked so far: sent once per connection, after it
-    /// listens, so that nothing revoked while disconnected is missed.
-    All(Vec<String>),
-    /// One client revoked just now.
-    One(String),
-}
+/// What [`watch_revocations`] reports: every revoked client, then each
+/// client revoked after.
+pub use crate::db::SetChange as Revocation;
 
 /// Follows revocations until the connection ends: first [`Revocation::All`],
 /// then a [`Revocation::One`] for each client revoked after.
-pub async fn watch_revocations(
-    database_url: &str,
-    mut revoked: impl FnMut(Revocation),
-) -> Result<()> {
-    let mut conn = crate::db::listen(database_url, REVOKED_CHANNEL).await?;
-    revoked(Revocation::All(revoked_ids(&mut conn).await?));
-    let mut notifications = std::pin::pin!(conn.notifications_stream());
-    while let Some(notification) = notifications.next().await {
-        revoked(Revocation::One(notification?.payload));
-    }
-    Ok(())
+pub async fn watch_revocations(database_url: &str, revoked: impl FnMut(Revocation)) -> Result<()> {
+    crate::db::watch_set(
+        database_url,
+        REVOKED_CHANNEL,
+        async |conn| revoked_ids(conn).await,
+        revoked,
+    )
+    .await
 }
 
 /// An active client with the hash of its secret, for [`verify_secret`].

@@ -118,6 +118,51 @@ pub async fn listen(database_url: &str, channel: &str) -> crate::error::Result<A
     Ok(conn)
 }
 
+/// What [`watch_set`] reports about a set of ids kept by `LISTEN`/`NOTIFY`
+/// (revoked clients, ended sessions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SetChange {
+    /// Every member so far: sent once per connection, after it listens, so
+    /// that nothing announced while disconnected is missed.
+    All(Vec<String>),
+    /// One member added just now (the notification's payload).
+    One(String),
+}
+
+/// Follows a set of ids until the connection ends: listens on `channel`,
+/// reports [`SetChange::All`] from `load`, then a [`SetChange::One`] for
+/// each notification.
+pub async fn watch_set(
+    database_url: &str,
+    channel: &str,
+    load: impl AsyncFnOnce(&mut AsyncPgConnection) -> crate::error::Result<Vec<String>>,
+    mut apply: impl FnMut(SetChange),
+) -> crate::error::Result<()> {
+    use futures_util::StreamExt;
+    let mut conn = listen(database_url, channel).await?;
+    apply(SetChange::All(load(&mut conn).await?));
+    let mut notifications = std::pin::pin!(conn.notifications_stream());
+    while let Some(notification) = notifications.next().await {
+        apply(SetChange::One(notification?.payload));
+    }
+    Ok(())
+}
+
+/// Announces `payload` on `channel`; inside a transaction, the notification
+/// is sent when it commits.
+pub async fn notify(
+    conn: &mut AsyncPgConnection,
+    channel: &str,
+    payload: &str,
+) -> crate::error::Result<()> {
+    diesel::sql_query("SELECT pg_notify($1, $2)")
+        .bind::<diesel::sql_types::Text, _>(channel)
+        .bind::<diesel::sql_types::Text, _>(payload)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Constant SQL text (`diesel::sql_query`) run as a statement prepared once
 /// per connection: diesel never caches `sql_query`, as it cannot tell whether
 /// the text was built at run time, so every call would pay a Parse round trip

@@ -29,6 +29,7 @@ pub mod routing;
 #[allow(missing_docs)]
 pub mod schema;
 pub mod seed;
+pub mod staff;
 pub mod stats;
 pub mod tracking;
 pub mod units;

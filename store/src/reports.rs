@@ -8,7 +8,7 @@ use crate::vocabulary::{NullableTerm, Term};
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Nullable};
+use diesel::sql_types::{Bool, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use sigap_domain::{Category, Channel, Claims, Need, Role, Stage, Status, Urgency};
 use uuid::Uuid;
@@ -116,6 +116,11 @@ pub struct ReportRow {
     pub duplicate_of: Option<Uuid>,
 }
 
+/// The name of the staff account an event's actor is, if it is one.
+const ACTOR_NAME_SQL: &str = "(SELECT s.name FROM staff s WHERE s.id = CASE \
+    WHEN report_events.actor ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' \
+    THEN report_events.actor::uuid END)";
+
 /// One entry of a report's history.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = report_events, check_for_backend(diesel::pg::Pg))]
@@ -136,6 +141,11 @@ pub struct EventRow {
     pub actor: String,
     /// The actor's role, or `system`.
     pub actor_role: String,
+    /// The name of the staff account that acted, when the actor is one (its
+    /// id): looked up by primary key, only for actors shaped like a UUID.
+    #[diesel(select_expression = diesel::dsl::sql::<Nullable<Text>>(ACTOR_NAME_SQL))]
+    #[diesel(select_expression_type = diesel::expression::SqlLiteral<Nullable<Text>>)]
+    pub actor_name: Option<String>,
     /// What the actor wrote (a note, a reason).
     pub note: Option<String>,
     /// For assignments, the router's decision with its explanation.

@@ -244,6 +244,61 @@ diesel::table! {
 }
 
 diesel::table! {
+    staff (id) {
+        id -> Uuid,
+        email -> Text,
+        name -> Text,
+        role -> Text,
+        unit_code -> Nullable<Text>,
+        region_code -> Nullable<Text>,
+        active -> Bool,
+        password_hash -> Nullable<Text>,
+        oidc_issuer -> Nullable<Text>,
+        oidc_subject -> Nullable<Text>,
+        totp_secret -> Nullable<Bytea>,
+        totp_confirmed_at -> Nullable<Timestamptz>,
+        totp_last_step -> Nullable<Int8>,
+        must_change_password -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        last_sign_in_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    staff_audit (id) {
+        id -> Int8,
+        staff_id -> Uuid,
+        actor -> Text,
+        action -> Text,
+        changes -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    staff_login_failures (id) {
+        id -> Int8,
+        email -> Text,
+        failed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    staff_sessions (id) {
+        id -> Uuid,
+        staff_id -> Uuid,
+        refresh_hash -> Bytea,
+        previous_refresh_hash -> Nullable<Bytea>,
+        created_at -> Timestamptz,
+        refreshed_at -> Nullable<Timestamptz>,
+        expires_at -> Timestamptz,
+        ended_at -> Nullable<Timestamptz>,
+        ended_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     unit_queues (unit_code) {
         unit_code -> Text,
         version -> Int8,
@@ -312,6 +367,10 @@ diesel::joinable!(report_deadlines -> reports (report_id));
 diesel::joinable!(report_events -> reports (report_id));
 diesel::joinable!(report_people -> reports (report_id));
 diesel::joinable!(reports -> units (unit_code));
+diesel::joinable!(staff -> regions (region_code));
+diesel::joinable!(staff -> units (unit_code));
+diesel::joinable!(staff_audit -> staff (staff_id));
+diesel::joinable!(staff_sessions -> staff (staff_id));
 diesel::joinable!(units -> regions (region_code));
 diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 
@@ -331,6 +390,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_events,
     report_people,
     reports,
+    staff,
+    staff_audit,
+    staff_login_failures,
+    staff_sessions,
     unit_queues,
     units,
     webhook_deliveries,

@@ -3,7 +3,29 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 use sigap_domain::Role;
-use sigap_tests::{Worker, report_body, spawn_app};
+use sigap_tests::{TestApp, Worker, report_body, spawn_app};
+
+/// Creates a staff account (as an admin) and signs it in; its access token.
+async fn staff_token(app: &TestApp, email: &str, role: &str, extra: Value) -> String {
+    let mut body = json!({"email": email, "name": format!("Staf {role}"), "role": role,
+                          "password": "kursi roda merah 2026"});
+    for (k, v) in extra.as_object().expect("object") {
+        body[k] = v.clone();
+    }
+    let created = app.post("/v1/staff", &app.token(Role::Admin), &body).await;
+    assert_eq!(created.status(), 201);
+    let pair: Value = app
+        .http
+        .post(app.url("/v1/auth/login"))
+        .json(&json!({"email": email, "password": "kursi roda merah 2026"}))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    pair["access_token"].as_str().expect("token").to_owned()
+}
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -36,147 +58,185 @@ async fn each_role_gets_exactly_what_it_may_on_every_endpoint() {
         ("integrator", Some(app.token(Role::Integrator))),
         ("admin", Some(app.token(Role::Admin))),
         ("anonymous", None),
+        // Tokens from signing in with staff accounts, with sessions.
+        (
+            "staff_account_operator",
+            Some(staff_token(&app, "op@kemensos.go.id", "operator", json!({})).await),
+        ),
+        (
+            "staff_account_supervisor",
+            Some(staff_token(&app, "sup@kemensos.go.id", "supervisor", json!({})).await),
+        ),
+        (
+            "staff_account_upt",
+            Some(
+                staff_token(
+                    &app,
+                    "upt@kemensos.go.id",
+                    "upt_staff",
+                    json!({"unit_code": "SENTRA-MULYA-JAYA"}),
+                )
+                .await,
+            ),
+        ),
+        (
+            "staff_account_regional",
+            Some(
+                staff_token(
+                    &app,
+                    "reg@kemensos.go.id",
+                    "regional",
+                    json!({"region_code": "13"}),
+                )
+                .await,
+            ),
+        ),
+        // An admin without TOTP: enrolment and /v1/me only.
+        (
+            "staff_account_admin_enrol_only",
+            Some(staff_token(&app, "adm@kemensos.go.id", "admin", json!({})).await),
+        ),
     ];
     let report = format!("/v1/reports/{id}");
     // (method, path, body, expected status per caller in the order above)
-    let matrix: Vec<(Method, String, Value, [u16; 9])> = vec![
+    let mut matrix: Vec<(Method, String, Value, Vec<u16>)> = vec![
         (
             Method::GET,
             report.clone(),
             json!(null),
-            [200, 200, 200, 404, 200, 404, 404, 200, 401],
+            vec![200, 200, 200, 404, 200, 404, 404, 200, 401],
         ),
         (
             Method::GET,
             "/v1/reports".into(),
             json!(null),
-            [200, 200, 403, 403, 200, 200, 403, 403, 401],
+            vec![200, 200, 403, 403, 200, 200, 403, 403, 401],
         ),
         (
             Method::POST,
             "/v1/reports".into(),
             report_body(),
-            [201, 201, 403, 403, 403, 403, 201, 403, 401],
+            vec![201, 201, 403, 403, 403, 403, 201, 403, 401],
         ),
         (
             Method::POST,
             format!("{report}/status"),
             json!({"status": "resolved"}),
-            [403, 409, 409, 404, 403, 403, 403, 403, 401],
+            vec![403, 409, 409, 404, 403, 403, 403, 403, 401],
         ),
         (
             Method::POST,
             format!("{report}/notes"),
             json!({"note": "called the family"}),
-            [201, 201, 201, 404, 403, 404, 404, 403, 401],
+            vec![201, 201, 201, 404, 403, 404, 404, 403, 401],
         ),
         (
             Method::POST,
             format!("{report}/transfer"),
             json!({"unit_code": "NOPE", "reason": "test"}),
-            [403, 422, 422, 404, 403, 403, 403, 403, 401],
+            vec![403, 422, 422, 404, 403, 403, 403, 403, 401],
         ),
         (
             Method::POST,
             format!("{report}/assign"),
             json!({"unit_code": "SENTRA-EFATA"}),
-            [403, 409, 403, 403, 403, 403, 403, 403, 401],
+            vec![403, 409, 403, 403, 403, 403, 403, 403, 401],
         ),
         (
             Method::POST,
             format!("{report}/merge"),
             json!({"into": id, "reason": "test"}),
-            [403, 422, 422, 404, 403, 403, 403, 403, 401],
+            vec![403, 422, 422, 404, 403, 403, 403, 403, 401],
         ),
         (
             Method::GET,
             "/v1/units/SENTRA-MULYA-JAYA/cases".into(),
             json!(null),
-            [403, 200, 200, 404, 403, 403, 403, 403, 401],
+            vec![403, 200, 200, 404, 403, 403, 403, 403, 401],
         ),
         (
             Method::GET,
             "/v1/units/SENTRA-MULYA-JAYA/coverage".into(),
             json!(null),
-            [403, 200, 403, 403, 403, 403, 403, 200, 401],
+            vec![403, 200, 403, 403, 403, 403, 403, 200, 401],
         ),
         (
             Method::POST,
             "/v1/units/SENTRA-MULYA-JAYA/coverage".into(),
             json!({"region_code": "99.99"}),
-            [403, 403, 403, 403, 403, 403, 403, 422, 401],
+            vec![403, 403, 403, 403, 403, 403, 403, 422, 401],
         ),
         (
             Method::PUT,
             "/v1/units/SENTRA-MULYA-JAYA".into(),
             json!({"name": ""}),
-            [403, 403, 403, 403, 403, 403, 403, 422, 401],
+            vec![403, 403, 403, 403, 403, 403, 403, 422, 401],
         ),
         (
             Method::DELETE,
             "/v1/coverage/999999".into(),
             json!(null),
-            [403, 403, 403, 403, 403, 403, 403, 404, 401],
+            vec![403, 403, 403, 403, 403, 403, 403, 404, 401],
         ),
         (
             Method::PATCH,
             "/v1/coverage/999999".into(),
             json!({"priority": 1}),
-            [403, 403, 403, 403, 403, 403, 403, 404, 401],
+            vec![403, 403, 403, 403, 403, 403, 403, 404, 401],
         ),
         (
             Method::GET,
             "/v1/units/SENTRA-MULYA-JAYA/history".into(),
             json!(null),
-            [403, 200, 403, 403, 403, 403, 403, 200, 401],
+            vec![403, 200, 403, 403, 403, 403, 403, 200, 401],
         ),
         (
             Method::GET,
             "/v1/coverage/gaps?limit=5".into(),
             json!(null),
-            [403, 200, 403, 403, 403, 403, 403, 200, 401],
+            vec![403, 200, 403, 403, 403, 403, 403, 200, 401],
         ),
         (
             Method::POST,
             "/v1/route/preview".into(),
             json!({"category": "elderly", "region_code": "13.03"}),
-            [403, 200, 403, 403, 403, 403, 403, 200, 401],
+            vec![403, 200, 403, 403, 403, 403, 403, 200, 401],
         ),
         (
             Method::GET,
             "/v1/regions?parent=13".into(),
             json!(null),
-            [200, 200, 200, 200, 200, 200, 200, 200, 401],
+            vec![200, 200, 200, 200, 200, 200, 200, 200, 401],
         ),
         (
             Method::GET,
             "/v1/categories".into(),
             json!(null),
-            [200, 200, 200, 200, 200, 200, 200, 200, 401],
+            vec![200, 200, 200, 200, 200, 200, 200, 200, 401],
         ),
         (
             Method::GET,
             "/v1/units".into(),
             json!(null),
-            [200, 200, 200, 200, 200, 200, 200, 200, 401],
+            vec![200, 200, 200, 200, 200, 200, 200, 200, 401],
         ),
         (
             Method::GET,
             "/v1/holidays?year=2026".into(),
             json!(null),
-            [200, 200, 200, 200, 200, 200, 200, 200, 401],
+            vec![200, 200, 200, 200, 200, 200, 200, 200, 401],
         ),
         (
             Method::PUT,
             "/v1/holidays/2026-07-01".into(),
             json!({"name": ""}),
-            [403, 403, 403, 403, 403, 403, 403, 422, 401],
+            vec![403, 403, 403, 403, 403, 403, 403, 422, 401],
         ),
         (
             Method::DELETE,
             "/v1/holidays/2026-07-01".into(),
             json!(null),
-            [403, 403, 403, 403, 403, 403, 403, 404, 401],
+            vec![403, 403, 403, 403, 403, 403, 403, 404, 401],
         ),
         (
             Method::POST,
@@ -212,9 +272,98 @@ async fn each_role_gets_exactly_what_it_may_on_every_endpoint() {
             Method::GET,
             format!("/v1/track/{tracking_code}"),
             json!(null),
-            [200, 200, 200, 200, 200, 200, 200, 200, 200],
+            vec![200, 200, 200, 200, 200, 200, 200, 200, 200],
         ),
     ];
+    // A staff account's token gets what the same role's token gets; an
+    // enrol-only admin token nothing but the public tracking page.
+    for (_, path, _, expected) in matrix.iter_mut() {
+        let enrol_only = if path.starts_with("/v1/track/") {
+            200
+        } else {
+            403
+        };
+        let same = [
+            expected[0],
+            expected[1],
+            expected[2],
+            expected[4],
+            enrol_only,
+        ];
+        expected.extend(same);
+    }
+    let nobody = "/v1/staff/00000000-0000-0000-0000-000000000000".to_owned();
+    // Staff administration and the person's own account.
+    // (operator, supervisor, staff, staff_other, regional, regional_other,
+    // integrator, admin, anonymous, then the staff accounts: operator,
+    // supervisor, upt, regional, enrol-only admin)
+    matrix.extend([
+        (
+            Method::GET,
+            "/v1/staff".into(),
+            json!(null),
+            vec![
+                403, 403, 403, 403, 403, 403, 403, 200, 401, 403, 403, 403, 403, 403,
+            ],
+        ),
+        (
+            Method::POST,
+            "/v1/staff".into(),
+            json!({"email": "x", "name": "", "role": "operator"}),
+            vec![
+                403, 403, 403, 403, 403, 403, 403, 422, 401, 403, 403, 403, 403, 403,
+            ],
+        ),
+        (
+            Method::GET,
+            nobody.clone(),
+            json!(null),
+            vec![
+                403, 403, 403, 403, 403, 403, 403, 404, 401, 403, 403, 403, 403, 403,
+            ],
+        ),
+        (
+            Method::PATCH,
+            nobody,
+            json!({"name": "X"}),
+            vec![
+                403, 403, 403, 403, 403, 403, 403, 404, 401, 403, 403, 403, 403, 403,
+            ],
+        ),
+        (
+            Method::GET,
+            "/v1/me".into(),
+            json!(null),
+            vec![
+                404, 404, 404, 404, 404, 404, 404, 404, 401, 200, 200, 200, 200, 200,
+            ],
+        ),
+        (
+            Method::POST,
+            "/v1/me/password".into(),
+            json!({"current_password": "x", "new_password": "short"}),
+            vec![
+                404, 404, 404, 404, 404, 404, 404, 404, 401, 422, 422, 422, 422, 422,
+            ],
+        ),
+        (
+            Method::POST,
+            "/v1/me/totp/confirm".into(),
+            json!({"code": "123456"}),
+            vec![
+                404, 404, 404, 404, 404, 404, 404, 404, 401, 409, 409, 409, 409, 409,
+            ],
+        ),
+        // Last: it ends the staff accounts' sessions.
+        (
+            Method::POST,
+            "/v1/auth/logout".into(),
+            json!(null),
+            vec![
+                404, 404, 404, 404, 404, 404, 404, 404, 401, 204, 204, 204, 204, 204,
+            ],
+        ),
+    ]);
     let mut failures = Vec::new();
     for (method, path, body, expected) in &matrix {
         for ((name, token), want) in callers.iter().zip(expected) {

@@ -21,6 +21,7 @@ mod outbox;
 mod reference;
 mod routing;
 mod schema;
+mod staff;
 mod stats;
 mod vocabulary;
 mod vocabulary_columns;

@@ -12,6 +12,8 @@ pub mod merge;
 pub mod open311;
 pub mod reference;
 pub mod reports;
+pub mod sign_in;
+pub mod staff;
 pub mod stats;
 pub mod track;
 pub mod units;
@@ -34,6 +36,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     exports::configure(cfg);
     attachments::configure(cfg);
     clients::configure(cfg);
+    staff::configure(cfg);
+    sign_in::configure(cfg);
     webhooks::configure(cfg);
     track::configure(cfg);
     open311::configure(cfg);

@@ -6,6 +6,7 @@ pub mod exports;
 pub mod holidays;
 pub mod intake;
 pub mod reports;
+pub mod staff;
 pub mod stats;
 pub mod units;
 pub mod webhooks;

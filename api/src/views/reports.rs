@@ -27,6 +27,10 @@ pub struct EventView {
     pub unit_code: Option<String>,
     pub actor: String,
     pub actor_role: String,
+    /// The name of the staff account that acted (`actor` is then its id);
+    /// absent for other actors and for roles that may not see personal data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_name: Option<String>,
     /// What the actor wrote; null for roles that may not see personal data
     /// (the text of a note or a reason may name people).
     pub note: Option<String>,
@@ -55,6 +59,7 @@ impl EventView {
             unit_code: row.unit_code,
             actor: row.actor,
             actor_role: row.actor_role,
+            actor_name: row.actor_name.filter(|_| personal),
             note: row.note.filter(|_| personal),
             details,
             created_at: row.created_at,

@@ -1,0 +1,4 @@
+DROP TABLE staff_login_failures;
+DROP TABLE staff_sessions;
+DROP TABLE staff_audit;
+DROP TABLE staff;
