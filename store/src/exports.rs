@@ -284,6 +284,8 @@ impl TryFrom<ExportRow> for Export {
                 iat: 0,
                 iss: String::new(),
                 aud: String::new(),
+                sid: None,
+                enrol_only: false,
             },
             status: ExportStatus::read(&row.status)?,
             attempts: row.attempts,
