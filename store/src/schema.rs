@@ -14,6 +14,47 @@ diesel::table! {
 }
 
 diesel::table! {
+    assessments (id) {
+        id -> Uuid,
+        beneficiary_id -> Uuid,
+        report_id -> Uuid,
+        assessed_on -> Date,
+        method -> Text,
+        eligible -> Bool,
+        findings -> Text,
+        seeing -> Nullable<Text>,
+        hearing -> Nullable<Text>,
+        walking -> Nullable<Text>,
+        remembering -> Nullable<Text>,
+        self_care -> Nullable<Text>,
+        communicating -> Nullable<Text>,
+        recommendations -> Jsonb,
+        assessed_by -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    beneficiaries (id) {
+        id -> Uuid,
+        report_id -> Uuid,
+        ordinal -> Int4,
+        name -> Nullable<Text>,
+        nik -> Nullable<Text>,
+        birth_date -> Nullable<Date>,
+        age -> Nullable<Int4>,
+        sex -> Nullable<Text>,
+        disabilities -> Array<Text>,
+        phone -> Nullable<Text>,
+        address -> Nullable<Text>,
+        status -> Text,
+        status_reason -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     coverage_rule_removals (unit_code, region_key, category_key) {
         unit_code -> Text,
         region_key -> Text,
@@ -196,6 +237,46 @@ diesel::table! {
 }
 
 diesel::table! {
+    service_follow_ups (id) {
+        id -> Int8,
+        service_id -> Uuid,
+        checked_on -> Date,
+        outcome -> Text,
+        note -> Nullable<Text>,
+        checked_by -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    services (id) {
+        id -> Uuid,
+        report_id -> Uuid,
+        beneficiary_id -> Uuid,
+        unit_code -> Nullable<Text>,
+        component -> Text,
+        modality -> Text,
+        item -> Nullable<Text>,
+        quantity -> Int4,
+        due_on -> Date,
+        note -> Nullable<Text>,
+        status -> Text,
+        delivered_on -> Nullable<Date>,
+        delivered_quantity -> Nullable<Int4>,
+        handover_ref -> Nullable<Text>,
+        received_by -> Nullable<Text>,
+        delivery_note -> Nullable<Text>,
+        cancel_reason -> Nullable<Text>,
+        follow_up_due_on -> Nullable<Date>,
+        followed_up_on -> Nullable<Date>,
+        follow_up_outcome -> Nullable<Text>,
+        planned_by -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     unit_queues (unit_code) {
         unit_code -> Text,
         version -> Int8,
@@ -256,17 +337,26 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(assessments -> beneficiaries (beneficiary_id));
+diesel::joinable!(assessments -> reports (report_id));
+diesel::joinable!(beneficiaries -> reports (report_id));
 diesel::joinable!(coverage_rules -> regions (region_code));
 diesel::joinable!(coverage_rules -> units (unit_code));
 diesel::joinable!(report_deadlines -> reports (report_id));
 diesel::joinable!(report_events -> reports (report_id));
 diesel::joinable!(report_people -> reports (report_id));
 diesel::joinable!(reports -> units (unit_code));
+diesel::joinable!(service_follow_ups -> services (service_id));
+diesel::joinable!(services -> beneficiaries (beneficiary_id));
+diesel::joinable!(services -> reports (report_id));
+diesel::joinable!(services -> units (unit_code));
 diesel::joinable!(units -> regions (region_code));
 diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_clients,
+    assessments,
+    beneficiaries,
     coverage_rule_removals,
     coverage_rules,
     directory_changes,
@@ -278,6 +368,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_events,
     report_people,
     reports,
+    service_follow_ups,
+    services,
     unit_queues,
     units,
     webhook_deliveries,
