@@ -8,6 +8,7 @@
 pub mod bus;
 pub mod calendar;
 pub mod cases;
+pub mod casework;
 pub mod clients;
 pub mod db;
 pub mod deadlines;

@@ -210,9 +210,15 @@ impl Visibility {
 /// Whether the caller may see names and phone numbers: those who act on the
 /// case (operators, supervisors and the unit it is assigned to).
 pub fn sees_personal_data(claims: &Claims, report: &ReportRow) -> bool {
+    sees_personal_data_at(claims, report.unit_code.as_deref())
+}
+
+/// The same rule for a case held by `unit_code` (its people, assessments
+/// and services follow their report).
+pub fn sees_personal_data_at(claims: &Claims, unit_code: Option<&str>) -> bool {
     match claims.role {
         Role::Operator | Role::Supervisor => true,
-        Role::UptStaff => report.unit_code.is_some() && report.unit_code == claims.unit,
+        Role::UptStaff => unit_code.is_some() && unit_code == claims.unit.as_deref(),
         Role::Regional | Role::Integrator | Role::Admin => false,
     }
 }
