@@ -131,6 +131,7 @@ pub fn method_not_allowed(method: &str, path: &str, allow: &str) -> HttpResponse
             errors: None,
             error: None,
             allowed: None,
+            pending: None,
         })
 }
 

@@ -1,6 +1,7 @@
 //! One module per resource; `configure` mounts them all.
 
 pub mod cases;
+pub mod casework;
 pub mod clients;
 pub mod console;
 pub mod directory;
@@ -28,6 +29,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     reports::configure(cfg);
     merge::configure(cfg);
     cases::configure(cfg);
+    casework::configure(cfg);
     stats::configure(cfg);
     clients::configure(cfg);
     webhooks::configure(cfg);

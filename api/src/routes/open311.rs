@@ -162,7 +162,8 @@ impl From<CoreError> for Open311Failure {
             | CoreError::IdempotencyInFlight
             | CoreError::IdempotencyMismatch
             | CoreError::IllegalTransition(_)
-            | CoreError::StaleVersion { .. } => {
+            | CoreError::StaleVersion { .. }
+            | CoreError::WorkPending(_) => {
                 Open311Failure::new(StatusCode::CONFLICT, e.to_string())
             }
             CoreError::Database(cause) => Open311Failure::server(
@@ -882,7 +883,9 @@ pub struct ServiceRequest {
     #[schema(value_type = RequestState)]
     pub status: String,
     /// The Sigap status, with the unit when assigned; for a report merged
-    /// into another, `duplicate; continues as <ticket>`.
+    /// into another, `duplicate; continues as <ticket>`. Once people are
+    /// served (or the case is in service), how many of how many:
+    /// `in_service; 2 of 70 people served` (counts only, no names).
     pub status_notes: String,
     pub service_name: String,
     #[schema(value_type = Category)]
@@ -905,11 +908,19 @@ pub struct ServiceRequest {
 
 impl ServiceRequest {
     fn new(row: ServiceRequestRow) -> ServiceRequest {
-        let status_notes = match (&row.unit_name, &row.continued_as) {
+        let mut status_notes = match (&row.unit_name, &row.continued_as) {
             (_, Some(kept)) => format!("duplicate; continues as {kept}"),
             (Some(unit), _) if row.status == Status::Assigned => format!("assigned to {unit}"),
             _ => row.status.to_string(),
         };
+        // Counts only, never names.
+        let serving = matches!(row.status, Status::InService | Status::Resolved | Status::Closed);
+        if row.people_served > 0 || serving {
+            status_notes.push_str(&format!(
+                "; {} of {} people served",
+                row.people_served, row.beneficiary_count
+            ));
+        }
         ServiceRequest {
             service_request_id: row.ticket,
             status: if row.status.is_open() {

@@ -145,8 +145,11 @@ pub struct ReportView {
     /// Present only for roles that may see personal data.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reporter: Option<ReporterView>,
-    /// Names, NIKs and phones are removed for roles that may not see
-    /// personal data.
+    /// The people listed: `name`, `age`, `sex`, `disability`, `nik`,
+    /// `phone` as filed; on a single report's read also each person's `id`,
+    /// `status`, `disabilities`, `birth_date` and `address` (first 100).
+    /// Names, NIKs, birth dates, phones and addresses are removed for roles
+    /// that may not see personal data.
     #[schema(value_type = Vec<Object>)]
     pub beneficiaries: serde_json::Value,
     pub beneficiary_count: i32,
@@ -278,6 +281,24 @@ impl ReportView {
             duplicate_of: None,
             merged_from: None,
         }
+    }
+
+    /// The view with its people as rows (ids and statuses), in the shape
+    /// the report's list always had.
+    pub fn with_people(
+        mut self,
+        claims: &Claims,
+        case: &sigap_store::casework::CaseRef,
+        people: Vec<sigap_store::casework::BeneficiaryRow>,
+    ) -> ReportView {
+        let personal = crate::views::casework::personal(claims, case);
+        self.beneficiaries = serde_json::Value::Array(
+            people
+                .into_iter()
+                .map(|row| crate::views::casework::BeneficiaryView::new(case, row, personal).entry())
+                .collect(),
+        );
+        self
     }
 
     /// The view with the report's merge links.
