@@ -3,6 +3,7 @@
 mod auth;
 mod authz;
 mod calendar;
+mod casework;
 mod client_auth;
 mod clients;
 mod console;

@@ -119,6 +119,7 @@ use chrono::Datelike;
 
 /// Body of `POST /v1/reports/{id}/beneficiaries`: a person of the case.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "name": "Nenek Rahmah", "nik": "1303015708450001", "birth_date": "1945-08-17", "sex": "F",
     "disabilities": ["physical"], "phone": "081234567891",
@@ -333,6 +334,7 @@ pub fn parse_patch(body: &serde_json::Value) -> Result<PersonPatch, Vec<FieldErr
 
 /// Washington Group short set, as sent.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct FunctioningInput {
     #[schema(value_type = Difficulty)]
     pub seeing: Option<String>,
@@ -350,6 +352,7 @@ pub struct FunctioningInput {
 
 /// A recommended service, as sent.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RecommendationInput {
     #[schema(value_type = AtensiComponent)]
     pub component: Option<String>,
@@ -364,6 +367,7 @@ pub struct RecommendationInput {
 
 /// Body of `POST /v1/beneficiaries/{id}/assessments`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "assessed_on": "2026-12-03", "method": "home_visit", "eligible": true,
     "findings": "Lansia 81 tahun, tidak dapat berjalan tanpa bantuan; tinggal dengan cucu.",
@@ -451,6 +455,7 @@ impl AssessmentInput {
 
 /// Body of `POST /v1/beneficiaries/{id}/services`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "component": "accessibility_support", "modality": "family_based", "item": "wheelchair",
     "quantity": 1, "due_on": "2026-12-20", "note": "Kursi roda standar dewasa"
@@ -505,6 +510,7 @@ impl ServiceInput {
 
 /// Body of `POST /v1/services/{id}/deliver`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "delivered_on": "2026-12-15", "quantity": 1, "handover_ref": "BAST/SMJ/2026/0412",
     "received_by": "Rahmah (penerima) dan Yusuf (cucu)"
@@ -551,6 +557,7 @@ impl DeliveryInput {
 
 /// Body of `POST /v1/services/{id}/cancel`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(example = json!({"reason": "Penerima meninggal dunia sebelum penyerahan"}))]
 pub struct CancelInput {
     /// 1 to 2,000 characters, not all blank. Personal data.
@@ -569,6 +576,7 @@ impl CancelInput {
 
 /// Body of `POST /v1/services/{id}/follow-up`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(example = json!({"checked_on": "2027-03-16", "outcome": "in_use", "note": "Dipakai setiap hari"}))]
 pub struct FollowUpInput {
     /// The day of the check: not before the delivery, not in the future.
