@@ -164,7 +164,10 @@ impl NewService {
 
     /// When a delivered service is due a follow-up: devices 90 days after
     /// delivery, other services never.
-    pub fn follow_up_due(item: Option<AssistiveDevice>, delivered_on: NaiveDate) -> Option<NaiveDate> {
+    pub fn follow_up_due(
+        item: Option<AssistiveDevice>,
+        delivered_on: NaiveDate,
+    ) -> Option<NaiveDate> {
         item.and_then(|_| delivered_on.checked_add_days(Days::new(DEVICE_FOLLOW_UP_DAYS)))
     }
 }
@@ -274,17 +277,33 @@ mod tests {
             (NotEligible, counts(1, 0, 0), NotEligible),
         ];
         for (from, services, to) in table {
-            assert_eq!(from.after_services(services), to, "{from} with {services:?}");
+            assert_eq!(
+                from.after_services(services),
+                to,
+                "{from} with {services:?}"
+            );
         }
     }
 
     #[test]
     fn an_assessment_decides_eligibility_and_keeps_the_services_state() {
-        assert_eq!(AwaitingAssessment.after_assessment(false, counts(0, 0, 0)), NotEligible);
-        assert_eq!(AwaitingAssessment.after_assessment(true, counts(0, 0, 0)), Assessed);
-        assert_eq!(NotEligible.after_assessment(true, counts(0, 0, 0)), Assessed);
+        assert_eq!(
+            AwaitingAssessment.after_assessment(false, counts(0, 0, 0)),
+            NotEligible
+        );
+        assert_eq!(
+            AwaitingAssessment.after_assessment(true, counts(0, 0, 0)),
+            Assessed
+        );
+        assert_eq!(
+            NotEligible.after_assessment(true, counts(0, 0, 0)),
+            Assessed
+        );
         assert_eq!(InService.after_assessment(true, counts(1, 0, 0)), InService);
-        assert_eq!(InService.after_assessment(false, counts(1, 0, 0)), NotEligible);
+        assert_eq!(
+            InService.after_assessment(false, counts(1, 0, 0)),
+            NotEligible
+        );
     }
 
     #[test]
@@ -327,15 +346,27 @@ mod tests {
             item: Some(AssistiveDevice::Other),
             ..base.clone()
         };
-        assert_eq!(other.clone().check().expect_err("undescribed")[0].field, "note");
-        assert!(NewService {
-            note: Some("kursi roda anak".into()),
-            ..other
-        }
-        .check()
-        .is_ok());
         assert_eq!(
-            NewService { quantity: 0, item: None, ..base }.check().expect_err("zero")[0].field,
+            other.clone().check().expect_err("undescribed")[0].field,
+            "note"
+        );
+        assert!(
+            NewService {
+                note: Some("kursi roda anak".into()),
+                ..other
+            }
+            .check()
+            .is_ok()
+        );
+        assert_eq!(
+            NewService {
+                quantity: 0,
+                item: None,
+                ..base
+            }
+            .check()
+            .expect_err("zero")[0]
+                .field,
             "quantity"
         );
     }

@@ -296,7 +296,8 @@ impl BeneficiaryStatus {
 
     /// Nothing is pending for this person: served, or ended without service.
     pub fn is_final(self) -> bool {
-        self == BeneficiaryStatus::Served || BeneficiaryStatus::ENDED_WITHOUT_SERVICE.contains(&self)
+        self == BeneficiaryStatus::Served
+            || BeneficiaryStatus::ENDED_WITHOUT_SERVICE.contains(&self)
     }
 }
 

@@ -14,7 +14,9 @@
 use crate::error::{Error, Result};
 use crate::lifecycle::{Actor, Change, lock_case, move_case, record};
 use crate::reports::{ReportRow, Visibility};
-use crate::schema::{assessments, beneficiaries, regions, report_events, reports, service_follow_ups, services};
+use crate::schema::{
+    assessments, beneficiaries, regions, report_events, reports, service_follow_ups, services,
+};
 use crate::vocabulary::{NullableTerm, Term};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -283,7 +285,11 @@ pub async fn pending(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Pending> 
     let listed: Vec<PendingBeneficiary> = people()
         .order(beneficiaries::ordinal)
         .limit(PENDING_LISTED)
-        .select((beneficiaries::id, beneficiaries::ordinal, beneficiaries::status))
+        .select((
+            beneficiaries::id,
+            beneficiaries::ordinal,
+            beneficiaries::status,
+        ))
         .load(conn)
         .await?;
     let planned = || {
@@ -313,7 +319,11 @@ pub async fn pending(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Pending> 
 }
 
 /// The case `claims` may read, by report id; 404 otherwise.
-pub async fn case_for(conn: &mut AsyncPgConnection, claims: &Claims, report_id: Uuid) -> Result<CaseRef> {
+pub async fn case_for(
+    conn: &mut AsyncPgConnection,
+    claims: &Claims,
+    report_id: Uuid,
+) -> Result<CaseRef> {
     Ok(reports::table
         .find(report_id)
         .filter(Visibility::of(claims).condition())
@@ -483,7 +493,11 @@ fn require_open(report: &ReportRow, statuses: &[Status], what: &str) -> Result<(
             "{} is {}: {what} needs a case that is {}",
             report.ticket,
             report.status,
-            statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            statuses
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         )))
     }
 }
@@ -613,7 +627,10 @@ pub async fn add_beneficiary(
         check_nik_regency(conn, details).await?;
         let (listed, last): (i64, Option<i32>) = beneficiaries::table
             .filter(beneficiaries::report_id.eq(report_id))
-            .select((diesel::dsl::count_star(), diesel::dsl::max(beneficiaries::ordinal)))
+            .select((
+                diesel::dsl::count_star(),
+                diesel::dsl::max(beneficiaries::ordinal),
+            ))
             .first(conn)
             .await?;
         if listed >= MAX_PEOPLE_PER_REPORT {
@@ -793,7 +810,10 @@ struct BeneficiaryChanges {
     updated_at: DateTime<Utc>,
 }
 
-async fn service_counts(conn: &mut AsyncPgConnection, beneficiary_id: Uuid) -> Result<ServiceCounts> {
+async fn service_counts(
+    conn: &mut AsyncPgConnection,
+    beneficiary_id: Uuid,
+) -> Result<ServiceCounts> {
     let rows: Vec<(Term<ServiceStatus>, i64)> = services::table
         .filter(services::beneficiary_id.eq(beneficiary_id))
         .group_by(services::status)
@@ -970,7 +990,11 @@ pub async fn plan_service(
 ) -> Result<(CaseRef, ServiceRow, BeneficiaryRow)> {
     conn.transaction::<_, Error, _>(async |conn| {
         let (report, person) = lock_person(conn, claims, beneficiary_id).await?;
-        require_open(&report, &[Status::Assessing, Status::InService], "planning a service")?;
+        require_open(
+            &report,
+            &[Status::Assessing, Status::InService],
+            "planning a service",
+        )?;
         if !person.status.may_plan_services() {
             return Err(Error::Conflict(format!(
                 "the person is {}: services are planned for people assessed eligible",
@@ -995,7 +1019,13 @@ pub async fn plan_service(
             .get_result(conn)
             .await?;
         let counts = service_counts(conn, beneficiary_id).await?;
-        let person = set_person_status(conn, beneficiary_id, person.status.after_services(counts), None).await?;
+        let person = set_person_status(
+            conn,
+            beneficiary_id,
+            person.status.after_services(counts),
+            None,
+        )
+        .await?;
         let actor = Actor::from_claims(claims);
         follow_the_work(
             conn,
@@ -1007,8 +1037,15 @@ pub async fn plan_service(
         )
         .await?;
         touch(conn, report.id).await?;
-        announce(conn, &report, &actor, "service.planned", None, service_details(&row, person.status))
-            .await?;
+        announce(
+            conn,
+            &report,
+            &actor,
+            "service.planned",
+            None,
+            service_details(&row, person.status),
+        )
+        .await?;
         let case = case_for_update(conn, report.id).await?;
         Ok((case, row, person))
     })
@@ -1042,8 +1079,10 @@ pub async fn deliver_service(
                 services::handover_ref.eq(&delivery.handover_ref),
                 services::received_by.eq(&delivery.received_by),
                 services::delivery_note.eq(delivery.note.as_deref()),
-                services::follow_up_due_on
-                    .eq(NewService::follow_up_due(service.item, delivery.delivered_on)),
+                services::follow_up_due_on.eq(NewService::follow_up_due(
+                    service.item,
+                    delivery.delivered_on,
+                )),
                 services::updated_at.eq(diesel::dsl::now),
             ))
             .returning(ServiceRow::as_returning())
@@ -1066,7 +1105,10 @@ pub async fn deliver_service(
 }
 
 /// The person's status from their services, written back.
-async fn settle_person(conn: &mut AsyncPgConnection, beneficiary_id: Uuid) -> Result<BeneficiaryStatus> {
+async fn settle_person(
+    conn: &mut AsyncPgConnection,
+    beneficiary_id: Uuid,
+) -> Result<BeneficiaryStatus> {
     let person: BeneficiaryRow = beneficiaries::table
         .find(beneficiary_id)
         .for_update()
@@ -1137,10 +1179,18 @@ pub async fn follow_up_service(
         let (report, service) = lock_service(conn, claims, id).await?;
         require_open(
             &report,
-            &[Status::Acknowledged, Status::Assessing, Status::InService, Status::Resolved, Status::Closed],
+            &[
+                Status::Acknowledged,
+                Status::Assessing,
+                Status::InService,
+                Status::Resolved,
+                Status::Closed,
+            ],
             "a follow-up",
         )?;
-        let Some(delivered_on) = service.delivered_on.filter(|_| service.status == ServiceStatus::Delivered)
+        let Some(delivered_on) = service
+            .delivered_on
+            .filter(|_| service.status == ServiceStatus::Delivered)
         else {
             return Err(Error::Conflict(format!(
                 "the service is {}: only a delivered service is followed up",
@@ -1180,8 +1230,15 @@ pub async fn follow_up_service(
             .await?;
         let mut details = service_details(&row, person.0);
         details["outcome"] = serde_json::json!(follow_up.outcome);
-        announce(conn, &report, &Actor::from_claims(claims), "service.followed_up", None, details)
-            .await?;
+        announce(
+            conn,
+            &report,
+            &Actor::from_claims(claims),
+            "service.followed_up",
+            None,
+            details,
+        )
+        .await?;
         Ok((case_for_update(conn, report.id).await?, row))
     })
     .await
@@ -1230,7 +1287,11 @@ pub async fn unit_services(
         .inner_join(reports::table)
         .inner_join(beneficiaries::table)
         .filter(services::unit_code.eq(unit))
-        .select((ServiceRow::as_select(), reports::ticket, beneficiaries::name))
+        .select((
+            ServiceRow::as_select(),
+            reports::ticket,
+            beneficiaries::name,
+        ))
         .into_boxed();
     if let Some(statuses) = &filter.statuses {
         let statuses: Vec<Term<ServiceStatus>> = statuses.iter().copied().map(Term).collect();

@@ -210,14 +210,18 @@ pub async fn revert_all(database_url: &str) -> Result<usize, MigrationError> {
 /// Reverts the newest migrations back to `version` (as diesel spells it,
 /// `20261207000017`) included; returns the versions reverted. For tests of
 /// what a migration does to the rows that exist when it runs.
-pub async fn revert_through(database_url: &str, version: &str) -> Result<Vec<String>, MigrationError> {
+pub async fn revert_through(
+    database_url: &str,
+    version: &str,
+) -> Result<Vec<String>, MigrationError> {
     let url = database_url.to_owned();
     let version = version.to_owned();
     tokio::task::spawn_blocking(move || {
         let handle = tokio::runtime::Handle::current();
         let conn = handle.block_on(AsyncPgConnection::establish(&url))?;
         let mut harness = AsyncMigrationHarness::new(conn);
-        let failed = |e: Box<dyn std::error::Error + Send + Sync>| MigrationError::Migration(e.to_string());
+        let failed =
+            |e: Box<dyn std::error::Error + Send + Sync>| MigrationError::Migration(e.to_string());
         let mut reverted = Vec::new();
         loop {
             let applied = harness.applied_migrations().map_err(failed)?;

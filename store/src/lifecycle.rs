@@ -110,7 +110,11 @@ fn partner_details(details: Option<serde_json::Value>) -> Option<serde_json::Val
 /// Locks the case `claims` acts on: one the caller may not read is not
 /// found, and of those who may read it only UPT staff (their unit's cases)
 /// and supervisors change cases.
-pub(crate) async fn lock_case(conn: &mut AsyncPgConnection, claims: &Claims, id: Uuid) -> Result<ReportRow> {
+pub(crate) async fn lock_case(
+    conn: &mut AsyncPgConnection,
+    claims: &Claims,
+    id: Uuid,
+) -> Result<ReportRow> {
     let report = report_access::lock_for(conn, claims, id).await?;
     match claims.role {
         Role::Supervisor | Role::UptStaff => Ok(report),
@@ -157,7 +161,9 @@ pub(crate) async fn move_case(
     details: Option<serde_json::Value>,
 ) -> Result<()> {
     let id = report.id;
-    let stamp = stamp_column(to).map(|c| format!(", {c} = now()")).unwrap_or_default();
+    let stamp = stamp_column(to)
+        .map(|c| format!(", {c} = now()"))
+        .unwrap_or_default();
     diesel::sql_query(format!(
         "UPDATE reports SET status = $2, updated_at = now(), version = version + 1{stamp} WHERE id = $1"
     ))
@@ -165,7 +171,8 @@ pub(crate) async fn move_case(
     .bind::<Text, _>(Term(to))
     .execute(conn)
     .await?;
-    let next = deadlines::opening_for(conn, sla, to, report.urgency, report.unit_code.as_deref()).await?;
+    let next =
+        deadlines::opening_for(conn, sla, to, report.urgency, report.unit_code.as_deref()).await?;
     deadlines::apply(
         conn,
         &[Move {
@@ -214,7 +221,9 @@ pub async fn change_status(
             ));
         }
         if Status::SUPERVISOR_ONLY.contains(&to) && claims.role != Role::Supervisor {
-            return Err(Error::Forbidden("only supervisors cancel cases or mark them duplicate".into()));
+            return Err(Error::Forbidden(
+                "only supervisors cancel cases or mark them duplicate".into(),
+            ));
         }
         check_version(&report, expected_version)?;
         Status::transition(from, to)?;
@@ -224,7 +233,16 @@ pub async fn change_status(
                 return Err(Error::WorkPending(pending));
             }
         }
-        move_case(conn, sla, &report, to, &Actor::from_claims(claims), note, None).await?;
+        move_case(
+            conn,
+            sla,
+            &report,
+            to,
+            &Actor::from_claims(claims),
+            note,
+            None,
+        )
+        .await?;
         report_access::find(conn, id).await
     })
     .await

@@ -68,10 +68,7 @@ async fn set_status(app: &TestApp, id: &str, token: &str, status: &str) -> (Stat
 /// A report filed by an operator, routed by the worker and acknowledged by
 /// the unit; its id.
 async fn acknowledged_case(app: &TestApp, body: &Value) -> String {
-    let id = app.file(body).await["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let id = app.file(body).await["id"].as_str().expect("id").to_owned();
     let report = app
         .wait_for_status(&id, "assigned", Duration::from_secs(15))
         .await;
@@ -168,7 +165,10 @@ async fn a_case_is_worked_person_by_person_until_it_may_be_resolved() {
         &app,
         &format!("/v1/beneficiaries/{yusuf}/assessments"),
         &staff,
-        assessment(true, json!([{"component": "accessibility_support", "item": "hearing_aid"}])),
+        assessment(
+            true,
+            json!([{"component": "accessibility_support", "item": "hearing_aid"}]),
+        ),
     )
     .await;
     assert_eq!(code, 201);
@@ -236,7 +236,10 @@ async fn a_case_is_worked_person_by_person_until_it_may_be_resolved() {
         .collect();
     assert_eq!(pending_people, [rahmah.as_str(), yusuf.as_str()]);
     assert_eq!(problem["pending"]["services"][0]["item"], "wheelchair");
-    assert!(!problem.to_string().contains("Rahmah"), "no names: {problem}");
+    assert!(
+        !problem.to_string().contains("Rahmah"),
+        "no names: {problem}"
+    );
 
     // Deliveries with their handover records.
     let delivered_on = day(-100);
@@ -346,18 +349,42 @@ async fn a_case_is_worked_person_by_person_until_it_may_be_resolved() {
         .expect("a delivery");
     assert_eq!(delivered_event["ticket"], report["ticket"]);
     assert_eq!(delivered_event["unit_code"], UNIT);
-    assert_eq!(delivered_event["details"]["component"], "accessibility_support");
+    assert_eq!(
+        delivered_event["details"]["component"],
+        "accessibility_support"
+    );
     assert!(delivered_event["details"]["item"].is_string());
     let text = serde_json::to_string(&events).expect("json");
-    for personal in ["Rahmah", "Yusuf", "Siti", "1303015708450001", "6281234567892", "BAST", "Dipakai"] {
+    for personal in [
+        "Rahmah",
+        "Yusuf",
+        "Siti",
+        "1303015708450001",
+        "6281234567892",
+        "BAST",
+        "Dipakai",
+    ] {
         assert!(!text.contains(personal), "{personal} on the bus");
     }
     let statuses: Vec<&str> = events
         .iter()
-        .filter(|m| m["event"].as_str().is_some_and(|e| e.starts_with("report.status.")))
+        .filter(|m| {
+            m["event"]
+                .as_str()
+                .is_some_and(|e| e.starts_with("report.status."))
+        })
         .filter_map(|m| m["status"].as_str())
         .collect();
-    assert_eq!(statuses, ["acknowledged", "assessing", "in_service", "resolved", "closed"]);
+    assert_eq!(
+        statuses,
+        [
+            "acknowledged",
+            "assessing",
+            "in_service",
+            "resolved",
+            "closed"
+        ]
+    );
     bus.close().await;
     worker.stop().await;
 }
@@ -371,22 +398,55 @@ async fn a_person_added_is_checked_field_by_field_and_nik_as_at_intake() {
     let path = format!("/v1/reports/{id}/beneficiaries");
     let table: &[(Value, Option<(&str, &str)>)] = &[
         (json!({"name": "Ibu Ani", "nik": "1303015708450001"}), None),
-        (json!({"name": "Ibu Ani", "nik": "1303 0141 0280 0002"}), None),
-        (json!({"nik": "130301570845000"}), Some(("nik", "16 digits"))),
-        (json!({"nik": "9999015708450001"}), Some(("nik", "known regency"))),
-        (json!({"nik": "0000015708450001"}), Some(("nik", "regency code"))),
-        (json!({"nik": "1303013208450001"}), Some(("nik", "birth date"))),
-        (json!({"nik": "1303014002450001"}), Some(("nik", "birth date"))),
+        (
+            json!({"name": "Ibu Ani", "nik": "1303 0141 0280 0002"}),
+            None,
+        ),
+        (
+            json!({"nik": "130301570845000"}),
+            Some(("nik", "16 digits")),
+        ),
+        (
+            json!({"nik": "9999015708450001"}),
+            Some(("nik", "known regency")),
+        ),
+        (
+            json!({"nik": "0000015708450001"}),
+            Some(("nik", "regency code")),
+        ),
+        (
+            json!({"nik": "1303013208450001"}),
+            Some(("nik", "birth date")),
+        ),
+        (
+            json!({"nik": "1303014002450001"}),
+            Some(("nik", "birth date")),
+        ),
         (json!({"nik": "1303011713450001"}), Some(("nik", "month"))),
         (json!({"sex": "X"}), Some(("sex", "F or M"))),
         (json!({"age": 131}), Some(("age", "0 and 130"))),
-        (json!({"birth_date": day(30)}), Some(("birth_date", "future"))),
-        (json!({"birth_date": "17-08-1945"}), Some(("birth_date", "YYYY-MM-DD"))),
-        (json!({"disabilities": ["blind"]}), Some(("disabilities[0]", "sensory_visual"))),
-        (json!({"disabilities": ["physical", "physical"]}), Some(("disabilities[1]", "twice"))),
+        (
+            json!({"birth_date": day(30)}),
+            Some(("birth_date", "future")),
+        ),
+        (
+            json!({"birth_date": "17-08-1945"}),
+            Some(("birth_date", "YYYY-MM-DD")),
+        ),
+        (
+            json!({"disabilities": ["blind"]}),
+            Some(("disabilities[0]", "sensory_visual")),
+        ),
+        (
+            json!({"disabilities": ["physical", "physical"]}),
+            Some(("disabilities[1]", "twice")),
+        ),
         (json!({"phone": "12345"}), Some(("phone", "Indonesian"))),
         (json!({"name": "x".repeat(201)}), Some(("name", "200"))),
-        (json!({"name": "A", "favourite": "tea"}), Some(("favourite", ""))),
+        (
+            json!({"name": "A", "favourite": "tea"}),
+            Some(("favourite", "")),
+        ),
     ];
     let mut failures = Vec::new();
     for (body, expected) in table {
@@ -402,26 +462,50 @@ async fn a_person_added_is_checked_field_by_field_and_nik_as_at_intake() {
                     })
                 });
                 if code != 422 || answer["type"] != "/problems/validation" || !named {
-                    failures.push(format!("{body}: want 422 on {field} ({words}), got {code} {answer}"));
+                    failures.push(format!(
+                        "{body}: want 422 on {field} ({words}), got {code} {answer}"
+                    ));
                 }
             }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     // Every error at once.
-    let (code, answer) = send(&app, &path, &staff, json!({"sex": "X", "age": -1, "nik": "1"})).await;
+    let (code, answer) = send(
+        &app,
+        &path,
+        &staff,
+        json!({"sex": "X", "age": -1, "nik": "1"}),
+    )
+    .await;
     assert_eq!(code, 422);
-    assert_eq!(answer["errors"].as_array().expect("errors").len(), 3, "{answer}");
+    assert_eq!(
+        answer["errors"].as_array().expect("errors").len(),
+        3,
+        "{answer}"
+    );
 
     // An edit ends a person's case without service, with a reason.
     let person = read(&app, &format!("/v1/reports/{id}"), &staff).await["beneficiaries"][0]["id"]
         .as_str()
         .expect("id")
         .to_owned();
-    let (code, answer) = patch(&app, &format!("/v1/beneficiaries/{person}"), &staff, json!({"status": "declined"})).await;
+    let (code, answer) = patch(
+        &app,
+        &format!("/v1/beneficiaries/{person}"),
+        &staff,
+        json!({"status": "declined"}),
+    )
+    .await;
     assert_eq!(code, 422, "{answer}");
     assert_eq!(answer["errors"][0]["field"], "status_reason");
-    let (code, answer) = patch(&app, &format!("/v1/beneficiaries/{person}"), &staff, json!({"status": "served", "status_reason": "x"})).await;
+    let (code, answer) = patch(
+        &app,
+        &format!("/v1/beneficiaries/{person}"),
+        &staff,
+        json!({"status": "served", "status_reason": "x"}),
+    )
+    .await;
     assert_eq!(code, 422, "{answer}");
     let (code, answer) = patch(
         &app,
@@ -443,23 +527,55 @@ async fn each_role_sees_and_does_what_it_may_with_case_work() {
     let worker = Worker::start(app.config());
     let staff = app.token(Role::UptStaff);
     let id = acknowledged_case(&app, &sijunjung_report()).await;
-    let person = read(&app, &format!("/v1/reports/{id}/beneficiaries"), &staff).await["items"][0]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let person =
+        read(&app, &format!("/v1/reports/{id}/beneficiaries"), &staff).await["items"][0]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
     let other_staff = app.token_with(Role::UptStaff, "efata", Some("SENTRA-EFATA"), None);
-    let (code, _) = send(&app, &format!("/v1/beneficiaries/{person}/assessments"), &other_staff, assessment(true, json!([]))).await;
+    let (code, _) = send(
+        &app,
+        &format!("/v1/beneficiaries/{person}/assessments"),
+        &other_staff,
+        assessment(true, json!([])),
+    )
+    .await;
     assert_eq!(code, 404, "another unit's staff");
-    assert_eq!(app.get(&format!("/v1/beneficiaries/{person}"), &other_staff).await.status(), 404);
-    assert_eq!(app.get(&format!("/v1/reports/{id}/beneficiaries"), &other_staff).await.status(), 404);
-    let (code, _) = send(&app, &format!("/v1/beneficiaries/{person}/assessments"), &app.token(Role::Operator), assessment(true, json!([]))).await;
+    assert_eq!(
+        app.get(&format!("/v1/beneficiaries/{person}"), &other_staff)
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.get(&format!("/v1/reports/{id}/beneficiaries"), &other_staff)
+            .await
+            .status(),
+        404
+    );
+    let (code, _) = send(
+        &app,
+        &format!("/v1/beneficiaries/{person}/assessments"),
+        &app.token(Role::Operator),
+        assessment(true, json!([])),
+    )
+    .await;
     assert_eq!(code, 403, "operators read only");
-    let (code, _) = send(&app, &format!("/v1/beneficiaries/{person}/assessments"), &staff, assessment(true, json!([]))).await;
+    let (code, _) = send(
+        &app,
+        &format!("/v1/beneficiaries/{person}/assessments"),
+        &staff,
+        assessment(true, json!([])),
+    )
+    .await;
     assert_eq!(code, 201);
 
     // Regional offices and integrators see counts and statuses, never names.
     let regional = app.token(Role::Regional);
-    for (who, token) in [("regional", regional.clone()), ("admin", app.token(Role::Admin))] {
+    for (who, token) in [
+        ("regional", regional.clone()),
+        ("admin", app.token(Role::Admin)),
+    ] {
         let people = read(&app, &format!("/v1/reports/{id}/beneficiaries"), &token).await;
         let first = &people["items"][0];
         assert_eq!(first["status"], "assessed", "{who}");
@@ -470,28 +586,70 @@ async fn each_role_sees_and_does_what_it_may_with_case_work() {
         let report = read(&app, &format!("/v1/reports/{id}"), &token).await;
         assert_eq!(report["beneficiaries"][0]["status"], "assessed");
         assert!(report["beneficiaries"][0].get("name").is_none(), "{who}");
-        let assessments = read(&app, &format!("/v1/beneficiaries/{person}/assessments"), &token).await;
+        let assessments = read(
+            &app,
+            &format!("/v1/beneficiaries/{person}/assessments"),
+            &token,
+        )
+        .await;
         assert_eq!(assessments["items"][0]["eligible"], true);
         assert!(assessments["items"][0].get("findings").is_none(), "{who}");
-        assert!(assessments["items"][0].get("functioning").is_none(), "{who}");
+        assert!(
+            assessments["items"][0].get("functioning").is_none(),
+            "{who}"
+        );
     }
-    let operator = read(&app, &format!("/v1/beneficiaries/{person}"), &app.token(Role::Operator)).await;
+    let operator = read(
+        &app,
+        &format!("/v1/beneficiaries/{person}"),
+        &app.token(Role::Operator),
+    )
+    .await;
     assert_eq!(operator["name"], "Nenek Rahmah");
     assert_eq!(operator["nik"], "1303015708450001");
     let other_region = app.token_with(Role::Regional, "jatim", None, Some("35"));
-    assert_eq!(app.get(&format!("/v1/beneficiaries/{person}"), &other_region).await.status(), 404);
+    assert_eq!(
+        app.get(&format!("/v1/beneficiaries/{person}"), &other_region)
+            .await
+            .status(),
+        404
+    );
     // An integrator reads only the reports it filed, with reports:read.
-    assert_eq!(app.get(&format!("/v1/reports/{id}/beneficiaries"), &app.token(Role::Integrator)).await.status(), 404);
+    assert_eq!(
+        app.get(
+            &format!("/v1/reports/{id}/beneficiaries"),
+            &app.token(Role::Integrator)
+        )
+        .await
+        .status(),
+        404
+    );
     let partner = app.integrator_token("partner-1", "reports:write reports:read");
     let filed = app.post("/v1/reports", &partner, &sijunjung_report()).await;
     assert_eq!(filed.status(), 201);
     let own: Value = filed.json().await.expect("json");
-    let own_people = read(&app, &format!("/v1/reports/{}/beneficiaries", own["id"].as_str().expect("id")), &partner).await;
+    let own_people = read(
+        &app,
+        &format!(
+            "/v1/reports/{}/beneficiaries",
+            own["id"].as_str().expect("id")
+        ),
+        &partner,
+    )
+    .await;
     assert_eq!(own_people["items"].as_array().expect("items").len(), 2);
     assert!(own_people["items"][0].get("name").is_none());
     let write_only = app.integrator_token("partner-1", "reports:write");
     assert_eq!(
-        app.get(&format!("/v1/reports/{}/beneficiaries", own["id"].as_str().expect("id")), &write_only).await.status(),
+        app.get(
+            &format!(
+                "/v1/reports/{}/beneficiaries",
+                own["id"].as_str().expect("id")
+            ),
+            &write_only
+        )
+        .await
+        .status(),
         403
     );
     worker.stop().await;
@@ -505,9 +663,19 @@ async fn the_units_delivery_list_answers_304_until_something_changes() {
     let id = acknowledged_case(&app, &sijunjung_report()).await;
     let people = read(&app, &format!("/v1/reports/{id}/beneficiaries"), &staff).await;
     let person = people["items"][0]["id"].as_str().expect("id").to_owned();
-    let (code, _) = send(&app, &format!("/v1/beneficiaries/{person}/assessments"), &staff, assessment(true, json!([]))).await;
+    let (code, _) = send(
+        &app,
+        &format!("/v1/beneficiaries/{person}/assessments"),
+        &staff,
+        assessment(true, json!([])),
+    )
+    .await;
     assert_eq!(code, 201);
-    for (item, due) in [("wheelchair", day(-3)), ("walker", day(5)), ("crutches", day(40))] {
+    for (item, due) in [
+        ("wheelchair", day(-3)),
+        ("walker", day(5)),
+        ("crutches", day(40)),
+    ] {
         let (code, answer) = send(
             &app,
             &format!("/v1/beneficiaries/{person}/services"),
@@ -518,16 +686,33 @@ async fn the_units_delivery_list_answers_304_until_something_changes() {
         .await;
         assert_eq!(code, 201, "{answer}");
     }
-    let path = format!("/v1/units/{UNIT}/services?status=planned&due_before={}", day(30));
+    let path = format!(
+        "/v1/units/{UNIT}/services?status=planned&due_before={}",
+        day(30)
+    );
     let first = app.get(&path, &staff).await;
     assert_eq!(first.status(), 200);
     let etag = first.headers()[ETAG].clone();
     let page: Value = first.json().await.expect("json");
-    let items: Vec<&str> = page["items"].as_array().expect("items").iter().map(|s| s["item"].as_str().expect("item")).collect();
-    assert_eq!(items, ["wheelchair", "walker"], "due before the day, by due day");
+    let items: Vec<&str> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|s| s["item"].as_str().expect("item"))
+        .collect();
+    assert_eq!(
+        items,
+        ["wheelchair", "walker"],
+        "due before the day, by due day"
+    );
     assert_eq!(page["items"][0]["overdue"], true);
     assert_eq!(page["items"][0]["beneficiary_name"], "Nenek Rahmah");
-    assert_eq!(page["items"][0]["ticket"].as_str().map(|t| t.starts_with("CC-")), Some(true));
+    assert_eq!(
+        page["items"][0]["ticket"]
+            .as_str()
+            .map(|t| t.starts_with("CC-")),
+        Some(true)
+    );
 
     let overdue: Value = app
         .get(&format!("/v1/units/{UNIT}/services?overdue=true"), &staff)
@@ -537,13 +722,31 @@ async fn the_units_delivery_list_answers_304_until_something_changes() {
         .expect("json");
     assert_eq!(overdue["items"].as_array().expect("items").len(), 1);
     // Pages of one, with cursors.
-    let one: Value = app.get(&format!("{path}&limit=1"), &staff).await.json().await.expect("json");
+    let one: Value = app
+        .get(&format!("{path}&limit=1"), &staff)
+        .await
+        .json()
+        .await
+        .expect("json");
     let cursor = one["next_cursor"].as_str().expect("more").to_owned();
-    let two: Value = app.get(&format!("{path}&limit=1&cursor={cursor}"), &staff).await.json().await.expect("json");
+    let two: Value = app
+        .get(&format!("{path}&limit=1&cursor={cursor}"), &staff)
+        .await
+        .json()
+        .await
+        .expect("json");
     assert_eq!(two["items"][0]["item"], "walker");
     assert!(two["next_cursor"].is_null());
-    assert_eq!(app.get(&format!("{path}&limit=501"), &staff).await.status(), 422);
-    assert_eq!(app.get(&format!("/v1/units/{UNIT}/services?status=lost"), &staff).await.status(), 422);
+    assert_eq!(
+        app.get(&format!("{path}&limit=501"), &staff).await.status(),
+        422
+    );
+    assert_eq!(
+        app.get(&format!("/v1/units/{UNIT}/services?status=lost"), &staff)
+            .await
+            .status(),
+        422
+    );
 
     let again = app
         .http
@@ -555,7 +758,13 @@ async fn the_units_delivery_list_answers_304_until_something_changes() {
         .expect("request");
     assert_eq!(again.status(), 304, "nothing changed");
     let walker = page["items"][1]["id"].as_str().expect("id");
-    let (code, _) = send(&app, &format!("/v1/services/{walker}/cancel"), &staff, json!({"reason": "Sudah punya"})).await;
+    let (code, _) = send(
+        &app,
+        &format!("/v1/services/{walker}/cancel"),
+        &staff,
+        json!({"reason": "Sudah punya"}),
+    )
+    .await;
     assert_eq!(code, 200);
     let changed = app
         .http
@@ -565,14 +774,24 @@ async fn the_units_delivery_list_answers_304_until_something_changes() {
         .send()
         .await
         .expect("request");
-    assert_eq!(changed.status(), 200, "a cancelled service changes the list");
+    assert_eq!(
+        changed.status(),
+        200,
+        "a cancelled service changes the list"
+    );
     let page: Value = changed.json().await.expect("json");
     assert_eq!(page["items"].as_array().expect("items").len(), 1);
 
     let other_staff = app.token_with(Role::UptStaff, "efata", Some("SENTRA-EFATA"), None);
     assert_eq!(app.get(&path, &other_staff).await.status(), 404);
-    assert_eq!(app.get(&path, &app.token(Role::Supervisor)).await.status(), 200);
-    assert_eq!(app.get(&path, &app.token(Role::Operator)).await.status(), 403);
+    assert_eq!(
+        app.get(&path, &app.token(Role::Supervisor)).await.status(),
+        200
+    );
+    assert_eq!(
+        app.get(&path, &app.token(Role::Operator)).await.status(),
+        403
+    );
     worker.stop().await;
 }
 
@@ -582,7 +801,10 @@ async fn the_migration_moves_the_listed_people_of_existing_reports_into_rows() {
     let reverted = sigap_store::db::revert_through(&db.url, "20261207000017")
         .await
         .expect("revert");
-    assert!(reverted.contains(&"20261207000017".to_string()), "{reverted:?}");
+    assert!(
+        reverted.contains(&"20261207000017".to_string()),
+        "{reverted:?}"
+    );
     let client = db.client().await;
     client
         .execute(
@@ -611,12 +833,21 @@ async fn the_migration_moves_the_listed_people_of_existing_reports_into_rows() {
     assert_eq!(rows.len(), 3);
     let row = |i: usize| &rows[i];
     assert_eq!(row(0).get::<_, String>("name"), "Nenek Rahmah");
-    assert_eq!(row(0).get::<_, Option<String>>("nik").as_deref(), Some("1303015708450001"));
+    assert_eq!(
+        row(0).get::<_, Option<String>>("nik").as_deref(),
+        Some("1303015708450001")
+    );
     assert_eq!(row(0).get::<_, Option<i32>>("age"), Some(81));
     assert_eq!(row(0).get::<_, Option<String>>("sex").as_deref(), Some("F"));
     assert_eq!(row(0).get::<_, Vec<String>>("disabilities"), ["physical"]);
-    assert_eq!(row(1).get::<_, Vec<String>>("disabilities"), ["sensory_hearing", "sensory_visual"]);
-    assert_eq!(row(1).get::<_, Option<String>>("phone").as_deref(), Some("+6281234567891"));
+    assert_eq!(
+        row(1).get::<_, Vec<String>>("disabilities"),
+        ["sensory_hearing", "sensory_visual"]
+    );
+    assert_eq!(
+        row(1).get::<_, Option<String>>("phone").as_deref(),
+        Some("+6281234567891")
+    );
     assert!(row(2).get::<_, Vec<String>>("disabilities").is_empty());
     for i in 0..3 {
         assert_eq!(row(i).get::<_, i32>("ordinal"), i as i32);

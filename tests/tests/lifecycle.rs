@@ -78,8 +78,12 @@ async fn a_case_is_walked_from_received_to_closed_by_its_unit() {
             let person = report["beneficiaries"][0]["id"].as_str().map(str::to_owned);
             let person = match person {
                 Some(person) => person,
-                None => app.get(&format!("/v1/reports/{id}"), &staff).await.json::<Value>().await.expect("json")
-                    ["beneficiaries"][0]["id"]
+                None => app
+                    .get(&format!("/v1/reports/{id}"), &staff)
+                    .await
+                    .json::<Value>()
+                    .await
+                    .expect("json")["beneficiaries"][0]["id"]
                     .as_str()
                     .expect("a person id")
                     .to_owned(),

@@ -54,7 +54,10 @@ async fn settle_people(app: &TestApp, id: &str, token: &str) {
     for person in people["items"].as_array().expect("items") {
         let response = app
             .http
-            .patch(app.url(&format!("/v1/beneficiaries/{}", person["id"].as_str().expect("id"))))
+            .patch(app.url(&format!(
+                "/v1/beneficiaries/{}",
+                person["id"].as_str().expect("id")
+            )))
             .bearer_auth(token)
             .json(&json!({"status": "unreachable", "status_reason": "test: not reached"}))
             .send()

@@ -23,8 +23,8 @@ use sha2::{Digest, Sha256};
 use sigap_domain::{Role, ServiceStatus};
 use sigap_runtime::auth::Scope;
 use sigap_store::FieldError;
-use sigap_store::casework::{self, UnitServiceFilter};
 use sigap_store::cases;
+use sigap_store::casework::{self, UnitServiceFilter};
 use sigap_store::reports::Visibility;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -63,8 +63,9 @@ pub struct ListQuery {
 fn uuid_cursor(cursor: &Option<String>) -> ApiResult<Option<Uuid>> {
     page::after(cursor)?
         .map(|key| {
-            key.parse::<Uuid>()
-                .map_err(|_| vec![FieldError::new("cursor", "is not a cursor this API issued")].into())
+            key.parse::<Uuid>().map_err(|_| {
+                vec![FieldError::new("cursor", "is not a cursor this API issued")].into()
+            })
         })
         .transpose()
 }
@@ -137,12 +138,17 @@ async fn list_report_beneficiaries(
     let limit = page::limit(query.limit, 100)?;
     let after = page::after(&query.cursor)?
         .map(|key| {
-            key.parse::<i32>()
-                .map_err(|_| ApiError::from(vec![FieldError::new("cursor", "is not a cursor this API issued")]))
+            key.parse::<i32>().map_err(|_| {
+                ApiError::from(vec![FieldError::new(
+                    "cursor",
+                    "is not a cursor this API issued",
+                )])
+            })
         })
         .transpose()?;
     let mut conn = state.pool.get().await?;
-    let (case, rows) = casework::list_beneficiaries(&mut conn, claims, *id, after, limit + 1).await?;
+    let (case, rows) =
+        casework::list_beneficiaries(&mut conn, claims, *id, after, limit + 1).await?;
     let personal = personal(claims, &case);
     Ok(web::Json(
         Page::from_rows(rows, limit, |r| r.ordinal.to_string())
@@ -170,7 +176,11 @@ async fn get_beneficiary(
     let claims = auth.require_scope(Scope::ReportsRead)?;
     let mut conn = state.pool.get().await?;
     let (case, row) = casework::find_beneficiary(&mut conn, claims, *id).await?;
-    Ok(web::Json(BeneficiaryView::new(&case, row, personal(claims, &case))))
+    Ok(web::Json(BeneficiaryView::new(
+        &case,
+        row,
+        personal(claims, &case),
+    )))
 }
 
 /// Edit a person, or end their case without service.
@@ -207,7 +217,11 @@ async fn edit_beneficiary(
     let mut conn = state.pool.get().await?;
     let (case, row) = casework::edit_beneficiary(&mut conn, claims, *id, &patch).await?;
     tracing::info!(ticket = %case.ticket, status = %row.status, "beneficiary edited");
-    Ok(web::Json(BeneficiaryView::new(&case, row, personal(claims, &case))))
+    Ok(web::Json(BeneficiaryView::new(
+        &case,
+        row,
+        personal(claims, &case),
+    )))
 }
 
 /// Record an assessment of a person.
@@ -474,7 +488,10 @@ async fn follow_up_service(
 #[into_params(parameter_in = Query)]
 pub struct UnitServiceQuery {
     /// One status or several, comma-separated; default: all.
-    #[param(pattern = "^ *(planned|delivered|cancelled) *(, *(planned|delivered|cancelled) *)*$", example = "planned")]
+    #[param(
+        pattern = "^ *(planned|delivered|cancelled) *(, *(planned|delivered|cancelled) *)*$",
+        example = "planned"
+    )]
     pub status: Option<String>,
     /// Only services due before this day.
     #[param(value_type = Option<String>, format = Date, example = "2026-12-31")]
@@ -515,8 +532,12 @@ fn parse_unit_cursor(cursor: &str) -> ApiResult<(NaiveDate, Uuid)> {
     let day: String = fields.field()?;
     let id = fields.field()?;
     fields.end()?;
-    let day = NaiveDate::parse_from_str(&day, "%Y-%m-%d")
-        .map_err(|_| ApiError::from(vec![FieldError::new("cursor", "is not a cursor this API issued")]))?;
+    let day = NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(|_| {
+        ApiError::from(vec![FieldError::new(
+            "cursor",
+            "is not a cursor this API issued",
+        )])
+    })?;
     Ok((day, id))
 }
 
@@ -561,7 +582,10 @@ async fn list_unit_services(
         .as_deref()
         .map(|d| {
             NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
-                ApiError::from(vec![FieldError::new("due_before", "must be a date YYYY-MM-DD")])
+                ApiError::from(vec![FieldError::new(
+                    "due_before",
+                    "must be a date YYYY-MM-DD",
+                )])
             })
         })
         .transpose()?;
@@ -572,14 +596,19 @@ async fn list_unit_services(
         overdue: query.overdue,
         follow_up_due: query.follow_up_due.unwrap_or(false),
         today,
-        after: page::cursor(&query.cursor).map(parse_unit_cursor).transpose()?,
+        after: page::cursor(&query.cursor)
+            .map(parse_unit_cursor)
+            .transpose()?,
     };
     // The unit queue's version changes with every change to the unit's
     // cases, their people and services; the question and the day (overdue
     // and follow-ups move with it) complete the ETag.
     let question = format!(
         "services|{:?}|{:?}|{:?}|{}|{limit}|{:?}|{today}",
-        filter.statuses.as_ref().map(|s| s.iter().map(|s| s.as_str()).collect::<Vec<_>>()),
+        filter
+            .statuses
+            .as_ref()
+            .map(|s| s.iter().map(|s| s.as_str()).collect::<Vec<_>>()),
         filter.due_before,
         filter.overdue,
         filter.follow_up_due,

@@ -163,9 +163,7 @@ impl From<CoreError> for Open311Failure {
             | CoreError::IdempotencyMismatch
             | CoreError::IllegalTransition(_)
             | CoreError::StaleVersion { .. }
-            | CoreError::WorkPending(_) => {
-                Open311Failure::new(StatusCode::CONFLICT, e.to_string())
-            }
+            | CoreError::WorkPending(_) => Open311Failure::new(StatusCode::CONFLICT, e.to_string()),
             CoreError::Database(cause) => Open311Failure::server(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "an unexpected error occurred; it has been logged",
@@ -914,7 +912,10 @@ impl ServiceRequest {
             _ => row.status.to_string(),
         };
         // Counts only, never names.
-        let serving = matches!(row.status, Status::InService | Status::Resolved | Status::Closed);
+        let serving = matches!(
+            row.status,
+            Status::InService | Status::Resolved | Status::Closed
+        );
         if row.people_served > 0 || serving {
             status_notes.push_str(&format!(
                 "; {} of {} people served",

@@ -69,10 +69,18 @@ impl Problems {
         Some(text.to_owned())
     }
 
-    fn required_text(&mut self, field: &str, value: Option<&str>, max_chars: usize) -> Option<String> {
+    fn required_text(
+        &mut self,
+        field: &str,
+        value: Option<&str>,
+        max_chars: usize,
+    ) -> Option<String> {
         let text = self.text(field, value, max_chars);
         if text.is_none() && !self.0.iter().any(|e| e.field == field) {
-            self.add(field, format!("is required: 1 to {max_chars} characters, not all blank"));
+            self.add(
+                field,
+                format!("is required: 1 to {max_chars} characters, not all blank"),
+            );
         }
         text
     }
@@ -217,7 +225,10 @@ fn parse_disabilities(p: &mut Problems, value: Option<&[String]>) -> Vec<Disabil
 /// service and needs `status_reason`.
 #[derive(Debug, Clone, Default, ToSchema)]
 #[schema(example = json!({"status": "unreachable", "status_reason": "Pindah ke luar provinsi, tidak dapat dihubungi"}))]
-#[expect(dead_code, reason = "the schema of a body read field by field (null clears, absent keeps)")]
+#[expect(
+    dead_code,
+    reason = "the schema of a body read field by field (null clears, absent keeps)"
+)]
 pub struct BeneficiaryPatchInput {
     #[schema(max_length = 200)]
     name: Option<String>,
@@ -242,7 +253,15 @@ pub struct BeneficiaryPatchInput {
 }
 
 const PATCH_FIELDS: &[&str] = &[
-    "name", "nik", "birth_date", "age", "sex", "disabilities", "phone", "address", "status",
+    "name",
+    "nik",
+    "birth_date",
+    "age",
+    "sex",
+    "disabilities",
+    "phone",
+    "address",
+    "status",
     "status_reason",
 ];
 
@@ -256,7 +275,13 @@ pub fn parse_patch(body: &serde_json::Value) -> Result<PersonPatch, Vec<FieldErr
     let mut p = Problems::default();
     for key in object.keys() {
         if !PATCH_FIELDS.contains(&key.as_str()) {
-            p.add(key.clone(), format!("unknown field; expected one of: {}", PATCH_FIELDS.join(", ")));
+            p.add(
+                key.clone(),
+                format!(
+                    "unknown field; expected one of: {}",
+                    PATCH_FIELDS.join(", ")
+                ),
+            );
         }
     }
     let text_of = |p: &mut Problems, key: &str| -> Option<Option<String>> {
@@ -282,7 +307,9 @@ pub fn parse_patch(body: &serde_json::Value) -> Result<PersonPatch, Vec<FieldErr
     match object.get("age") {
         None => {}
         Some(Value::Null) => patch.age = Some(None),
-        Some(Value::Number(n)) if n.as_i64().is_some() => patch.age = Some(parse_age(&mut p, n.as_i64())),
+        Some(Value::Number(n)) if n.as_i64().is_some() => {
+            patch.age = Some(parse_age(&mut p, n.as_i64()))
+        }
         Some(_) => p.add("age", "must be an integer or null"),
     }
     if let Some(sex) = text_of(&mut p, "sex") {
@@ -403,14 +430,24 @@ impl AssessmentInput {
         let assessed_on = p.required("assessed_on", &self.assessed_on);
         let assessed_on = p.date("assessed_on", assessed_on.as_deref(), true);
         let method = p.required("method", &self.method);
-        let method = p.term("method", method.as_deref(), AssessmentMethod::parse, AssessmentMethod::expected);
+        let method = p.term(
+            "method",
+            method.as_deref(),
+            AssessmentMethod::parse,
+            AssessmentMethod::expected,
+        );
         let eligible = p.required("eligible", &self.eligible);
         let findings = p.required_text("findings", self.findings.as_deref(), 5000);
         let functioning = self.functioning.as_ref().and_then(|f| {
             let mut answer = |name: &str, value: &Option<String>| {
                 let field = format!("functioning.{name}");
                 let value = p.required(&field, value);
-                p.term(&field, value.as_deref(), Difficulty::parse, Difficulty::expected)
+                p.term(
+                    &field,
+                    value.as_deref(),
+                    Difficulty::parse,
+                    Difficulty::expected,
+                )
             };
             Some(Functioning {
                 seeing: answer("seeing", &f.seeing)?,
@@ -425,18 +462,43 @@ impl AssessmentInput {
             p.add("recommendations", format!("at most {MAX_RECOMMENDATIONS}"));
         }
         let mut recommendations = Vec::new();
-        for (i, r) in self.recommendations.iter().take(MAX_RECOMMENDATIONS).enumerate() {
+        for (i, r) in self
+            .recommendations
+            .iter()
+            .take(MAX_RECOMMENDATIONS)
+            .enumerate()
+        {
             let field = |name: &str| format!("recommendations[{i}].{name}");
             let component = p.required(&field("component"), &r.component);
-            let component = p.term(&field("component"), component.as_deref(), AtensiComponent::parse, AtensiComponent::expected);
-            let item = p.term(&field("item"), filled(r.item.as_deref()), AssistiveDevice::parse, AssistiveDevice::expected);
-            if item.is_some() && component.is_some_and(|c| c != AtensiComponent::AccessibilitySupport) {
-                p.add(field("item"), "only accessibility_support has an item (an assistive device)");
+            let component = p.term(
+                &field("component"),
+                component.as_deref(),
+                AtensiComponent::parse,
+                AtensiComponent::expected,
+            );
+            let item = p.term(
+                &field("item"),
+                filled(r.item.as_deref()),
+                AssistiveDevice::parse,
+                AssistiveDevice::expected,
+            );
+            if item.is_some()
+                && component.is_some_and(|c| c != AtensiComponent::AccessibilitySupport)
+            {
+                p.add(
+                    field("item"),
+                    "only accessibility_support has an item (an assistive device)",
+                );
             }
             let quantity = p.quantity(&field("quantity"), r.quantity);
             let note = p.text(&field("note"), r.note.as_deref(), 2000);
             if let Some(component) = component {
-                recommendations.push(Recommendation { component, item, quantity, note });
+                recommendations.push(Recommendation {
+                    component,
+                    item,
+                    quantity,
+                    note,
+                });
             }
         }
         let assessment = (|| {
@@ -484,10 +546,25 @@ impl ServiceInput {
     pub fn parse(&self) -> Result<NewService, Vec<FieldError>> {
         let mut p = Problems::default();
         let component = p.required("component", &self.component);
-        let component = p.term("component", component.as_deref(), AtensiComponent::parse, AtensiComponent::expected);
+        let component = p.term(
+            "component",
+            component.as_deref(),
+            AtensiComponent::parse,
+            AtensiComponent::expected,
+        );
         let modality = p.required("modality", &self.modality);
-        let modality = p.term("modality", modality.as_deref(), Modality::parse, Modality::expected);
-        let item = p.term("item", filled(self.item.as_deref()), AssistiveDevice::parse, AssistiveDevice::expected);
+        let modality = p.term(
+            "modality",
+            modality.as_deref(),
+            Modality::parse,
+            Modality::expected,
+        );
+        let item = p.term(
+            "item",
+            filled(self.item.as_deref()),
+            AssistiveDevice::parse,
+            AssistiveDevice::expected,
+        );
         let quantity = p.required("quantity", &self.quantity);
         let quantity = p.quantity("quantity", quantity);
         let due_on = p.required("due_on", &self.due_on);
@@ -595,7 +672,12 @@ impl FollowUpInput {
         let checked_on = p.required("checked_on", &self.checked_on);
         let checked_on = p.date("checked_on", checked_on.as_deref(), true);
         let outcome = p.required("outcome", &self.outcome);
-        let outcome = p.term("outcome", outcome.as_deref(), FollowUpOutcome::parse, FollowUpOutcome::expected);
+        let outcome = p.term(
+            "outcome",
+            outcome.as_deref(),
+            FollowUpOutcome::parse,
+            FollowUpOutcome::expected,
+        );
         let note = p.text("note", self.note.as_deref(), 2000);
         let follow_up = (|| {
             Some(FollowUp {

@@ -295,7 +295,9 @@ impl ReportView {
         self.beneficiaries = serde_json::Value::Array(
             people
                 .into_iter()
-                .map(|row| crate::views::casework::BeneficiaryView::new(case, row, personal).entry())
+                .map(|row| {
+                    crate::views::casework::BeneficiaryView::new(case, row, personal).entry()
+                })
                 .collect(),
         );
         self
