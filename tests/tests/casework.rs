@@ -867,3 +867,119 @@ async fn the_migration_moves_the_listed_people_of_existing_reports_into_rows() {
         .get(0);
     assert_eq!(people, 3);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn open311_status_notes_count_the_people_served_without_names() {
+    let app = spawn_app().await;
+    let worker = Worker::start(app.config());
+    let admin = app.token(Role::Admin);
+    let client: Value = app
+        .post(
+            "/v1/clients",
+            &admin,
+            &json!({"name": "kabupaten-app", "scopes": ["open311"]}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let api_key = format!(
+        "{}:{}",
+        client["client_id"].as_str().expect("client_id"),
+        client["client_secret"].as_str().expect("client_secret")
+    );
+    let form = [
+        ("api_key", api_key.clone()),
+        ("service_code", "elderly".to_owned()),
+        ("lat", "-0.69".to_owned()),
+        ("long", "100.95".to_owned()),
+        (
+            "description",
+            "Dua lansia butuh kursi roda di Sijunjung.".to_owned(),
+        ),
+        ("attribute[urgency]", "high".to_owned()),
+    ];
+    let filed: Value = app
+        .http
+        .post(app.url("/open311/v2/requests.json"))
+        .form(&form)
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let ticket = filed[0]["service_request_id"]
+        .as_str()
+        .expect("ticket")
+        .to_owned();
+    let staff = app.token(Role::UptStaff);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let id = loop {
+        let queue = read(&app, &format!("/v1/units/{UNIT}/cases"), &staff).await;
+        if let Some(case) = queue["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|c| c["ticket"] == ticket.as_str())
+        {
+            break case["id"].as_str().expect("id").to_owned();
+        }
+        assert!(tokio::time::Instant::now() < deadline, "not assigned");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let (code, _) = set_status(&app, &id, &staff, "acknowledged").await;
+    assert_eq!(code, 200);
+    let mut people = Vec::new();
+    for name in ["Nenek Rahmah", "Pak Yusuf"] {
+        let (code, person) = send(
+            &app,
+            &format!("/v1/reports/{id}/beneficiaries"),
+            &staff,
+            json!({"name": name}),
+        )
+        .await;
+        assert_eq!(code, 201);
+        people.push(person["id"].as_str().expect("id").to_owned());
+    }
+    let (code, _) = send(
+        &app,
+        &format!("/v1/beneficiaries/{}/assessments", people[0]),
+        &staff,
+        assessment(true, json!([])),
+    )
+    .await;
+    assert_eq!(code, 201);
+    let (code, service) = send(
+        &app,
+        &format!("/v1/beneficiaries/{}/services", people[0]),
+        &staff,
+        json!({"component": "accessibility_support", "modality": "family_based", "item": "wheelchair", "quantity": 1, "due_on": day(7)}),
+    )
+    .await;
+    assert_eq!(code, 201);
+    let (code, _) = send(
+        &app,
+        &format!("/v1/services/{}/deliver", service["id"].as_str().expect("id")),
+        &staff,
+        json!({"delivered_on": day(0), "quantity": 1, "handover_ref": "BAST/SMJ/2026/0500", "received_by": "Rahmah"}),
+    )
+    .await;
+    assert_eq!(code, 200);
+    let request: Value = app
+        .http
+        .get(app.url(&format!("/open311/v2/requests/{ticket}.json")))
+        .query(&[("api_key", api_key.as_str())])
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        request[0]["status_notes"], "in_service; 1 of 2 people served",
+        "{request}"
+    );
+    assert!(!request.to_string().contains("Rahmah"));
+    worker.stop().await;
+}
