@@ -18,7 +18,12 @@ pub struct EventView {
     pub id: i64,
     /// `received`, `assigned`, `needs_triage`, `status_changed`, `note`, `transferred`, `escalated`,
     /// `merged_into` (details: `into`, `into_ticket`), `merged_from` (details: `from`,
-    /// `from_ticket`, `people_added`, `beneficiary_count`).
+    /// `from_ticket`, `people_added`, `beneficiary_count`); case work:
+    /// `beneficiary_added`, `beneficiary_updated`, `beneficiary_assessed`,
+    /// `service_planned`, `service_delivered`, `service_cancelled`,
+    /// `service_followed_up` (details: ids, component, item, quantity and
+    /// statuses); a `status_changed` the work caused has `details.by`
+    /// (`assessment`, `service_planned`).
     pub kind: String,
     #[schema(value_type = Option<String>)]
     pub from_status: Option<Status>,
