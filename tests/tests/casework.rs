@@ -983,3 +983,82 @@ async fn open311_status_notes_count_the_people_served_without_names() {
     assert!(!request.to_string().contains("Rahmah"));
     worker.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn webhooks_receive_the_case_work_events_without_personal_data() {
+    let app = sigap_tests::spawn_app_with(&[
+        ("SIGAP_WEBHOOK_ALLOW_PRIVATE", "true"),
+        ("SIGAP_WEBHOOK_RETRY_BASE", "100ms"),
+    ])
+    .await;
+    let worker = Worker::start(app.config());
+    let receiver = crate::webhooks::Receiver::start(0).await;
+    crate::webhooks::subscribe(
+        &app,
+        &app.token(Role::Admin),
+        &receiver.url,
+        json!(["beneficiary.*", "service.*"]),
+    )
+    .await;
+    let staff = app.token(Role::UptStaff);
+    let id = acknowledged_case(&app, &report_body()).await;
+    let (code, person) = send(
+        &app,
+        &format!("/v1/reports/{id}/beneficiaries"),
+        &staff,
+        json!({"name": "Kakek Amir", "nik": "1303011708450001", "phone": "081234567893"}),
+    )
+    .await;
+    assert_eq!(code, 201);
+    let person = person["id"].as_str().expect("id").to_owned();
+    let (code, _) = send(
+        &app,
+        &format!("/v1/beneficiaries/{person}/assessments"),
+        &staff,
+        assessment(true, json!([])),
+    )
+    .await;
+    assert_eq!(code, 201);
+    let (code, _) = send(
+        &app,
+        &format!("/v1/beneficiaries/{person}/services"),
+        &staff,
+        json!({"component": "accessibility_support", "modality": "family_based", "item": "walking_stick",
+               "quantity": 1, "due_on": day(3), "note": "Tongkat untuk Kakek Amir"}),
+    )
+    .await;
+    assert_eq!(code, 201);
+    let received = receiver.wait_for(3, Duration::from_secs(15)).await;
+    let mut events: Vec<&str> = received.iter().map(|r| r.event.as_str()).collect();
+    events.sort_unstable();
+    assert_eq!(
+        events,
+        [
+            "beneficiary.added",
+            "beneficiary.assessed",
+            "service.planned"
+        ]
+    );
+    for delivery in &received {
+        let body = String::from_utf8_lossy(&delivery.body);
+        for personal in [
+            "Amir",
+            "1303011708450001",
+            "6281234567893",
+            "Tongkat",
+            "Tidak dapat",
+        ] {
+            assert!(!body.contains(personal), "{personal} in {body}");
+        }
+        let event: Value = serde_json::from_str(&body).expect("json");
+        assert_eq!(event["report_id"], id.as_str());
+        assert_eq!(event["unit_code"], UNIT);
+        if event["event"] == "service.planned" {
+            assert_eq!(event["details"]["item"], "walking_stick");
+            assert_eq!(event["details"]["quantity"], 1);
+            assert_eq!(event["details"]["service_status"], "planned");
+        }
+    }
+    receiver.handle.stop(true).await;
+    worker.stop().await;
+}
