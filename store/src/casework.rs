@@ -729,6 +729,11 @@ pub async fn edit_beneficiary(
             .await?;
         }
         if let Some((status, _)) = &patch.ended {
+            if person.status == BeneficiaryStatus::Served {
+                return Err(Error::Conflict(format!(
+                    "the person is served, which is final: not {status}"
+                )));
+            }
             let counts = service_counts(conn, id).await?;
             if counts.planned > 0 {
                 return Err(Error::Conflict(format!(

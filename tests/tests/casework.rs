@@ -259,6 +259,22 @@ async fn a_case_is_worked_person_by_person_until_it_may_be_resolved() {
         read(&app, &format!("/v1/beneficiaries/{rahmah}"), &staff).await["status"],
         "served"
     );
+    // A served person's case is over: it is not ended otherwise.
+    let (code, answer) = patch(
+        &app,
+        &format!("/v1/beneficiaries/{rahmah}"),
+        &staff,
+        json!({"status": "declined", "status_reason": "x"}),
+    )
+    .await;
+    assert_eq!(code, 409, "{answer}");
+    assert!(
+        answer["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("final")),
+        "{answer}"
+    );
+
     let (code, problem) = set_status(&app, &id, &staff, "resolved").await;
     assert_eq!(code, 409);
     assert_eq!(problem["pending"]["services_planned"], 1);
