@@ -146,6 +146,7 @@ pub fn method_not_allowed(method: &str, path: &str, allow: &str) -> HttpResponse
             errors: None,
             error: None,
             allowed: None,
+            pending: None,
         })
 }
 

@@ -34,6 +34,14 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<Status>>)]
     pub allowed: Option<Vec<Status>>,
+    /// What keeps a case from being resolved (`/problems/work-pending`):
+    /// `beneficiaries` (id, ordinal, status) not yet served nor ended,
+    /// `services` (id, beneficiary_id, component, item, due_on) still
+    /// planned, at most 50 of each listed, with their totals
+    /// `beneficiaries_pending` and `services_planned`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub pending: Option<serde_json::Value>,
 }
 
 #[derive(thiserror::Error)]
@@ -182,6 +190,11 @@ impl ApiError {
                 StatusCode::CONFLICT,
             ),
             ApiError::Core(C::Conflict(_)) => ("conflict", "Conflict", StatusCode::CONFLICT),
+            ApiError::Core(C::WorkPending(_)) => (
+                "work-pending",
+                "Work on the case is pending",
+                StatusCode::CONFLICT,
+            ),
             ApiError::Core(C::StaleVersion { .. }) => (
                 "stale-version",
                 "The report has changed",
@@ -226,6 +239,10 @@ impl ApiError {
                         .join(", ")
                 }
             ),
+            ApiError::Core(CoreError::WorkPending(p)) => format!(
+                "the case cannot be resolved yet: {} person(s) not served nor ended, {} service(s) still planned",
+                p.beneficiaries_pending, p.services_planned
+            ),
             other => other.to_string(),
         };
         Problem {
@@ -243,6 +260,12 @@ impl ApiError {
             },
             allowed: match self {
                 ApiError::Core(CoreError::IllegalTransition(t)) => Some(t.allowed.clone()),
+                _ => None,
+            },
+            pending: match self {
+                ApiError::Core(CoreError::WorkPending(p)) => {
+                    Some(serde_json::to_value(p).expect("pending work serializes"))
+                }
                 _ => None,
             },
         }

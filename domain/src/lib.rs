@@ -5,6 +5,7 @@
 //! (`make lint` checks it).
 #![warn(missing_docs)]
 
+pub mod casework;
 mod claims;
 mod field_error;
 pub mod files;
@@ -16,6 +17,10 @@ pub mod totp;
 mod vocabulary;
 pub mod working_time;
 
+pub use casework::{
+    Delivery, FollowUp, Functioning, NewAssessment, NewService, PersonDetails, Recommendation,
+    ServiceCounts, Sex,
+};
 pub use claims::Claims;
 pub use field_error::FieldError;
 pub use nik::{Nik, NikBirthDate, NikSex};

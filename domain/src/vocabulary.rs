@@ -259,6 +259,126 @@ impl Status {
 }
 
 vocabulary! {
+    /// Kinds of disability, after UU 8/2016 (a person may have several).
+    Disability = "disability" {
+        Physical = "physical",
+        Intellectual = "intellectual",
+        Mental = "mental",
+        SensoryVisual = "sensory_visual",
+        SensoryHearing = "sensory_hearing",
+        SensorySpeech = "sensory_speech",
+    }
+}
+
+vocabulary! {
+    /// Where a person of a case stands: `awaiting_assessment` → `assessed`
+    /// → `in_service` → `served`, or ended without service
+    /// (`not_eligible`, `unreachable`, `declined`, with a reason).
+    BeneficiaryStatus = "beneficiary_status" {
+        AwaitingAssessment = "awaiting_assessment",
+        Assessed = "assessed",
+        InService = "in_service",
+        Served = "served",
+        NotEligible = "not_eligible",
+        Unreachable = "unreachable",
+        Declined = "declined",
+    }
+}
+
+impl BeneficiaryStatus {
+    /// The statuses that end a person's case without service; set by hand
+    /// with a reason (`not_eligible` also by an assessment).
+    pub const ENDED_WITHOUT_SERVICE: &'static [BeneficiaryStatus] = &[
+        BeneficiaryStatus::NotEligible,
+        BeneficiaryStatus::Unreachable,
+        BeneficiaryStatus::Declined,
+    ];
+
+    /// Nothing is pending for this person: served, or ended without service.
+    pub fn is_final(self) -> bool {
+        self == BeneficiaryStatus::Served
+            || BeneficiaryStatus::ENDED_WITHOUT_SERVICE.contains(&self)
+    }
+}
+
+vocabulary! {
+    /// How an assessment was made.
+    AssessmentMethod = "assessment_method" {
+        HomeVisit = "home_visit",
+        AtUnit = "at_unit",
+        Community = "community",
+        Remote = "remote",
+    }
+}
+
+vocabulary! {
+    /// An answer of the Washington Group short set.
+    Difficulty = "difficulty" {
+        NoDifficulty = "no_difficulty",
+        SomeDifficulty = "some_difficulty",
+        ALotOfDifficulty = "a_lot_of_difficulty",
+        CannotDoAtAll = "cannot_do_at_all",
+    }
+}
+
+vocabulary! {
+    /// The components of ATENSI, the ministry's social rehabilitation assistance.
+    AtensiComponent = "atensi_component" {
+        DecentLivingSupport = "decent_living_support",
+        SocialCare = "social_care",
+        FamilySupport = "family_support",
+        Therapy = "therapy",
+        VocationalTraining = "vocational_training",
+        SocialAssistance = "social_assistance",
+        AccessibilitySupport = "accessibility_support",
+    }
+}
+
+vocabulary! {
+    /// Where a service is given.
+    Modality = "modality" {
+        FamilyBased = "family_based",
+        CommunityBased = "community_based",
+        Residential = "residential",
+    }
+}
+
+vocabulary! {
+    /// Assistive devices: the items of `accessibility_support`.
+    AssistiveDevice = "assistive_device" {
+        Wheelchair = "wheelchair",
+        Walker = "walker",
+        Crutches = "crutches",
+        WalkingStick = "walking_stick",
+        WhiteCane = "white_cane",
+        HearingAid = "hearing_aid",
+        Prosthesis = "prosthesis",
+        Orthosis = "orthosis",
+        Other = "other",
+    }
+}
+
+vocabulary! {
+    /// Where a planned service stands.
+    ServiceStatus = "service_status" {
+        Planned = "planned",
+        Delivered = "delivered",
+        Cancelled = "cancelled",
+    }
+}
+
+vocabulary! {
+    /// What a follow-up found of a delivered device.
+    FollowUpOutcome = "follow_up_outcome" {
+        InUse = "in_use",
+        NeedsRepair = "needs_repair",
+        NotUsed = "not_used",
+        Returned = "returned",
+        Lost = "lost",
+    }
+}
+
+vocabulary! {
     /// A stage of a case that has a deadline: the unit acknowledges it
     /// (assigned → acknowledged), assesses it (acknowledged → assessing) and
     /// delivers the first service (assessing → in_service).

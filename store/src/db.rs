@@ -252,6 +252,39 @@ pub async fn revert_all(database_url: &str) -> Result<usize, MigrationError> {
     .map_err(|e| MigrationError::Migration(e.to_string()))?
 }
 
+/// Reverts the newest migrations back to `version` (as diesel spells it,
+/// `20261207000017`) included; returns the versions reverted. For tests of
+/// what a migration does to the rows that exist when it runs.
+pub async fn revert_through(
+    database_url: &str,
+    version: &str,
+) -> Result<Vec<String>, MigrationError> {
+    let url = database_url.to_owned();
+    let version = version.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let handle = tokio::runtime::Handle::current();
+        let conn = handle.block_on(AsyncPgConnection::establish(&url))?;
+        let mut harness = AsyncMigrationHarness::new(conn);
+        let failed =
+            |e: Box<dyn std::error::Error + Send + Sync>| MigrationError::Migration(e.to_string());
+        let mut reverted = Vec::new();
+        loop {
+            let applied = harness.applied_migrations().map_err(failed)?;
+            let Some(newest) = applied.iter().map(|v| v.to_string()).max() else {
+                break;
+            };
+            if newest.as_str() < version.as_str() {
+                break;
+            }
+            harness.revert_last_migration(MIGRATIONS).map_err(failed)?;
+            reverted.push(newest);
+        }
+        Ok(reverted)
+    })
+    .await
+    .map_err(|e| MigrationError::Migration(e.to_string()))?
+}
+
 /// One connection outside the pool, for commands that run once.
 pub async fn connect(database_url: &str) -> Result<AsyncPgConnection, diesel::ConnectionError> {
     AsyncPgConnection::establish(database_url).await

@@ -35,6 +35,10 @@ pub enum Error {
     /// assigning by hand a case a unit already has); the message says why.
     #[error("{0}")]
     Conflict(String),
+    /// A case cannot be resolved while work is pending: the people not yet
+    /// served or ended, and the services still planned.
+    #[error("the case has work pending")]
+    WorkPending(crate::casework::Pending),
     /// The caller's role may not do this; the message says what.
     #[error("not allowed: {0}")]
     Forbidden(String),

@@ -9,6 +9,7 @@ pub mod attachments;
 pub mod bus;
 pub mod calendar;
 pub mod cases;
+pub mod casework;
 pub mod clients;
 pub mod db;
 pub mod deadlines;

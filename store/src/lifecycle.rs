@@ -110,7 +110,11 @@ fn partner_details(details: Option<serde_json::Value>) -> Option<serde_json::Val
 /// Locks the case `claims` acts on: one the caller may not read is not
 /// found, and of those who may read it only UPT staff (their unit's cases)
 /// and supervisors change cases.
-async fn lock_case(conn: &mut AsyncPgConnection, claims: &Claims, id: Uuid) -> Result<ReportRow> {
+pub(crate) async fn lock_case(
+    conn: &mut AsyncPgConnection,
+    claims: &Claims,
+    id: Uuid,
+) -> Result<ReportRow> {
     let report = report_access::lock_for(conn, claims, id).await?;
     match claims.role {
         Role::Supervisor | Role::UptStaff => Ok(report),
@@ -143,6 +147,60 @@ fn stamp_column(status: Status) -> Option<&'static str> {
     }
 }
 
+/// Moves a locked report to `to` (a step the machine allows): the status
+/// and its time stamp, the stage deadlines, the history entry and the
+/// event. Status changes by hand and those that follow the case work
+/// (`details` then says what moved it) go through here.
+pub(crate) async fn move_case(
+    conn: &mut AsyncPgConnection,
+    sla: &SlaPolicy,
+    report: &ReportRow,
+    to: Status,
+    actor: &Actor,
+    note: Option<&str>,
+    details: Option<serde_json::Value>,
+) -> Result<()> {
+    let id = report.id;
+    let stamp = stamp_column(to)
+        .map(|c| format!(", {c} = now()"))
+        .unwrap_or_default();
+    diesel::sql_query(format!(
+        "UPDATE reports SET status = $2, updated_at = now(), version = version + 1{stamp} WHERE id = $1"
+    ))
+    .bind::<SqlUuid, _>(id)
+    .bind::<Text, _>(Term(to))
+    .execute(conn)
+    .await?;
+    let next =
+        deadlines::opening_for(conn, sla, to, report.urgency, report.unit_code.as_deref()).await?;
+    deadlines::apply(
+        conn,
+        &[Move {
+            report_id: id,
+            unit_code: report.unit_code.clone(),
+            completed: Stage::completed_by(to),
+            next,
+        }],
+    )
+    .await?;
+    record(
+        conn,
+        report,
+        actor,
+        Change {
+            kind: "status_changed",
+            from: report.status,
+            to,
+            unit: report.unit_code.as_deref(),
+            note,
+            details,
+            event: format!("report.status.{to}"),
+            routing_key: format!("report.status.{to}"),
+        },
+    )
+    .await
+}
+
 /// Moves a report along its lifecycle (`POST /v1/reports/{id}/status`).
 pub async fn change_status(
     conn: &mut AsyncPgConnection,
@@ -163,45 +221,26 @@ pub async fn change_status(
             ));
         }
         if Status::SUPERVISOR_ONLY.contains(&to) && claims.role != Role::Supervisor {
-            return Err(Error::Forbidden("only supervisors cancel cases or mark them duplicate".into()));
+            return Err(Error::Forbidden(
+                "only supervisors cancel cases or mark them duplicate".into(),
+            ));
         }
         check_version(&report, expected_version)?;
         Status::transition(from, to)?;
-        let stamp = stamp_column(to).map(|c| format!(", {c} = now()")).unwrap_or_default();
-        diesel::sql_query(format!(
-            "UPDATE reports SET status = $2, updated_at = now(), version = version + 1{stamp} WHERE id = $1"
-        ))
-        .bind::<SqlUuid, _>(id)
-        .bind::<Text, _>(Term(to))
-        .execute(conn)
-        .await?;
-        let next =
-            deadlines::opening_for(conn, sla, to, report.urgency, report.unit_code.as_deref()).await?;
-        deadlines::apply(
+        if to == Status::Resolved {
+            let pending = crate::casework::pending(conn, id).await?;
+            if !pending.is_empty() {
+                return Err(Error::WorkPending(pending));
+            }
+        }
+        move_case(
             conn,
-            &[Move {
-                report_id: id,
-                unit_code: report.unit_code.clone(),
-                completed: Stage::completed_by(to),
-                next,
-            }],
-        )
-        .await?;
-        let actor = Actor::from_claims(claims);
-        record(
-            conn,
+            sla,
             &report,
-            &actor,
-            Change {
-                kind: "status_changed",
-                from,
-                to,
-                unit: report.unit_code.as_deref(),
-                note,
-                details: None,
-                event: format!("report.status.{to}"),
-                routing_key: format!("report.status.{to}"),
-            },
+            to,
+            &Actor::from_claims(claims),
+            note,
+            None,
         )
         .await?;
         report_access::find(conn, id).await

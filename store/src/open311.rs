@@ -83,6 +83,16 @@ pub struct PublicRequestRow {
         select_expression_type = diesel::expression::SqlLiteral<diesel::sql_types::Nullable<diesel::sql_types::Text>>
     )]
     pub continued_as: Option<String>,
+    /// People affected (listed or not).
+    pub beneficiary_count: i32,
+    /// How many of the report's people are served (no names: a count).
+    #[diesel(
+        select_expression = diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "(SELECT count(*) FROM beneficiaries b WHERE b.report_id = reports.id AND b.status = 'served')"
+        ),
+        select_expression_type = diesel::expression::SqlLiteral<diesel::sql_types::BigInt>
+    )]
+    pub people_served: i64,
 }
 
 /// Which requests a list returns.

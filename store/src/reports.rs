@@ -256,7 +256,13 @@ impl PersonalData {
 /// Whether the caller may see names and phone numbers: those who act on the
 /// case (operators, supervisors and the unit it is assigned to).
 pub fn sees_personal_data(claims: &Claims, report: &ReportRow) -> bool {
-    PersonalData::of(claims).covers(report.unit_code.as_deref())
+    sees_personal_data_at(claims, report.unit_code.as_deref())
+}
+
+/// The same rule for a case held by `unit_code` (its people, assessments
+/// and services follow their report).
+pub fn sees_personal_data_at(claims: &Claims, unit_code: Option<&str>) -> bool {
+    PersonalData::of(claims).covers(unit_code)
 }
 
 /// A report by id, whoever asks (for the system's own work).

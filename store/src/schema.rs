@@ -14,6 +14,27 @@ diesel::table! {
 }
 
 diesel::table! {
+    assessments (id) {
+        id -> Uuid,
+        beneficiary_id -> Uuid,
+        report_id -> Uuid,
+        assessed_on -> Date,
+        method -> Text,
+        eligible -> Bool,
+        findings -> Text,
+        seeing -> Nullable<Text>,
+        hearing -> Nullable<Text>,
+        walking -> Nullable<Text>,
+        remembering -> Nullable<Text>,
+        self_care -> Nullable<Text>,
+        communicating -> Nullable<Text>,
+        recommendations -> Jsonb,
+        assessed_by -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     attachments (id) {
         id -> Uuid,
         report_id -> Uuid,
@@ -26,6 +47,26 @@ diesel::table! {
         note -> Nullable<Text>,
         uploaded_by -> Text,
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    beneficiaries (id) {
+        id -> Uuid,
+        report_id -> Uuid,
+        ordinal -> Int4,
+        name -> Nullable<Text>,
+        nik -> Nullable<Text>,
+        birth_date -> Nullable<Date>,
+        age -> Nullable<Int4>,
+        sex -> Nullable<Text>,
+        disabilities -> Array<Text>,
+        phone -> Nullable<Text>,
+        address -> Nullable<Text>,
+        status -> Text,
+        status_reason -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -244,6 +285,46 @@ diesel::table! {
 }
 
 diesel::table! {
+    service_follow_ups (id) {
+        id -> Int8,
+        service_id -> Uuid,
+        checked_on -> Date,
+        outcome -> Text,
+        note -> Nullable<Text>,
+        checked_by -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    services (id) {
+        id -> Uuid,
+        report_id -> Uuid,
+        beneficiary_id -> Uuid,
+        unit_code -> Nullable<Text>,
+        component -> Text,
+        modality -> Text,
+        item -> Nullable<Text>,
+        quantity -> Int4,
+        due_on -> Date,
+        note -> Nullable<Text>,
+        status -> Text,
+        delivered_on -> Nullable<Date>,
+        delivered_quantity -> Nullable<Int4>,
+        handover_ref -> Nullable<Text>,
+        received_by -> Nullable<Text>,
+        delivery_note -> Nullable<Text>,
+        cancel_reason -> Nullable<Text>,
+        follow_up_due_on -> Nullable<Date>,
+        followed_up_on -> Nullable<Date>,
+        follow_up_outcome -> Nullable<Text>,
+        planned_by -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     staff (id) {
         id -> Uuid,
         email -> Text,
@@ -359,7 +440,10 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(assessments -> beneficiaries (beneficiary_id));
+diesel::joinable!(assessments -> reports (report_id));
 diesel::joinable!(attachments -> reports (report_id));
+diesel::joinable!(beneficiaries -> reports (report_id));
 diesel::joinable!(coverage_rules -> regions (region_code));
 diesel::joinable!(coverage_rules -> units (unit_code));
 diesel::joinable!(export_chunks -> exports (export_id));
@@ -367,6 +451,10 @@ diesel::joinable!(report_deadlines -> reports (report_id));
 diesel::joinable!(report_events -> reports (report_id));
 diesel::joinable!(report_people -> reports (report_id));
 diesel::joinable!(reports -> units (unit_code));
+diesel::joinable!(service_follow_ups -> services (service_id));
+diesel::joinable!(services -> beneficiaries (beneficiary_id));
+diesel::joinable!(services -> reports (report_id));
+diesel::joinable!(services -> units (unit_code));
 diesel::joinable!(staff -> regions (region_code));
 diesel::joinable!(staff -> units (unit_code));
 diesel::joinable!(staff_audit -> staff (staff_id));
@@ -376,7 +464,9 @@ diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id))
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_clients,
+    assessments,
     attachments,
+    beneficiaries,
     coverage_rule_removals,
     coverage_rules,
     directory_changes,
@@ -390,6 +480,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_events,
     report_people,
     reports,
+    service_follow_ups,
+    services,
     staff,
     staff_audit,
     staff_login_failures,

@@ -9,7 +9,9 @@ use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{Nullable, Text};
 use sigap_domain::{
-    Category, Channel, HolidayKind, Need, Role, Stage, Status, Urgency, Vocabulary,
+    AssessmentMethod, AssistiveDevice, AtensiComponent, BeneficiaryStatus, Category, Channel,
+    Difficulty, Disability, FollowUpOutcome, HolidayKind, Modality, Need, Role, ServiceStatus,
+    Stage, Status, Urgency, Vocabulary,
 };
 
 /// A vocabulary value as a `text` column.
@@ -72,7 +74,16 @@ macro_rules! term_conversions {
 }
 
 term_conversions!(
+    AssessmentMethod,
+    AssistiveDevice,
+    AtensiComponent,
+    BeneficiaryStatus,
     Category,
+    Difficulty,
+    Disability,
+    FollowUpOutcome,
+    Modality,
+    ServiceStatus,
     Channel,
     HolidayKind,
     Need,

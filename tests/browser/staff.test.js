@@ -39,6 +39,16 @@ test('UPT staff of SENTRA-MULYA-JAYA acknowledge an elderly case from 13.03 and 
     ['Tandai selesai', 'resolved'],
   ];
   for (const [button, status] of steps) {
+    if (status === 'resolved') {
+      // Nobody may be left pending at resolution: the person listed was not reached.
+      const { body: people } = await call('GET', `/v1/reports/${filed.id}/beneficiaries`, { token: staff });
+      for (const person of people.items) {
+        const { status: code } = await call('PATCH', `/v1/beneficiaries/${person.id}`, {
+          token: staff, body: { status: 'unreachable', status_reason: 'Tidak dapat dihubungi' },
+        });
+        assert.equal(code, 200);
+      }
+    }
     await card.getByRole('button', { name: button }).click();
     await page.locator(`li.case-card[data-id="${filed.id}"][data-status="${status}"]`).waitFor();
     assert.match(await card.locator('.case-head').textContent(), new RegExp(

@@ -98,6 +98,21 @@ async fn each_role_gets_exactly_what_it_may_on_every_endpoint() {
         ),
     ];
     let report = format!("/v1/reports/{id}");
+    let person = app
+        .get(&report, &app.token(Role::Supervisor))
+        .await
+        .json::<Value>()
+        .await
+        .expect("json")["beneficiaries"][0]["id"]
+        .as_str()
+        .expect("a person")
+        .to_owned();
+    let person = format!("/v1/beneficiaries/{person}");
+    let service = format!("/v1/services/{}", uuid::Uuid::now_v7());
+    let assessment = json!({"assessed_on": "2026-12-01", "method": "home_visit", "eligible": true,
+        "findings": "Butuh kursi roda"});
+    let planned = json!({"component": "accessibility_support", "modality": "family_based",
+        "item": "wheelchair", "quantity": 1, "due_on": "2026-12-20"});
     // (method, path, body, expected status per caller in the order above)
     let mut matrix: Vec<(Method, String, Value, Vec<u16>)> = vec![
         (
@@ -153,6 +168,78 @@ async fn each_role_gets_exactly_what_it_may_on_every_endpoint() {
             "/v1/units/SENTRA-MULYA-JAYA/cases".into(),
             json!(null),
             vec![403, 200, 200, 404, 403, 403, 403, 403, 401],
+        ),
+        (
+            Method::GET,
+            format!("{report}/beneficiaries"),
+            json!(null),
+            [200, 200, 200, 404, 200, 404, 404, 200, 401],
+        ),
+        (
+            Method::POST,
+            format!("{report}/beneficiaries"),
+            json!({"name": "Kakek Amir", "age": 70}),
+            [403, 201, 201, 404, 403, 403, 403, 403, 401],
+        ),
+        (
+            Method::GET,
+            person.clone(),
+            json!(null),
+            [200, 200, 200, 404, 200, 404, 404, 200, 401],
+        ),
+        (
+            Method::PATCH,
+            person.clone(),
+            json!({"age": 79}),
+            [403, 200, 200, 404, 403, 403, 403, 403, 401],
+        ),
+        (
+            Method::POST,
+            format!("{person}/assessments"),
+            assessment.clone(),
+            [403, 409, 409, 404, 403, 403, 403, 403, 401],
+        ),
+        (
+            Method::GET,
+            format!("{person}/assessments"),
+            json!(null),
+            [200, 200, 200, 404, 200, 404, 404, 200, 401],
+        ),
+        (
+            Method::POST,
+            format!("{person}/services"),
+            planned.clone(),
+            [403, 409, 409, 404, 403, 403, 403, 403, 401],
+        ),
+        (
+            Method::GET,
+            format!("{report}/services"),
+            json!(null),
+            [200, 200, 200, 404, 200, 404, 404, 200, 401],
+        ),
+        (
+            Method::POST,
+            format!("{service}/deliver"),
+            json!({"delivered_on": "2026-12-01", "quantity": 1, "handover_ref": "BAST/1", "received_by": "A"}),
+            [403, 404, 404, 404, 403, 403, 403, 403, 401],
+        ),
+        (
+            Method::POST,
+            format!("{service}/cancel"),
+            json!({"reason": "test"}),
+            [403, 404, 404, 404, 403, 403, 403, 403, 401],
+        ),
+        (
+            Method::POST,
+            format!("{service}/follow-up"),
+            json!({"checked_on": "2026-12-01", "outcome": "in_use"}),
+            [403, 404, 404, 404, 403, 403, 403, 403, 401],
+        ),
+        (
+            Method::GET,
+            "/v1/units/SENTRA-MULYA-JAYA/services?status=planned".into(),
+            json!(null),
+            [403, 200, 200, 404, 403, 403, 403, 403, 401],
         ),
         (
             Method::GET,

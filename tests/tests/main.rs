@@ -4,6 +4,7 @@ mod attachments;
 mod auth;
 mod authz;
 mod calendar;
+mod casework;
 mod client_auth;
 mod clients;
 mod console;

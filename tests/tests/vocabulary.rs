@@ -3,7 +3,10 @@
 use reqwest::StatusCode;
 use reqwest::header::{CACHE_CONTROL, ETAG, IF_NONE_MATCH};
 use serde_json::{Value, json};
-use sigap_domain::{Category, Channel, Need, Role, Status, Urgency};
+use sigap_domain::{
+    AssessmentMethod, AssistiveDevice, AtensiComponent, BeneficiaryStatus, Category, Channel,
+    Difficulty, Disability, FollowUpOutcome, Modality, Need, Role, ServiceStatus, Status, Urgency,
+};
 use sigap_tests::spawn_app;
 
 /// The spellings of a set of values, in their order.
@@ -56,9 +59,40 @@ async fn the_vocabulary_is_the_domains_without_signing_in() {
         vocabulary["awaiting_assignment"],
         spellings(Status::AWAITING_ASSIGNMENT)
     );
+    assert_eq!(vocabulary["disabilities"], spellings(Disability::ALL));
+    assert_eq!(
+        vocabulary["beneficiary_statuses"],
+        spellings(BeneficiaryStatus::ALL)
+    );
+    assert_eq!(
+        vocabulary["ended_without_service"],
+        json!(["not_eligible", "unreachable", "declined"])
+    );
+    assert_eq!(
+        vocabulary["assessment_methods"],
+        spellings(AssessmentMethod::ALL)
+    );
+    assert_eq!(vocabulary["difficulties"], spellings(Difficulty::ALL));
+    assert_eq!(
+        vocabulary["atensi_components"],
+        spellings(AtensiComponent::ALL)
+    );
+    assert_eq!(vocabulary["modalities"], spellings(Modality::ALL));
+    assert_eq!(
+        vocabulary["assistive_devices"],
+        spellings(AssistiveDevice::ALL)
+    );
+    assert_eq!(
+        vocabulary["service_statuses"],
+        spellings(ServiceStatus::ALL)
+    );
+    assert_eq!(
+        vocabulary["follow_up_outcomes"],
+        spellings(FollowUpOutcome::ALL)
+    );
     assert_eq!(
         vocabulary.as_object().expect("object").len(),
-        11,
+        21,
         "nothing else: {vocabulary}"
     );
 

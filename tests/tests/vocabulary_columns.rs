@@ -3,7 +3,9 @@
 //! and refuses anything else, whoever writes it.
 
 use sigap_domain::{
-    Category, Channel, HolidayKind, Need, Role, Stage, Status, Urgency, Vocabulary,
+    AssessmentMethod, AssistiveDevice, AtensiComponent, BeneficiaryStatus, Category, Channel,
+    Difficulty, Disability, FollowUpOutcome, HolidayKind, Modality, Need, Role, ServiceStatus,
+    Stage, Status, Urgency, Vocabulary,
 };
 use sigap_tests::TestDb;
 use tokio_postgres::error::SqlState;
@@ -59,6 +61,30 @@ fn vocabulary_columns() -> Vec<Column> {
         column::<Stage>("report_deadlines", "stage", false),
         column::<Stage>("reports", "deadline_stage", true),
         column::<HolidayKind>("holidays", "kind", false),
+        column::<BeneficiaryStatus>("beneficiaries", "status", false),
+        Column {
+            array: true,
+            ..column::<Disability>("beneficiaries", "disabilities", false)
+        },
+        Column {
+            accepted: vec!["F", "M"],
+            ..column::<Disability>("beneficiaries", "sex", true)
+        },
+        column::<AssessmentMethod>("assessments", "method", false),
+        column::<Difficulty>("assessments", "seeing", true),
+        column::<Difficulty>("assessments", "hearing", true),
+        column::<Difficulty>("assessments", "walking", true),
+        column::<Difficulty>("assessments", "remembering", true),
+        column::<Difficulty>("assessments", "self_care", true),
+        column::<Difficulty>("assessments", "communicating", true),
+        // The last component accepted is `accessibility_support`, the one
+        // whose services have an item.
+        column::<AtensiComponent>("services", "component", false),
+        column::<AssistiveDevice>("services", "item", true),
+        column::<Modality>("services", "modality", false),
+        column::<ServiceStatus>("services", "status", false),
+        column::<FollowUpOutcome>("services", "follow_up_outcome", true),
+        column::<FollowUpOutcome>("service_follow_ups", "outcome", false),
     ]
 }
 
@@ -105,6 +131,48 @@ async fn one_row_in_every_table(client: &tokio_postgres::Client) {
         )
         .await
         .expect("insert a deadline");
+    // Case work, with what every status needs (a reason, a handover record).
+    client
+        .execute(
+            "INSERT INTO beneficiaries (report_id, ordinal, status, status_reason) \
+             SELECT id, 0, $1, 'a reason' FROM reports",
+            &[&BeneficiaryStatus::AwaitingAssessment.as_str()],
+        )
+        .await
+        .expect("insert a person");
+    client
+        .execute(
+            "INSERT INTO assessments (id, beneficiary_id, report_id, assessed_on, method, eligible, \
+             findings, assessed_by) \
+             SELECT gen_random_uuid(), id, report_id, '2026-12-01', $1, TRUE, 'findings', 'test' \
+             FROM beneficiaries",
+            &[&AssessmentMethod::HomeVisit.as_str()],
+        )
+        .await
+        .expect("insert an assessment");
+    client
+        .execute(
+            "INSERT INTO services (id, report_id, beneficiary_id, component, modality, quantity, \
+             due_on, status, delivered_on, delivered_quantity, handover_ref, received_by, \
+             cancel_reason, planned_by) \
+             SELECT gen_random_uuid(), report_id, id, $1, $2, 1, '2026-12-20', $3, '2026-12-10', 1, \
+             'BAST/1', 'someone', 'a reason', 'test' FROM beneficiaries",
+            &[
+                &AtensiComponent::SocialCare.as_str(),
+                &Modality::FamilyBased.as_str(),
+                &ServiceStatus::Planned.as_str(),
+            ],
+        )
+        .await
+        .expect("insert a service");
+    client
+        .execute(
+            "INSERT INTO service_follow_ups (service_id, checked_on, outcome, checked_by) \
+             SELECT id, '2027-03-10', $1, 'test' FROM services",
+            &[&FollowUpOutcome::InUse.as_str()],
+        )
+        .await
+        .expect("insert a follow-up");
 }
 
 /// Sets the column of one row to `value` (a one-element array for an array

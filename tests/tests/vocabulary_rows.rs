@@ -5,7 +5,11 @@
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use sigap_domain::{Category, Channel, Need, Role, Status, Urgency, Vocabulary};
+use sigap_domain::{
+    AssessmentMethod, AssistiveDevice, AtensiComponent, BeneficiaryStatus, Category, Channel,
+    Difficulty, Disability, FollowUpOutcome, Modality, Need, Role, ServiceStatus, Status, Urgency,
+    Vocabulary,
+};
 use sigap_store::vocabulary::{NullableTerm, Term};
 use sigap_tests::TestDb;
 
@@ -110,6 +114,15 @@ async fn every_vocabulary_value_round_trips_through_the_database() {
     round_trip::<Urgency>(&mut conn).await;
     round_trip::<Channel>(&mut conn).await;
     round_trip::<Role>(&mut conn).await;
+    round_trip::<Disability>(&mut conn).await;
+    round_trip::<BeneficiaryStatus>(&mut conn).await;
+    round_trip::<AssessmentMethod>(&mut conn).await;
+    round_trip::<Difficulty>(&mut conn).await;
+    round_trip::<AtensiComponent>(&mut conn).await;
+    round_trip::<Modality>(&mut conn).await;
+    round_trip::<AssistiveDevice>(&mut conn).await;
+    round_trip::<ServiceStatus>(&mut conn).await;
+    round_trip::<FollowUpOutcome>(&mut conn).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -122,6 +135,15 @@ async fn a_row_with_an_unknown_value_is_an_error_not_a_default() {
     unknown_is_an_error::<Urgency>(&mut conn).await;
     unknown_is_an_error::<Channel>(&mut conn).await;
     unknown_is_an_error::<Role>(&mut conn).await;
+    unknown_is_an_error::<Disability>(&mut conn).await;
+    unknown_is_an_error::<BeneficiaryStatus>(&mut conn).await;
+    unknown_is_an_error::<AssessmentMethod>(&mut conn).await;
+    unknown_is_an_error::<Difficulty>(&mut conn).await;
+    unknown_is_an_error::<AtensiComponent>(&mut conn).await;
+    unknown_is_an_error::<Modality>(&mut conn).await;
+    unknown_is_an_error::<AssistiveDevice>(&mut conn).await;
+    unknown_is_an_error::<ServiceStatus>(&mut conn).await;
+    unknown_is_an_error::<FollowUpOutcome>(&mut conn).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

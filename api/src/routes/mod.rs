@@ -2,6 +2,7 @@
 
 pub mod attachments;
 pub mod cases;
+pub mod casework;
 pub mod clients;
 pub mod console;
 pub mod directory;
@@ -32,6 +33,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     reports::configure(cfg);
     merge::configure(cfg);
     cases::configure(cfg);
+    casework::configure(cfg);
     stats::configure(cfg);
     exports::configure(cfg);
     attachments::configure(cfg);

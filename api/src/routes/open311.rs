@@ -308,9 +308,8 @@ impl From<CoreError> for Open311Failure {
             | CoreError::IdempotencyInFlight
             | CoreError::IdempotencyMismatch
             | CoreError::IllegalTransition(_)
-            | CoreError::StaleVersion { .. } => {
-                Open311Failure::new(StatusCode::CONFLICT, e.to_string())
-            }
+            | CoreError::StaleVersion { .. }
+            | CoreError::WorkPending(_) => Open311Failure::new(StatusCode::CONFLICT, e.to_string()),
             CoreError::Database(cause) => Open311Failure::server(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "an unexpected error occurred; it has been logged",
@@ -1338,7 +1337,9 @@ pub struct ServiceRequest {
     #[schema(value_type = RequestState)]
     pub status: String,
     /// The Sigap status, with the unit when assigned; for a report merged
-    /// into another, `duplicate; continues as <ticket>`.
+    /// into another, `duplicate; continues as <ticket>`. Once people are
+    /// served (or the case is in service), how many of how many:
+    /// `in_service; 2 of 70 people served` (counts only, no names).
     pub status_notes: String,
     pub service_name: String,
     #[schema(value_type = Category)]
@@ -1376,7 +1377,8 @@ pub struct PublicServiceRequest {
     #[schema(value_type = RequestState)]
     pub status: String,
     /// The Sigap status, with the unit when assigned; for a report merged
-    /// into another, `duplicate; continues as <ticket>`.
+    /// into another, `duplicate; continues as <ticket>`; once the unit
+    /// serves people, how many of them are served (counts, never names).
     pub status_notes: String,
     pub service_name: String,
     #[schema(value_type = Category)]
@@ -1390,11 +1392,22 @@ pub struct PublicServiceRequest {
 
 impl PublicServiceRequest {
     fn new(row: PublicRequestRow) -> PublicServiceRequest {
-        let status_notes = match (&row.unit_name, &row.continued_as) {
+        let mut status_notes = match (&row.unit_name, &row.continued_as) {
             (_, Some(kept)) => format!("duplicate; continues as {kept}"),
             (Some(unit), _) if row.status == Status::Assigned => format!("assigned to {unit}"),
             _ => row.status.to_string(),
         };
+        // Counts only, never names.
+        let serving = matches!(
+            row.status,
+            Status::InService | Status::Resolved | Status::Closed
+        );
+        if row.people_served > 0 || serving {
+            status_notes.push_str(&format!(
+                "; {} of {} people served",
+                row.people_served, row.beneficiary_count
+            ));
+        }
         PublicServiceRequest {
             service_request_id: row.ticket,
             status: if row.status.is_open() {

@@ -38,6 +38,10 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 
 const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 
+/// Most people a report's answer lists; `GET /v1/reports/{id}/beneficiaries`
+/// pages through all of them.
+const REPORT_PEOPLE_SHOWN: i64 = 100;
+
 /// Reads the optional `Idempotency-Key` header (1 to 255 visible ASCII characters).
 fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<String>> {
     let Some(value) = req.headers().get(IDEMPOTENCY_KEY) else {
@@ -209,6 +213,8 @@ async fn check_report(
 /// UPT staff see their unit's reports, regional offices their region's,
 /// integrators the ones they filed; any other report is 404. Names and phone
 /// numbers are shown only to operators, supervisors and the assigned unit.
+/// `beneficiaries` lists the first 100 people, each with its `id` and
+/// `status` (`GET /v1/reports/{id}/beneficiaries` pages through all).
 #[utoipa::path(
     tag = "reports",
     params(("id" = Uuid, Path)),
@@ -229,10 +235,19 @@ async fn get_report(
     let mut conn = state.pool.get().await?;
     let (row, events, links) = reports::get_for(&mut conn, &auth.0, id.into_inner()).await?;
     let attachments = attachments::count(&mut conn, row.id).await?;
+    let (case, people) = sigap_store::casework::list_beneficiaries(
+        &mut conn,
+        &auth.0,
+        row.id,
+        None,
+        REPORT_PEOPLE_SHOWN,
+    )
+    .await?;
     Ok(web::Json(
         ReportView::for_caller(&auth.0, row, Some(events))
             .with_links(links)
-            .with_attachment_count(attachments),
+            .with_attachment_count(attachments)
+            .with_people(&auth.0, &case, people),
     ))
 }
 

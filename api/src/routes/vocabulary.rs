@@ -7,7 +7,10 @@ use actix_web::http::header::{self, EntityTag, Header, IfNoneMatch};
 use actix_web::{HttpRequest, HttpResponse, get};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sigap_domain::{Category, Channel, Need, Role, Status, Urgency};
+use sigap_domain::{
+    AssessmentMethod, AssistiveDevice, AtensiComponent, BeneficiaryStatus, Category, Channel,
+    Difficulty, Disability, FollowUpOutcome, Modality, Need, Role, ServiceStatus, Status, Urgency,
+};
 use std::sync::LazyLock;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -40,6 +43,27 @@ pub struct Vocabulary {
     /// The statuses of a case no unit has, which a supervisor may assign by
     /// hand (`POST /v1/reports/{id}/assign`); a case at a unit is transferred.
     pub awaiting_assignment: &'static [Status],
+    /// Case work: kinds of disability (after UU 8/2016).
+    pub disabilities: &'static [Disability],
+    /// Case work: where a person of a case stands.
+    pub beneficiary_statuses: &'static [BeneficiaryStatus],
+    /// Case work: the statuses that end a person's case without service
+    /// (set with a reason).
+    pub ended_without_service: &'static [BeneficiaryStatus],
+    /// Case work: how an assessment was made.
+    pub assessment_methods: &'static [AssessmentMethod],
+    /// Case work: the answers of the Washington Group short set.
+    pub difficulties: &'static [Difficulty],
+    /// Case work: the ATENSI components.
+    pub atensi_components: &'static [AtensiComponent],
+    /// Case work: where a service is given.
+    pub modalities: &'static [Modality],
+    /// Case work: assistive devices, the items of `accessibility_support`.
+    pub assistive_devices: &'static [AssistiveDevice],
+    /// Case work: where a planned service stands.
+    pub service_statuses: &'static [ServiceStatus],
+    /// Case work: what a device's follow-up found.
+    pub follow_up_outcomes: &'static [FollowUpOutcome],
 }
 
 /// One status and where it may lead.
@@ -81,6 +105,16 @@ impl Vocabulary {
             set_by_routing: Status::SET_BY_ROUTING,
             supervisor_only: Status::SUPERVISOR_ONLY,
             awaiting_assignment: Status::AWAITING_ASSIGNMENT,
+            disabilities: Disability::ALL,
+            beneficiary_statuses: BeneficiaryStatus::ALL,
+            ended_without_service: BeneficiaryStatus::ENDED_WITHOUT_SERVICE,
+            assessment_methods: AssessmentMethod::ALL,
+            difficulties: Difficulty::ALL,
+            atensi_components: AtensiComponent::ALL,
+            modalities: Modality::ALL,
+            assistive_devices: AssistiveDevice::ALL,
+            service_statuses: ServiceStatus::ALL,
+            follow_up_outcomes: FollowUpOutcome::ALL,
         }
     }
 }
@@ -93,7 +127,10 @@ static ANSWER: LazyLock<(String, EntityTag)> = LazyLock::new(|| {
 });
 
 /// The vocabulary: categories, needs, urgencies, channels, roles, statuses,
-/// the status machine and the named sets of statuses.
+/// the status machine and the named sets of statuses, and the case work's
+/// (disabilities, statuses of people and services, assessment methods,
+/// functioning answers, ATENSI components, modalities, devices, follow-up
+/// outcomes).
 ///
 /// Public, and the same for every caller; it changes only with a new release,
 /// so clients revalidate with the ETag and mostly get a 304.

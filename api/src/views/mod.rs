@@ -1,5 +1,6 @@
 //! Response bodies with their OpenAPI schemas, made from the store's rows.
 
+pub mod casework;
 pub mod clients;
 pub mod directory;
 pub mod exports;

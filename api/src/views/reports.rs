@@ -18,7 +18,12 @@ pub struct EventView {
     pub id: i64,
     /// `received`, `assigned`, `needs_triage`, `status_changed`, `note`, `transferred`, `escalated`,
     /// `merged_into` (details: `into`, `into_ticket`), `merged_from` (details: `from`,
-    /// `from_ticket`, `people_added`, `beneficiary_count`).
+    /// `from_ticket`, `people_added`, `beneficiary_count`); case work:
+    /// `beneficiary_added`, `beneficiary_updated`, `beneficiary_assessed`,
+    /// `service_planned`, `service_delivered`, `service_cancelled`,
+    /// `service_followed_up` (details: ids, component, item, quantity and
+    /// statuses); a `status_changed` the work caused has `details.by`
+    /// (`assessment`, `service_planned`).
     pub kind: String,
     #[schema(value_type = Option<String>)]
     pub from_status: Option<Status>,
@@ -150,8 +155,11 @@ pub struct ReportView {
     /// Present only for roles that may see personal data.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reporter: Option<ReporterView>,
-    /// Names, NIKs and phones are removed for roles that may not see
-    /// personal data.
+    /// The people listed: `name`, `age`, `sex`, `disability`, `nik`,
+    /// `phone` as filed; on a single report's read also each person's `id`,
+    /// `status`, `disabilities`, `birth_date` and `address` (first 100).
+    /// Names, NIKs, birth dates, phones and addresses are removed for roles
+    /// that may not see personal data.
     #[schema(value_type = Vec<Object>)]
     pub beneficiaries: serde_json::Value,
     pub beneficiary_count: i32,
@@ -288,6 +296,26 @@ impl ReportView {
             merged_from: None,
             attachment_count: None,
         }
+    }
+
+    /// The view with its people as rows (ids and statuses), in the shape
+    /// the report's list always had.
+    pub fn with_people(
+        mut self,
+        claims: &Claims,
+        case: &sigap_store::casework::CaseRef,
+        people: Vec<sigap_store::casework::BeneficiaryRow>,
+    ) -> ReportView {
+        let personal = crate::views::casework::personal(claims, case);
+        self.beneficiaries = serde_json::Value::Array(
+            people
+                .into_iter()
+                .map(|row| {
+                    crate::views::casework::BeneficiaryView::new(case, row, personal).entry()
+                })
+                .collect(),
+        );
+        self
     }
 
     /// The view with the report's merge links.

@@ -115,15 +115,18 @@ impl Topology {
         channel
             .queue_declare(self.webhooks_queue().into(), queue_options, quorum(&[]))
             .await?;
-        channel
-            .queue_bind(
-                self.webhooks_queue().into(),
-                self.events_exchange().into(),
-                "report.#".into(),
-                QueueBindOptions::default(),
-                FieldTable::default(),
-            )
-            .await?;
+        // Report events, and the case work on a report's people and services.
+        for pattern in ["report.#", "beneficiary.#", "service.#"] {
+            channel
+                .queue_bind(
+                    self.webhooks_queue().into(),
+                    self.events_exchange().into(),
+                    pattern.into(),
+                    QueueBindOptions::default(),
+                    FieldTable::default(),
+                )
+                .await?;
+        }
         Ok(())
     }
 }
@@ -180,7 +183,11 @@ pub enum Message {
 pub struct EventPayload {
     /// Unique id of the event (also the message id and `Sigap-Event-Id`).
     pub event_id: Uuid,
-    /// `report.assigned`, `report.needs_triage`, `report.status.acknowledged`, …
+    /// `report.assigned`, `report.needs_triage`, `report.status.acknowledged`,
+    /// …; case work: `beneficiary.added`, `beneficiary.assessed`,
+    /// `service.planned`, `service.delivered`, `service.cancelled`,
+    /// `service.followed_up` (details: ids, component, item, quantity and
+    /// statuses, never personal data).
     pub event: String,
     /// The report the event is about.
     pub report_id: Uuid,

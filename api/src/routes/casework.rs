@@ -1,0 +1,649 @@
+//! Case work at the unit: the people of a case, their assessments and the
+//! services planned, delivered, cancelled and followed up for them, and the
+//! unit's delivery list. The assigned unit's staff and supervisors write;
+//! whoever may read the report reads, with personal data only for those who
+//! see it.
+
+use crate::auth::Auth;
+use crate::body;
+use crate::page::{self, Page};
+use crate::problem::{ApiError, ApiResult, AuthErrors, BodyErrors, Problem};
+use crate::routes::units::is_unit_code;
+use crate::startup::AppState;
+use crate::views::casework::{
+    AssessmentInput, AssessmentView, BeneficiaryInput, BeneficiaryPatchInput, BeneficiaryView,
+    CancelInput, DeliveryInput, FollowUpInput, ServiceInput, ServiceView, parse_patch, personal,
+    today_wib,
+};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use sigap_domain::{Role, ServiceStatus};
+use sigap_runtime::auth::Scope;
+use sigap_store::FieldError;
+use sigap_store::cases;
+use sigap_store::casework::{self, UnitServiceFilter};
+use sigap_store::reports::Visibility;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(add_beneficiary)
+        .service(list_report_beneficiaries)
+        .service(get_beneficiary)
+        .service(edit_beneficiary)
+        .service(add_assessment)
+        .service(list_assessments)
+        .service(plan_service)
+        .service(list_report_services)
+        .service(deliver_service)
+        .service(cancel_service)
+        .service(follow_up_service)
+        .service(list_unit_services);
+}
+
+/// Who changes case work: the assigned unit's staff (the store's query
+/// finds only their unit's cases) and supervisors.
+const WRITERS: &[Role] = &[Role::UptStaff, Role::Supervisor];
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the page before; absent or empty for the first.
+    #[param(pattern = "^([2-6][0-9A-Fa-f]|7[0-9A-Ea-e])*$")]
+    pub cursor: Option<String>,
+}
+
+fn uuid_cursor(cursor: &Option<String>) -> ApiResult<Option<Uuid>> {
+    page::after(cursor)?
+        .map(|key| {
+            key.parse::<Uuid>().map_err(|_| {
+                vec![FieldError::new("cursor", "is not a cursor this API issued")].into()
+            })
+        })
+        .transpose()
+}
+
+/// List a person on a case.
+///
+/// The person gets the next place in the report's list and status
+/// `awaiting_assessment`; `beneficiary_count` grows only when the listed
+/// people outnumber it. A NIK is checked as at intake (16 digits, a known
+/// regency in digits 1 to 4, a birth date `DDMMYY` with women's day plus
+/// 40). The case must be at a unit and open.
+#[utoipa::path(
+    tag = "case work",
+    params(("id" = Uuid, Path, description = "The report")),
+    request_body(content = BeneficiaryInput, content_type = "application/json"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = BeneficiaryView, description = "Listed",
+            headers(("Location" = String, description = "The person's URL"))),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "No such report, or not the caller's"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "The case is not open at a unit"),
+        BodyErrors,
+        AuthErrors,
+    )
+)]
+#[post("/v1/reports/{id}/beneficiaries")]
+#[tracing::instrument(name = "add_beneficiary", skip_all, fields(report_id = %id))]
+async fn add_beneficiary(
+    req: HttpRequest,
+    payload: web::Payload,
+    auth: Auth,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let claims = auth.require(WRITERS)?;
+    let input: BeneficiaryInput = body::json(&req, payload).await?;
+    let details = input.parse()?;
+    let mut conn = state.pool.get().await?;
+    let (case, row) = casework::add_beneficiary(&mut conn, claims, *id, &details).await?;
+    state.relay.wake();
+    tracing::info!(beneficiary_id = %row.id, ticket = %case.ticket, "beneficiary added");
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/v1/beneficiaries/{}", row.id)))
+        .json(BeneficiaryView::new(&case, row, personal(claims, &case))))
+}
+
+/// The people of a case, in list order.
+///
+/// For everyone who may read the report; names, NIK, birth dates, phones
+/// and addresses only for operators, supervisors and the assigned unit.
+#[utoipa::path(
+    tag = "case work",
+    params(("id" = Uuid, Path, description = "The report"), ListQuery),
+    security(("bearer" = []), ("client_credentials" = ["reports:read"])),
+    responses(
+        (status = 200, body = Page<BeneficiaryView>),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "No such report, or not visible to the caller"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "Bad limit, or a cursor this API did not issue"),
+        AuthErrors,
+    )
+)]
+#[get("/v1/reports/{id}/beneficiaries")]
+async fn list_report_beneficiaries(
+    auth: Auth,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    query: web::Query<ListQuery>,
+) -> ApiResult<web::Json<Page<BeneficiaryView>>> {
+    let claims = auth.require_scope(Scope::ReportsRead)?;
+    let limit = page::limit(query.limit, 100)?;
+    let after = page::after(&query.cursor)?
+        .map(|key| {
+            key.parse::<i32>().map_err(|_| {
+                ApiError::from(vec![FieldError::new(
+                    "cursor",
+                    "is not a cursor this API issued",
+                )])
+            })
+        })
+        .transpose()?;
+    let mut conn = state.pool.get().await?;
+    let (case, rows) =
+        casework::list_beneficiaries(&mut conn, claims, *id, after, limit + 1).await?;
+    let personal = personal(claims, &case);
+    Ok(web::Json(
+        Page::from_rows(rows, limit, |r| r.ordinal.to_string())
+            .map(|row| BeneficiaryView::new(&case, row, personal)),
+    ))
+}
+
+/// A person of a case.
+#[utoipa::path(
+    tag = "case work",
+    params(("id" = Uuid, Path)),
+    security(("bearer" = []), ("client_credentials" = ["reports:read"])),
+    responses(
+        (status = 200, body = BeneficiaryView),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "No such person, or not visible to the caller"),
+        AuthErrors,
+    )
+)]
+#[get("/v1/beneficiaries/{id}")]
+async fn get_beneficiary(
+    auth: Auth,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<BeneficiaryView>> {
+    let claims = auth.require_scope(Scope::ReportsRead)?;
+    let mut conn = state.pool.get().await?;
+    let (case, row) = casework::find_beneficiary(&mut conn, claims, *id).await?;
+    Ok(web::Json(BeneficiaryView::new(
+        &case,
+        row,
+        personal(claims, &case),
+    )))
+}
+
+/// Edit a person, or end their case without service.
+///
+/// Fields present are changed (`null` clears one). `status` may only be
+/// `not_eligible`, `unreachable` or `declined`, with `status_reason`;
+/// assessments and services set the other statuses. Ending is refused
+/// (409) while a service of the person is still planned.
+#[utoipa::path(
+    tag = "case work",
+    params(("id" = Uuid, Path)),
+    request_body(content = BeneficiaryPatchInput, content_type = "application/json"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = BeneficiaryView),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "No such person, or not the caller's"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "The case is not open, or a service of the person is still planned"),
+        BodyErrors,
+        AuthErrors,
+    )
+)]
+#[patch("/v1/beneficiaries/{id}")]
+#[tracing::instrument(name = "edit_beneficiary", skip_all, fields(beneficiary_id = %id))]
+async fn edit_beneficiary(
+    req: HttpRequest,
+    payload: web::Payload,
+    auth: Auth,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<BeneficiaryView>> {
+    let claims = auth.require(WRITERS)?;
+    let value = body::read_json(&req, payload).await?;
+    let patch = parse_patch(&value)?;
+    let mut conn = state.pool.get().await?;
+    let (case, row) = casework::edit_beneficiary(&mut conn, claims, *id, &patch).await?;
+    tracing::info!(ticket = %case.ticket, status = %row.status, "beneficiary edited");
+    Ok(web::Json(BeneficiaryView::new(
+        &case,
+        row,
+        personal(claims, &case),
+    )))
+}
+
+/// Record an assessment of a person.
+///
+/// The latest assessment counts: `eligible: false` ends the person's case
+/// (`not_eligible`; refused while a service of theirs is planned), else the
+/// person is `assessed`. The first assessment of an `acknowledged` case
+/// moves it to `assessing` (a `status_changed` event in its history).
+#[utoipa::path(
+    tag = "case work",
+    params(("id" = Uuid, Path, description = "The person")),
+    request_body(content = AssessmentInput, content_type = "application/json"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = AssessmentView, description = "Recorded; `beneficiary_status` is the person's status now"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "No such person, or not the caller's"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "The case is not acknowledged, assessing or in service"),
+        BodyErrors,
+        AuthErrors,
+    )
+)]
+#[post("/v1/beneficiaries/{id}/assessments")]
+#[tracing::instrument(name = "add_assessment", skip_all, fields(beneficiary_id = %id))]
+async fn add_assessment(
+    req: HttpRequest,
+    payload: web::Payload,
+    auth: Auth,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let claims = auth.require(WRITERS)?;
+    let input: AssessmentInput = body::json(&req, payload).await?;
+    let assessment = input.parse()?;
+    let mut conn = state.pool.get().await?;
+    let (case, row, person) =
+        casework::assess(&mut conn, &state.config.sla, claims, *id, &assessment).await?;
+    state.relay.wake();
+    tracing::info!(ticket = %case.ticket, status = %person.status, "beneficiary assessed");
+    let mut view = AssessmentView::new(row, personal(claims, &case));
+    view.beneficiary_status = Some(person.status);
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// The assessments of a person, newest first (the first is the one that
+/// counts).
+///
+/// Findings, functioning and notes only for those who see personal data.
+#[utoipa::path(
+    tag = "case work",
+    params(("id" = Uuid, Path, description = "The person"), ListQuery),
+    security(("bearer" = []), ("client_credentials" = ["reports:read"])),
+    responses(
+        (status = 200, body = Page<AssessmentView>),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "No such person, or not visible to the caller"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "Bad limit, or a cursor this API did not issue"),
+        AuthErrors,
+    )
+)]
+#[get("/v1/beneficiaries/{id}/assessments")]
+async fn list_assessments(
+    auth: Auth,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    query: web::Query<ListQuery>,
+) -> ApiResult<web::Json<Page<AssessmentView>>> {
+    let claims = auth.require_scope(Scope::ReportsRead)?;
+    let limit = page::limit(query.limit, 100)?;
+    let after = uuid_cursor(&query.cursor)?;
+    let mut conn = state.pool.get().await?;
+    let (case, rows) = casework::list_assessments(&mut conn, claims, *id, after, limit + 1).await?;
+    let personal = personal(claims, &case);
+    Ok(web::Json(
+        Page::from_rows(rows, limit, |r| r.id.to_string())
+            .map(|row| AssessmentView::new(row, personal)),
+    ))
+}
+
+/// Plan a service for a person assessed eligible.
+///
+/// The service is `planned`, the person `in_service`, and the case's first
+/// planned service moves it from `assessing` to `in_service`. Devices are
+/// the `item` of `accessibility_support` (`other` described in `note`).
+#[utoipa::path(
+    tag = "case work",
+    params(("id" = Uuid, Path, description = "The person")),
+    request_body(content = ServiceInput, content_type = "application/json"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = ServiceView, description = "Planned"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "No such person, or not the caller's"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "The case is not assessing or in service, or the person is not assessed eligible"),
+        BodyErrors,
+        AuthErrors,
+    )
+)]
+#[post("/v1/beneficiaries/{id}/services")]
+#[tracing::instrument(name = "plan_service", skip_all, fields(beneficiary_id = %id))]
+async fn plan_service(
+    req: HttpRequest,
+    payload: web::Payload,
+    auth: Auth,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let claims = auth.require(WRITERS)?;
+    let input: ServiceInput = body::json(&req, payload).await?;
+    let service = input.parse()?;
+    let mut conn = state.pool.get().await?;
+    let (case, row, _) =
+        casework::plan_service(&mut conn, &state.config.sla, claims, *id, &service).await?;
+    state.relay.wake();
+    tracing::info!(service_id = %row.id, ticket = %case.ticket, component = %row.component, "service planned");
+    Ok(HttpResponse::Created()
+        .json(ServiceView::new(row, personal(claims, &case)).with_ticket(&case.ticket)))
+}
+
+/// The services of a case, in planning order.
+#[utoipa::path(
+    tag = "case work",
+    params(("id" = Uuid, Path, description = "The report"), ListQuery),
+    security(("bearer" = []), ("client_credentials" = ["reports:read"])),
+    responses(
+        (status = 200, body = Page<ServiceView>),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "No such report, or not visible to the caller"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "Bad limit, or a cursor this API did not issue"),
+        AuthErrors,
+    )
+)]
+#[get("/v1/reports/{id}/services")]
+async fn list_report_services(
+    auth: Auth,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    query: web::Query<ListQuery>,
+) -> ApiResult<web::Json<Page<ServiceView>>> {
+    let claims = auth.require_scope(Scope::ReportsRead)?;
+    let limit = page::limit(query.limit, 100)?;
+    let after = uuid_cursor(&query.cursor)?;
+    let mut conn = state.pool.get().await?;
+    let (case, rows) =
+        casework::list_report_services(&mut conn, claims, *id, after, limit + 1).await?;
+    let personal = personal(claims, &case);
+    Ok(web::Json(
+        Page::from_rows(rows, limit, |r| r.id.to_string())
+            .map(|row| ServiceView::new(row, personal).with_ticket(&case.ticket)),
+    ))
+}
+
+/// Record the handover of a planned service.
+///
+/// `handover_ref` is the number of the signed handover record (BAST). A
+/// device is then due a follow-up 90 days after `delivered_on`. The person
+/// is `served` once every service of theirs is delivered or cancelled, one
+/// at least delivered.
+#[utoipa::path(
+    tag = "case work",
+    params(("id" = Uuid, Path, description = "The service")),
+    request_body(content = DeliveryInput, content_type = "application/json"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ServiceView, description = "Delivered"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "No such service, or not the caller's"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "The service is not planned, or the case not open"),
+        BodyErrors,
+        AuthErrors,
+    )
+)]
+#[post("/v1/services/{id}/deliver")]
+#[tracing::instrument(name = "deliver_service", skip_all, fields(service_id = %id))]
+async fn deliver_service(
+    req: HttpRequest,
+    payload: web::Payload,
+    auth: Auth,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<ServiceView>> {
+    let claims = auth.require(WRITERS)?;
+    let input: DeliveryInput = body::json(&req, payload).await?;
+    let delivery = input.parse()?;
+    let mut conn = state.pool.get().await?;
+    let (case, row) = casework::deliver_service(&mut conn, claims, *id, &delivery).await?;
+    state.relay.wake();
+    tracing::info!(ticket = %case.ticket, "service delivered");
+    Ok(web::Json(
+        ServiceView::new(row, personal(claims, &case)).with_ticket(&case.ticket),
+    ))
+}
+
+/// Cancel a planned service, with a reason.
+#[utoipa::path(
+    tag = "case work",
+    params(("id" = Uuid, Path, description = "The service")),
+    request_body(content = CancelInput, content_type = "application/json"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ServiceView, description = "Cancelled"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "No such service, or not the caller's"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "The service is not planned, or the case not open"),
+        BodyErrors,
+        AuthErrors,
+    )
+)]
+#[post("/v1/services/{id}/cancel")]
+#[tracing::instrument(name = "cancel_service", skip_all, fields(service_id = %id))]
+async fn cancel_service(
+    req: HttpRequest,
+    payload: web::Payload,
+    auth: Auth,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<ServiceView>> {
+    let claims = auth.require(WRITERS)?;
+    let input: CancelInput = body::json(&req, payload).await?;
+    let reason = input.parse()?;
+    let mut conn = state.pool.get().await?;
+    let (case, row) = casework::cancel_service(&mut conn, claims, *id, &reason).await?;
+    state.relay.wake();
+    tracing::info!(ticket = %case.ticket, "service cancelled");
+    Ok(web::Json(
+        ServiceView::new(row, personal(claims, &case)).with_ticket(&case.ticket),
+    ))
+}
+
+/// Record a follow-up of a delivered service.
+///
+/// Devices are due one 90 days after delivery (`follow_up_due` on the
+/// unit's delivery list); a recorded follow-up clears it. Also on a
+/// resolved or closed case.
+#[utoipa::path(
+    tag = "case work",
+    params(("id" = Uuid, Path, description = "The service")),
+    request_body(content = FollowUpInput, content_type = "application/json"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ServiceView, description = "Recorded"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "No such service, or not the caller's"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "The service is not delivered"),
+        BodyErrors,
+        AuthErrors,
+    )
+)]
+#[post("/v1/services/{id}/follow-up")]
+#[tracing::instrument(name = "follow_up_service", skip_all, fields(service_id = %id))]
+async fn follow_up_service(
+    req: HttpRequest,
+    payload: web::Payload,
+    auth: Auth,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<ServiceView>> {
+    let claims = auth.require(WRITERS)?;
+    let input: FollowUpInput = body::json(&req, payload).await?;
+    let follow_up = input.parse()?;
+    let mut conn = state.pool.get().await?;
+    let (case, row) = casework::follow_up_service(&mut conn, claims, *id, &follow_up).await?;
+    state.relay.wake();
+    tracing::info!(ticket = %case.ticket, outcome = %follow_up.outcome, "service followed up");
+    Ok(web::Json(
+        ServiceView::new(row, personal(claims, &case)).with_ticket(&case.ticket),
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
+pub struct UnitServiceQuery {
+    /// One status or several, comma-separated; default: all.
+    #[param(
+        pattern = "^ *(planned|delivered|cancelled) *(, *(planned|delivered|cancelled) *)*$",
+        example = "planned"
+    )]
+    pub status: Option<String>,
+    /// Only services due before this day.
+    #[param(value_type = Option<String>, format = Date, example = "2026-12-31")]
+    pub due_before: Option<String>,
+    /// `true`: only planned services past their due day (WIB); `false`:
+    /// only those not overdue.
+    pub overdue: Option<bool>,
+    /// `true`: only delivered devices due their 90-day follow-up and not yet
+    /// followed up, by that day.
+    pub follow_up_due: Option<bool>,
+    /// 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the page before; absent or empty for the first.
+    #[param(pattern = "^([2-6][0-9A-Fa-f]|7[0-9A-Ea-e])*$")]
+    pub cursor: Option<String>,
+}
+
+fn parse_service_statuses(text: &Option<String>) -> ApiResult<Option<Vec<ServiceStatus>>> {
+    let Some(text) = text.as_deref().filter(|t| !t.trim().is_empty()) else {
+        return Ok(None);
+    };
+    text.split(',')
+        .map(|s| {
+            ServiceStatus::parse(s.trim()).ok_or_else(|| {
+                ApiError::from(vec![FieldError::new(
+                    "status",
+                    format!("must be one or more of: {}", ServiceStatus::expected()),
+                )])
+            })
+        })
+        .collect::<ApiResult<Vec<_>>>()
+        .map(Some)
+}
+
+fn parse_unit_cursor(cursor: &str) -> ApiResult<(NaiveDate, Uuid)> {
+    let mut fields = page::KeyFields::decode(cursor)?;
+    let day: String = fields.field()?;
+    let id = fields.field()?;
+    fields.end()?;
+    let day = NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(|_| {
+        ApiError::from(vec![FieldError::new(
+            "cursor",
+            "is not a cursor this API issued",
+        )])
+    })?;
+    Ok((day, id))
+}
+
+/// A unit's delivery list: its services by due day.
+///
+/// `?status=planned&due_before=2026-12-31` is what is still to deliver this
+/// month; `overdue=true` what is late; `follow_up_due=true` the devices due
+/// their 90-day follow-up (ordered by that day). Poll with `If-None-Match`
+/// (the last `ETag`) to get 304 while none of the unit's cases changed (the
+/// ETag is the unit queue's version, as for `/cases`, with the question and
+/// the day). For the unit's staff and supervisors; names of the people are
+/// on each line.
+#[utoipa::path(
+    tag = "case work",
+    params(("code" = String, Path, pattern = "^[A-Z0-9-]{1,64}$", example = "SENTRA-MULYA-JAYA"), UnitServiceQuery,
+        ("If-None-Match" = Option<String>, Header, nullable = false, description = "The ETag of the last answer")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Page<ServiceView>, headers(("ETag" = String))),
+        (status = 304, description = "Nothing changed since the given ETag"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "No such unit, or not the caller's"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "Bad filter, or a cursor this API did not issue"),
+        AuthErrors,
+    )
+)]
+#[get("/v1/units/{code}/services")]
+async fn list_unit_services(
+    req: HttpRequest,
+    auth: Auth,
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+    query: web::Query<UnitServiceQuery>,
+) -> ApiResult<HttpResponse> {
+    let claims = auth.require(WRITERS)?;
+    let unit = code.into_inner();
+    if !is_unit_code(&unit) || !Visibility::of(claims).covers_unit(&unit) {
+        return Err(ApiError::NotFound(format!("no unit {unit}")));
+    }
+    let limit = page::limit(query.limit, 100)?;
+    let due_before = query
+        .due_before
+        .as_deref()
+        .map(|d| {
+            NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+                ApiError::from(vec![FieldError::new(
+                    "due_before",
+                    "must be a date YYYY-MM-DD",
+                )])
+            })
+        })
+        .transpose()?;
+    let today = today_wib();
+    let filter = UnitServiceFilter {
+        statuses: parse_service_statuses(&query.status)?,
+        due_before,
+        overdue: query.overdue,
+        follow_up_due: query.follow_up_due.unwrap_or(false),
+        today,
+        after: page::cursor(&query.cursor)
+            .map(parse_unit_cursor)
+            .transpose()?,
+    };
+    // The unit queue's version changes with every change to the unit's
+    // cases, their people and services; the question and the day (overdue
+    // and follow-ups move with it) complete the ETag.
+    let question = format!(
+        "services|{:?}|{:?}|{:?}|{}|{limit}|{:?}|{today}",
+        filter
+            .statuses
+            .as_ref()
+            .map(|s| s.iter().map(|s| s.as_str()).collect::<Vec<_>>()),
+        filter.due_before,
+        filter.overdue,
+        filter.follow_up_due,
+        page::cursor(&query.cursor)
+    );
+    let question = hex::encode(&Sha256::digest(question.as_bytes())[..6]);
+    let mut conn = state.pool.get().await?;
+    let Some(version) = cases::queue_version(&mut conn, &unit).await? else {
+        return Err(ApiError::NotFound(format!("no unit {unit}")));
+    };
+    let etag = format!("\"{version}-{question}\"");
+    let unchanged = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(etag.as_str());
+    if unchanged {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .finish());
+    }
+    let rows = casework::unit_services(&mut conn, &unit, &filter, limit + 1).await?;
+    let personal = sigap_store::reports::sees_personal_data_at(claims, Some(&unit));
+    let follow_up = filter.follow_up_due;
+    let page = Page::from_rows(rows, limit, |line| {
+        let day = if follow_up {
+            line.service.follow_up_due_on.unwrap_or(line.service.due_on)
+        } else {
+            line.service.due_on
+        };
+        page::key(&[&day, &line.service.id])
+    })
+    .map(|line| ServiceView::of_unit(line, personal));
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .json(page))
+}

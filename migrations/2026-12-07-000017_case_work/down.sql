@@ -1,0 +1,11 @@
+DROP TRIGGER reports_services_unit ON reports;
+DROP FUNCTION services_follow_their_report();
+DROP TABLE service_follow_ups;
+DROP TABLE services;
+DROP TABLE assessments;
+DROP TRIGGER reports_beneficiaries_updated ON reports;
+DROP TRIGGER reports_beneficiaries_inserted ON reports;
+DROP FUNCTION beneficiaries_from_report();
+DROP FUNCTION beneficiaries_sync(UUID, JSONB);
+DROP TABLE beneficiaries;
+DROP FUNCTION disability_terms(TEXT);
