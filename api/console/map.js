@@ -126,11 +126,20 @@ export function breaks(values, { share = false } = {}) {
   return Array.from({ length: CHORO_CLASSES }, (_, i) => (max * (i + 1)) / CHORO_CLASSES);
 }
 
+/**
+ * The shade of class `i` of `n`: with fewer classes than shades they spread
+ * to the dark end, so that the highest value is always the darkest and a
+ * single class stands out from "no data".
+ */
+function shade(i, n) {
+  return `choro choro-${Math.min(CHORO_CLASSES, Math.max(1, Math.round(((i + 1) * CHORO_CLASSES) / n)))}`;
+}
+
 /** The class of `value` among `limits`: `nodata` for null, else `choro choro-N`. */
 export function choroClass(value, limits) {
   if (value === null || value === undefined) return 'nodata';
   const n = limits.findIndex((limit) => value <= limit + 1e-9);
-  return `choro choro-${(n < 0 ? limits.length - 1 : n) + 1}`;
+  return shade(n < 0 ? limits.length - 1 : n, limits.length);
 }
 
 /**
@@ -193,7 +202,7 @@ export function choroLegend({ titleKey, limits, format }) {
   const perCount = limits.every((limit, i) => limit === i + 1);
   limits.forEach((limit, i) => {
     const label = perCount ? format(limit) : `${format(low)}–${format(limit)}`;
-    items.push(item(`choro choro-${i + 1}`, h('span', { text: label })));
+    items.push(item(shade(i, limits.length), h('span', { text: label })));
     low = limit;
   });
   return h('div', { class: 'map-legend' }, h('p', { class: 'legend-title', i18n: titleKey }), h('ul', {}, items));
