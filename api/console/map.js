@@ -114,14 +114,14 @@ export const CHORO_CLASSES = 5;
 
 /**
  * Class breaks for `values` (numbers, nulls left out): equal steps from 0 to
- * the largest value, or over [0, 1] for shares. Returns the upper bound of
- * each class.
+ * the largest value, or over [0, 1] for shares (small counts: a class per
+ * count). Returns the upper bound of each class.
  */
 export function breaks(values, { share = false } = {}) {
   const max = share ? 1 : Math.max(0, ...values.filter((v) => v !== null && v !== undefined));
-  if (!share && max <= CHORO_CLASSES) {
-    // Small counts: one class per count, so 1 and 2 never share a colour.
-    return Array.from({ length: Math.max(1, max) }, (_, i) => i + 1);
+  if (!share && max < CHORO_CLASSES) {
+    // Small counts: one class per count from 0, so 0, 1 and 2 never share a colour.
+    return Array.from({ length: Math.max(1, max) + 1 }, (_, i) => i);
   }
   return Array.from({ length: CHORO_CLASSES }, (_, i) => (max * (i + 1)) / CHORO_CLASSES);
 }
@@ -199,7 +199,7 @@ export function choroLegend({ titleKey, limits, format }) {
   let low = 0;
   const items = [item('nodata', h('span', { i18n: 'map.legend.nodata' }))];
   // Small counts have a class per count; other classes are ranges.
-  const perCount = limits.every((limit, i) => limit === i + 1);
+  const perCount = limits.every((limit, i) => limit === i);
   limits.forEach((limit, i) => {
     const label = perCount ? format(limit) : `${format(low)}–${format(limit)}`;
     items.push(item(shade(i, limits.length), h('span', { text: label })));

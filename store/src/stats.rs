@@ -689,6 +689,8 @@ mod tests {
             }
         );
         assert_eq!(stats.by_category[0].label, "Lanjut usia");
+        assert_eq!(stats.by_category[0].open, 5);
+        assert_eq!(stats.by_category[0].sla, Compliance::new(6, 4));
         assert_eq!(stats.sla.overall, Compliance::new(8, 4));
         let units: Vec<(&str, &str, i64, i64)> = stats
             .sla
