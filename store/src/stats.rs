@@ -402,7 +402,11 @@ const SERVED: &[Status] = &[Status::InService, Status::Resolved, Status::Closed]
 
 /// The statuses of a case not yet finished ([`Status::is_open`]).
 fn open_statuses() -> Vec<Status> {
-    Status::ALL.iter().copied().filter(|s| s.is_open()).collect()
+    Status::ALL
+        .iter()
+        .copied()
+        .filter(|s| s.is_open())
+        .collect()
 }
 
 /// One of the statements above for `area`, with the range and the area bound
@@ -591,8 +595,7 @@ pub async fn compute(
         .run::<Stats, Error, _>(async |conn| {
             conn.batch_execute(SESSION).await?;
             let area = resolve_area(conn, claims, request.region.as_ref()).await?;
-            let groups: Vec<GroupRow> =
-                prepared(
+            let groups: Vec<GroupRow> = prepared(
                 scoped(GROUPS, request, &area)
                     .bind::<Array<Text>, _>(spellings(SERVED))
                     .bind::<Array<Text>, _>(spellings(&open_statuses())),
