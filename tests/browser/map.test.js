@@ -87,6 +87,19 @@ test('an export from the reports list becomes downloadable', async () => {
   await context.close();
 });
 
+test('the statistics page exports its figures as XLSX', async () => {
+  const supervisor = await devToken('supervisor');
+  const { page, watch, context } = await openConsole(browser, { token: supervisor, path: '#/stats' });
+  await page.locator('svg.choropleth[data-state="painted"]').waitFor({ timeout: 15000 });
+  await page.getByRole('button', { name: 'Ekspor XLSX' }).click();
+  const link = page.locator('button.export-download');
+  await link.waitFor({ timeout: 30000 });
+  const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  assert.match(download.suggestedFilename(), /\.xlsx$/);
+  assertClean(watch);
+  await context.close();
+});
+
 test('an attachment uploaded on the case page appears in its list', async () => {
   const operator = await devToken('operator');
   const filed = await fileReport(operator, elderlyReport(`Lansia perlu alat bantu, uji-lampiran-${Date.now()}`));
