@@ -871,6 +871,7 @@ const VOCABULARY = {
     escalated: ['Dieskalasi', 'Escalated'],
     merged_into: ['Digabungkan ke kasus lain', 'Merged into another case'],
     merged_from: ['Laporan lain digabungkan', 'Another report merged in'],
+    attachment_added: ['Lampiran ditambahkan', 'Attachment added'],
   },
   level: {
     regency: ['kabupaten/kota', 'regency'],
