@@ -56,13 +56,14 @@ export async function request(path, { method = 'GET', body, headers = {}, signal
   const all = { Accept: 'application/json, application/problem+json', ...headers };
   const jwt = bearer ?? (auth ? token() : null);
   if (jwt) all.Authorization = `Bearer ${jwt}`;
-  if (body !== undefined) all['Content-Type'] = 'application/json';
+  const form = typeof FormData !== 'undefined' && body instanceof FormData;
+  if (body !== undefined && !form) all['Content-Type'] = 'application/json';
   let response;
   try {
     response = await fetch(path, {
       method,
       headers: all,
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      body: body === undefined ? undefined : form || typeof body === 'string' ? body : JSON.stringify(body),
       signal,
       cache: 'no-store',
       credentials: 'omit',
@@ -91,6 +92,42 @@ export async function get(path, options) {
 
 export async function post(path, body, options = {}) {
   return request(path, { ...options, method: 'POST', body });
+}
+
+/**
+ * Downloads a file that needs the bearer token: fetched, then saved from a
+ * blob URL (revoked once the browser has it) under `filename` or the name
+ * the answer's Content-Disposition gives.
+ */
+export async function download(path, filename) {
+  const headers = { Accept: '*/*' };
+  const jwt = token();
+  if (jwt) headers.Authorization = `Bearer ${jwt}`;
+  let response;
+  try {
+    response = await fetch(path, { headers, cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer' });
+  } catch (e) {
+    throw new NetworkError(e.message);
+  }
+  if (!response.ok) {
+    const type = response.headers.get('Content-Type') ?? '';
+    const problem = type.includes('json') ? await response.json().catch(() => null) : null;
+    if (response.status === 401 && jwt) document.dispatchEvent(new CustomEvent('sigap:unauthorized'));
+    throw new ApiError(response.status, problem);
+  }
+  const disposition = response.headers.get('Content-Disposition') ?? '';
+  const named = /filename="([^"]+)"/.exec(disposition)?.[1];
+  const blob = await response.blob();
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename || named || 'sigap';
+  link.hidden = true;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  window.setTimeout(() => URL.revokeObjectURL(url), 60000);
+  return { size: blob.size, filename: link.download };
 }
 
 /** Every item of a paged list (`items`, `next_cursor`). */

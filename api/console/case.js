@@ -5,8 +5,9 @@ import * as api from './api.js';
 import { assignForm, caseForms, mayWork, statusActions } from './actions.js';
 import { announce, badge, clearFieldErrors, field, h, notice, setFieldError } from './dom.js';
 import { formatDuration, formatNumber, formatZoned, t, vocab } from './i18n.js';
+import { attachmentsPanel } from './files.js';
 import { errorNotice, homeOf, pageHead, regionEl, setTitle } from './page.js';
-import { awaitsAssignment, categoryLabels, role, unitName } from './state.js';
+import { app, awaitsAssignment, categoryLabels, role, unitName } from './state.js';
 
 export async function caseView(main, { id }, ctx) {
   let report;
@@ -30,6 +31,9 @@ export async function caseView(main, { id }, ctx) {
   let mergeFormFor = null;
   const merging = h('div');
 
+  // Operators, supervisors and the unit holding the case may add files.
+  const mayUpload = ['operator', 'supervisor'].includes(role()) || (role() === 'upt_staff' && app.claims?.unit === report.unit_code);
+  const attachments = attachmentsPanel({ id, mayUpload, ctx, onUploaded: () => reload() });
   const head = pageHead('case.title', { ticket: report.ticket }, null, headBadges);
   main.append(
     h('p', { class: 'back' }, h('a', { href: homeOf(role()), i18n: 'case.back' })),
@@ -38,7 +42,8 @@ export async function caseView(main, { id }, ctx) {
       h('div', { class: 'case-main' },
         h('section', { class: 'card', 'aria-labelledby': 'details-h' }, h('h2', { id: 'details-h', i18n: 'case.details' }), details),
         h('section', { class: 'card', 'aria-labelledby': 'people-h' }, h('h2', { id: 'people-h', i18n: 'case.reporter' }), people),
-        h('section', { class: 'card', 'aria-labelledby': 'routing-h' }, h('h2', { id: 'routing-h', i18n: 'case.routing' }), routing)),
+        h('section', { class: 'card', 'aria-labelledby': 'routing-h' }, h('h2', { id: 'routing-h', i18n: 'case.routing' }), routing),
+        h('section', { class: 'card', 'aria-labelledby': 'attachments-h' }, h('h2', { id: 'attachments-h', i18n: 'attachments.title' }), attachments.element)),
       h('div', { class: 'case-side' },
         h('section', { class: 'card', 'aria-labelledby': 'actions-h' }, h('h2', { id: 'actions-h', i18n: 'case.actions' }), actions, actionMessages, forms, merging),
         h('section', { class: 'card', 'aria-labelledby': 'timeline-h' }, h('h2', { id: 'timeline-h', i18n: 'case.timeline' }), timeline))));

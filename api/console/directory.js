@@ -4,7 +4,7 @@
 import * as api from './api.js';
 import { field, h, notice } from './dom.js';
 import { formatNumber, t, vocab } from './i18n.js';
-import { gapLegend, gapMap } from './map.js';
+import { gapLegend, gapMap, regencyMapData } from './map.js';
 import { errorNotice, pageHead, problemText, regionEl } from './page.js';
 import { app, categories, categoryLabels, categoryOptions, categoryText, role } from './state.js';
 
@@ -218,18 +218,6 @@ function fieldValue(key, value) {
   if (['basis', 'confidence', 'origin', 'kind'].includes(key)) return h('span', { vocab: `${key}:${value}` });
   if (key === 'source') return sourceLink(value);
   return h('span', { text: typeof value === 'object' ? JSON.stringify(value) : String(value) });
-}
-
-/** The outlines of every regency, fetched once per page load. */
-let regencyOutlines = null;
-function regencyMapData() {
-  if (!regencyOutlines) {
-    regencyOutlines = api.get('regencies.json', { auth: false });
-    regencyOutlines.catch(() => {
-      regencyOutlines = null;
-    });
-  }
-  return regencyOutlines;
 }
 
 /**

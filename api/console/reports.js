@@ -3,6 +3,7 @@
 
 import * as api from './api.js';
 import { badge, field, h, select } from './dom.js';
+import { exportBar } from './files.js';
 import { errorNotice, liveIndicator, pageHead, regionEl } from './page.js';
 import { app, categoryLabels, unitName, vocabOptions } from './state.js';
 
@@ -116,7 +117,9 @@ export function reportsView(main, _params, ctx) {
   statusFilter.value = '';
   const live = liveList(ctx, { limit: 50 });
   statusFilter.addEventListener('change', () => live.setFilter(statusFilter.value));
-  main.append(pageHead('reports.title', {}, null, liveIndicator()),
+  // An export covers the list's filter (all matching reports, not only the 50 shown).
+  const exports = exportBar({ kind: 'reports', ctx, filters: () => (statusFilter.value ? { status: [statusFilter.value] } : {}) });
+  main.append(pageHead('reports.title', {}, null, liveIndicator()), exports,
     h('section', { class: 'card', 'aria-labelledby': 'reports-h' },
       h('div', { class: 'card-head' }, h('h2', { id: 'reports-h', i18n: 'live.title' }),
         field({ id: 'live-status', label: 'live.filter.status', control: statusFilter, className: 'inline' })),

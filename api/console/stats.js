@@ -1,8 +1,11 @@
-// Statistics for planning: tiles and charts for a period and a region.
+// Statistics for planning: tiles, a choropleth of the regencies and charts
+// for a period and a region, and exports of the same figures.
 
 import * as api from './api.js';
 import { barChart, columnChart } from './charts.js';
 import { clearFieldErrors, field, h, notice, setFieldError } from './dom.js';
+import { exportBar } from './files.js';
+import { breaks, choroLegend, choroplethMap, regencyMapData } from './map.js';
 import { formatDuration, formatNumber, formatPercent, lang, t } from './i18n.js';
 import { pageHead, problemText, regionText } from './page.js';
 import { app, categories, categoryLabels, regenciesOf, role, unitName } from './state.js';
@@ -40,15 +43,22 @@ export async function statsView(main, _params, ctx) {
     field({ id: 'stats-region', label: 'stats.region', control: region }),
     h('div', { class: 'actions end' }, h('button', { type: 'submit', class: 'primary', i18n: 'stats.apply' })));
   const output = h('div', { class: 'stats-output', 'aria-live': 'polite' });
-  main.append(pageHead('stats.title', {}, 'stats.intro'), form, output);
+  const exports = exportBar({ kind: 'stats', ctx, filters: () => requestFilters() });
+  main.append(pageHead('stats.title', {}, 'stats.intro'), form, exports, output);
+  const regencyMap = mapPanel(ctx);
+
+  function requestFilters() {
+    const filters = {};
+    if (from.value) filters.from = localMidnight(from.value).toISOString();
+    if (to.value) filters.to = localMidnight(to.value, 1).toISOString();
+    if (region.value) filters.region = region.value;
+    return filters;
+  }
 
   let stats = null;
   async function load() {
     clearFieldErrors(form);
-    const params = new URLSearchParams();
-    if (from.value) params.set('from', localMidnight(from.value).toISOString());
-    if (to.value) params.set('to', localMidnight(to.value, 1).toISOString());
-    if (region.value) params.set('region', region.value);
+    const params = new URLSearchParams(requestFilters());
     output.replaceChildren(h('p', { class: 'muted', i18n: 'loading' }));
     try {
       stats = await api.get(`/v1/stats?${params}`, { signal: ctx.signal });
@@ -77,7 +87,8 @@ export async function statsView(main, _params, ctx) {
         s.sla?.overall ? t('stats.sla.detail', { met: formatNumber(s.sla.overall.met), missed: formatNumber(s.sla.overall.missed), due: formatNumber(s.sla.overall.due) }) : null),
       tile('stats.times.to_acknowledge', formatDuration(s.times?.to_acknowledge?.median_seconds), t('stats.times.median')));
     const grid = h('div', { class: 'chart-grid' });
-    output.replaceChildren(...[tiles, s.total ? null : h('p', { class: 'muted', i18n: 'stats.nodata' }), grid].filter(Boolean));
+    output.replaceChildren(...[tiles, s.total ? null : h('p', { class: 'muted', i18n: 'stats.nodata' }), regencyMap.element, grid].filter(Boolean));
+    regencyMap.show(s);
     // Each chart is drawn at the width its card has, so that its text keeps
     // its size on a phone as on a desktop.
     const place = (draw, wide = false) => {
@@ -159,6 +170,112 @@ export async function statsView(main, _params, ctx) {
       day.setUTCDate(day.getUTCDate() + 1);
     }
     return out;
+  }
+
+  /**
+   * The choropleth of the regencies: one measure per regency (open cases,
+   * reports filed, SLA compliance) in sequential classes, "no data" where a
+   * regency has no reports; a province chosen (or clicked) zooms to its
+   * regencies. The same figures are a table.
+   */
+  function mapPanel(ctx) {
+    const measure = h('select', {},
+      ['open', 'count', 'sla'].map((m) => h('option', { value: m, i18n: `map.measure.${m}` })));
+    const province = h('select');
+    if (role() === 'regional') {
+      const own = app.claims.region.slice(0, 2);
+      province.append(h('option', { value: own, text: regionText(own) }));
+    } else {
+      province.append(h('option', { value: '', i18n: 'stats.region.all' }));
+      for (const p of app.provinces) province.append(h('option', { value: p.code, text: p.name }));
+    }
+    const frame = h('div', { class: 'map-frame' }, h('p', { class: 'muted', i18n: 'loading' }));
+    const legend = h('div', { class: 'legend-slot' });
+    const attribution = h('p', { class: 'attribution muted small' });
+    const tableBody = h('tbody');
+    const valueHead = h('th', { scope: 'col' });
+    const table = h('details', { class: 'chart-data map-data' }, h('summary', { i18n: 'stats.table' }),
+      h('div', { class: 'table-wrap' }, h('table', { class: 'map-table' },
+        h('caption', { i18n: 'map.table.caption' }),
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col', i18n: 'map.col.code' }), h('th', { scope: 'col', i18n: 'map.col.regency' }), valueHead)),
+        tableBody)));
+    const element = h('section', { class: 'card map-card', 'aria-labelledby': 'map-h' },
+      h('h2', { id: 'map-h', i18n: 'map.title' }),
+      h('div', { class: 'map-controls' },
+        field({ id: 'map-measure', label: 'map.measure', control: measure, className: 'inline' }),
+        field({ id: 'map-province', label: 'map.province', control: province, className: 'inline' })),
+      h('div', { class: 'map-figure' }, frame, legend, attribution), table);
+
+    let map = null;
+    let data = null;
+    const valueOf = (g) => {
+      if (!g) return null;
+      if (measure.value === 'open') return g.open ?? null;
+      if (measure.value === 'sla') return g.sla?.compliance ?? null;
+      return g.count;
+    };
+    const format = (v) => (measure.value === 'sla' ? formatPercent(v) : formatNumber(v));
+
+    function paint() {
+      if (!data) return;
+      const byCode = new Map((data.by_regency ?? []).map((g) => [g.key, g]));
+      const share = measure.value === 'sla';
+      const limits = breaks([...byCode.values()].map(valueOf), { share });
+      const measureText = t(`map.measure.${measure.value}`);
+      legend.replaceChildren(choroLegend({ titleKey: `map.measure.${measure.value}`, limits, format }));
+      valueHead.textContent = measureText;
+      const shown = [...byCode.values()]
+        .filter((g) => !province.value || g.key.startsWith(`${province.value}.`))
+        .sort((a, b) => (a.key < b.key ? -1 : 1));
+      tableBody.replaceChildren(...(shown.length
+        ? shown.map((g) => h('tr', { dataset: { code: g.key } },
+          h('td', { text: g.key }), h('th', { scope: 'row', text: g.label }),
+          h('td', { text: valueOf(g) === null ? t('map.nodata') : format(valueOf(g)) })))
+        : [h('tr', {}, h('td', { colspan: '3', class: 'muted', i18n: 'stats.nodata' }))]));
+      map?.paint({
+        title: t('map.image.title', { measure: measureText }),
+        description: t('map.image.desc', { n: formatNumber(byCode.size), total: formatNumber(map.count) }),
+        limits,
+        value: (regency) => valueOf(byCode.get(regency.code)),
+        text: (regency, v) => `${regency.name}: ${v === null ? t('map.nodata') : format(v)}`,
+      });
+      map?.svg.setAttribute('data-measure', measure.value);
+    }
+
+    function zoom() {
+      map?.zoom(province.value);
+      paint();
+    }
+
+    regencyMapData().then((outlines) => {
+      if (ctx.signal.aborted) return;
+      map = choroplethMap(outlines);
+      map.onPick((code) => {
+        if (role() === 'regional' || !code || province.value === code) return;
+        province.value = code;
+        zoom();
+      });
+      frame.replaceChildren(map.svg);
+      attribution.textContent = outlines.attribution ?? '';
+      zoom();
+    }).catch((e) => {
+      if (!ctx.signal.aborted) frame.replaceChildren(notice('error', h('p', { i18n: 'gaps.map.unavailable', args: { detail: problemText(e) } })));
+    });
+    measure.addEventListener('change', paint);
+    province.addEventListener('change', zoom);
+    return {
+      element,
+      show(next) {
+        data = next;
+        // Statistics of one province open the map on it.
+        const own = next.region?.slice(0, 2);
+        if (own && own !== province.value && [...province.options].some((o) => o.value === own)) {
+          province.value = own;
+          map?.zoom(own);
+        }
+        paint();
+      },
+    };
   }
 
   let resizeTimer = null;

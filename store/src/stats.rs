@@ -140,6 +140,12 @@ pub struct GroupCount {
     pub label: String,
     /// Reports in the group.
     pub count: i64,
+    /// Reports of the group not yet finished ([`Status::is_open`]; a
+    /// duplicate is never open).
+    pub open: i64,
+    /// SLA periods of the group's reports (the periods on the reports
+    /// themselves; escalations are counted only by unit and urgency).
+    pub sla: Compliance,
 }
 
 /// Beneficiaries of the reports counted.
@@ -358,6 +364,8 @@ struct GroupRow {
     due: i64,
     #[diesel(sql_type = BigInt)]
     met: i64,
+    #[diesel(sql_type = BigInt)]
+    open: i64,
 }
 
 #[derive(Debug, QueryableByName)]
@@ -391,6 +399,15 @@ struct EscalationRow {
 /// The statuses of a report that reached service: its beneficiaries count
 /// as served.
 const SERVED: &[Status] = &[Status::InService, Status::Resolved, Status::Closed];
+
+/// The statuses of a case not yet finished ([`Status::is_open`]).
+fn open_statuses() -> Vec<Status> {
+    Status::ALL
+        .iter()
+        .copied()
+        .filter(|s| s.is_open())
+        .collect()
+}
 
 /// One of the statements above for `area`, with the range and the area bound
 /// (`$1`, `$2`, `$3`). Its text differs only by the kind of area, so it can
@@ -532,6 +549,8 @@ fn assemble(
             key,
             label,
             count: row.count,
+            open: row.open,
+            sla: Compliance::new(row.due, row.met),
         });
     }
     for row in escalations {
@@ -576,10 +595,13 @@ pub async fn compute(
         .run::<Stats, Error, _>(async |conn| {
             conn.batch_execute(SESSION).await?;
             let area = resolve_area(conn, claims, request.region.as_ref()).await?;
-            let groups: Vec<GroupRow> =
-                prepared(scoped(GROUPS, request, &area).bind::<Array<Text>, _>(spellings(SERVED)))
-                    .load(conn)
-                    .await?;
+            let groups: Vec<GroupRow> = prepared(
+                scoped(GROUPS, request, &area)
+                    .bind::<Array<Text>, _>(spellings(SERVED))
+                    .bind::<Array<Text>, _>(spellings(&open_statuses())),
+            )
+            .load(conn)
+            .await?;
             let times: TimesRow = prepared(scoped(TIMES, request, &area))
                 .get_result(conn)
                 .await?;
@@ -615,6 +637,7 @@ mod tests {
             served: count,
             due,
             met,
+            open: count / 2,
         }
     }
 
@@ -669,6 +692,8 @@ mod tests {
             }
         );
         assert_eq!(stats.by_category[0].label, "Lanjut usia");
+        assert_eq!(stats.by_category[0].open, 5);
+        assert_eq!(stats.by_category[0].sla, Compliance::new(6, 4));
         assert_eq!(stats.sla.overall, Compliance::new(8, 4));
         let units: Vec<(&str, &str, i64, i64)> = stats
             .sla

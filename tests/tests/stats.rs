@@ -296,6 +296,28 @@ async fn counts_times_and_sla_follow_the_reports_filed() {
         pairs(&[("13.03", 4), ("13.71", 1), ("31.71", 1)])
     );
     assert_eq!(stats["by_regency"][1]["label"], "Kota Padang");
+    // Open cases and SLA compliance per place, for a map of them: in 13.03
+    // r2 (in service) and r4 (in triage) are open, r1 resolved, r5 cancelled.
+    let open = |list: &Value| -> Vec<(String, i64)> {
+        list.as_array()
+            .expect("a list")
+            .iter()
+            .map(|g| {
+                let key = g["key"].as_str().expect("key").to_owned();
+                (key, g["open"].as_i64().expect("open"))
+            })
+            .collect()
+    };
+    assert_eq!(
+        open(&stats["by_regency"]),
+        pairs(&[("13.03", 2), ("13.71", 1), ("31.71", 1)])
+    );
+    assert_eq!(open(&stats["by_province"]), pairs(&[("13", 3), ("31", 1)]));
+    // r3 and r6 were never acknowledged and their due times have passed.
+    assert_eq!(
+        stats["by_regency"][1]["sla"],
+        json!({"due": 1, "met": 0, "missed": 1, "compliance": 0.0})
+    );
     assert_eq!(
         counts(&stats["by_category"]),
         pairs(&[

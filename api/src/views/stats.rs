@@ -18,6 +18,28 @@ pub struct GroupCount {
     pub count: i64,
 }
 
+/// The reports of one province or regency, with the figures a map of them
+/// shows: how many are filed, how many are still open, and how often units
+/// acknowledged them in time.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(example = json!({"key": "13.03", "label": "Kabupaten Sijunjung", "count": 4, "open": 3,
+    "sla": {"due": 2, "met": 1, "missed": 1, "compliance": 0.5}}))]
+pub struct PlaceCount {
+    /// The region's code (`13` a province, `13.03` a regency).
+    pub key: String,
+    /// The region's name.
+    pub label: String,
+    /// Reports filed there in the range (duplicates left out).
+    pub count: i64,
+    /// Of those, the ones not yet finished: not `resolved`, `closed`,
+    /// `cancelled` or `duplicate`.
+    pub open: i64,
+    /// SLA compliance of those reports: the periods on the reports
+    /// themselves (an escalated period counts towards `sla.by_unit` and
+    /// `sla.overall` only, as it belongs to the unit that missed it).
+    pub sla: Compliance,
+}
+
 /// Beneficiaries of the reports counted.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[schema(example = json!({"reported": 1500, "served": 900}))]
@@ -142,8 +164,11 @@ pub struct StageCompliance {
     "from": "2026-11-01T00:00:00Z", "to": "2026-12-01T00:00:00Z", "region": "13",
     "total": 10,
     "beneficiaries": {"reported": 14, "served": 5},
-    "by_province": [{"key": "13", "label": "Sumatera Barat", "count": 10}],
-    "by_regency": [{"key": "13.03", "label": "Kabupaten Sijunjung", "count": 4}, {"key": "13.71", "label": "Kota Padang", "count": 3}],
+    "by_province": [{"key": "13", "label": "Sumatera Barat", "count": 10, "open": 6, "sla": {"due": 5, "met": 4, "missed": 1, "compliance": 0.8}}],
+    "by_regency": [
+        {"key": "13.03", "label": "Kabupaten Sijunjung", "count": 4, "open": 3, "sla": {"due": 2, "met": 1, "missed": 1, "compliance": 0.5}},
+        {"key": "13.71", "label": "Kota Padang", "count": 3, "open": 1, "sla": {"due": 3, "met": 3, "missed": 0, "compliance": 1.0}}
+    ],
     "by_category": [{"key": "elderly", "label": "Lanjut usia", "count": 7}, {"key": "child", "label": "Anak", "count": 3}],
     "by_need": [{"key": "assistive_device", "label": "assistive_device", "count": 6}, {"key": "protection", "label": "protection", "count": 4}],
     "by_urgency": [{"key": "high", "label": "high", "count": 6}, {"key": "critical", "label": "critical", "count": 2}, {"key": "normal", "label": "normal", "count": 2}],
@@ -177,9 +202,11 @@ pub struct Stats {
     /// Reports filed in the range.
     pub total: i64,
     pub beneficiaries: Beneficiaries,
-    pub by_province: Vec<GroupCount>,
-    /// Reports located only to a province are left out.
-    pub by_regency: Vec<GroupCount>,
+    /// By the report's province, with open cases and SLA compliance.
+    pub by_province: Vec<PlaceCount>,
+    /// By the report's regency, with open cases and SLA compliance; reports
+    /// located only to a province are left out.
+    pub by_regency: Vec<PlaceCount>,
     pub by_category: Vec<GroupCount>,
     pub by_need: Vec<GroupCount>,
     pub by_urgency: Vec<GroupCount>,
@@ -200,6 +227,18 @@ impl From<store::GroupCount> for GroupCount {
             key: g.key,
             label: g.label,
             count: g.count,
+        }
+    }
+}
+
+impl From<store::GroupCount> for PlaceCount {
+    fn from(g: store::GroupCount) -> PlaceCount {
+        PlaceCount {
+            key: g.key,
+            label: g.label,
+            count: g.count,
+            open: g.open,
+            sla: g.sla.into(),
         }
     }
 }

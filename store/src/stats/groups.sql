@@ -1,6 +1,7 @@
 -- Counts by every grouping in one pass over the reports filed in [$1, $2)
 -- in the area (the placeholder stands for the area's condition on $3). $4: the
--- statuses of reports that reached service. `dimension` names the grouping
+-- statuses of reports that reached service; $5: the open statuses (not yet
+-- finished), counted as `open`. `dimension` names the grouping
 -- set; lists come sorted by count descending then key, days by day. The
 -- grouping expressions are written out (not taken from a subquery) so that
 -- PostgreSQL sees the statistics on the day and hashes every set. SLA
@@ -30,7 +31,8 @@ WITH groups AS (
            count(*) FILTER (WHERE r.sla_due_at IS NOT NULL
                                 AND (r.acknowledged_at IS NOT NULL
                                      OR r.sla_due_at < LEAST(now(), r.cancelled_at))) AS due,
-           count(*) FILTER (WHERE r.acknowledged_at <= r.sla_due_at) AS met
+           count(*) FILTER (WHERE r.acknowledged_at <= r.sla_due_at) AS met,
+           count(*) FILTER (WHERE r.status = ANY ($5::text[])) AS open
     FROM reports r
     WHERE r.created_at >= $1 AND r.created_at < $2 AND {area}
     GROUP BY GROUPING SETS ((), (r.province_code), (CASE WHEN r.region_code <> r.province_code THEN r.region_code END),
@@ -38,7 +40,7 @@ WITH groups AS (
                             ((r.created_at AT TIME ZONE 'UTC')::date))
 )
 SELECT g.dimension, g.key, COALESCE(rg.name, u.name, g.key) AS label,
-       g.count, g.reported, g.served, g.due, g.met
+       g.count, g.reported, g.served, g.due, g.met, g.open
 FROM groups g
 LEFT JOIN regions rg ON g.dimension IN ('province', 'regency') AND rg.code = g.key
 LEFT JOIN units u ON g.dimension = 'unit' AND u.code = g.key
