@@ -511,7 +511,7 @@ pub struct UnitServiceQuery {
 }
 
 fn parse_service_statuses(text: &Option<String>) -> ApiResult<Option<Vec<ServiceStatus>>> {
-    let Some(text) = text.as_deref().filter(|t| !t.trim().is_empty()) else {
+    let Some(text) = text.as_deref() else {
         return Ok(None);
     };
     text.split(',')

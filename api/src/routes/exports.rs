@@ -38,6 +38,10 @@ fn checked_filters(
     filters: Option<serde_json::Value>,
 ) -> ApiResult<serde_json::Value> {
     let filters = filters.unwrap_or_else(|| serde_json::json!({}));
+    // An array would fill the filters' fields in order: only an object names them.
+    if !filters.is_object() {
+        return Err(vec![FieldError::new("filters", "must be an object")].into());
+    }
     let invalid = |e: serde_json::Error| -> ApiError {
         vec![FieldError::new("filters", format!("{e}"))].into()
     };

@@ -799,7 +799,7 @@ pub struct JurisdictionQuery {
 #[utoipa::path(
     tag = "open311",
     params(
-        ("format" = Open311Format, Path, description = "`json` or `xml`: the format of the answer, errors included"),
+        ("format" = inline(Open311Format), Path, description = "`json` or `xml`: the format of the answer, errors included"),
         JurisdictionQuery,
     ),
     responses(
@@ -828,7 +828,7 @@ async fn list_open311_services(format: web::Path<String>) -> Open311Result<HttpR
     tag = "open311",
     params(
         ("service_code" = Category, Path, description = "A Sigap category", example = "elderly"),
-        ("format" = Open311Format, Path, description = "`json` or `xml`: the format of the answer, errors included"),
+        ("format" = inline(Open311Format), Path, description = "`json` or `xml`: the format of the answer, errors included"),
         JurisdictionQuery,
     ),
     responses(
@@ -952,7 +952,7 @@ fn base_url(req: &HttpRequest, state: &AppState) -> String {
 #[utoipa::path(
     tag = "open311",
     params(
-        ("format" = Open311Format, Path, description = "`json` or `xml`: the format of the answer, errors included"),
+        ("format" = inline(Open311Format), Path, description = "`json` or `xml`: the format of the answer, errors included"),
         JurisdictionQuery,
     ),
     responses(
@@ -1196,7 +1196,7 @@ impl ToXml for CreatedRequest {
 #[utoipa::path(
     tag = "open311",
     params(
-        ("format" = Open311Format, Path, description = "`json` or `xml`: the format of the answer, errors included"),
+        ("format" = inline(Open311Format), Path, description = "`json` or `xml`: the format of the answer, errors included"),
         ApiKeyQuery,
         ("X-Api-Key" = Option<String>, Header, nullable = false, description = "`<client_id>:<client_secret>` of an API client with the `open311` scope; preferred to the `api_key` parameter, which URLs (and the logs that record them) would carry"),
     ),
@@ -1532,7 +1532,7 @@ impl ToXml for ServiceRequestView {
     tag = "open311",
     params(
         ("service_request_id" = String, Path, description = "The ticket", example = "CC-2026-000123"),
-        ("format" = Open311Format, Path, description = "`json` or `xml`: the format of the answer, errors included"),
+        ("format" = inline(Open311Format), Path, description = "`json` or `xml`: the format of the answer, errors included"),
         ApiKeyQuery,
         ("X-Api-Key" = Option<String>, Header, nullable = false, description = "`<client_id>:<client_secret>` of an API client with the `open311` scope; preferred to the `api_key` parameter, which URLs (and the logs that record them) would carry"),
     ),
@@ -1747,7 +1747,7 @@ fn parse_filter(params: &RequestsQuery) -> Open311Result<RequestFilter> {
 #[utoipa::path(
     tag = "open311",
     params(
-        ("format" = Open311Format, Path, description = "`json` or `xml`: the format of the answer, errors included"),
+        ("format" = inline(Open311Format), Path, description = "`json` or `xml`: the format of the answer, errors included"),
         RequestsQuery,
         ("X-Api-Key" = Option<String>, Header, nullable = false, description = "`<client_id>:<client_secret>` of an API client with the `open311` scope; preferred to the `api_key` parameter, which URLs (and the logs that record them) would carry"),
     ),
