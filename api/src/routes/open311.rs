@@ -1617,11 +1617,11 @@ pub struct RequestsQuery {
     pub status: Option<String>,
     /// Filed at or after (RFC 3339). Alone: the 90 days from it. Neither
     /// bound: the last 90 days.
-    #[param(format = DateTime, example = "2026-03-01T00:00:00Z")]
+    #[param(example = "2026-03-01T00:00:00Z")]
     pub start_date: Option<String>,
     /// Filed at or before (RFC 3339), at most 90 days after `start_date`.
     /// Alone: the 90 days up to it.
-    #[param(format = DateTime, example = "2026-03-31T23:59:59Z")]
+    #[param(example = "2026-03-31T23:59:59Z")]
     pub end_date: Option<String>,
 }
 
@@ -1649,7 +1649,9 @@ fn time(
     field: &str,
     value: &Option<String>,
 ) -> Option<DateTime<Utc>> {
-    match query_time::rfc3339(&clean(value)?) {
+    // Given but empty is no time either.
+    let text = value.as_deref()?.trim();
+    match query_time::rfc3339(text) {
         Some(time) => Some(time),
         None => {
             errors.push(FieldError::new(
