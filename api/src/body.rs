@@ -28,22 +28,32 @@ pub fn media_type(req: &HttpRequest) -> Option<String> {
 /// Reads the raw body, at most [`MAX_BODY`] bytes.
 pub async fn read_bytes(
     req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<web::BytesMut, ApiError> {
+    read_bytes_up_to(req, payload, MAX_BODY).await
+}
+
+/// Reads the raw body, at most `limit` bytes (413 beyond, before reading
+/// when the declared length says so).
+pub async fn read_bytes_up_to(
+    req: &HttpRequest,
     mut payload: web::Payload,
+    limit: usize,
 ) -> Result<web::BytesMut, ApiError> {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY) {
-        return Err(ApiError::PayloadTooLarge(MAX_BODY));
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ApiError::PayloadTooLarge(limit));
     }
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk =
             chunk.map_err(|e| ApiError::BadRequest(format!("cannot read the body: {e}")))?;
-        if body.len() + chunk.len() > MAX_BODY {
-            return Err(ApiError::PayloadTooLarge(MAX_BODY));
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge(limit));
         }
         body.extend_from_slice(&chunk);
     }

@@ -15,7 +15,8 @@ use crate::error::{Error, Result};
 use crate::lifecycle::{Actor, Change, lock_case, move_case, record};
 use crate::reports::{ReportRow, Visibility};
 use crate::schema::{
-    assessments, beneficiaries, regions, report_events, reports, service_follow_ups, services,
+    assessments, beneficiaries, beneficiary_imports, regions, report_events, reports,
+    service_follow_ups, services,
 };
 use crate::vocabulary::{NullableTerm, Term};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -29,6 +30,8 @@ use sigap_domain::{
     NewAssessment, NewService, PersonDetails, Recommendation, ServiceCounts, ServiceStatus,
     SlaPolicy, Status,
 };
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use uuid::Uuid;
 
 /// Most people a report lists.
@@ -502,6 +505,10 @@ fn require_open(report: &ReportRow, statuses: &[Status], what: &str) -> Result<(
     }
 }
 
+fn unknown_regency(code: &str) -> String {
+    format!("digits 1 to 4 must be the code of a known regency; {code} is none")
+}
+
 /// A NIK names the regency that issued it in its first four digits: one
 /// that names no known regency is mistyped.
 async fn check_nik_regency(conn: &mut AsyncPgConnection, details: &PersonDetails) -> Result<()> {
@@ -515,10 +522,7 @@ async fn check_nik_regency(conn: &mut AsyncPgConnection, details: &PersonDetails
         .get_result(conn)
         .await?;
     if known == 0 {
-        return Err(Error::validation(
-            "nik",
-            format!("digits 1 to 4 must be the code of a known regency; {code} is none"),
-        ));
+        return Err(Error::validation("nik", unknown_regency(&code)));
     }
     Ok(())
 }
@@ -625,61 +629,258 @@ pub async fn add_beneficiary(
         let report = lock_case(conn, claims, report_id).await?;
         require_open(&report, Status::OPEN_AT_UNIT, "listing people")?;
         check_nik_regency(conn, details).await?;
-        let (listed, last): (i64, Option<i32>) = beneficiaries::table
-            .filter(beneficiaries::report_id.eq(report_id))
-            .select((
-                diesel::dsl::count_star(),
-                diesel::dsl::max(beneficiaries::ordinal),
-            ))
-            .first(conn)
-            .await?;
+        let (listed, last) = listed_people(conn, report_id).await?;
         if listed >= MAX_PEOPLE_PER_REPORT {
             return Err(Error::Conflict(format!(
                 "a report lists at most {MAX_PEOPLE_PER_REPORT} people"
             )));
         }
-        let id = Uuid::now_v7();
-        let disabilities: Vec<Term<Disability>> =
-            details.disabilities.iter().copied().map(Term).collect();
-        let row: BeneficiaryRow = diesel::insert_into(beneficiaries::table)
-            .values((
-                beneficiaries::id.eq(id),
-                beneficiaries::report_id.eq(report_id),
-                beneficiaries::ordinal.eq(last.map_or(0, |o| o + 1)),
-                beneficiaries::name.eq(details.name.as_deref()),
-                beneficiaries::nik.eq(details.nik.as_ref().map(|n| n.as_str())),
-                beneficiaries::birth_date.eq(details.birth_date),
-                beneficiaries::age.eq(details.age),
-                beneficiaries::sex.eq(details.sex.map(|s| s.as_str())),
-                beneficiaries::disabilities.eq(disabilities),
-                beneficiaries::phone.eq(details.phone.as_ref().map(|p| p.as_str())),
-                beneficiaries::address.eq(details.address.as_deref()),
-            ))
-            .returning(BeneficiaryRow::as_returning())
-            .get_result(conn)
-            .await?;
-        let people = i32::try_from(listed + 1).unwrap_or(i32::MAX);
-        if people > report.beneficiary_count {
-            diesel::update(reports::table.find(report_id))
-                .set(reports::beneficiary_count.eq(people))
-                .execute(conn)
-                .await?;
-        }
-        mirror_people(conn, report_id).await?;
-        announce(
-            conn,
-            &report,
-            &Actor::from_claims(claims),
-            "beneficiary.added",
-            None,
-            serde_json::json!({"beneficiary_id": id, "beneficiary_status": row.status}),
-        )
-        .await?;
-        let mut case = case_of(&report);
-        case.beneficiary_count = case.beneficiary_count.max(people);
+        let actor = Actor::from_claims(claims);
+        let row = list_person(conn, &report, &actor, last.map_or(0, |o| o + 1), details).await?;
+        let case = finish_listing(conn, &report, listed + 1).await?;
         Ok((case, row))
     })
     .await
+}
+
+/// How many people a report lists, and the last place taken.
+async fn listed_people(
+    conn: &mut AsyncPgConnection,
+    report_id: Uuid,
+) -> Result<(i64, Option<i32>)> {
+    Ok(beneficiaries::table
+        .filter(beneficiaries::report_id.eq(report_id))
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::max(beneficiaries::ordinal),
+        ))
+        .first(conn)
+        .await?)
+}
+
+/// The one way a person is inserted (by hand or from an imported list): the
+/// row at `ordinal`, `awaiting_assessment`, and its `beneficiary.added`
+/// event. The caller holds the case's lock and calls [`finish_listing`]
+/// once after the last person.
+async fn list_person(
+    conn: &mut AsyncPgConnection,
+    report: &ReportRow,
+    actor: &Actor,
+    ordinal: i32,
+    details: &PersonDetails,
+) -> Result<BeneficiaryRow> {
+    let id = Uuid::now_v7();
+    let disabilities: Vec<Term<Disability>> =
+        details.disabilities.iter().copied().map(Term).collect();
+    let row: BeneficiaryRow = diesel::insert_into(beneficiaries::table)
+        .values((
+            beneficiaries::id.eq(id),
+            beneficiaries::report_id.eq(report.id),
+            beneficiaries::ordinal.eq(ordinal),
+            beneficiaries::name.eq(details.name.as_deref()),
+            beneficiaries::nik.eq(details.nik.as_ref().map(|n| n.as_str())),
+            beneficiaries::birth_date.eq(details.birth_date),
+            beneficiaries::age.eq(details.age),
+            beneficiaries::sex.eq(details.sex.map(|s| s.as_str())),
+            beneficiaries::disabilities.eq(disabilities),
+            beneficiaries::phone.eq(details.phone.as_ref().map(|p| p.as_str())),
+            beneficiaries::address.eq(details.address.as_deref()),
+        ))
+        .returning(BeneficiaryRow::as_returning())
+        .get_result(conn)
+        .await?;
+    announce(
+        conn,
+        report,
+        actor,
+        "beneficiary.added",
+        None,
+        serde_json::json!({"beneficiary_id": id, "beneficiary_status": row.status}),
+    )
+    .await?;
+    Ok(row)
+}
+
+/// After people were listed: the report's count grows to `listed` when the
+/// listed people outnumber it, and its JSON list mirrors the rows.
+async fn finish_listing(
+    conn: &mut AsyncPgConnection,
+    report: &ReportRow,
+    listed: i64,
+) -> Result<CaseRef> {
+    let people = i32::try_from(listed).unwrap_or(i32::MAX);
+    if people > report.beneficiary_count {
+        diesel::update(reports::table.find(report.id))
+            .set(reports::beneficiary_count.eq(people))
+            .execute(conn)
+            .await?;
+    }
+    mirror_people(conn, report.id).await?;
+    let mut case = case_of(report);
+    case.beneficiary_count = case.beneficiary_count.max(people);
+    Ok(case)
+}
+
+/// What an imported list did: the people added, those skipped, and one row
+/// per line of the file, in its order (a skipped line shows the person
+/// already listed with its NIK).
+#[derive(Debug, Clone)]
+pub struct ImportedList {
+    /// The case, as it is after the import.
+    pub case: CaseRef,
+    /// People added.
+    pub imported: usize,
+    /// Lines that added nobody: their NIK was already listed, or the whole
+    /// file was imported before.
+    pub skipped: usize,
+    /// The people of the file's lines, in its order.
+    pub people: Vec<BeneficiaryRow>,
+}
+
+/// Imports a list of people into a case
+/// (`POST /v1/reports/{id}/beneficiaries:import`), all or nothing, through
+/// [`list_person`] as [`add_beneficiary`] does. `digest` (hex SHA-256 of the
+/// file) makes it idempotent: a file imported before adds nobody and
+/// answers with the people of the first import. A line whose NIK the case
+/// already lists is skipped; two lines with one NIK, or a NIK naming no
+/// known regency, are errors at their row (`lines` carry their spreadsheet
+/// row numbers).
+pub async fn import_beneficiaries(
+    conn: &mut AsyncPgConnection,
+    claims: &Claims,
+    report_id: Uuid,
+    digest: &str,
+    lines: &[(u32, PersonDetails)],
+) -> Result<ImportedList> {
+    conn.transaction::<_, Error, _>(async |conn| {
+        let report = lock_case(conn, claims, report_id).await?;
+        require_open(&report, Status::OPEN_AT_UNIT, "listing people")?;
+        let earlier: Option<Vec<Option<Uuid>>> = beneficiary_imports::table
+            .find((report_id, digest))
+            .select(beneficiary_imports::beneficiary_ids)
+            .first(conn)
+            .await
+            .optional()?;
+        if let Some(ids) = earlier {
+            let ids: Vec<Uuid> = ids.into_iter().flatten().collect();
+            let mut rows: Vec<BeneficiaryRow> = beneficiaries::table
+                .filter(beneficiaries::report_id.eq(report_id))
+                .filter(beneficiaries::id.eq_any(&ids))
+                .select(BeneficiaryRow::as_select())
+                .load(conn)
+                .await?;
+            rows.sort_by_key(|row| ids.iter().position(|id| *id == row.id));
+            return Ok(ImportedList {
+                case: case_of(&report),
+                imported: 0,
+                skipped: lines.len(),
+                people: rows,
+            });
+        }
+        check_list_niks(conn, lines).await?;
+        let niks: Vec<&str> = lines
+            .iter()
+            .filter_map(|(_, d)| d.nik.as_ref().map(|n| n.as_str()))
+            .collect();
+        let listed_with_nik: Vec<BeneficiaryRow> = beneficiaries::table
+            .filter(beneficiaries::report_id.eq(report_id))
+            .filter(beneficiaries::nik.eq_any(&niks))
+            .select(BeneficiaryRow::as_select())
+            .load(conn)
+            .await?;
+        let (listed, last) = listed_people(conn, report_id).await?;
+        let new = lines.len() - lines
+            .iter()
+            .filter(|(_, d)| d.nik.as_ref().is_some_and(|n| {
+                listed_with_nik.iter().any(|r| r.nik.as_deref() == Some(n.as_str()))
+            }))
+            .count();
+        if listed + new as i64 > MAX_PEOPLE_PER_REPORT {
+            return Err(Error::Conflict(format!(
+                "a report lists at most {MAX_PEOPLE_PER_REPORT} people; it lists {listed} and the file adds {new}"
+            )));
+        }
+        let actor = Actor::from_claims(claims);
+        let mut next = last.map_or(0, |o| o + 1);
+        let mut people = Vec::with_capacity(lines.len());
+        for (_, details) in lines {
+            let known = details.nik.as_ref().and_then(|n| {
+                listed_with_nik.iter().find(|r| r.nik.as_deref() == Some(n.as_str()))
+            });
+            match known {
+                Some(row) => people.push(row.clone()),
+                None => {
+                    people.push(list_person(conn, &report, &actor, next, details).await?);
+                    next += 1;
+                }
+            }
+        }
+        let case = if new > 0 {
+            finish_listing(conn, &report, listed + new as i64).await?
+        } else {
+            case_of(&report)
+        };
+        let ids: Vec<Option<Uuid>> = people.iter().map(|r| Some(r.id)).collect();
+        diesel::insert_into(beneficiary_imports::table)
+            .values((
+                beneficiary_imports::report_id.eq(report_id),
+                beneficiary_imports::digest.eq(digest),
+                beneficiary_imports::beneficiary_ids.eq(&ids),
+                beneficiary_imports::imported.eq(i32::try_from(new).unwrap_or(i32::MAX)),
+            ))
+            .execute(conn)
+            .await?;
+        Ok(ImportedList {
+            case,
+            imported: new,
+            skipped: lines.len() - new,
+            people,
+        })
+    })
+    .await
+}
+
+/// The NIK rules a list adds to each line's own: every NIK names a known
+/// regency (as [`check_nik_regency`] for one person), and no two lines
+/// carry the same NIK. Every error at its row.
+async fn check_list_niks(
+    conn: &mut AsyncPgConnection,
+    lines: &[(u32, PersonDetails)],
+) -> Result<()> {
+    let mut codes: Vec<String> = lines
+        .iter()
+        .filter_map(|(_, d)| d.nik.as_ref().map(|n| n.regency_code()))
+        .collect();
+    codes.sort();
+    codes.dedup();
+    let known: Vec<String> = regions::table
+        .filter(regions::code.eq_any(&codes))
+        .select(regions::code)
+        .load(conn)
+        .await?;
+    let mut errors = Vec::new();
+    let mut first_row_of: HashMap<&str, u32> = HashMap::new();
+    for (row, details) in lines {
+        let Some(nik) = &details.nik else { continue };
+        let code = nik.regency_code();
+        if !known.contains(&code) {
+            errors.push(FieldError::new("nik", unknown_regency(&code)).at_row(*row));
+        }
+        match first_row_of.entry(nik.as_str()) {
+            Entry::Occupied(first) => errors.push(
+                FieldError::new("nik", format!("is the same NIK as row {}", first.get()))
+                    .at_row(*row),
+            ),
+            Entry::Vacant(place) => {
+                place.insert(*row);
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Validation(errors))
+    }
 }
 
 /// What an edit of a person changes: `None` leaves a field as it is,

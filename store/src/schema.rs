@@ -71,6 +71,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    beneficiary_imports (report_id, digest) {
+        report_id -> Uuid,
+        digest -> Text,
+        beneficiary_ids -> Array<Nullable<Uuid>>,
+        imported -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     coverage_rule_removals (unit_code, region_key, category_key) {
         unit_code -> Text,
         region_key -> Text,
@@ -444,6 +454,7 @@ diesel::joinable!(assessments -> beneficiaries (beneficiary_id));
 diesel::joinable!(assessments -> reports (report_id));
 diesel::joinable!(attachments -> reports (report_id));
 diesel::joinable!(beneficiaries -> reports (report_id));
+diesel::joinable!(beneficiary_imports -> reports (report_id));
 diesel::joinable!(coverage_rules -> regions (region_code));
 diesel::joinable!(coverage_rules -> units (unit_code));
 diesel::joinable!(export_chunks -> exports (export_id));
@@ -467,6 +478,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     assessments,
     attachments,
     beneficiaries,
+    beneficiary_imports,
     coverage_rule_removals,
     coverage_rules,
     directory_changes,

@@ -12,9 +12,10 @@ use crate::routes::units::is_unit_code;
 use crate::startup::AppState;
 use crate::views::casework::{
     AssessmentInput, AssessmentView, BeneficiaryInput, BeneficiaryPatchInput, BeneficiaryView,
-    CancelInput, DeliveryInput, FollowUpInput, ServiceInput, ServiceView, parse_patch, personal,
-    today_wib,
+    CancelInput, DeliveryInput, FollowUpInput, ImportView, ServiceInput, ServiceView, parse_patch,
+    personal, today_wib,
 };
+use crate::views::people_list::{self, ListFormat, MAX_LIST_BYTES};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::NaiveDate;
@@ -32,6 +33,7 @@ use uuid::Uuid;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(add_beneficiary)
+        .service(import_beneficiaries)
         .service(list_report_beneficiaries)
         .service(get_beneficiary)
         .service(edit_beneficiary)
@@ -110,6 +112,111 @@ async fn add_beneficiary(
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/beneficiaries/{}", row.id)))
         .json(BeneficiaryView::new(&case, row, personal(claims, &case))))
+}
+
+/// Import a list of people into a case (CSV or XLSX), all or nothing.
+///
+/// The body is the file itself: `text/csv` (UTF-8, with or without a BOM,
+/// comma or semicolon separated) or an XLSX workbook (its first sheet), at
+/// most 2 MiB and 5,000 people, one person a row under a header row.
+/// Headers, in any case, Indonesian or English: `nama`/`name`, `nik`,
+/// `tanggal_lahir`/`birth_date` (`YYYY-MM-DD` or `DD/MM/YYYY`),
+/// `umur`/`usia`/`age`, `jenis_kelamin`/`sex` (`L`/`P`, `M`/`F`,
+/// `laki-laki`/`perempuan`, `male`/`female`), `disabilitas`/`disabilities`
+/// (separated by `;` or `,`; `fisik`, `intelektual`, `mental`, `netra`,
+/// `rungu`, `wicara` or the vocabulary's terms), `telepon`/`no_hp`/`phone`,
+/// `alamat`/`address`; any other column is refused. Each row is checked as
+/// `POST /v1/reports/{id}/beneficiaries` checks one person (NIK rules
+/// included; two rows with one NIK are refused): any error answers 422 with
+/// every error as `{row, field, message}` (`row` as a spreadsheet numbers
+/// it, the header being row 1) and adds nobody.
+///
+/// Idempotent: a file whose bytes were imported into this case before adds
+/// nobody and answers 200 with `imported: 0` and the people of the first
+/// import; a row whose NIK the case already lists is skipped (counted in
+/// `skipped`, shown as the person listed). 201 when someone was added.
+/// Each person added is a `beneficiary.added` event, as when added alone.
+/// Example: the Kabupaten Sijunjung request for assistive devices, 54
+/// elderly people and 16 persons with disabilities, imported as a list of
+/// 70 by Sentra Mulya Jaya.
+#[utoipa::path(
+    tag = "case work",
+    params(("id" = Uuid, Path, description = "The report")),
+    request_body(
+        description = "The list file (CSV or XLSX)",
+        content(
+            (String = "text/csv", example = json!("nama;nik;tanggal_lahir;jenis_kelamin;disabilitas;no_hp;alamat\nNenek Rahmah;1303015708450001;17/08/1945;P;fisik;081234567891;Jorong Koto Tuo, Kec. Kamang Baru\nBujang Sutan;;;L;rungu;;Nagari Tanjung, Kec. Koto VII\n")),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = ImportView, description = "People added (some rows may be skipped: their NIK was already listed)"),
+        (status = 200, body = ImportView, description = "Nobody added: the same file was imported before, or every row's NIK is already listed"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "No such report, or not the caller's"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "The case is not open at a unit, or would list more than 10,000 people"),
+        (status = 413, body = Problem, content_type = "application/problem+json", description = "The file is larger than 2 MiB"),
+        (status = 415, body = Problem, content_type = "application/problem+json", description = "Neither text/csv nor XLSX"),
+        (status = 422, body = Problem, content_type = "application/problem+json",
+            description = "Rows with errors, an unknown column, more than 5,000 people, or a file that cannot be read: every error in `errors`, with its `row`",
+            example = json!({
+                "type": "/problems/validation", "title": "The request is not valid", "status": 422,
+                "detail": "2 fields are not valid",
+                "errors": [
+                    {"row": 4, "field": "nik", "message": "must be 16 digits"},
+                    {"row": 9, "field": "sex", "message": "must be L or P (laki-laki, perempuan), or M or F (male, female)"}
+                ]
+            })),
+        AuthErrors,
+    )
+)]
+#[post("/v1/reports/{id}/beneficiaries:import")]
+#[tracing::instrument(name = "import_beneficiaries", skip_all, fields(report_id = %id))]
+async fn import_beneficiaries(
+    req: HttpRequest,
+    payload: web::Payload,
+    auth: Auth,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let claims = auth.require(WRITERS)?;
+    let format = body::media_type(&req)
+        .as_deref()
+        .and_then(ListFormat::of_media_type)
+        .ok_or_else(|| {
+            ApiError::UnsupportedMediaType(format!(
+                "expected {} or {}",
+                people_list::CSV,
+                people_list::XLSX
+            ))
+        })?;
+    let file = body::read_bytes_up_to(&req, payload, MAX_LIST_BYTES).await?;
+    let digest = hex::encode(Sha256::digest(&file));
+    // Reading a workbook of 2 MiB is CPU work: off the async threads.
+    let lines = web::block(move || people_list::read_people(format, &file))
+        .await
+        .map_err(|e| ApiError::Internal(format!("reading a list: {e}")))??;
+    let mut conn = state.pool.get().await?;
+    let list = casework::import_beneficiaries(&mut conn, claims, *id, &digest, &lines).await?;
+    if list.imported > 0 {
+        state.relay.wake();
+    }
+    tracing::info!(ticket = %list.case.ticket, imported = list.imported, skipped = list.skipped, "list imported");
+    let personal = personal(claims, &list.case);
+    let view = ImportView {
+        imported: list.imported,
+        skipped: list.skipped,
+        beneficiaries: list
+            .people
+            .into_iter()
+            .map(|row| BeneficiaryView::new(&list.case, row, personal))
+            .collect(),
+    };
+    Ok(if view.imported > 0 {
+        HttpResponse::Created().json(view)
+    } else {
+        HttpResponse::Ok().json(view)
+    })
 }
 
 /// The people of a case, in list order.

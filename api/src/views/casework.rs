@@ -776,6 +776,37 @@ impl BeneficiaryView {
     }
 }
 
+/// Answer of `POST /v1/reports/{id}/beneficiaries:import`: one person per
+/// row of the file, in its order, as `GET /v1/beneficiaries/{id}` shows
+/// them; a skipped row shows the person already listed with its NIK.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "imported": 2, "skipped": 0,
+    "beneficiaries": [
+        {"id": "019a8f2e-5b1c-7d3e-8f40-1a2b3c4d5e70", "report_id": "019a8f2e-4a00-7c00-8000-000000000001",
+         "ticket": "CC-2026-000123", "ordinal": 2, "status": "awaiting_assessment",
+         "name": "Nenek Rahmah", "nik": "1303015708450001", "birth_date": "1945-08-17", "age": null, "sex": "F",
+         "disability": "physical", "disabilities": ["physical"], "phone": "+6281234567891",
+         "address": "Jorong Koto Tuo, Kec. Kamang Baru, Kab. Sijunjung",
+         "created_at": "2026-12-03T04:00:00Z", "updated_at": "2026-12-03T04:00:00Z"},
+        {"id": "019a8f2e-5b1c-7d3e-8f40-1a2b3c4d5e71", "report_id": "019a8f2e-4a00-7c00-8000-000000000001",
+         "ticket": "CC-2026-000123", "ordinal": 3, "status": "awaiting_assessment",
+         "name": "Bujang Sutan", "age": 34, "sex": "M",
+         "disability": "sensory_hearing", "disabilities": ["sensory_hearing"],
+         "address": "Nagari Tanjung, Kec. Koto VII, Kab. Sijunjung",
+         "created_at": "2026-12-03T04:00:00Z", "updated_at": "2026-12-03T04:00:00Z"}
+    ]
+}))]
+pub struct ImportView {
+    /// People added by this request.
+    pub imported: usize,
+    /// Rows that added nobody: their NIK was already listed on the case, or
+    /// the same file was imported before (then every row).
+    pub skipped: usize,
+    /// The people of the file's rows, in its order.
+    pub beneficiaries: Vec<BeneficiaryView>,
+}
+
 /// One assessment. `findings`, `functioning` and the recommendations' notes
 /// only for those who see personal data.
 #[derive(Debug, Clone, Serialize, ToSchema)]

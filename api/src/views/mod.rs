@@ -6,6 +6,7 @@ pub mod directory;
 pub mod exports;
 pub mod holidays;
 pub mod intake;
+pub mod people_list;
 pub mod reports;
 pub mod staff;
 pub mod stats;
