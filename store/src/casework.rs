@@ -11,6 +11,7 @@
 //! details carry ids, component, item, quantity and statuses: nothing
 //! personal.
 
+use crate::deadlines::{self, Move};
 use crate::error::{Error, Result};
 use crate::lifecycle::{Actor, Change, lock_case, move_case, record};
 use crate::reports::{ReportRow, Visibility};
@@ -28,7 +29,7 @@ use sigap_domain::{
     AssessmentMethod, AssistiveDevice, AtensiComponent, BeneficiaryStatus, Claims, Delivery,
     Difficulty, Disability, FieldError, FollowUp, FollowUpOutcome, Functioning, Modality,
     NewAssessment, NewService, PersonDetails, Recommendation, ServiceCounts, ServiceStatus,
-    SlaPolicy, Status,
+    SlaPolicy, Stage, Status,
 };
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -1085,6 +1086,16 @@ async fn follow_the_work(
     Ok(())
 }
 
+/// Whether any service was ever planned on the report (its serve
+/// deadline then waits for a delivery).
+pub(crate) async fn has_services(conn: &mut AsyncPgConnection, report_id: Uuid) -> Result<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        services::table.filter(services::report_id.eq(report_id)),
+    ))
+    .get_result(conn)
+    .await?)
+}
+
 /// The statuses of a case whose people may be assessed and served.
 const WORKED_ON: &[Status] = &[Status::Acknowledged, Status::Assessing, Status::InService];
 
@@ -1295,6 +1306,19 @@ pub async fn deliver_service(
             .get_result(conn)
             .await?;
         let person = settle_person(conn, row.beneficiary_id).await?;
+        if report.deadline_stage == Some(Stage::Serve) {
+            // The first delivery is what the serve deadline waits for.
+            deadlines::apply(
+                conn,
+                &[Move {
+                    report_id: report.id,
+                    unit_code: report.unit_code.clone(),
+                    completed: true,
+                    next: None,
+                }],
+            )
+            .await?;
+        }
         touch(conn, report.id).await?;
         announce(
             conn,

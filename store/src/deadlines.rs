@@ -1,7 +1,9 @@
 //! Stage deadlines: how long a unit has to acknowledge, assess and first
 //! serve a case, in wall-clock or working time. Each stage a case enters
 //! opens a row in `report_deadlines` (the open one is mirrored on the
-//! report); leaving the stage closes it, met when the case moved on. Late
+//! report); leaving the stage closes it, met when the case moved on (the
+//! serve stage: when the first service is delivered, see
+//! [`crate::casework::deliver_service`]). Late
 //! acknowledgements escalate (see [`crate::lifecycle::escalate_overdue`]);
 //! late later stages alert supervisors ([`alert_overdue`]).
 

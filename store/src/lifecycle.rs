@@ -171,18 +171,26 @@ pub(crate) async fn move_case(
     .bind::<Text, _>(Term(to))
     .execute(conn)
     .await?;
-    let next =
-        deadlines::opening_for(conn, sla, to, report.urgency, report.unit_code.as_deref()).await?;
-    deadlines::apply(
-        conn,
-        &[Move {
-            report_id: id,
-            unit_code: report.unit_code.clone(),
-            completed: Stage::completed_by(to),
-            next,
-        }],
-    )
-    .await?;
+    // With case work, the serve stage is met by the first delivery of a
+    // service (see `casework::deliver_service`), so a case that reaches
+    // `in_service` with services planned keeps it open. Moved there by hand
+    // with none planned, the case meets it now, as before case work existed.
+    let serving = to == Status::InService && crate::casework::has_services(conn, id).await?;
+    if !serving {
+        let next =
+            deadlines::opening_for(conn, sla, to, report.urgency, report.unit_code.as_deref())
+                .await?;
+        deadlines::apply(
+            conn,
+            &[Move {
+                report_id: id,
+                unit_code: report.unit_code.clone(),
+                completed: Stage::completed_by(to),
+                next,
+            }],
+        )
+        .await?;
+    }
     record(
         conn,
         report,

@@ -9,10 +9,10 @@ use sigap_domain::Role;
 use sigap_tests::{TestApp, TestDb, Worker, report_body, spawn_app};
 use std::time::Duration;
 
-const UNIT: &str = "SENTRA-MULYA-JAYA";
+pub(crate) const UNIT: &str = "SENTRA-MULYA-JAYA";
 
 /// The Kabupaten Sijunjung request: two people named, 70 in all.
-fn sijunjung_report() -> Value {
+pub(crate) fn sijunjung_report() -> Value {
     let mut body = report_body();
     body["beneficiaries"] = json!([
         {"name": "Nenek Rahmah", "age": 81, "sex": "F", "disability": "physical",
@@ -25,19 +25,29 @@ fn sijunjung_report() -> Value {
     body
 }
 
-async fn read(app: &TestApp, path: &str, token: &str) -> Value {
+pub(crate) async fn read(app: &TestApp, path: &str, token: &str) -> Value {
     let response = app.get(path, token).await;
     assert_eq!(response.status(), 200, "GET {path}");
     response.json().await.expect("json")
 }
 
-async fn send(app: &TestApp, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+pub(crate) async fn send(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    body: Value,
+) -> (StatusCode, Value) {
     let response = app.post(path, token, &body).await;
     let status = response.status();
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn patch(app: &TestApp, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+pub(crate) async fn patch(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    body: Value,
+) -> (StatusCode, Value) {
     let response = app
         .http
         .patch(app.url(path))
@@ -50,7 +60,12 @@ async fn patch(app: &TestApp, path: &str, token: &str, body: Value) -> (StatusCo
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn set_status(app: &TestApp, id: &str, token: &str, status: &str) -> (StatusCode, Value) {
+pub(crate) async fn set_status(
+    app: &TestApp,
+    id: &str,
+    token: &str,
+    status: &str,
+) -> (StatusCode, Value) {
     let version = read(app, &format!("/v1/reports/{id}"), token).await["version"].clone();
     let response = app
         .http
@@ -67,7 +82,7 @@ async fn set_status(app: &TestApp, id: &str, token: &str, status: &str) -> (Stat
 
 /// A report filed by an operator, routed by the worker and acknowledged by
 /// the unit; its id.
-async fn acknowledged_case(app: &TestApp, body: &Value) -> String {
+pub(crate) async fn acknowledged_case(app: &TestApp, body: &Value) -> String {
     let id = app.file(body).await["id"].as_str().expect("id").to_owned();
     let report = app
         .wait_for_status(&id, "assigned", Duration::from_secs(15))
@@ -78,13 +93,13 @@ async fn acknowledged_case(app: &TestApp, body: &Value) -> String {
     id
 }
 
-fn day(offset: i64) -> String {
+pub(crate) fn day(offset: i64) -> String {
     (Utc::now() + Days::hours(7) + Days::days(offset))
         .date_naive()
         .to_string()
 }
 
-fn assessment(eligible: bool, recommendations: Value) -> Value {
+pub(crate) fn assessment(eligible: bool, recommendations: Value) -> Value {
     json!({
         "assessed_on": day(-1), "method": "home_visit", "eligible": eligible,
         "findings": "Tidak dapat berjalan tanpa bantuan; tinggal dengan cucu.",

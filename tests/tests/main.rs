@@ -5,6 +5,7 @@ mod auth;
 mod authz;
 mod calendar;
 mod casework;
+mod casework_lists;
 mod client_auth;
 mod clients;
 mod console;

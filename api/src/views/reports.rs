@@ -93,7 +93,8 @@ pub struct ReporterView {
 }))]
 pub struct DeadlineView {
     /// `acknowledge` (assigned → acknowledged), `assess` (acknowledged →
-    /// assessing) or `serve` (assessing → in_service).
+    /// assessing) or `serve` (assessing → the first service delivered, or
+    /// in service when no service is planned).
     pub stage: Stage,
     /// When the stage is due.
     pub due_at: DateTime<Utc>,
