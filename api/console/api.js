@@ -57,13 +57,15 @@ export async function request(path, { method = 'GET', body, headers = {}, signal
   const jwt = bearer ?? (auth ? token() : null);
   if (jwt) all.Authorization = `Bearer ${jwt}`;
   const form = typeof FormData !== 'undefined' && body instanceof FormData;
-  if (body !== undefined && !form) all['Content-Type'] = 'application/json';
+  // A file (a list to import) is sent as it is, with the type the caller gives.
+  const file = typeof Blob !== 'undefined' && body instanceof Blob;
+  if (body !== undefined && !form && !file) all['Content-Type'] = 'application/json';
   let response;
   try {
     response = await fetch(path, {
       method,
       headers: all,
-      body: body === undefined ? undefined : form || typeof body === 'string' ? body : JSON.stringify(body),
+      body: body === undefined ? undefined : form || file || typeof body === 'string' ? body : JSON.stringify(body),
       signal,
       cache: 'no-store',
       credentials: 'omit',

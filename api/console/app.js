@@ -6,6 +6,7 @@
 
 import * as api from './api.js';
 import { caseView } from './case.js';
+import { unitServicesView } from './casework.js';
 import { unitsView } from './directory.js';
 import { h, notice } from './dom.js';
 import { holidaysView } from './holidays.js';
@@ -58,6 +59,8 @@ const ROUTES = [
   { pattern: /^#\/stats$/, view: statsView, roles: ['supervisor', 'regional'] },
   { pattern: /^#\/units$/, view: unitsView },
   { pattern: /^#\/holidays$/, view: holidaysView, roles: ['admin', 'supervisor'] },
+  { pattern: /^#\/deliveries$/, view: unitServicesView, params: () => ({ code: app.claims?.unit }), roles: ['upt_staff'] },
+  { pattern: /^#\/units\/([A-Z0-9-]{1,64})\/services$/, view: unitServicesView, params: (m) => ({ code: m[1] }), roles: ['upt_staff', 'supervisor'] },
 ];
 
 async function route(navigated = false) {

@@ -6,6 +6,7 @@ import { assignForm, caseForms, mayWork, statusActions } from './actions.js';
 import { announce, badge, clearFieldErrors, field, h, notice, setFieldError } from './dom.js';
 import { formatDuration, formatNumber, formatZoned, t, vocab } from './i18n.js';
 import { attachmentsPanel } from './files.js';
+import { caseworkPanel } from './casework.js';
 import { errorNotice, homeOf, pageHead, regionEl, setTitle } from './page.js';
 import { app, awaitsAssignment, categoryLabels, role, unitName } from './state.js';
 
@@ -34,6 +35,8 @@ export async function caseView(main, { id }, ctx) {
   // Operators, supervisors and the unit holding the case may add files.
   const mayUpload = ['operator', 'supervisor'].includes(role()) || (role() === 'upt_staff' && app.claims?.unit === report.unit_code);
   const attachments = attachmentsPanel({ id, mayUpload, ctx, onUploaded: () => reload() });
+  // The people's work, once a unit holds the case.
+  const casework = report.unit_code ? caseworkPanel(report, { ctx, onChanged: () => reload() }) : null;
   const head = pageHead('case.title', { ticket: report.ticket }, null, headBadges);
   main.append(
     h('p', { class: 'back' }, h('a', { href: homeOf(role()), i18n: 'case.back' })),
@@ -42,6 +45,7 @@ export async function caseView(main, { id }, ctx) {
       h('div', { class: 'case-main' },
         h('section', { class: 'card', 'aria-labelledby': 'details-h' }, h('h2', { id: 'details-h', i18n: 'case.details' }), details),
         h('section', { class: 'card', 'aria-labelledby': 'people-h' }, h('h2', { id: 'people-h', i18n: 'case.reporter' }), people),
+        casework ? h('section', { class: 'card', 'aria-labelledby': 'casework-h' }, h('h2', { id: 'casework-h', i18n: 'cw.title' }), casework.element) : null,
         h('section', { class: 'card', 'aria-labelledby': 'routing-h' }, h('h2', { id: 'routing-h', i18n: 'case.routing' }), routing),
         h('section', { class: 'card', 'aria-labelledby': 'attachments-h' }, h('h2', { id: 'attachments-h', i18n: 'attachments.title' }), attachments.element)),
       h('div', { class: 'case-side' },

@@ -9,7 +9,7 @@ import { app, regenciesOf } from './state.js';
 export const NAV = {
   operator: [['#/intake', 'nav.intake'], ['#/reports', 'nav.reports']],
   supervisor: [['#/triage', 'nav.triage'], ['#/intake', 'nav.intake'], ['#/reports', 'nav.reports'], ['#/stats', 'nav.stats'], ['#/units', 'nav.units'], ['#/holidays', 'nav.holidays']],
-  upt_staff: [['#/cases', 'nav.cases']],
+  upt_staff: [['#/cases', 'nav.cases'], ['#/deliveries', 'nav.deliveries']],
   regional: [['#/reports', 'nav.reports'], ['#/stats', 'nav.stats']],
   admin: [['#/units', 'nav.units'], ['#/holidays', 'nav.holidays']],
   integrator: [['#/units', 'nav.units']],

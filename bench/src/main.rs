@@ -3,6 +3,7 @@
 //! prefix of its own. Writes `BENCHMARKS.md` and prints the table. See
 //! `bench/README.md` for what each phase does.
 
+mod lists;
 mod load;
 mod report;
 mod stack;
@@ -102,13 +103,26 @@ struct Tokens3 {
     staff: String,
 }
 
-fn tokens() -> anyhow::Result<Tokens3> {
+/// Signs tokens as the bench's api accepts them.
+fn signer() -> anyhow::Result<Tokens> {
     let config = Config::from_vars(
         [("SIGAP_JWT_SECRET".to_owned(), stack::JWT_SECRET.to_owned())]
             .into_iter()
             .collect(),
     )?;
-    let tokens = Tokens::from_config(&config)?;
+    Ok(Tokens::from_config(&config)?)
+}
+
+/// A token of the UPT staff of `unit`.
+fn staff_token(unit: &str) -> anyhow::Result<String> {
+    let tokens = signer()?;
+    let mut staff = tokens.claims("bench-staff", Role::UptStaff, Duration::from_secs(3600));
+    staff.unit = Some(unit.to_owned());
+    Ok(tokens.sign(&staff)?)
+}
+
+fn tokens() -> anyhow::Result<Tokens3> {
+    let tokens = signer()?;
     let ttl = Duration::from_secs(3600);
     let operator = tokens.sign(&tokens.claims("bench-operator", Role::Operator, ttl))?;
     let mut staff = tokens.claims("bench-staff", Role::UptStaff, ttl);
@@ -507,6 +521,10 @@ async fn run(args: &Args) -> anyhow::Result<()> {
         fed.rate(201),
         changing.unexpected(&[200])
     ));
+
+    // A list of 70 people imported into a case, while the stack is up.
+    println!("[5b/9] list import: 70 people into a case, 5 lists");
+    lists::import_70(&client, &tokens.operator, &mut results).await?;
 
     // 7. Memory, over the whole run.
     let api_peak_kib = api.stop().await;

@@ -280,7 +280,8 @@ async fn a_regencys_request_for_70_people_is_worked_from_an_imported_list_to_fol
     )
     .await;
     assert_eq!(code, 200, "{followed}");
-    assert_eq!(followed["follow_up"]["outcome"], "in_use", "{followed}");
+    assert_eq!(followed["follow_up_outcome"], "in_use", "{followed}");
+    assert_eq!(followed["follow_up_due"], false);
     worker.stop().await;
 }
 
