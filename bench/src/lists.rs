@@ -132,7 +132,10 @@ fn sijunjung_list(list: u32) -> Vec<u8> {
         let (year, disability) = if i < 54 {
             (1940 + i % 25, "fisik")
         } else {
-            (1980 + i % 20, ["netra", "rungu", "intelektual", "fisik"][(i % 4) as usize])
+            (
+                1980 + i % 20,
+                ["netra", "rungu", "intelektual", "fisik"][(i % 4) as usize],
+            )
         };
         let nik_day = if female { day + 40 } else { day };
         csv.push_str(&format!(

@@ -306,13 +306,24 @@ fn csv_rows(bytes: &[u8]) -> Result<Vec<(u32, Vec<String>)>, FieldError> {
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
+    // The line a record starts on, counted from its byte offset: the
+    // reader's position is where it began reading, before the blank lines
+    // it skips, and a spreadsheet shows those as rows.
+    let line_at = |byte: u64| {
+        let bytes = text.as_bytes();
+        let mut start = (byte as usize).min(bytes.len());
+        while start < bytes.len() && matches!(bytes[start], b'\n' | b'\r') {
+            start += 1;
+        }
+        1 + bytes[..start].iter().filter(|b| **b == b'\n').count() as u32
+    };
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| {
-            let row = e.position().map_or(0, |p| p.line() as u32);
+            let row = e.position().map_or(0, |p| line_at(p.byte()));
             FieldError::new("file", format!("cannot be read as CSV: {e}")).at_row(row)
         })?;
-        let row = record.position().map_or(0, |p| p.line() as u32);
+        let row = record.position().map_or(0, |p| line_at(p.byte()));
         rows.push((row, record.iter().map(str::to_owned).collect()));
     }
     Ok(rows)
