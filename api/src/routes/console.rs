@@ -79,6 +79,7 @@ const ASSETS: &[Asset] = &[
     script!("charts.js"),
     script!("map.js"),
     script!("files.js"),
+    script!("casework.js"),
     Asset {
         name: "regencies.json",
         content_type: "application/json",
@@ -199,7 +200,7 @@ async fn get_console_config(state: web::Data<AppState>) -> HttpResponse {
 #[utoipa::path(
     tag = "console",
     params(
-        ("asset" = String, Path, description = "A script (app.js and its modules: state.js, page.js, actions.js, signin.js, intake.js, reports.js, case.js, queue.js, triage.js, stats.js, directory.js, api.js, i18n.js, dom.js, charts.js, map.js, files.js), style.css, favicon.svg or regencies.json", example = "app.js"),
+        ("asset" = String, Path, description = "A script (app.js and its modules: state.js, page.js, actions.js, signin.js, intake.js, reports.js, case.js, queue.js, triage.js, stats.js, directory.js, api.js, i18n.js, dom.js, charts.js, map.js, files.js, casework.js), style.css, favicon.svg or regencies.json", example = "app.js"),
         ("If-None-Match" = Option<String>, Header, nullable = false, description = "The ETag of the last answer"),
     ),
     responses(
