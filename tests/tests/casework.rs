@@ -9,7 +9,7 @@ use sigap_domain::Role;
 use sigap_tests::{TestApp, TestDb, Worker, report_body, spawn_app};
 use std::time::Duration;
 
-pub(crate) const UNIT: &str = "SENTRA-MULYA-JAYA";
+const UNIT: &str = "SENTRA-MULYA-JAYA";
 
 /// The Kabupaten Sijunjung request: two people named, 70 in all.
 pub(crate) fn sijunjung_report() -> Value {

@@ -2,7 +2,7 @@
 //! of the Kabupaten Sijunjung request worked from such a list: assessed,
 //! served with handover records, resolved, followed up.
 
-use crate::casework::{UNIT, acknowledged_case, assessment, day, read, send, set_status};
+use crate::casework::{acknowledged_case, assessment, day, read, send, set_status};
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
