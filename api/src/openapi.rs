@@ -27,6 +27,10 @@ use utoipa_actix_web::AppExt;
     tags(
         (name = "reports", description = "Filing and reading reports"),
         (name = "cases", description = "Working cases: unit queues, status changes, notes, transfers, triage"),
+        (name = "case work", description = "What the unit does after acknowledging a case: every person listed (one by one or \
+            from an imported CSV/XLSX list), assessed (Washington Group short set), served (ATENSI components, assistive \
+            devices) with a handover record (BAST), and followed up. The examples follow the Kabupaten Sijunjung request: \
+            assistive devices for 54 elderly people and 16 persons with disabilities, worked by Sentra Mulya Jaya."),
         (name = "exports", description = "CSV and XLSX files of reports, their people and statistics, built by the worker and kept for a day"),
         (name = "attachments", description = "Photos and documents attached to a case (JPEG, PNG, PDF), stored without photo metadata"),
         (name = "stats", description = "Statistics for planning: counts, times and SLA compliance, by region, category, unit, status and day"),
