@@ -22,12 +22,19 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   echo "[browser] installing node and npm"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
 fi
-if [ ! -d tests/browser/node_modules/playwright-core ]; then
+if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/oidc-provider ]; then
   (cd tests/browser && { npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error; })
 fi
 
 source scripts/test-stack.sh
 export SIGAP_ENV=dev
+# The organisation's identity provider: tests/browser/oidc.test.js runs a real
+# OpenID provider (npm oidc-provider) on this free port with this client.
+oidc_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export SIGAP_OIDC_ISSUER="http://127.0.0.1:$oidc_port"
+export SIGAP_OIDC_CLIENT_ID=sigap-console
+SIGAP_OIDC_CLIENT_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(24))')
+export SIGAP_OIDC_CLIENT_SECRET
 mkdir -p target/screenshots
 start_test_stack browser
 

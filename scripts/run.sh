@@ -52,7 +52,7 @@ cat <<MSG
 
 Sigap is running.
   API:       $url   (docs: $url/docs, spec: $url/openapi.json)
-  Console:   $url/console/   (SIGAP_ENV=dev: sign in by picking a role)
+  Console:   $url/console/   (sign in with a staff account below; SIGAP_ENV=dev also offers a role picker)
   Worker:    metrics at http://$worker_metrics/metrics
   Logs:      .run/api.log, .run/worker.log     Stop: make stop
 

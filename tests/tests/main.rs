@@ -16,6 +16,7 @@ mod intake;
 mod lifecycle;
 mod merge;
 mod methods;
+mod oidc;
 mod metrics;
 mod open311;
 mod outbox;
