@@ -4,8 +4,9 @@
 # real stack on its own database and AMQP prefix: api with SIGAP_ENV=dev on a
 # random port, and a worker. Screenshots go to target/screenshots/.
 #
-#   scripts/browser.sh            run every test, then clean up
-#   scripts/browser.sh --serve    start the stack only, print its URL, wait for Ctrl-C
+#   scripts/browser.sh                    run every test, then clean up
+#   scripts/browser.sh oidc.test.js ...   run these files of tests/browser/ only
+#   scripts/browser.sh --serve            start the stack only, print its URL, wait for Ctrl-C
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,4 +45,4 @@ if $serve_only; then
   exit 0
 fi
 
-SIGAP_URL="$url" SCREENSHOTS="$PWD/target/screenshots" tests/browser/run.sh
+SIGAP_URL="$url" SCREENSHOTS="$PWD/target/screenshots" tests/browser/run.sh "$@"

@@ -104,7 +104,8 @@ pub enum Found {
 /// The account of an identity: the one bound to its issuer and subject, or
 /// the first time the unbound account with its verified email, which is
 /// then bound to it (so that a later change of email at the provider does
-/// not lose the account, and another identity cannot take it).
+/// not lose the account, and another identity cannot take it). Binding
+/// retires a one-time password still waiting to be changed.
 pub async fn find_staff(conn: &mut AsyncPgConnection, who: &Identity<'_>) -> Result<Found> {
     let issuer = who.issuer.to_owned();
     let subject = who.subject.to_owned();
@@ -135,6 +136,19 @@ pub async fn find_staff(conn: &mut AsyncPgConnection, who: &Identity<'_>) -> Res
                 .await
                 .optional()?;
                 match newly_bound {
+                    // A one-time password nobody changed yet is retired: the
+                    // person signs in through the provider, and it would only
+                    // hold their token to the password-change page.
+                    Some(person) if person.must_change_password => {
+                        diesel::update(staff::table.find(person.id))
+                            .set((
+                                staff::password_hash.eq(None::<String>),
+                                staff::must_change_password.eq(false),
+                            ))
+                            .returning(Staff::as_returning())
+                            .get_result(conn)
+                            .await?
+                    }
                     Some(person) => person,
                     None => return Ok(Found::Unknown),
                 }

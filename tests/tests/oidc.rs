@@ -196,6 +196,17 @@ async fn an_identity_finds_its_account_by_verified_email_once_then_by_subject() 
         panic!("expected the account, got {found:?}");
     };
     assert_eq!(bound.id.to_string(), person["id"].as_str().unwrap());
+    // The one-time password it was created with is retired: nothing to change.
+    assert_eq!(person["must_change_password"], true);
+    assert!(!bound.must_change_password);
+    let with_password = app
+        .http
+        .post(app.url("/v1/auth/login"))
+        .json(&json!({"email": "ani.ikatan@kemensos.go.id", "password": person["one_time_password"]}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(with_password.status(), StatusCode::UNAUTHORIZED);
     // ...which then holds whatever email the provider says later,
     let found = oidc::find_staff(&mut conn, &who("sub-ani", Some("ani@lain.go.id"))).await;
     assert!(matches!(found, Ok(Found::Active(p)) if p.id == bound.id));
