@@ -506,7 +506,10 @@ mod tests {
         assert!(none.oidc.is_none());
         let partial = Config::from_vars(vars(&[
             ("SIGAP_ENV", "dev"),
-            ("SIGAP_OIDC_ISSUER", "https://sso.example.go.id/realms/kemensos"),
+            (
+                "SIGAP_OIDC_ISSUER",
+                "https://sso.example.go.id/realms/kemensos",
+            ),
             ("SIGAP_OIDC_CLIENT_ID", "sigap"),
         ]));
         assert_eq!(
@@ -515,7 +518,10 @@ mod tests {
         );
         let full = Config::from_vars(vars(&[
             ("SIGAP_ENV", "dev"),
-            ("SIGAP_OIDC_ISSUER", "https://sso.example.go.id/realms/kemensos"),
+            (
+                "SIGAP_OIDC_ISSUER",
+                "https://sso.example.go.id/realms/kemensos",
+            ),
             ("SIGAP_OIDC_CLIENT_ID", "sigap"),
             ("SIGAP_OIDC_CLIENT_SECRET", "rahasia"),
             ("SIGAP_PUBLIC_URL", "https://sigap.example.go.id/"),

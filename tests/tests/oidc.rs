@@ -70,10 +70,7 @@ async fn without_an_identity_provider_the_sign_in_endpoints_answer_a_404_problem
             .expect("session"),
     ] {
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
-        assert_eq!(
-            response.headers()[CONTENT_TYPE],
-            "application/problem+json"
-        );
+        assert_eq!(response.headers()[CONTENT_TYPE], "application/problem+json");
         let problem: Value = response.json().await.expect("json");
         assert_eq!(problem["type"], "/problems/oidc-not-configured");
     }
@@ -189,9 +186,12 @@ async fn an_identity_finds_its_account_by_verified_email_once_then_by_subject() 
     let found = oidc::find_staff(&mut conn, &who("sub-ani", None)).await;
     assert!(matches!(found, Ok(Found::Unknown)));
     // The verified email finds the account and binds it to the subject...
-    let found = oidc::find_staff(&mut conn, &who("sub-ani", Some("ani.ikatan@kemensos.go.id")))
-        .await
-        .expect("find");
+    let found = oidc::find_staff(
+        &mut conn,
+        &who("sub-ani", Some("ani.ikatan@kemensos.go.id")),
+    )
+    .await
+    .expect("find");
     let Found::Active(bound) = found else {
         panic!("expected the account, got {found:?}");
     };
@@ -202,7 +202,9 @@ async fn an_identity_finds_its_account_by_verified_email_once_then_by_subject() 
     let with_password = app
         .http
         .post(app.url("/v1/auth/login"))
-        .json(&json!({"email": "ani.ikatan@kemensos.go.id", "password": person["one_time_password"]}))
+        .json(
+            &json!({"email": "ani.ikatan@kemensos.go.id", "password": person["one_time_password"]}),
+        )
         .send()
         .await
         .expect("login");
