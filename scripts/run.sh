@@ -59,7 +59,7 @@ Sigap is running.
 Operator token (8 hours):
 $token
 
-Staff sign-in (password for each: $DEV_STAFF_PASSWORD):
+Staff sign-in at $url/console/ (password for each: $DEV_STAFF_PASSWORD):
   admin@sigap.test (admin: enrol TOTP first), operator@sigap.test, supervisor@sigap.test,
   upt@sigap.test (SENTRA-MULYA-JAYA), regional@sigap.test (13)
   curl -s -X POST $url/v1/auth/login -H 'Content-Type: application/json' \\
@@ -69,3 +69,6 @@ Try it:
   curl -s -X POST $url/v1/reports -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' \\
     -d '{"category":"elderly","need":"assistive_device","urgency":"high","channel":"hotline","region_code":"13.03","description":"Lansia tinggal sendiri, butuh kursi roda."}'
 MSG
+if [ -n "${SIGAP_OIDC_ISSUER:-}" ]; then
+  echo "Identity provider: \"Masuk dengan SSO\" signs in at $SIGAP_OIDC_ISSUER (redirect URI ${SIGAP_PUBLIC_URL:-?}/v1/auth/oidc/callback)"
+fi

@@ -157,8 +157,9 @@ async fn redirect_console() -> HttpResponse {
         .finish()
 }
 
-/// The operator console (HTML). Sign in with a bearer token, or in
-/// development with a role picker (see `GET /console/config.json`).
+/// The operator console (HTML). Sign in with a staff account (email and
+/// password, or the identity provider when one is configured), or in
+/// development with a role picker or a token (see `GET /console/config.json`).
 #[utoipa::path(
     tag = "console",
     params(("If-None-Match" = Option<String>, Header, nullable = false, description = "The ETag of the last answer")),
