@@ -135,9 +135,8 @@ async fn a_one_time_code_starts_one_session_and_only_once() {
     let app = spawn_with_provider().await;
     let person = create_staff(&app, "ani.kode@kemensos.go.id").await;
     let id = person["id"].as_str().unwrap().parse().expect("uuid");
-    let code = oidc::issue_code(&mut store(&app).await, id)
-        .await
-        .expect("code");
+    let mut conn = store(&app).await;
+    let code = oidc::issue_code(&mut conn, id).await.expect("code");
 
     let session = |code: String| {
         app.http
