@@ -52,14 +52,14 @@ cat <<MSG
 
 Sigap is running.
   API:       $url   (docs: $url/docs, spec: $url/openapi.json)
-  Console:   $url/console/   (SIGAP_ENV=dev: sign in by picking a role)
+  Console:   $url/console/   (sign in with a staff account below; SIGAP_ENV=dev also offers a role picker)
   Worker:    metrics at http://$worker_metrics/metrics
   Logs:      .run/api.log, .run/worker.log     Stop: make stop
 
 Operator token (8 hours):
 $token
 
-Staff sign-in (password for each: $DEV_STAFF_PASSWORD):
+Staff sign-in at $url/console/ (password for each: $DEV_STAFF_PASSWORD):
   admin@sigap.test (admin: enrol TOTP first), operator@sigap.test, supervisor@sigap.test,
   upt@sigap.test (SENTRA-MULYA-JAYA), regional@sigap.test (13)
   curl -s -X POST $url/v1/auth/login -H 'Content-Type: application/json' \\
@@ -69,3 +69,6 @@ Try it:
   curl -s -X POST $url/v1/reports -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' \\
     -d '{"category":"elderly","need":"assistive_device","urgency":"high","channel":"hotline","region_code":"13.03","description":"Lansia tinggal sendiri, butuh kursi roda."}'
 MSG
+if [ -n "${SIGAP_OIDC_ISSUER:-}" ]; then
+  echo "Identity provider: \"Masuk dengan SSO\" signs in at $SIGAP_OIDC_ISSUER (redirect URI ${SIGAP_PUBLIC_URL:-?}/v1/auth/oidc/callback)"
+fi

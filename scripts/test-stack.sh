@@ -15,6 +15,10 @@ start_test_stack() {
   export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db"
   export SIGAP_AMQP_PREFIX="$prefix"
   export SIGAP_BIND="127.0.0.1:$port"
+  # With an identity provider, its redirect comes back to this api.
+  if [ -n "${SIGAP_OIDC_ISSUER:-}" ]; then
+    export SIGAP_PUBLIC_URL="http://127.0.0.1:$port"
+  fi
   export SIGAP_TRACK_RATE_LIMIT=100000
   export RUST_LOG=warn
   mkdir -p "$logs"

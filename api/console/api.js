@@ -2,6 +2,9 @@
 // RFC 9457 problems turned into errors the views can show.
 
 const TOKEN_KEY = 'sigap.token';
+/** A staff session's refresh token and when its access token expires (ms). */
+const REFRESH_KEY = 'sigap.refresh';
+const EXPIRES_KEY = 'sigap.expires';
 
 /** An answer that is not a success: `status`, and the problem body if any. */
 export class ApiError extends Error {
@@ -30,6 +33,25 @@ export function setToken(value) {
 
 export function clearToken() {
   sessionStorage.removeItem(TOKEN_KEY);
+  sessionStorage.removeItem(REFRESH_KEY);
+  sessionStorage.removeItem(EXPIRES_KEY);
+}
+
+/** Keeps a token pair of a staff session (`/v1/auth/login`, `/refresh`, `/session`). */
+export function setSession(pair) {
+  setToken(pair.access_token);
+  sessionStorage.setItem(REFRESH_KEY, pair.refresh_token);
+  sessionStorage.setItem(EXPIRES_KEY, String(Date.now() + pair.expires_in * 1000));
+}
+
+/** The refresh token of this tab's staff session, if it has one. */
+export function refreshToken() {
+  return sessionStorage.getItem(REFRESH_KEY);
+}
+
+/** When the access token expires (ms since the epoch), for a staff session. */
+export function expiresAt() {
+  return Number(sessionStorage.getItem(EXPIRES_KEY) ?? 0);
 }
 
 /**

@@ -11,7 +11,7 @@ export const NAV = {
   supervisor: [['#/triage', 'nav.triage'], ['#/intake', 'nav.intake'], ['#/reports', 'nav.reports'], ['#/stats', 'nav.stats'], ['#/units', 'nav.units'], ['#/holidays', 'nav.holidays']],
   upt_staff: [['#/cases', 'nav.cases'], ['#/deliveries', 'nav.deliveries']],
   regional: [['#/reports', 'nav.reports'], ['#/stats', 'nav.stats']],
-  admin: [['#/units', 'nav.units'], ['#/holidays', 'nav.holidays']],
+  admin: [['#/staff', 'nav.staff'], ['#/units', 'nav.units'], ['#/holidays', 'nav.holidays']],
   integrator: [['#/units', 'nav.units']],
 };
 

@@ -8,6 +8,8 @@ import { lang } from './i18n.js';
 export const app = {
   config: { dev: false },
   claims: null,
+  /** The signed-in person (`GET /v1/me`), for staff sessions. */
+  me: null,
   /** `GET /v1/vocabulary`, read once at start-up. */
   vocabulary: null,
   /** The statuses reachable from each status, from the vocabulary. */

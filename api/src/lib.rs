@@ -6,6 +6,7 @@ pub mod cli;
 pub mod client_auth;
 pub mod hashing;
 pub mod method_not_allowed;
+pub mod oidc;
 pub mod openapi;
 pub mod page;
 pub mod problem;

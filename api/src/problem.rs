@@ -79,6 +79,12 @@ pub enum ApiError {
     Core(#[from] CoreError),
     #[error("internal error: {0}")]
     Internal(String),
+    /// No identity provider is configured (`SIGAP_OIDC_*`).
+    #[error("this server has no identity provider (SIGAP_OIDC_ISSUER)")]
+    OidcNotConfigured,
+    /// A service Sigap depends on (the identity provider) failed.
+    #[error("{0}")]
+    BadGateway(String),
 }
 
 /// Logged by the request tracer: only the kind of error, never field
@@ -204,6 +210,16 @@ impl ApiError {
                 "unavailable",
                 "The service is temporarily unavailable",
                 StatusCode::SERVICE_UNAVAILABLE,
+            ),
+            ApiError::OidcNotConfigured => (
+                "oidc-not-configured",
+                "Sign-in through an identity provider is not configured",
+                StatusCode::NOT_FOUND,
+            ),
+            ApiError::BadGateway(_) => (
+                "bad-gateway",
+                "An upstream service failed",
+                StatusCode::BAD_GATEWAY,
             ),
             ApiError::Core(C::Database(_)) | ApiError::Internal(_) => (
                 "internal",

@@ -36,6 +36,8 @@ pub struct AppState {
     pub ended_sessions: crate::revocations::EndedSessions,
     /// The argon2 slots every password and secret check shares.
     pub hashing: crate::hashing::Hashing,
+    /// The organisation's identity provider, when one is configured.
+    pub oidc: Option<Arc<crate::oidc::Oidc>>,
 }
 
 /// A bound, not yet running, api server and its outbox relay.
@@ -76,6 +78,10 @@ impl Application {
             tracing::warn!("ended sessions not loaded yet; staff session requests wait for them");
         }
         let hashing = crate::hashing::Hashing::new();
+        let oidc = match &config.oidc {
+            Some(c) => Some(Arc::new(crate::oidc::Oidc::new(c.clone())?)),
+            None => None,
+        };
         let relay_handle = RelayHandle::default();
         let relay = Relay {
             pool: pool.clone(),
@@ -100,6 +106,7 @@ impl Application {
             revoked,
             ended_sessions,
             hashing,
+            oidc,
         });
         let listener = TcpListener::bind(&config.bind)?;
         let port = listener.local_addr()?.port();

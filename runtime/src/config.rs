@@ -43,6 +43,10 @@ const KNOWN: &[&str] = &[
     "SIGAP_EXPORT_TTL",
     "SIGAP_EXPORT_POLL_INTERVAL",
     "SIGAP_EXPORT_LEASE",
+    "SIGAP_OIDC_ISSUER",
+    "SIGAP_OIDC_CLIENT_ID",
+    "SIGAP_OIDC_CLIENT_SECRET",
+    "SIGAP_PUBLIC_URL",
 ];
 
 /// Development secret, accepted only with `SIGAP_ENV=dev`.
@@ -109,6 +113,22 @@ pub struct Config {
     /// claim; a worker that died mid-build loses the job after this and
     /// another one builds it again.
     pub export_lease: Duration,
+    /// The organisation's identity provider, when people may sign in
+    /// through it (all of `SIGAP_OIDC_*` and `SIGAP_PUBLIC_URL` set).
+    pub oidc: Option<OidcConfig>,
+}
+
+/// A relying party of the organisation's OpenID provider.
+#[derive(Debug, Clone)]
+pub struct OidcConfig {
+    /// The provider's issuer URL exactly as its ID tokens' `iss` says it;
+    /// its discovery document is `<issuer>/.well-known/openid-configuration`.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: SecretString,
+    /// Where people reach Sigap (no trailing slash): the redirect URI is
+    /// `<public_url>/v1/auth/oidc/callback`, the console `<public_url>/console/`.
+    pub public_url: String,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -125,6 +145,10 @@ pub enum ConfigError {
         "SIGAP_JWT_PUBLIC_KEY needs SIGAP_JWT_SECRET too: Sigap signs the tokens it issues (client credentials, `sigap-api token`) with the secret"
     )]
     PublicKeyWithoutSecret,
+    #[error(
+        "signing in through an identity provider needs SIGAP_OIDC_ISSUER, SIGAP_OIDC_CLIENT_ID, SIGAP_OIDC_CLIENT_SECRET and SIGAP_PUBLIC_URL; missing: {0}"
+    )]
+    IncompleteOidc(String),
     #[error("SIGAP_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes (it has {0})")]
     ShortSecret(usize),
     #[error(
@@ -147,6 +171,41 @@ fn is_loopback(bind: &str) -> bool {
         || host
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The identity provider's settings: all or none.
+fn oidc_config(get: &dyn Fn(&str) -> Option<String>) -> Result<Option<OidcConfig>, ConfigError> {
+    const NAMES: [&str; 4] = [
+        "SIGAP_OIDC_ISSUER",
+        "SIGAP_OIDC_CLIENT_ID",
+        "SIGAP_OIDC_CLIENT_SECRET",
+        "SIGAP_PUBLIC_URL",
+    ];
+    // SIGAP_PUBLIC_URL alone is harmless: it only matters with a provider.
+    if NAMES[..3].iter().all(|n| get(n).is_none()) {
+        return Ok(None);
+    }
+    let missing: Vec<&str> = NAMES.into_iter().filter(|n| get(n).is_none()).collect();
+    if !missing.is_empty() {
+        return Err(ConfigError::IncompleteOidc(missing.join(", ")));
+    }
+    let url = |name: &'static str| {
+        let value = get(name).expect("checked above");
+        if value.starts_with("https://") || value.starts_with("http://") {
+            Ok(value)
+        } else {
+            Err(ConfigError::Invalid {
+                name,
+                reason: format!("{value:?}: expected an http(s) URL"),
+            })
+        }
+    };
+    Ok(Some(OidcConfig {
+        issuer: url("SIGAP_OIDC_ISSUER")?,
+        client_id: get("SIGAP_OIDC_CLIENT_ID").expect("checked above"),
+        client_secret: SecretString::from(get("SIGAP_OIDC_CLIENT_SECRET").expect("checked above")),
+        public_url: url("SIGAP_PUBLIC_URL")?.trim_end_matches('/').to_owned(),
+    }))
 }
 
 impl Config {
@@ -237,7 +296,9 @@ impl Config {
                 reason: format!("{other:?}: expected true or false"),
             }),
         };
+        let oidc = oidc_config(&get)?;
         Ok(Config {
+            oidc,
             dev,
             database_url: get("DATABASE_URL")
                 .unwrap_or_else(|| "postgres://localhost/sigap".into()),
@@ -437,6 +498,52 @@ mod tests {
         .expect("config");
         assert!(matches!(config.jwt_key, JwtKey::RsaPublicPem(_)));
         assert!(config.jwt_signing_secret.is_some());
+    }
+
+    #[test]
+    fn an_identity_provider_needs_all_four_settings() {
+        let none = Config::from_vars(vars(&[("SIGAP_ENV", "dev")])).expect("config");
+        assert!(none.oidc.is_none());
+        let partial = Config::from_vars(vars(&[
+            ("SIGAP_ENV", "dev"),
+            (
+                "SIGAP_OIDC_ISSUER",
+                "https://sso.example.go.id/realms/kemensos",
+            ),
+            ("SIGAP_OIDC_CLIENT_ID", "sigap"),
+        ]));
+        assert_eq!(
+            partial.unwrap_err(),
+            ConfigError::IncompleteOidc("SIGAP_OIDC_CLIENT_SECRET, SIGAP_PUBLIC_URL".into())
+        );
+        let full = Config::from_vars(vars(&[
+            ("SIGAP_ENV", "dev"),
+            (
+                "SIGAP_OIDC_ISSUER",
+                "https://sso.example.go.id/realms/kemensos",
+            ),
+            ("SIGAP_OIDC_CLIENT_ID", "sigap"),
+            ("SIGAP_OIDC_CLIENT_SECRET", "rahasia"),
+            ("SIGAP_PUBLIC_URL", "https://sigap.example.go.id/"),
+        ]))
+        .expect("config");
+        let oidc = full.oidc.expect("configured");
+        assert_eq!(oidc.issuer, "https://sso.example.go.id/realms/kemensos");
+        assert_eq!(oidc.public_url, "https://sigap.example.go.id");
+        let not_a_url = Config::from_vars(vars(&[
+            ("SIGAP_ENV", "dev"),
+            ("SIGAP_OIDC_ISSUER", "sso.example.go.id"),
+            ("SIGAP_OIDC_CLIENT_ID", "sigap"),
+            ("SIGAP_OIDC_CLIENT_SECRET", "rahasia"),
+            ("SIGAP_PUBLIC_URL", "https://sigap.example.go.id"),
+        ]));
+        assert!(matches!(
+            not_a_url,
+            Err(ConfigError::Invalid {
+                name: "SIGAP_OIDC_ISSUER",
+                ..
+            })
+        ));
     }
 
     #[test]

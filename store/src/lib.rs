@@ -21,6 +21,7 @@ pub mod geography;
 pub mod intake;
 pub mod lifecycle;
 pub mod merge;
+pub mod oidc;
 pub mod open311;
 pub mod outbox;
 pub mod regions;

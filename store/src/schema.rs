@@ -175,6 +175,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    oidc_sign_ins (state_hash) {
+        state_hash -> Bytea,
+        nonce -> Text,
+        pkce_verifier -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     outbox (id) {
         id -> Int8,
         message_id -> Uuid,
@@ -390,6 +400,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    staff_sign_in_codes (code_hash) {
+        code_hash -> Bytea,
+        staff_id -> Uuid,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     unit_queues (unit_code) {
         unit_code -> Text,
         version -> Int8,
@@ -470,6 +489,7 @@ diesel::joinable!(staff -> regions (region_code));
 diesel::joinable!(staff -> units (unit_code));
 diesel::joinable!(staff_audit -> staff (staff_id));
 diesel::joinable!(staff_sessions -> staff (staff_id));
+diesel::joinable!(staff_sign_in_codes -> staff (staff_id));
 diesel::joinable!(units -> regions (region_code));
 diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 
@@ -486,6 +506,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     export_chunks,
     exports,
     holidays,
+    oidc_sign_ins,
     outbox,
     regions,
     report_deadlines,
@@ -498,6 +519,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     staff_audit,
     staff_login_failures,
     staff_sessions,
+    staff_sign_in_codes,
     unit_queues,
     units,
     webhook_deliveries,

@@ -536,7 +536,8 @@ pub struct SessionTokens {
     pub expires_at: DateTime<Utc>,
 }
 
-fn new_refresh_token() -> String {
+/// 32 random bytes, hex: refresh tokens and one-time codes.
+pub(crate) fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     hex::encode(bytes)
@@ -560,7 +561,7 @@ pub async fn start_session(
             .get_result(conn)
             .await?;
         let sid = Uuid::now_v7();
-        let refresh_token = new_refresh_token();
+        let refresh_token = random_token();
         let now = Utc::now();
         let expires_at = now + Duration::from_std(SESSION_TTL).expect("12 hours");
         diesel::insert_into(staff_sessions::table)
@@ -635,7 +636,7 @@ pub async fn refresh(conn: &mut AsyncPgConnection, token: &str) -> Result<Refres
         if !person.active {
             return Ok(Refresh::Invalid);
         }
-        let refresh_token = new_refresh_token();
+        let refresh_token = random_token();
         diesel::update(staff_sessions::table.find(sid))
             .set((
                 staff_sessions::refresh_hash.eq(token_hash(&refresh_token)),

@@ -4,6 +4,7 @@
 // leaking into URLs or the console.
 
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
@@ -147,4 +148,27 @@ export async function screenshot(page, name, { fullPage = true } = {}) {
 /** Whether the document scrolls sideways. */
 export async function scrollsSideways(page) {
   return page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+}
+
+/**
+ * The RFC 6238 code (HMAC-SHA1, 30-second steps, 6 digits) an authenticator
+ * app shows for a base32 `secret`, `steps` steps from now.
+ */
+export function totpCode(secret, steps = 0) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const bits = [...secret.replace(/=+$/, '').toUpperCase()]
+    .map((c) => alphabet.indexOf(c).toString(2).padStart(5, '0')).join('');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000) + steps));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
+/** A staff account made by an admin through the API: `{id, email, ...}`. */
+export async function createStaff(adminToken, body) {
+  const { status, body: created } = await call('POST', '/v1/staff', { token: adminToken, body });
+  assert.equal(status, 201, JSON.stringify(created));
+  return created;
 }

@@ -116,13 +116,13 @@ test('a pasted token signs in, and a wrong one is refused next to the field', as
   const { page, watch, context } = await openConsole(browser);
   const field = page.getByLabel('Token akses');
   await field.fill('eyJ.not.valid');
-  await page.getByRole('button', { name: 'Masuk', exact: true }).click();
+  await page.getByRole('button', { name: 'Masuk dengan token', exact: true }).click();
   await page.locator('#signin-token-error').waitFor();
   assert.equal(await field.getAttribute('aria-invalid'), 'true');
   assert.match(await field.getAttribute('aria-describedby'), /signin-token-error/);
 
   await field.fill(await devToken('supervisor'));
-  await page.getByRole('button', { name: 'Masuk', exact: true }).click();
+  await page.getByRole('button', { name: 'Masuk dengan token', exact: true }).click();
   await page.getByRole('heading', { name: 'Triase', level: 1 }).waitFor();
   assert.match(await page.locator('#whoami').textContent(), /Supervisor/);
   await page.getByRole('button', { name: 'Keluar' }).click();

@@ -455,6 +455,32 @@ async fn each_role_gets_exactly_what_it_may_on_every_endpoint() {
                 404, 404, 404, 404, 404, 404, 404, 404, 401, 409, 409, 409, 409, 409,
             ],
         ),
+        // Signing in through an identity provider is open to anyone; this
+        // server has none configured, so everyone gets the same 404.
+        (
+            Method::GET,
+            "/v1/auth/oidc/start".into(),
+            json!(null),
+            vec![
+                404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404,
+            ],
+        ),
+        (
+            Method::GET,
+            "/v1/auth/oidc/callback?code=c&state=s".into(),
+            json!(null),
+            vec![
+                404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404,
+            ],
+        ),
+        (
+            Method::POST,
+            "/v1/auth/session".into(),
+            json!({"code": "0123456789abcdef"}),
+            vec![
+                404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404,
+            ],
+        ),
         // Last: it ends the staff accounts' sessions.
         (
             Method::POST,

@@ -110,7 +110,7 @@ async fn the_console_is_served_from_the_binary_under_a_strict_content_security_p
         .json()
         .await
         .expect("json");
-    assert_eq!(config, json!({"dev": false}));
+    assert_eq!(config, json!({"dev": false, "oidc": false}));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -136,7 +136,7 @@ async fn a_development_server_mints_tokens_for_the_console_roles() {
         .json()
         .await
         .expect("json");
-    assert_eq!(config, json!({"dev": true}));
+    assert_eq!(config, json!({"dev": true, "oidc": false}));
 
     let response = dev_token(
         &app,

@@ -18,6 +18,7 @@ mod lifecycle;
 mod merge;
 mod methods;
 mod metrics;
+mod oidc;
 mod open311;
 mod outbox;
 mod reference;

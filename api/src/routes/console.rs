@@ -65,6 +65,7 @@ const ASSETS: &[Asset] = &[
     script!("page.js"),
     script!("actions.js"),
     script!("signin.js"),
+    script!("staff.js"),
     script!("intake.js"),
     script!("reports.js"),
     script!("case.js"),
@@ -157,8 +158,9 @@ async fn redirect_console() -> HttpResponse {
         .finish()
 }
 
-/// The operator console (HTML). Sign in with a bearer token, or in
-/// development with a role picker (see `GET /console/config.json`).
+/// The operator console (HTML). Sign in with a staff account (email and
+/// password, or the identity provider when one is configured), or in
+/// development with a role picker or a token (see `GET /console/config.json`).
 #[utoipa::path(
     tag = "console",
     params(("If-None-Match" = Option<String>, Header, nullable = false, description = "The ETag of the last answer")),
@@ -179,6 +181,10 @@ pub struct ConsoleConfig {
     /// True when `POST /v1/dev/token` mints tokens (`SIGAP_ENV=dev`): the
     /// console then offers a role picker besides the token form.
     pub dev: bool,
+    /// True when people may sign in through the organisation's identity
+    /// provider (`GET /v1/auth/oidc/start`): the console then offers
+    /// "Masuk dengan SSO".
+    pub oidc: bool,
 }
 
 /// The console's configuration.
@@ -192,6 +198,7 @@ async fn get_console_config(state: web::Data<AppState>) -> HttpResponse {
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(ConsoleConfig {
             dev: dev_sign_in(&state.config),
+            oidc: state.oidc.is_some(),
         })
 }
 

@@ -10,6 +10,7 @@ pub mod exports;
 pub mod health;
 pub mod holidays;
 pub mod merge;
+pub mod oidc;
 pub mod open311;
 pub mod reference;
 pub mod reports;
@@ -40,6 +41,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     clients::configure(cfg);
     staff::configure(cfg);
     sign_in::configure(cfg);
+    oidc::configure(cfg);
     webhooks::configure(cfg);
     track::configure(cfg);
     open311::configure(cfg);

@@ -1,0 +1,2 @@
+DROP TABLE staff_sign_in_codes;
+DROP TABLE oidc_sign_ins;
