@@ -50,6 +50,7 @@ impl Application {
     /// Binds `config.bind` (port 0 picks a free port, for tests).
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         let config = Arc::new(config);
+        install_data_keys(&config)?;
         let pool = db::pool_with_limits(
             &config.database_url,
             config.db_pool_size,
@@ -164,4 +165,17 @@ impl Application {
         let _ = relay.await;
         result
     }
+}
+
+/// Parses the personal-data keys of `config` and makes them the process's
+/// (see `sigap_store::privacy`); a malformed ring stops the process.
+pub fn install_data_keys(config: &Config) -> anyhow::Result<()> {
+    let (data, index) = config.data_keys.expose();
+    let ring = sigap_store::privacy::KeyRing::parse(data, index)?;
+    tracing::info!(
+        encrypting_key = ring.current_id(),
+        "personal-data keys loaded"
+    );
+    sigap_store::privacy::install(ring);
+    Ok(())
 }

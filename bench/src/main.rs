@@ -104,9 +104,13 @@ struct Tokens3 {
 
 fn tokens() -> anyhow::Result<Tokens3> {
     let config = Config::from_vars(
-        [("SIGAP_JWT_SECRET".to_owned(), stack::JWT_SECRET.to_owned())]
-            .into_iter()
-            .collect(),
+        [
+            ("SIGAP_JWT_SECRET".to_owned(), stack::JWT_SECRET.to_owned()),
+            ("SIGAP_DATA_KEYS".to_owned(), stack::DATA_KEYS.to_owned()),
+            ("SIGAP_INDEX_KEY".to_owned(), stack::INDEX_KEY.to_owned()),
+        ]
+        .into_iter()
+        .collect(),
     )?;
     let tokens = Tokens::from_config(&config)?;
     let ttl = Duration::from_secs(3600);

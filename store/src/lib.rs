@@ -23,6 +23,7 @@ pub mod lifecycle;
 pub mod merge;
 pub mod open311;
 pub mod outbox;
+pub mod privacy;
 pub mod regions;
 pub mod reports;
 pub mod routing;

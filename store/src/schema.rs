@@ -67,6 +67,8 @@ diesel::table! {
         status_reason -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        nik_index -> Nullable<Text>,
+        phone_index -> Nullable<Text>,
     }
 }
 
@@ -281,6 +283,7 @@ diesel::table! {
         deadline_working -> Nullable<Bool>,
         deadline_time_zone -> Nullable<Text>,
         duplicate_of -> Nullable<Uuid>,
+        reporter_phone_index -> Nullable<Text>,
     }
 }
 

@@ -290,6 +290,8 @@ impl ServeProcess {
             .env("DATABASE_URL", &config.database_url)
             .env("AMQP_URL", &config.amqp_url)
             .env("SIGAP_JWT_SECRET", JWT_SECRET)
+            .env("SIGAP_DATA_KEYS", sigap_tests::DATA_KEYS)
+            .env("SIGAP_INDEX_KEY", sigap_tests::INDEX_KEY)
             .env("SIGAP_AMQP_PREFIX", &config.amqp_prefix)
             .env("SIGAP_BIND", "127.0.0.1:0")
             .env("SIGAP_LOG_FORMAT", "json")

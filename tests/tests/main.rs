@@ -19,6 +19,7 @@ mod methods;
 mod metrics;
 mod open311;
 mod outbox;
+mod privacy;
 mod reference;
 mod routing;
 mod schema;
