@@ -36,6 +36,8 @@ pub struct AppState {
     pub ended_sessions: crate::revocations::EndedSessions,
     /// The argon2 slots every password and secret check shares.
     pub hashing: crate::hashing::Hashing,
+    /// Where answers that show personal data are recorded.
+    pub access_log: crate::access_log::AccessLog,
 }
 
 /// A bound, not yet running, api server and its outbox relay.
@@ -43,6 +45,7 @@ pub struct Application {
     port: u16,
     server: Server,
     relay: Relay,
+    access_writer: crate::access_log::AccessLogWriter,
     stop_relay: watch::Sender<bool>,
 }
 
@@ -86,6 +89,8 @@ impl Application {
             interval: config.relay_interval,
             handle: relay_handle.clone(),
         };
+        let (access_log, access_writer) =
+            crate::access_log::AccessLog::new(pool.clone(), config.access_log_interval);
         let state = web::Data::new(AppState {
             config: config.clone(),
             pool,
@@ -101,6 +106,7 @@ impl Application {
             revoked,
             ended_sessions,
             hashing,
+            access_log,
         });
         let listener = TcpListener::bind(&config.bind)?;
         let port = listener.local_addr()?.port();
@@ -147,6 +153,7 @@ impl Application {
             port,
             server,
             relay,
+            access_writer,
             stop_relay,
         })
     }
@@ -156,13 +163,15 @@ impl Application {
     }
 
     /// Serves until the process is asked to stop (SIGINT/SIGTERM), then stops
-    /// the relay after the last request.
+    /// the relay and writes the queued access log after the last request.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let receiver = self.stop_relay.subscribe();
         let relay = tokio::spawn(self.relay.run(receiver));
+        let access_writer = tokio::spawn(self.access_writer.run(self.stop_relay.subscribe()));
         let result = self.server.await;
         let _ = self.stop_relay.send(true);
         let _ = relay.await;
+        let _ = access_writer.await;
         result
     }
 }

@@ -45,6 +45,7 @@ const KNOWN: &[&str] = &[
     "SIGAP_EXPORT_LEASE",
     "SIGAP_DATA_KEYS",
     "SIGAP_INDEX_KEY",
+    "SIGAP_ACCESS_LOG_INTERVAL",
 ];
 
 /// Development secret, accepted only with `SIGAP_ENV=dev`.
@@ -137,6 +138,8 @@ pub struct Config {
     pub export_lease: Duration,
     /// Keys of personal data at rest (NIK and phone numbers).
     pub data_keys: DataKeys,
+    /// How often the api writes the access log entries it queued.
+    pub access_log_interval: Duration,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -337,6 +340,7 @@ impl Config {
                 reason,
             })?,
             data_keys,
+            access_log_interval: duration("SIGAP_ACCESS_LOG_INTERVAL", Duration::from_secs(1))?,
         })
     }
 }

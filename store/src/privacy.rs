@@ -15,6 +15,7 @@
 //! for a caller's context. Code that reads and writes rows through the
 //! store (intake, case work, imports) so encrypts without knowing.
 
+pub mod access;
 mod rotate;
 
 pub use rotate::{RotationProgress, rotate};

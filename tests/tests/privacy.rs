@@ -3,13 +3,18 @@
 //! `sigap-api keys rotate`, and a process outside development refuses to
 //! start without keys.
 
+use crate::client_auth::ServeProcess;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use sigap_domain::Role;
 use sigap_tests::{
-    ApiServer, DATA_KEYS, INDEX_KEY, JWT_SECRET, TestApp, TestDb, config, report_body, spawn_app,
-    spawn_app_on,
+    ApiServer, DATA_KEYS, INDEX_KEY, JWT_SECRET, TestApp, TestDb, Worker, config, report_body,
+    spawn_app, spawn_app_on, spawn_app_with,
 };
+use std::time::Duration;
+
+/// The unit that serves the elderly of Sijunjung (13.03).
+const UNIT: &str = "SENTRA-MULYA-JAYA";
 
 /// A second key, put first in the ring to rotate to.
 const NEW_KEY: &str = "t2:dGVzdC1yb3RhdGVkLWtleS0wMTIzNDU2Nzg5YWJjZGU=";
@@ -362,4 +367,140 @@ async fn the_api_and_the_worker_refuse_to_start_without_keys_outside_development
             "{binary}: {stderr}"
         );
     }
+}
+
+/// The access log of report `id` as a supervisor reads it.
+async fn access_log(app: &TestApp, id: &str) -> Vec<Value> {
+    let response = app
+        .get(
+            &format!("/v1/reports/{id}/access-log"),
+            &app.token(Role::Supervisor),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let page: Value = response.json().await.expect("json");
+    page["items"].as_array().expect("items").clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_answer_showing_personal_data_is_logged_and_a_queue_poll_is_not() {
+    let app = spawn_app_with(&[("SIGAP_ACCESS_LOG_INTERVAL", "100ms")]).await;
+    let worker = Worker::start(app.config());
+    let id = file_personal(&app, &app.address, 1..2).await[0].1.clone();
+    app.wait_for_status(&id, "assigned", Duration::from_secs(15))
+        .await;
+    let staff = app.token_with(Role::UptStaff, "staff-1", Some(UNIT), None);
+
+    // Waiting for the assignment read the report as a supervisor: those
+    // reads are logged. Lists and answers without personal data add nothing.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let earlier = access_log(&app, &id).await.len();
+    assert!(earlier >= 1);
+    let queue = app.get(&format!("/v1/units/{UNIT}/cases"), &staff).await;
+    assert_eq!(queue.status(), 200);
+    let regional = app.token_with(Role::Regional, "regional-1", None, Some("13"));
+    assert_eq!(
+        app.get(&format!("/v1/reports/{id}"), &regional)
+            .await
+            .status(),
+        200
+    );
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(access_log(&app, &id).await.len(), earlier);
+
+    // Each personal read writes one row.
+    let report = app
+        .get(&format!("/v1/reports/{id}"), &app.token(Role::Operator))
+        .await;
+    let request_id = report
+        .headers()
+        .get("x-request-id")
+        .map(|v| v.to_str().expect("text").to_owned());
+    let report: Value = report.json().await.expect("json");
+    let people = app
+        .get(&format!("/v1/reports/{id}/beneficiaries"), &staff)
+        .await;
+    assert_eq!(people.status(), 200);
+    let person_id = report["beneficiaries"][0]["id"]
+        .as_str()
+        .expect("person id")
+        .to_owned();
+    let person = app
+        .get(
+            &format!("/v1/beneficiaries/{person_id}"),
+            &app.token(Role::Supervisor),
+        )
+        .await;
+    assert_eq!(person.status(), 200);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+
+    let mut log = access_log(&app, &id).await;
+    assert_eq!(log.len(), earlier + 3);
+    log.truncate(3);
+    let actions: Vec<&str> = log
+        .iter()
+        .map(|e| e["action"].as_str().expect("action"))
+        .collect();
+    assert_eq!(
+        actions,
+        ["beneficiary_view", "beneficiary_list", "report_view"],
+        "{log:?}"
+    );
+    let roles: Vec<&str> = log
+        .iter()
+        .map(|e| e["role"].as_str().expect("role"))
+        .collect();
+    assert_eq!(roles, ["supervisor", "upt_staff", "operator"]);
+    for entry in &log {
+        assert_eq!(entry["actor_kind"], "staff");
+        assert_eq!(entry["beneficiary_ids"], json!([person_id]), "{entry}");
+        assert!(entry["request_id"].as_str().is_some_and(|r| !r.is_empty()));
+    }
+    if let Some(request_id) = request_id {
+        assert_eq!(log[2]["request_id"], json!(request_id));
+    }
+
+    // Supervisors and admins read the log; the others may not.
+    let path = format!("/v1/reports/{id}/access-log");
+    assert_eq!(app.get(&path, &app.token(Role::Admin)).await.status(), 200);
+    for role in [Role::Operator, Role::Regional, Role::UptStaff] {
+        assert_eq!(
+            app.get(&path, &app.token(role)).await.status(),
+            403,
+            "{role}"
+        );
+    }
+    worker.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_access_log_queued_at_a_clean_shutdown_is_written() {
+    let app = spawn_app().await;
+    let id = file_personal(&app, &app.address, 1..2).await[0].1.clone();
+    // Entries wait for an hour: only the shutdown writes them.
+    let serve = ServeProcess::start_with(&app, &[("SIGAP_ACCESS_LOG_INTERVAL", "1h")]);
+    let read = app
+        .http
+        .get(format!("{}/v1/reports/{id}", serve.address))
+        .bearer_auth(app.token(Role::Operator))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(read.status(), 200);
+    assert_eq!(logged_reads(&app.db, &id).await, 0);
+    serve.stop();
+    assert_eq!(logged_reads(&app.db, &id).await, 1);
+}
+
+/// How many access log rows name report `id`.
+async fn logged_reads(db: &TestDb, id: &str) -> i64 {
+    db.client()
+        .await
+        .query_one(
+            "SELECT count(*) FROM access_log WHERE report_id = $1::text::uuid",
+            &[&id],
+        )
+        .await
+        .expect("count")
+        .get(0)
 }
