@@ -15,6 +15,8 @@ fi
 
 source scripts/test-stack.sh
 export SIGAP_JWT_SECRET="conformance-secret-$$-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export SIGAP_DATA_KEYS="c1:$(head -c 32 /dev/urandom | base64)"
+export SIGAP_INDEX_KEY="$(head -c 32 /dev/urandom | base64)"
 start_test_stack conformance
 
 # One schemathesis process per role, side by side. Each runs a single worker

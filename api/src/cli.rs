@@ -59,6 +59,11 @@ pub enum Command {
         #[command(subcommand)]
         command: StaffCommand,
     },
+    /// Personal-data keys (`SIGAP_DATA_KEYS`, `SIGAP_INDEX_KEY`).
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Move the messages of the dead-letter queue (`<prefix>.routing.dead`)
     /// back to routing; prints how many were moved.
     Redrive,
@@ -67,6 +72,21 @@ pub enum Command {
         /// A committed document to compare with the code's.
         #[arg(long, value_name = "FILE")]
         check: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// Re-encrypt every NIK, phone number, TOTP secret and export file under
+    /// the first key of SIGAP_DATA_KEYS (encrypting values stored before
+    /// encryption, with their blind indexes), in batches. Safe while the api
+    /// serves; run again after an interruption. Put the new key first in
+    /// every process's SIGAP_DATA_KEYS before running it, and remove the old
+    /// key only after it finished.
+    Rotate {
+        /// Rows per batch (one short transaction each).
+        #[arg(long, default_value_t = 500)]
+        batch: i64,
     },
 }
 
@@ -227,6 +247,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         return Ok(());
     }
     let config = Config::from_env()?;
+    crate::startup::install_data_keys(&config)?;
     match cli.command {
         Command::Serve => {
             sigap_runtime::telemetry::init(config.log_format);
@@ -237,8 +258,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             let applied = sigap_store::db::migrate(&config.database_url).await?;
             println!("migrations applied: {}", applied.len());
+            let encryption = applied
+                .iter()
+                .any(|name| name.contains("personal_data_encryption"));
             for name in applied {
                 println!("  {name}");
+            }
+            // SQL cannot encrypt with the keys: values stored before are
+            // encrypted by the batch step of `keys rotate`.
+            if encryption {
+                println!(
+                    "run `sigap-api keys rotate` to encrypt the NIKs and phones stored before"
+                );
             }
         }
         Command::Seed { data } => {
@@ -291,6 +322,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             claims.region = region;
             claims.scope = scope;
             println!("{}", tokens.sign(&claims)?);
+        }
+        Command::Keys {
+            command: KeysCommand::Rotate { batch },
+        } => {
+            if batch < 1 {
+                anyhow::bail!("--batch must be at least 1");
+            }
+            let mut conn = sigap_store::db::connect(&config.database_url).await?;
+            let done = sigap_store::privacy::rotate(&mut conn, batch, |_| {}).await?;
+            println!(
+                "re-encrypted under key {}:\nreporter_phones: {}\npeople_lists: {}\nbeneficiaries: {}\ntotp_secrets: {}\nexport_chunks: {}",
+                sigap_store::privacy::ring()?.current_id(),
+                done.reporter_phones,
+                done.people_lists,
+                done.beneficiaries,
+                done.totp_secrets,
+                done.export_chunks
+            );
         }
         Command::Redrive => {
             let topology = sigap_store::bus::Topology::new(&config.amqp_prefix);

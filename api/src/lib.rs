@@ -1,5 +1,6 @@
 //! Sigap's HTTP api: handlers, auth, OpenAPI, and the admin commands.
 
+pub mod access_log;
 pub mod auth;
 pub mod body;
 pub mod cli;

@@ -38,6 +38,8 @@ pub struct AppState {
     pub hashing: crate::hashing::Hashing,
     /// The organisation's identity provider, when one is configured.
     pub oidc: Option<Arc<crate::oidc::Oidc>>,
+    /// Where answers that show personal data are recorded.
+    pub access_log: crate::access_log::AccessLog,
 }
 
 /// A bound, not yet running, api server and its outbox relay.
@@ -45,6 +47,7 @@ pub struct Application {
     port: u16,
     server: Server,
     relay: Relay,
+    access_writer: crate::access_log::AccessLogWriter,
     stop_relay: watch::Sender<bool>,
 }
 
@@ -52,6 +55,7 @@ impl Application {
     /// Binds `config.bind` (port 0 picks a free port, for tests).
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         let config = Arc::new(config);
+        install_data_keys(&config)?;
         let pool = db::pool_with_limits(
             &config.database_url,
             config.db_pool_size,
@@ -91,6 +95,8 @@ impl Application {
             interval: config.relay_interval,
             handle: relay_handle.clone(),
         };
+        let (access_log, access_writer) =
+            crate::access_log::AccessLog::new(pool.clone(), config.access_log_interval);
         let state = web::Data::new(AppState {
             config: config.clone(),
             pool,
@@ -107,6 +113,7 @@ impl Application {
             ended_sessions,
             hashing,
             oidc,
+            access_log,
         });
         let listener = TcpListener::bind(&config.bind)?;
         let port = listener.local_addr()?.port();
@@ -153,6 +160,7 @@ impl Application {
             port,
             server,
             relay,
+            access_writer,
             stop_relay,
         })
     }
@@ -162,13 +170,28 @@ impl Application {
     }
 
     /// Serves until the process is asked to stop (SIGINT/SIGTERM), then stops
-    /// the relay after the last request.
+    /// the relay and writes the queued access log after the last request.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let receiver = self.stop_relay.subscribe();
         let relay = tokio::spawn(self.relay.run(receiver));
+        let access_writer = tokio::spawn(self.access_writer.run(self.stop_relay.subscribe()));
         let result = self.server.await;
         let _ = self.stop_relay.send(true);
         let _ = relay.await;
+        let _ = access_writer.await;
         result
     }
+}
+
+/// Parses the personal-data keys of `config` and makes them the process's
+/// (see `sigap_store::privacy`); a malformed ring stops the process.
+pub fn install_data_keys(config: &Config) -> anyhow::Result<()> {
+    let (data, index) = config.data_keys.expose();
+    let ring = sigap_store::privacy::KeyRing::parse(data, index)?;
+    tracing::info!(
+        encrypting_key = ring.current_id(),
+        "personal-data keys loaded"
+    );
+    sigap_store::privacy::install(ring);
+    Ok(())
 }

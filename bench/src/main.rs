@@ -106,9 +106,13 @@ struct Tokens3 {
 /// Signs tokens as the bench's api accepts them.
 fn signer() -> anyhow::Result<Tokens> {
     let config = Config::from_vars(
-        [("SIGAP_JWT_SECRET".to_owned(), stack::JWT_SECRET.to_owned())]
-            .into_iter()
-            .collect(),
+        [
+            ("SIGAP_JWT_SECRET".to_owned(), stack::JWT_SECRET.to_owned()),
+            ("SIGAP_DATA_KEYS".to_owned(), stack::DATA_KEYS.to_owned()),
+            ("SIGAP_INDEX_KEY".to_owned(), stack::INDEX_KEY.to_owned()),
+        ]
+        .into_iter()
+        .collect(),
     )?;
     Ok(Tokens::from_config(&config)?)
 }

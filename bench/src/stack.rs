@@ -16,6 +16,10 @@ use tokio_postgres::NoTls;
 pub const PG: &str = "postgres://postgres@127.0.0.1:5432";
 pub const AMQP: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 pub const JWT_SECRET: &str = "sigap-bench-secret-0123456789abcdef0123";
+/// The personal-data key ring of the bench's processes.
+pub const DATA_KEYS: &str = "b1:dGVzdC1kYXRhLWtleS0wMTIzNDU2Nzg5YWJjZGVmMDE=";
+/// The blind-index key of the bench's processes.
+pub const INDEX_KEY: &str = "dGVzdC1pbmRleC1rZXktMDEyMzQ1Njc4OWFiY2RlZjA=";
 /// The database the api and the worker run on.
 pub const DB: &str = "sigap_bench";
 /// A copy of the fresh database for pgbench, so its rows never reach the relay.
@@ -103,6 +107,8 @@ pub fn sigap_env(extra: &BTreeMap<&str, String>) -> BTreeMap<String, String> {
         ("DATABASE_URL", url(DB)),
         ("AMQP_URL", AMQP.to_owned()),
         ("SIGAP_JWT_SECRET", JWT_SECRET.to_owned()),
+        ("SIGAP_DATA_KEYS", DATA_KEYS.to_owned()),
+        ("SIGAP_INDEX_KEY", INDEX_KEY.to_owned()),
         ("SIGAP_AMQP_PREFIX", PREFIX.to_owned()),
         ("RUST_LOG", "warn".to_owned()),
     ]

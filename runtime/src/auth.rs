@@ -208,8 +208,18 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn tokens() -> Tokens {
-        let vars: BTreeMap<String, String> =
-            [("SIGAP_JWT_SECRET".to_string(), SECRET.to_string())].into();
+        let vars: BTreeMap<String, String> = [
+            ("SIGAP_JWT_SECRET".to_string(), SECRET.to_string()),
+            (
+                "SIGAP_DATA_KEYS".to_string(),
+                crate::config::DEV_DATA_KEYS.to_string(),
+            ),
+            (
+                "SIGAP_INDEX_KEY".to_string(),
+                crate::config::DEV_INDEX_KEY.to_string(),
+            ),
+        ]
+        .into();
         Tokens::from_config(&Config::from_vars(vars).expect("config")).expect("tokens")
     }
 
@@ -245,6 +255,14 @@ mod tests {
         let vars: BTreeMap<String, String> = [
             ("SIGAP_JWT_SECRET".to_string(), SECRET.to_string()),
             ("SIGAP_JWT_PUBLIC_KEY".to_string(), pem.to_string()),
+            (
+                "SIGAP_DATA_KEYS".to_string(),
+                crate::config::DEV_DATA_KEYS.to_string(),
+            ),
+            (
+                "SIGAP_INDEX_KEY".to_string(),
+                crate::config::DEV_INDEX_KEY.to_string(),
+            ),
         ]
         .into();
         let t = Tokens::from_config(&Config::from_vars(vars).expect("config")).expect("tokens");

@@ -47,10 +47,37 @@ const KNOWN: &[&str] = &[
     "SIGAP_OIDC_CLIENT_ID",
     "SIGAP_OIDC_CLIENT_SECRET",
     "SIGAP_PUBLIC_URL",
+    "SIGAP_DATA_KEYS",
+    "SIGAP_INDEX_KEY",
+    "SIGAP_ACCESS_LOG_INTERVAL",
 ];
 
 /// Development secret, accepted only with `SIGAP_ENV=dev`.
 pub const DEV_JWT_SECRET: &str = "sigap-dev-secret-do-not-use-in-production";
+
+/// Development key ring for personal data, accepted only with `SIGAP_ENV=dev`.
+pub const DEV_DATA_KEYS: &str = "dev:ZGV2LWtleS1kby1ub3QtdXNlLWluLXByb2R1Y3Rpb24=";
+/// Development blind-index key, accepted only with `SIGAP_ENV=dev`.
+pub const DEV_INDEX_KEY: &str = "ZGV2LWluZGV4LWtleS1kby1ub3QtdXNlLWluLXByb2Q=";
+
+/// The keys of personal data at rest, as given; the store parses them
+/// (`sigap_store::privacy::KeyRing::parse`) when a process starts.
+#[derive(Debug, Clone)]
+pub struct DataKeys {
+    /// `SIGAP_DATA_KEYS`: `id:base64,…` of 32-byte AES keys; the first
+    /// encrypts, all decrypt.
+    pub data: SecretString,
+    /// `SIGAP_INDEX_KEY`: base64 of the 32-byte HMAC key of blind indexes.
+    pub index: SecretString,
+}
+
+impl DataKeys {
+    /// The two settings' text, for the store to parse.
+    pub fn expose(&self) -> (&str, &str) {
+        use secrecy::ExposeSecret;
+        (self.data.expose_secret(), self.index.expose_secret())
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -113,6 +140,10 @@ pub struct Config {
     /// claim; a worker that died mid-build loses the job after this and
     /// another one builds it again.
     pub export_lease: Duration,
+    /// Keys of personal data at rest (NIK and phone numbers).
+    pub data_keys: DataKeys,
+    /// How often the api writes the access log entries it queued.
+    pub access_log_interval: Duration,
     /// The organisation's identity provider, when people may sign in
     /// through it (all of `SIGAP_OIDC_*` and `SIGAP_PUBLIC_URL` set).
     pub oidc: Option<OidcConfig>,
@@ -155,6 +186,10 @@ pub enum ConfigError {
         "SIGAP_ENV=dev serves a development secret and sign-in: SIGAP_BIND must be a loopback address, not {0:?}"
     )]
     DevOnPublicAddress(String),
+    #[error(
+        "{0} is required outside development: NIKs and phone numbers are stored encrypted (SIGAP_DATA_KEYS=id:base64-of-32-bytes,… with the encrypting key first; SIGAP_INDEX_KEY=base64-of-32-bytes for blind indexes; set SIGAP_ENV=dev to use development keys)"
+    )]
+    MissingDataKeys(&'static str),
 }
 
 /// The shortest HS256 secret accepted: 256 bits, the size of the hash.
@@ -251,6 +286,15 @@ impl Config {
             (Some(pem), Some(_)) => JwtKey::RsaPublicPem(pem),
             (None, Some(s)) => JwtKey::Secret(s.clone()),
             (None, None) => return Err(ConfigError::MissingSecret),
+        };
+        let data_key = |name: &'static str, dev_default: &str| match get(name) {
+            Some(key) => Ok(SecretString::from(key)),
+            None if dev => Ok(SecretString::from(dev_default)),
+            None => Err(ConfigError::MissingDataKeys(name)),
+        };
+        let data_keys = DataKeys {
+            data: data_key("SIGAP_DATA_KEYS", DEV_DATA_KEYS)?,
+            index: data_key("SIGAP_INDEX_KEY", DEV_INDEX_KEY)?,
         };
         let log_format = match get("SIGAP_LOG_FORMAT").as_deref() {
             None | Some("pretty") => LogFormat::Pretty,
@@ -356,6 +400,8 @@ impl Config {
                 name: "SIGAP_TRUSTED_PROXIES",
                 reason,
             })?,
+            data_keys,
+            access_log_interval: duration("SIGAP_ACCESS_LOG_INTERVAL", Duration::from_secs(1))?,
         })
     }
 }
@@ -382,12 +428,39 @@ const CALENDAR_UNITS: &[&str] = &["M", "month", "months", "y", "yr", "yrs", "yea
 #[cfg(test)]
 mod tests {
     use super::*;
+    use secrecy::ExposeSecret;
 
+    /// The given variables, with personal-data keys unless given (the
+    /// refusal without them has its own test).
     fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        let mut vars = bare(&[
+            ("SIGAP_DATA_KEYS", DEV_DATA_KEYS),
+            ("SIGAP_INDEX_KEY", DEV_INDEX_KEY),
+        ]);
+        vars.extend(bare(pairs));
+        vars
+    }
+
+    fn bare(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn production_refuses_to_start_without_personal_data_keys() {
+        let secret = ("SIGAP_JWT_SECRET", SECRET);
+        assert_eq!(
+            Config::from_vars(bare(&[secret])).err(),
+            Some(ConfigError::MissingDataKeys("SIGAP_DATA_KEYS"))
+        );
+        assert_eq!(
+            Config::from_vars(bare(&[secret, ("SIGAP_DATA_KEYS", DEV_DATA_KEYS)])).err(),
+            Some(ConfigError::MissingDataKeys("SIGAP_INDEX_KEY"))
+        );
+        let dev = Config::from_vars(bare(&[("SIGAP_ENV", "dev")])).expect("dev keys");
+        assert_eq!(dev.data_keys.data.expose_secret(), DEV_DATA_KEYS);
     }
 
     #[test]

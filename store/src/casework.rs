@@ -69,7 +69,9 @@ pub struct BeneficiaryRow {
     pub ordinal: i32,
     /// Personal data.
     pub name: Option<String>,
-    /// Personal data: the 16-digit population number.
+    /// Personal data: the 16-digit population number (stored encrypted,
+    /// decrypted as read).
+    #[diesel(deserialize_as = crate::privacy::Revealed)]
     pub nik: Option<String>,
     /// Personal data.
     pub birth_date: Option<NaiveDate>,
@@ -79,7 +81,8 @@ pub struct BeneficiaryRow {
     pub sex: Option<String>,
     /// Kinds of disability ([`BeneficiaryRow::disabilities`]).
     pub disabilities: Vec<Term<Disability>>,
-    /// Personal data (`+62…`).
+    /// Personal data (`+62…`; stored encrypted, decrypted as read).
+    #[diesel(deserialize_as = crate::privacy::Revealed)]
     pub phone: Option<String>,
     /// Personal data.
     pub address: Option<String>,
@@ -536,9 +539,11 @@ async fn mirror_people(conn: &mut AsyncPgConnection, report_id: Uuid) -> Result<
     diesel::sql_query(
         "UPDATE reports r SET updated_at = now(), beneficiaries = coalesce((\
             SELECT jsonb_agg((coalesce(r.beneficiaries -> b.ordinal, '{}'::jsonb) \
-                - 'name' - 'nik' - 'birth_date' - 'age' - 'sex' - 'phone' - 'address' - 'disabilities') \
+                - 'name' - 'nik' - 'nik_index' - 'birth_date' - 'age' - 'sex' - 'phone' \
+                - 'phone_index' - 'address' - 'disabilities') \
                 || jsonb_strip_nulls(jsonb_build_object('name', b.name, 'nik', b.nik, \
-                    'birth_date', b.birth_date, 'age', b.age, 'sex', b.sex, 'phone', b.phone, \
+                    'nik_index', b.nik_index, 'birth_date', b.birth_date, 'age', b.age, \
+                    'sex', b.sex, 'phone', b.phone, 'phone_index', b.phone_index, \
                     'address', b.address)) \
                 || jsonb_build_object('disabilities', to_jsonb(b.disabilities)) \
                 ORDER BY b.ordinal) \
@@ -671,6 +676,7 @@ async fn list_person(
     details: &PersonDetails,
 ) -> Result<BeneficiaryRow> {
     let id = Uuid::now_v7();
+    let keys = crate::privacy::keys()?;
     let disabilities: Vec<Term<Disability>> =
         details.disabilities.iter().copied().map(Term).collect();
     let row: BeneficiaryRow = diesel::insert_into(beneficiaries::table)
@@ -679,12 +685,14 @@ async fn list_person(
             beneficiaries::report_id.eq(report.id),
             beneficiaries::ordinal.eq(ordinal),
             beneficiaries::name.eq(details.name.as_deref()),
-            beneficiaries::nik.eq(details.nik.as_ref().map(|n| n.as_str())),
+            beneficiaries::nik.eq(details.nik.as_ref().map(|n| keys.seal(n.as_str()))),
+            beneficiaries::nik_index.eq(details.nik.as_ref().map(|n| keys.nik_index(n))),
             beneficiaries::birth_date.eq(details.birth_date),
             beneficiaries::age.eq(details.age),
             beneficiaries::sex.eq(details.sex.map(|s| s.as_str())),
             beneficiaries::disabilities.eq(disabilities),
-            beneficiaries::phone.eq(details.phone.as_ref().map(|p| p.as_str())),
+            beneficiaries::phone.eq(details.phone.as_ref().map(|p| keys.seal(p.as_str()))),
+            beneficiaries::phone_index.eq(details.phone.as_ref().map(|p| keys.phone_index(p))),
             beneficiaries::address.eq(details.address.as_deref()),
         ))
         .returning(BeneficiaryRow::as_returning())
@@ -779,13 +787,16 @@ pub async fn import_beneficiaries(
             });
         }
         check_list_niks(conn, lines).await?;
-        let niks: Vec<&str> = lines
+        // NIKs are stored encrypted: the look-up goes through their blind
+        // indexes, and the rows read back decrypted compare as plain NIKs.
+        let keys = crate::privacy::keys()?;
+        let nik_indexes: Vec<String> = lines
             .iter()
-            .filter_map(|(_, d)| d.nik.as_ref().map(|n| n.as_str()))
+            .filter_map(|(_, d)| d.nik.as_ref().map(|n| keys.nik_index(n)))
             .collect();
         let listed_with_nik: Vec<BeneficiaryRow> = beneficiaries::table
             .filter(beneficiaries::report_id.eq(report_id))
-            .filter(beneficiaries::nik.eq_any(&niks))
+            .filter(beneficiaries::nik_index.eq_any(&nik_indexes))
             .select(BeneficiaryRow::as_select())
             .load(conn)
             .await?;
@@ -948,14 +959,17 @@ pub async fn edit_beneficiary(
             .disabilities
             .as_ref()
             .map(|list| list.iter().copied().map(Term).collect());
+        let keys = crate::privacy::keys()?;
         let changes = BeneficiaryChanges {
             name: patch.name.clone(),
-            nik: patch.nik.as_ref().map(|n| n.as_ref().map(|n| n.as_str().to_owned())),
+            nik: patch.nik.as_ref().map(|n| n.as_ref().map(|n| keys.seal(n.as_str()))),
+            nik_index: patch.nik.as_ref().map(|n| n.as_ref().map(|n| keys.nik_index(n))),
             birth_date: patch.birth_date,
             age: patch.age,
             sex: patch.sex.map(|s| s.map(|s| s.as_str().to_owned())),
             disabilities,
-            phone: patch.phone.as_ref().map(|p| p.as_ref().map(|p| p.as_str().to_owned())),
+            phone: patch.phone.as_ref().map(|p| p.as_ref().map(|p| keys.seal(p.as_str()))),
+            phone_index: patch.phone.as_ref().map(|p| p.as_ref().map(|p| keys.phone_index(p))),
             address: patch.address.clone(),
             status: patch.ended.as_ref().map(|(s, _)| Term(*s)),
             status_reason: patch.ended.as_ref().map(|(_, r)| Some(r.clone())),
@@ -1005,12 +1019,15 @@ pub async fn edit_beneficiary(
 #[diesel(table_name = beneficiaries)]
 struct BeneficiaryChanges {
     name: Option<Option<String>>,
+    /// Encrypted, as the phone.
     nik: Option<Option<String>>,
+    nik_index: Option<Option<String>>,
     birth_date: Option<Option<NaiveDate>>,
     age: Option<Option<i32>>,
     sex: Option<Option<String>>,
     disabilities: Option<Vec<Term<Disability>>>,
     phone: Option<Option<String>>,
+    phone_index: Option<Option<String>>,
     address: Option<Option<String>>,
     status: Option<Term<BeneficiaryStatus>>,
     status_reason: Option<Option<String>>,

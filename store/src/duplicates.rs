@@ -94,7 +94,9 @@ struct ProbeArguments<'a> {
     lon: Option<f64>,
     exclude_id: Option<Uuid>,
     client_id: Option<&'a str>,
-    people: &'a [ProbePerson],
+    /// The people as `possible_duplicates` compares them: the name, and the
+    /// blind indexes of the NIK and phone (`report_people` holds indexes).
+    people: Vec<serde_json::Value>,
 }
 
 impl Probe {
@@ -113,6 +115,7 @@ pub async fn suggest(conn: &mut AsyncPgConnection, probe: &Probe) -> Result<Vec<
     if !probe.has_people() {
         return Ok(Vec::new());
     }
+    let keys = crate::privacy::keys()?;
     let arguments = ProbeArguments {
         category: probe.category,
         region_code: probe.region_code.as_deref(),
@@ -120,7 +123,17 @@ pub async fn suggest(conn: &mut AsyncPgConnection, probe: &Probe) -> Result<Vec<
         lon: probe.location.map(|l| l.lon),
         exclude_id: probe.exclude,
         client_id: probe.client_id.as_deref(),
-        people: &probe.people,
+        people: probe
+            .people
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "name": p.name,
+                    "nik": p.nik.as_ref().map(|n| keys.nik_index(n)),
+                    "phone": p.phone.as_ref().map(|p| keys.phone_index(p)),
+                })
+            })
+            .collect(),
     };
     let arguments = serde_json::to_value(&arguments).expect("probe arguments serialize");
     let rows: Vec<SuggestionRow> = prepared(

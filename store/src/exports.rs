@@ -367,15 +367,17 @@ pub async fn get_for(conn: &mut AsyncPgConnection, claims: &Claims, id: Uuid) ->
 }
 
 /// One piece of a ready export's file (`seq` from 0), or `None` past the
-/// last.
+/// last. Pieces are stored encrypted (a file may hold NIKs and phones).
 pub async fn chunk(conn: &mut AsyncPgConnection, id: Uuid, seq: i32) -> Result<Option<Vec<u8>>> {
-    Ok(export_chunks::table
+    let stored: Option<Vec<u8>> = export_chunks::table
         .filter(export_chunks::export_id.eq(id))
         .filter(export_chunks::seq.eq(seq))
         .select(export_chunks::bytes)
         .first(conn)
         .await
-        .optional()?)
+        .optional()?;
+    let keys = crate::privacy::keys()?;
+    Ok(stored.map(|s| keys.open_bytes(&s)).transpose()?)
 }
 
 fn interval(duration: Duration) -> diesel::pg::data_types::PgInterval {
@@ -506,6 +508,7 @@ pub async fn finish<R: AsyncRead + Unpin + Send>(
         diesel::delete(export_chunks::table.filter(export_chunks::export_id.eq(id)))
             .execute(conn)
             .await?;
+        let keys = crate::privacy::keys()?;
         let mut buffer = vec![0u8; CHUNK_BYTES];
         let mut seq = 0i32;
         let mut size = 0i64;
@@ -520,7 +523,7 @@ pub async fn finish<R: AsyncRead + Unpin + Send>(
                 .values((
                     export_chunks::export_id.eq(id),
                     export_chunks::seq.eq(seq),
-                    export_chunks::bytes.eq(&buffer[..filled]),
+                    export_chunks::bytes.eq(keys.seal_bytes(&buffer[..filled])),
                 ))
                 .execute(conn)
                 .await?;

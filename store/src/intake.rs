@@ -13,7 +13,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sigap_domain::{
-    Beneficiary, Category, Channel, FieldError, Need, NewReport, Phone, Role, Status, Urgency,
+    Beneficiary, Category, Channel, FieldError, Need, NewReport, Role, Status, Urgency,
 };
 use uuid::Uuid;
 
@@ -132,9 +132,12 @@ struct IntakeArguments<'a> {
     latitude: Option<f64>,
     longitude: Option<f64>,
     reporter_name: Option<&'a str>,
-    reporter_phone: Option<&'a str>,
+    /// Encrypted ([`crate::privacy`]), with its blind index.
+    reporter_phone: Option<String>,
+    reporter_phone_index: Option<String>,
     reporter_anonymous: bool,
-    beneficiaries: &'a [Beneficiary],
+    /// The people with NIKs and phones encrypted, and their blind indexes.
+    beneficiaries: serde_json::Value,
     beneficiary_count: i32,
     description: &'a str,
     external_ref: Option<&'a str>,
@@ -149,6 +152,11 @@ struct IntakeArguments<'a> {
     payload: serde_json::Value,
     /// Drawn for every request; stored only when the report is new.
     tracking_suffix: String,
+}
+
+/// The people as a JSON list, to be sealed.
+fn people_list(people: &[Beneficiary]) -> serde_json::Value {
+    serde_json::to_value(people).expect("beneficiaries serialize")
 }
 
 /// Files a report. With an idempotency key, a retry with the same body gets
@@ -177,6 +185,7 @@ pub async fn file_report(
     } else {
         serde_json::json!({ "channel": report.channel, "warnings": report.warnings })
     };
+    let keys = crate::privacy::keys()?;
     let arguments = IntakeArguments {
         id,
         idempotency_owner: idempotency.map(|_| filer.sub.as_str()),
@@ -191,9 +200,13 @@ pub async fn file_report(
         latitude: report.location.map(|l| l.lat),
         longitude: report.location.map(|l| l.lon),
         reporter_name: report.reporter_name.as_deref(),
-        reporter_phone: report.reporter_phone.as_ref().map(Phone::as_str),
+        reporter_phone: report
+            .reporter_phone
+            .as_ref()
+            .map(|p| keys.seal(p.as_str())),
+        reporter_phone_index: report.reporter_phone.as_ref().map(|p| keys.phone_index(p)),
         reporter_anonymous: report.reporter_anonymous,
-        beneficiaries: &report.beneficiaries,
+        beneficiaries: keys.seal_people(&people_list(&report.beneficiaries))?,
         beneficiary_count: report.beneficiary_count,
         description: &report.description,
         external_ref: report.external_ref.as_deref(),

@@ -24,6 +24,7 @@ pub mod merge;
 pub mod oidc;
 pub mod open311;
 pub mod outbox;
+pub mod privacy;
 pub mod regions;
 pub mod reports;
 pub mod routing;

@@ -163,6 +163,8 @@ pub async fn merge(
         Status::transition(report.status, Status::Duplicate)?;
 
         let (people, listed_added) = merge_people(&kept.beneficiaries, &report.beneficiaries);
+        // The rows were decrypted as read; the joined list is stored sealed.
+        let stored_people = crate::privacy::keys()?.seal_people(&people)?;
         let unlisted = |r: &ReportRow| {
             let listed = r.beneficiaries.as_array().map_or(0, Vec::len);
             (r.beneficiary_count - i32::try_from(listed).unwrap_or(i32::MAX)).max(0)
@@ -194,7 +196,7 @@ pub async fn merge(
         // the unit's pollers (the reports trigger of the unit queues).
         diesel::update(reports::table.find(into))
             .set((
-                reports::beneficiaries.eq(&people),
+                reports::beneficiaries.eq(&stored_people),
                 reports::beneficiary_count.eq(count),
                 reports::updated_at.eq(diesel::dsl::now),
                 reports::version.eq(reports::version + 1),

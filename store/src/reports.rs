@@ -46,11 +46,15 @@ pub struct ReportRow {
     pub longitude: Option<f64>,
     /// Personal data; null for an anonymous reporter.
     pub reporter_name: Option<String>,
-    /// Personal data (`+62…`); null for an anonymous reporter.
+    /// Personal data (`+62…`); null for an anonymous reporter. Stored
+    /// encrypted, decrypted as read.
+    #[diesel(deserialize_as = crate::privacy::Revealed)]
     pub reporter_phone: Option<String>,
     /// Whether the reporter asked not to be named.
     pub reporter_anonymous: bool,
-    /// The people listed, a JSON array of beneficiaries.
+    /// The people listed, a JSON array of beneficiaries; their NIKs and
+    /// phones are stored encrypted, and decrypted as read.
+    #[diesel(deserialize_as = crate::privacy::RevealedPeople)]
     pub beneficiaries: serde_json::Value,
     /// People affected: at least those listed.
     pub beneficiary_count: i32,

@@ -1,6 +1,21 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    access_log (id) {
+        id -> Int8,
+        at -> Timestamptz,
+        actor -> Text,
+        actor_kind -> Text,
+        role -> Text,
+        report_id -> Nullable<Uuid>,
+        export_id -> Nullable<Uuid>,
+        beneficiary_ids -> Array<Nullable<Uuid>>,
+        action -> Text,
+        request_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     api_clients (id) {
         id -> Text,
         name -> Text,
@@ -67,6 +82,8 @@ diesel::table! {
         status_reason -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        nik_index -> Nullable<Text>,
+        phone_index -> Nullable<Text>,
     }
 }
 
@@ -301,6 +318,7 @@ diesel::table! {
         deadline_working -> Nullable<Bool>,
         deadline_time_zone -> Nullable<Text>,
         duplicate_of -> Nullable<Uuid>,
+        reporter_phone_index -> Nullable<Text>,
     }
 }
 
@@ -494,6 +512,7 @@ diesel::joinable!(units -> regions (region_code));
 diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    access_log,
     api_clients,
     assessments,
     attachments,

@@ -441,6 +441,14 @@ pub async fn sign_in(conn: &mut AsyncPgConnection, email: &str) -> Result<Option
         .first(conn)
         .await
         .optional()?;
+    // TOTP secrets are stored encrypted, as personal data is.
+    let keys = crate::privacy::keys()?;
+    let found = match found {
+        Some((staff, hash, Some(secret), step)) => {
+            Some((staff, hash, Some(keys.open_bytes(&secret)?), step))
+        }
+        other => other,
+    };
     Ok(
         found.map(|(staff, password_hash, secret, last_step)| SignIn {
             totp_secret: secret.filter(|_| staff.totp_confirmed_at.is_some()),
@@ -772,7 +780,7 @@ pub async fn begin_totp(conn: &mut AsyncPgConnection, id: Uuid, secret: &[u8]) -
             .filter(staff::totp_confirmed_at.is_null()),
     )
     .set((
-        staff::totp_secret.eq(secret),
+        staff::totp_secret.eq(crate::privacy::keys()?.seal_bytes(secret)),
         staff::totp_last_step.eq(None::<i64>),
     ))
     .execute(conn)
@@ -797,7 +805,7 @@ pub async fn pending_totp(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Vec<
         (None, None) => Err(Error::Conflict(
             "no TOTP enrolment to confirm: POST /v1/me/totp first".into(),
         )),
-        (Some(secret), None) => Ok(secret),
+        (Some(secret), None) => Ok(crate::privacy::keys()?.open_bytes(&secret)?),
     }
 }
 

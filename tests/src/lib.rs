@@ -27,6 +27,10 @@ pub const AMQP: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 pub const ALL_SCOPES: &str = "reports:write reports:read webhooks open311";
 
 pub const JWT_SECRET: &str = "test-secret-0123456789abcdef0123456789";
+/// The personal-data key ring of test processes (`SIGAP_DATA_KEYS`).
+pub const DATA_KEYS: &str = "t1:dGVzdC1kYXRhLWtleS0wMTIzNDU2Nzg5YWJjZGVmMDE=";
+/// The blind-index key of test processes (`SIGAP_INDEX_KEY`).
+pub const INDEX_KEY: &str = "dGVzdC1pbmRleC1rZXktMDEyMzQ1Njc4OWFiY2RlZjA=";
 
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -277,6 +281,8 @@ pub fn config(db: &TestDb, prefix: &str, extra: &[(&str, &str)]) -> Config {
         ("AMQP_URL", AMQP),
         ("SIGAP_BIND", "127.0.0.1:0"),
         ("SIGAP_JWT_SECRET", JWT_SECRET),
+        ("SIGAP_DATA_KEYS", DATA_KEYS),
+        ("SIGAP_INDEX_KEY", INDEX_KEY),
         ("SIGAP_AMQP_PREFIX", prefix),
         ("SIGAP_DB_POOL_SIZE", "8"),
         ("SIGAP_RELAY_INTERVAL", "200ms"),
@@ -383,7 +389,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
-    let db = TestDb::new().await;
+    spawn_app_on(TestDb::new().await, extra).await
+}
+
+/// Starts the api on a database the test prepared, and a fresh prefix.
+pub async fn spawn_app_on(db: TestDb, extra: &[(&str, &str)]) -> TestApp {
     let broker = TestBroker::new();
     let config = config(&db, &broker.prefix, extra);
     let api = ApiServer::start(config.clone()).await;
@@ -640,6 +650,8 @@ impl WorkerProcess {
             .env("DATABASE_URL", &config.database_url)
             .env("AMQP_URL", &config.amqp_url)
             .env("SIGAP_JWT_SECRET", JWT_SECRET)
+            .env("SIGAP_DATA_KEYS", DATA_KEYS)
+            .env("SIGAP_INDEX_KEY", INDEX_KEY)
             .env("SIGAP_AMQP_PREFIX", &config.amqp_prefix)
             .env("SIGAP_DB_POOL_SIZE", "4")
             .env("RUST_LOG", "warn")

@@ -196,6 +196,12 @@ async fn each_role_gets_exactly_what_it_may_on_every_endpoint() {
             vec![200, 200, 200, 404, 200, 404, 404, 200, 401],
         ),
         (
+            Method::GET,
+            format!("{report}/access-log"),
+            json!(null),
+            vec![403, 200, 403, 403, 403, 403, 403, 200, 401],
+        ),
+        (
             Method::PATCH,
             person.clone(),
             json!({"age": 79}),

@@ -272,16 +272,21 @@ async fn unknown_client_ids_are_refused_like_wrong_secrets() {
 }
 
 /// The JSON log lines of a `sigap-api serve` process on the test's database.
-struct ServeProcess {
+pub(crate) struct ServeProcess {
     child: std::process::Child,
     lines: std::sync::mpsc::Receiver<String>,
     /// Every line read so far.
     seen: Vec<String>,
-    address: String,
+    pub(crate) address: String,
 }
 
 impl ServeProcess {
     fn start(app: &TestApp) -> ServeProcess {
+        ServeProcess::start_with(app, &[])
+    }
+
+    /// With more (or other) environment variables.
+    pub(crate) fn start_with(app: &TestApp, extra: &[(&str, &str)]) -> ServeProcess {
         let config = app.config();
         let mut child = std::process::Command::new(sigap_tests::binary("sigap-api"))
             .arg("serve")
@@ -290,11 +295,14 @@ impl ServeProcess {
             .env("DATABASE_URL", &config.database_url)
             .env("AMQP_URL", &config.amqp_url)
             .env("SIGAP_JWT_SECRET", JWT_SECRET)
+            .env("SIGAP_DATA_KEYS", sigap_tests::DATA_KEYS)
+            .env("SIGAP_INDEX_KEY", sigap_tests::INDEX_KEY)
             .env("SIGAP_AMQP_PREFIX", &config.amqp_prefix)
             .env("SIGAP_BIND", "127.0.0.1:0")
             .env("SIGAP_LOG_FORMAT", "json")
             .env("SIGAP_DATA_DIR", &config.data_dir)
             .env("RUST_LOG", "debug")
+            .envs(extra.iter().copied())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -343,7 +351,7 @@ impl ServeProcess {
     }
 
     /// Stops the process and returns every line it logged since `start`.
-    fn stop(mut self) -> Vec<String> {
+    pub(crate) fn stop(mut self) -> Vec<String> {
         let _ = std::process::Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();

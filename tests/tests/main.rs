@@ -21,6 +21,7 @@ mod metrics;
 mod oidc;
 mod open311;
 mod outbox;
+mod privacy;
 mod reference;
 mod routing;
 mod schema;

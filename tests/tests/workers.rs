@@ -542,6 +542,8 @@ async fn redrive_moves_dead_lettered_messages_back_to_routing_and_leaves_unreada
         .env("AMQP_URL", AMQP)
         .env("SIGAP_AMQP_PREFIX", &app.broker.prefix)
         .env("SIGAP_JWT_SECRET", sigap_tests::JWT_SECRET)
+        .env("SIGAP_DATA_KEYS", sigap_tests::DATA_KEYS)
+        .env("SIGAP_INDEX_KEY", sigap_tests::INDEX_KEY)
         .output()
         .expect("run sigap-api redrive (cargo build builds it first)");
     let stdout = String::from_utf8_lossy(&output.stdout);

@@ -61,6 +61,7 @@ pub async fn shutdown_signal() {
 /// finishes the batches in flight and returns.
 pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     let config = Arc::new(config);
+    install_data_keys(&config)?;
     // Bound first, so that a bad address stops the worker before it consumes
     // anything.
     let metrics = config
@@ -150,4 +151,12 @@ fn serve_metrics(bind: &str) -> anyhow::Result<tokio::task::JoinHandle<()>> {
             tracing::error!(?error, "worker metrics stopped");
         }
     }))
+}
+
+/// Parses the personal-data keys of `config` and makes them the process's
+/// (see `sigap_store::privacy`): exports and case rows are encrypted.
+fn install_data_keys(config: &Config) -> anyhow::Result<()> {
+    let (data, index) = config.data_keys.expose();
+    sigap_store::privacy::install(sigap_store::privacy::KeyRing::parse(data, index)?);
+    Ok(())
 }

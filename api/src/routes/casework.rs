@@ -26,7 +26,9 @@ use sigap_runtime::auth::Scope;
 use sigap_store::FieldError;
 use sigap_store::cases;
 use sigap_store::casework::{self, UnitServiceFilter};
+use sigap_store::privacy::access::{Access, Action};
 use sigap_store::reports::Visibility;
+use tracing_actix_web::RequestId;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -240,6 +242,7 @@ async fn list_report_beneficiaries(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     query: web::Query<ListQuery>,
+    request_id: RequestId,
 ) -> ApiResult<web::Json<Page<BeneficiaryView>>> {
     let claims = auth.require_scope(Scope::ReportsRead)?;
     let limit = page::limit(query.limit, 100)?;
@@ -257,6 +260,20 @@ async fn list_report_beneficiaries(
     let (case, rows) =
         casework::list_beneficiaries(&mut conn, claims, *id, after, limit + 1).await?;
     let personal = personal(claims, &case);
+    if personal {
+        let shown = rows.iter().take(limit as usize).map(|r| r.id).collect();
+        state
+            .access_log
+            .record(
+                Access::by(
+                    claims,
+                    Action::BeneficiaryList,
+                    Some(request_id.to_string()),
+                )
+                .of_people(case.report_id, shown),
+            )
+            .await;
+    }
     Ok(web::Json(
         Page::from_rows(rows, limit, |r| r.ordinal.to_string())
             .map(|row| BeneficiaryView::new(&case, row, personal)),
@@ -279,15 +296,27 @@ async fn get_beneficiary(
     auth: Auth,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
+    request_id: RequestId,
 ) -> ApiResult<web::Json<BeneficiaryView>> {
     let claims = auth.require_scope(Scope::ReportsRead)?;
     let mut conn = state.pool.get().await?;
     let (case, row) = casework::find_beneficiary(&mut conn, claims, *id).await?;
-    Ok(web::Json(BeneficiaryView::new(
-        &case,
-        row,
-        personal(claims, &case),
-    )))
+    drop(conn);
+    let personal = personal(claims, &case);
+    if personal {
+        state
+            .access_log
+            .record(
+                Access::by(
+                    claims,
+                    Action::BeneficiaryView,
+                    Some(request_id.to_string()),
+                )
+                .of_people(case.report_id, vec![row.id]),
+            )
+            .await;
+    }
+    Ok(web::Json(BeneficiaryView::new(&case, row, personal)))
 }
 
 /// Edit a person, or end their case without service.

@@ -1,5 +1,6 @@
 //! One module per resource; `configure` mounts them all.
 
+pub mod access_log;
 pub mod attachments;
 pub mod cases;
 pub mod casework;
@@ -35,6 +36,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     merge::configure(cfg);
     cases::configure(cfg);
     casework::configure(cfg);
+    access_log::configure(cfg);
     stats::configure(cfg);
     exports::configure(cfg);
     attachments::configure(cfg);

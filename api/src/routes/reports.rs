@@ -19,6 +19,7 @@ use sigap_store::attachments;
 use sigap_store::duplicates::{self, Probe, Suggestion};
 use sigap_store::intake::{self, Filer, Idempotency};
 use sigap_store::lifecycle;
+use sigap_store::privacy::access::{Access, Action};
 use sigap_store::reports::{self, ListCursor, ReportFilter, ReportRow};
 use sigap_store::routing::DirectoryCache;
 use tracing_actix_web::RequestId;
@@ -230,6 +231,7 @@ async fn get_report(
     auth: Auth,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
+    request_id: RequestId,
 ) -> ApiResult<web::Json<ReportView>> {
     auth.require_scope(Scope::ReportsRead)?;
     let mut conn = state.pool.get().await?;
@@ -243,6 +245,16 @@ async fn get_report(
         REPORT_PEOPLE_SHOWN,
     )
     .await?;
+    if reports::sees_personal_data(&auth.0, &row) {
+        let shown = people.iter().map(|p| p.id).collect();
+        state
+            .access_log
+            .record(
+                Access::by(&auth.0, Action::ReportView, Some(request_id.to_string()))
+                    .of_people(row.id, shown),
+            )
+            .await;
+    }
     Ok(web::Json(
         ReportView::for_caller(&auth.0, row, Some(events))
             .with_links(links)

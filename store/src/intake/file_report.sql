@@ -22,6 +22,7 @@ WITH input AS (
         longitude float8,
         reporter_name text,
         reporter_phone text,
+        reporter_phone_index text,
         reporter_anonymous boolean,
         beneficiaries jsonb,
         beneficiary_count int,
@@ -48,11 +49,11 @@ WITH input AS (
 ), report AS (
     INSERT INTO reports (id, ticket, tracking_code, idempotency_owner, idempotency_key, request_hash, channel, category,
         need, urgency, region_code, province_code, address, latitude, longitude, reporter_name,
-        reporter_phone, reporter_anonymous, beneficiaries, beneficiary_count, description,
+        reporter_phone, reporter_phone_index, reporter_anonymous, beneficiaries, beneficiary_count, description,
         external_ref, filed_by, client_id, status)
     SELECT i.id, seq.ticket, seq.ticket || '-' || i.tracking_suffix, i.idempotency_owner, i.idempotency_key, i.request_hash, i.channel, i.category, i.need, i.urgency,
         i.region_code, (SELECT coalesce(parent_code, code) FROM regions WHERE code = i.region_code),
-        i.address, i.latitude, i.longitude, i.reporter_name, i.reporter_phone, i.reporter_anonymous,
+        i.address, i.latitude, i.longitude, i.reporter_name, i.reporter_phone, i.reporter_phone_index, i.reporter_anonymous,
         i.beneficiaries, i.beneficiary_count, i.description, i.external_ref, i.filed_by, i.client_id,
         i.status
     FROM input i, claim, (

@@ -135,6 +135,8 @@ async fn prepare_template(postgres: &PrivatePostgres) -> anyhow::Result<()> {
             .args(&args)
             .env("DATABASE_URL", &url)
             .env("SIGAP_JWT_SECRET", JWT_SECRET)
+            .env("SIGAP_DATA_KEYS", sigap_tests::DATA_KEYS)
+            .env("SIGAP_INDEX_KEY", sigap_tests::INDEX_KEY)
             .output()
             .context("cannot run sigap-api (make builds it first)")?;
         if !output.status.success() {
@@ -193,6 +195,14 @@ impl<'s> Stack<'s> {
         let prefix = format!("chaos{}", name.replace('-', ""));
         let mut vars = BTreeMap::new();
         vars.insert("SIGAP_JWT_SECRET".to_owned(), JWT_SECRET.to_owned());
+        vars.insert(
+            "SIGAP_DATA_KEYS".to_owned(),
+            sigap_tests::DATA_KEYS.to_owned(),
+        );
+        vars.insert(
+            "SIGAP_INDEX_KEY".to_owned(),
+            sigap_tests::INDEX_KEY.to_owned(),
+        );
         let tokens = Tokens::from_config(&Config::from_vars(vars)?)?;
         Ok(Stack {
             name,
@@ -214,6 +224,8 @@ impl<'s> Stack<'s> {
             ("DATABASE_URL", self.postgres.url(&self.database)),
             ("AMQP_URL", amqp_url.to_owned()),
             ("SIGAP_JWT_SECRET", JWT_SECRET.to_owned()),
+            ("SIGAP_DATA_KEYS", sigap_tests::DATA_KEYS.to_owned()),
+            ("SIGAP_INDEX_KEY", sigap_tests::INDEX_KEY.to_owned()),
             ("SIGAP_AMQP_PREFIX", self.prefix.clone()),
             ("SIGAP_DB_TIMEOUT", format!("{}ms", DB_TIMEOUT.as_millis())),
             ("SIGAP_RELAY_INTERVAL", "200ms".to_owned()),
