@@ -109,6 +109,30 @@ fn provider(e: impl std::fmt::Display) -> OidcError {
     OidcError::Provider(e.to_string())
 }
 
+/// The most a provider's answer may hold: discovery documents, key sets and
+/// token answers are a few kilobytes; anything larger is refused.
+const MAX_PROVIDER_ANSWER: usize = 1 << 20;
+
+/// A provider's answer, read up to `MAX_PROVIDER_ANSWER` bytes.
+async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, OidcError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(provider)? {
+        if body.len() + chunk.len() > MAX_PROVIDER_ANSWER {
+            return Err(OidcError::Provider(format!(
+                "the identity provider's answer is larger than {MAX_PROVIDER_ANSWER} bytes"
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+async fn read_json<T: serde::de::DeserializeOwned>(
+    response: reqwest::Response,
+) -> Result<T, OidcError> {
+    serde_json::from_slice(&read_capped(response).await?).map_err(provider)
+}
+
 impl Oidc {
     pub fn new(config: OidcConfig) -> anyhow::Result<Oidc> {
         let http = reqwest::Client::builder()
@@ -150,16 +174,14 @@ impl Oidc {
             "{}/.well-known/openid-configuration",
             self.config.issuer.trim_end_matches('/')
         );
-        let found: Discovery = self
+        let response = self
             .http
             .get(&url)
             .send()
             .await
             .and_then(|r| r.error_for_status())
-            .map_err(provider)?
-            .json()
-            .await
             .map_err(provider)?;
+        let found: Discovery = read_json(response).await?;
         if found.issuer != self.config.issuer {
             return Err(OidcError::Provider(format!(
                 "the discovery document names issuer {:?}, not the configured {:?}",
@@ -227,13 +249,13 @@ impl Oidc {
         if !response.status().is_success() {
             let status = response.status();
             // The body of a token error names an OAuth error code, no person.
-            let body = response.text().await.unwrap_or_default();
+            let body = read_capped(response).await.unwrap_or_default();
             return Err(OidcError::Provider(format!(
                 "the token endpoint answered {status}: {}",
-                body.chars().take(300).collect::<String>()
+                String::from_utf8_lossy(&body).chars().take(300).collect::<String>()
             )));
         }
-        let tokens: TokenResponse = response.json().await.map_err(provider)?;
+        let tokens: TokenResponse = read_json(response).await?;
         self.verify(&discovery, &tokens.id_token, &pending.nonce)
             .await
     }
@@ -293,16 +315,14 @@ impl Oidc {
     }
 
     async fn refresh_keys(&self, discovery: &Discovery) -> Result<(), OidcError> {
-        let set: JwkSet = self
+        let response = self
             .http
             .get(&discovery.jwks_uri)
             .send()
             .await
             .and_then(|r| r.error_for_status())
-            .map_err(provider)?
-            .json()
-            .await
             .map_err(provider)?;
+        let set: JwkSet = read_json(response).await?;
         *self.keys.write().await = set;
         Ok(())
     }

@@ -27,6 +27,8 @@ pub struct AppState {
     pub relay: RelayHandle,
     pub metrics: PrometheusHandle,
     pub queue_watch: crate::queue_watch::QueueWatch,
+    /// The budget per address of what anyone may call: tracking, public
+    /// Open311 reads, starting a sign-in at the identity provider.
     pub track_limiter: crate::rate_limit::RateLimiter,
     /// Clients revoked so far, refreshed through LISTEN/NOTIFY.
     pub revoked: crate::revocations::RevokedClients,

@@ -6,6 +6,7 @@
 use crate::body;
 use crate::oidc::Oidc;
 use crate::problem::{ApiError, ApiResult, BodyErrors, Problem};
+use crate::rate_limit::client_address;
 use crate::routes::sign_in::token_pair;
 use crate::startup::AppState;
 use actix_web::http::{StatusCode, header};
@@ -36,13 +37,26 @@ fn configured(state: &AppState) -> ApiResult<&Oidc> {
         (status = 302, description = "To the identity provider", headers(("Location" = String))),
         (status = 404, body = Problem, content_type = "application/problem+json", description = "`/problems/oidc-not-configured`: no identity provider is configured",
             example = json!({"type": "/problems/oidc-not-configured", "title": "Sign-in through an identity provider is not configured", "status": 404, "detail": "this server has no identity provider (SIGAP_OIDC_ISSUER)"})),
+        (status = 429, body = Problem, content_type = "application/problem+json", description = "Too many sign-ins started from this address; see Retry-After",
+            headers(("Retry-After" = u64, description = "Seconds until this address may start another"))),
         (status = 502, body = Problem, content_type = "application/problem+json", description = "The identity provider cannot be reached"),
         (status = 503, body = Problem, content_type = "application/problem+json", description = "The database is unavailable"),
     )
 )]
 #[get("/v1/auth/oidc/start")]
-async fn start_oidc_sign_in(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+async fn start_oidc_sign_in(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
     let rp = configured(&state)?;
+    // Anyone may start a sign-in, and each start keeps a row for ten
+    // minutes: one address gets the public budget, as tracking does.
+    if let Some(client) = client_address(&req, &state.config.trusted_proxies) {
+        state
+            .track_limiter
+            .check_address(client)
+            .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
+    }
     let authorization = rp.authorization().await.map_err(|e| {
         tracing::warn!(error = %e, "identity provider unavailable");
         ApiError::BadGateway(e.to_string())
