@@ -158,8 +158,16 @@ async fn run(args: &Args) -> anyhow::Result<()> {
     let postgres: String = db.query_one("SHOW server_version", &[]).await?.get(0);
     let machine = Machine::describe(postgres);
     if args.only_stats {
-        println!("[8/9] stats: GET /v1/stats and exports on {} reports", args.stats_reports);
-        stats(&stack::workspace_root().join("bench/stats_fixture.sql"), args, &mut results).await?;
+        println!(
+            "[8/9] stats: GET /v1/stats and exports on {} reports",
+            args.stats_reports
+        );
+        stats(
+            &stack::workspace_root().join("bench/stats_fixture.sql"),
+            args,
+            &mut results,
+        )
+        .await?;
         return finish(args, &machine, results, started);
     }
 
@@ -1105,13 +1113,18 @@ async fn stats(
                 bail!("GET /v1/stats{query} answered {status}");
             }
             let figures: serde_json::Value = serde_json::from_slice(&body)?;
-            if figures["case_work"]["people"]["assessed"].as_i64().is_none() {
+            if figures["case_work"]["people"]["assessed"]
+                .as_i64()
+                .is_none()
+            {
                 bail!("GET /v1/stats{query} has no case work");
             }
             took.push(began.elapsed().as_secs_f64() * 1000.0);
         }
         took.sort_by(f64::total_cmp);
-        let rank = |p: f64| took[((p / 100.0 * took.len() as f64).ceil() as usize).clamp(1, took.len()) - 1];
+        let rank = |p: f64| {
+            took[((p / 100.0 * took.len() as f64).ceil() as usize).clamp(1, took.len()) - 1]
+        };
         figures.push(format!(
             "{label}: median {:.0} ms, p99 {:.0} ms",
             rank(50.0),

@@ -1384,11 +1384,13 @@ pub async fn services_of_reports(
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(service, beneficiary_ordinal, beneficiary_name)| ServiceLine {
-            service,
-            beneficiary_ordinal,
-            beneficiary_name,
-        })
+        .map(
+            |(service, beneficiary_ordinal, beneficiary_name)| ServiceLine {
+                service,
+                beneficiary_ordinal,
+                beneficiary_name,
+            },
+        )
         .collect())
 }
 

@@ -67,6 +67,8 @@ diesel::table! {
         status_reason -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        assessed_at -> Nullable<Timestamptz>,
+        functioning -> Nullable<Array<Nullable<Text>>>,
     }
 }
 

@@ -410,8 +410,10 @@ const ESCALATIONS: &str = include_str!("stats/escalations.sql");
 /// Stage deadlines met, missed and overdue.
 const DEADLINES: &str = include_str!("stats/deadlines.sql");
 
-/// People and services of the case work, by every grouping, and the median
-/// days to the first delivery (`$4`: the answers counted as a difficulty).
+/// People and services of the case work, by every grouping (people by sets
+/// of disabilities and of difficulties, spread here over their members),
+/// and the median days to the first delivery (`$4`: the answers counted as
+/// a difficulty).
 const CASE_WORK: &str = include_str!("stats/casework.sql");
 
 #[derive(Debug, QueryableByName)]
@@ -474,8 +476,8 @@ fn assemble_case_work(stats: &mut Stats, rows: Vec<CaseWorkRow>) {
             "people_regency" => "regency",
             "sex" => "sex",
             "age_band" => "age_band",
-            "disability" => "disability",
-            "functioning" => "functioning",
+            "disabilities" => "disability",
+            "difficulties" => "functioning",
             "component" => "component",
             "device" => "device",
             "service_province" => "service_province",
@@ -489,7 +491,7 @@ fn assemble_case_work(stats: &mut Stats, rows: Vec<CaseWorkRow>) {
             "province" | "regency" => {
                 served_in.insert((dimension, key), row.served);
             }
-            "sex" | "age_band" | "disability" | "functioning" => {
+            "sex" | "age_band" => {
                 people.entry(dimension).or_default().insert(
                     key.clone(),
                     PeopleGroup {
@@ -499,6 +501,23 @@ fn assemble_case_work(stats: &mut Stats, rows: Vec<CaseWorkRow>) {
                         served: row.served,
                     },
                 );
+            }
+            // A set of disabilities or difficulties (comma-separated): its
+            // people count under each member.
+            "disability" | "functioning" => {
+                let groups = people.entry(dimension).or_default();
+                for member in key.split(',').filter(|m| !m.is_empty()) {
+                    let group = groups
+                        .entry(member.to_owned())
+                        .or_insert_with(|| PeopleGroup {
+                            key: member.to_owned(),
+                            label: member.to_owned(),
+                            assessed: 0,
+                            served: 0,
+                        });
+                    group.assessed += row.assessed;
+                    group.served += row.served;
+                }
             }
             _ => services.entry(dimension).or_default().push(ServiceGroup {
                 key,

@@ -450,10 +450,20 @@ async fn services_export_one_row_each_with_names_and_receivers_only_for_who_may_
     .await;
     let people = app.people_of(&id, &staff).await;
     let (rahmah, yusuf) = (&people["Nenek Rahmah"], &people["Pak Yusuf"]);
-    app.assess(rahmah, &staff, true, functioning(&[("walking", "cannot_do_at_all")]))
-        .await;
-    app.assess(yusuf, &staff, true, functioning(&[("hearing", "a_lot_of_difficulty")]))
-        .await;
+    app.assess(
+        rahmah,
+        &staff,
+        true,
+        functioning(&[("walking", "cannot_do_at_all")]),
+    )
+    .await;
+    app.assess(
+        yusuf,
+        &staff,
+        true,
+        functioning(&[("hearing", "a_lot_of_difficulty")]),
+    )
+    .await;
     let wheelchair = app
         .plan(rahmah, &staff, "accessibility_support", Some("wheelchair"))
         .await;
@@ -522,7 +532,10 @@ async fn services_export_one_row_each_with_names_and_receivers_only_for_who_may_
         .find(|r| r[column(&columns, "Alat bantu")] == Data::String("wheelchair".into()))
         .expect("the wheelchair");
     assert!(
-        matches!(chair[column(&columns, "Tanggal serah terima")], Data::DateTime(_)),
+        matches!(
+            chair[column(&columns, "Tanggal serah terima")],
+            Data::DateTime(_)
+        ),
         "a date: {chair:?}"
     );
     assert_eq!(
@@ -541,22 +554,37 @@ async fn services_export_one_row_each_with_names_and_receivers_only_for_who_may_
 
     // A regional office: its province's services, without names.
     let regional = app.token(Role::Regional);
-    let view = export(&app, &regional, json!({"kind": "services", "format": "csv"})).await;
+    let view = export(
+        &app,
+        &regional,
+        json!({"kind": "services", "format": "csv"}),
+    )
+    .await;
     assert_eq!(view["row_count"], 2);
     let (_, bytes) = download(&app, &regional, &view).await;
     let (columns, _) = csv_rows(&bytes);
     for private in ["Nama penerima manfaat", "Diterima oleh"] {
-        assert!(!columns.iter().any(|c| c == private), "{private} in {columns:?}");
+        assert!(
+            !columns.iter().any(|c| c == private),
+            "{private} in {columns:?}"
+        );
     }
     let text = String::from_utf8_lossy(&bytes);
-    assert!(!text.contains("Rahmah") && !text.contains("Keluarga penerima"), "{text}");
+    assert!(
+        !text.contains("Rahmah") && !text.contains("Keluarga penerima"),
+        "{text}"
+    );
     assert!(text.contains("BAST/SMJ/2025/0101"));
     let other = app.token_with(Role::Regional, "jatim", None, Some("35"));
     let view = export(&app, &other, json!({"kind": "services", "format": "xlsx"})).await;
     assert_eq!(view["row_count"], 0);
     // UPT staff read their services through the unit's list, not exports.
     let response = app
-        .post("/v1/exports", &staff, &json!({"kind": "services", "format": "csv"}))
+        .post(
+            "/v1/exports",
+            &staff,
+            &json!({"kind": "services", "format": "csv"}),
+        )
         .await;
     assert_eq!(response.status(), 403);
     worker.stop().await;
@@ -640,7 +668,10 @@ async fn an_export_whose_worker_is_killed_is_built_once_by_another() {
             break view;
         }
         assert_ne!(view["status"], "failed", "{view}");
-        assert!(tokio::time::Instant::now() < deadline, "not rebuilt: {view}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not rebuilt: {view}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     assert_eq!(view["attempts"], 2, "built once more, by the second worker");

@@ -606,7 +606,12 @@ async fn an_empty_range_gives_zeros_and_nulls() {
         assert_eq!(work["people"]["assessed"], 0);
         assert_eq!(
             people_rows(&work["people"]["by_age_band"]),
-            triples(&[("0-17", 0, 0), ("18-59", 0, 0), ("60+", 0, 0), ("unknown", 0, 0)])
+            triples(&[
+                ("0-17", 0, 0),
+                ("18-59", 0, 0),
+                ("60+", 0, 0),
+                ("unknown", 0, 0)
+            ])
         );
         assert_eq!(work["services"]["by_regency"], json!([]));
         assert_eq!(work["median_days_to_first_delivery"], Value::Null);
@@ -692,15 +697,34 @@ async fn case_work_counts_people_and_devices_by_who_where_and_which_unit() {
         rahmah,
         &staff,
         true,
-        functioning(&[("walking", "cannot_do_at_all"), ("self_care", "a_lot_of_difficulty")]),
+        functioning(&[
+            ("walking", "cannot_do_at_all"),
+            ("self_care", "a_lot_of_difficulty"),
+        ]),
     )
     .await;
     // Reassessed: the latest assessment counts.
-    app.assess(yusuf, &staff, true, functioning(&[("hearing", "some_difficulty")])).await;
-    app.assess(yusuf, &staff, true, functioning(&[("hearing", "a_lot_of_difficulty")])).await;
+    app.assess(
+        yusuf,
+        &staff,
+        true,
+        functioning(&[("hearing", "some_difficulty")]),
+    )
+    .await;
+    app.assess(
+        yusuf,
+        &staff,
+        true,
+        functioning(&[("hearing", "a_lot_of_difficulty")]),
+    )
+    .await;
     app.assess(andi, &staff, false, functioning(&[])).await;
-    let wheelchair = app.plan(rahmah, &staff, "accessibility_support", Some("wheelchair")).await;
-    let hearing_aid = app.plan(yusuf, &staff, "accessibility_support", Some("hearing_aid")).await;
+    let wheelchair = app
+        .plan(rahmah, &staff, "accessibility_support", Some("wheelchair"))
+        .await;
+    let hearing_aid = app
+        .plan(yusuf, &staff, "accessibility_support", Some("hearing_aid"))
+        .await;
     let cancelled = app.plan(rahmah, &staff, "social_assistance", None).await;
     app.ok(
         &format!("/v1/services/{cancelled}/cancel"),
@@ -708,15 +732,26 @@ async fn case_work_counts_people_and_devices_by_who_where_and_which_unit() {
         json!({"reason": "sudah menerima dari dinas"}),
     )
     .await;
-    app.deliver(&wheelchair, &staff, "2025-03-20", "BAST/SMJ/2025/0101").await;
-    app.deliver(&hearing_aid, &staff, "2025-03-22", "BAST/SMJ/2025/0102").await;
+    app.deliver(&wheelchair, &staff, "2025-03-20", "BAST/SMJ/2025/0101")
+        .await;
+    app.deliver(&hearing_aid, &staff, "2025-03-22", "BAST/SMJ/2025/0102")
+        .await;
 
     walk(&app, &b, &supervisor, &["acknowledged"]).await;
     let sari = app.people_of(&b, &supervisor).await["Ibu Sari"].clone();
-    app.assess(&sari, &supervisor, true, functioning(&[("seeing", "a_lot_of_difficulty")])).await;
-    let support = app.plan(&sari, &supervisor, "decent_living_support", None).await;
+    app.assess(
+        &sari,
+        &supervisor,
+        true,
+        functioning(&[("seeing", "a_lot_of_difficulty")]),
+    )
+    .await;
+    let support = app
+        .plan(&sari, &supervisor, "decent_living_support", None)
+        .await;
     app.plan(&sari, &supervisor, "social_care", None).await;
-    app.deliver(&support, &supervisor, "2025-03-15", "BAST/DKI/2025/0007").await;
+    app.deliver(&support, &supervisor, "2025-03-15", "BAST/DKI/2025/0007")
+        .await;
 
     // Filed at noon in Sijunjung, and at 03:00 Jakarta time (still the
     // 10th in UTC): 10 and 4 days to the first delivery.
@@ -734,7 +769,12 @@ async fn case_work_counts_people_and_devices_by_who_where_and_which_unit() {
     );
     assert_eq!(
         people_rows(&people["by_age_band"]),
-        triples(&[("0-17", 1, 0), ("18-59", 1, 0), ("60+", 2, 2), ("unknown", 0, 0)])
+        triples(&[
+            ("0-17", 1, 0),
+            ("18-59", 1, 0),
+            ("60+", 2, 2),
+            ("unknown", 0, 0)
+        ])
     );
     assert_eq!(
         people_rows(&people["by_disability"]),
@@ -778,7 +818,10 @@ async fn case_work_counts_people_and_devices_by_who_where_and_which_unit() {
         .into_iter()
         .filter(|(_, planned, _)| *planned > 0)
         .collect();
-    assert_eq!(devices, triples(&[("wheelchair", 1, 1), ("hearing_aid", 1, 1)]));
+    assert_eq!(
+        devices,
+        triples(&[("wheelchair", 1, 1), ("hearing_aid", 1, 1)])
+    );
     assert_eq!(services["by_device"].as_array().expect("list").len(), 9);
     assert_eq!(services["by_device"][0]["delivered_quantity"], 1);
     assert_eq!(
@@ -811,8 +854,14 @@ async fn case_work_counts_people_and_devices_by_who_where_and_which_unit() {
             })
             .collect()
     };
-    assert_eq!(served(&stats["by_province"]), pairs(&[("13", 2), ("31", 0)]));
-    assert_eq!(served(&stats["by_regency"]), pairs(&[("13.03", 2), ("31.71", 0)]));
+    assert_eq!(
+        served(&stats["by_province"]),
+        pairs(&[("13", 2), ("31", 0)])
+    );
+    assert_eq!(
+        served(&stats["by_regency"]),
+        pairs(&[("13.03", 2), ("31.71", 0)])
+    );
 
     // A regional office of Sumatera Barat sees Sijunjung's work only.
     let regional = stats_ok(

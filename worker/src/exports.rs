@@ -14,9 +14,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sigap_domain::{Claims, RegionCode};
 use sigap_runtime::config::Config;
+use sigap_store::casework::ServiceLine;
 use sigap_store::db::PgPool;
 use sigap_store::exports::{self, Export, ExportFormat, ExportKind, ReportFilters, StatsFilters};
-use sigap_store::casework::ServiceLine;
 use sigap_store::reports::{PersonalData, ReportRow};
 use sigap_store::stats::{self, GroupCount, SlaGroup, StatsRequest};
 use std::borrow::Cow;
@@ -628,8 +628,10 @@ const SERVICE_COLUMNS: &[Column] = &[
 ];
 
 /// Shown only to those who may see personal data.
-const SERVICE_PERSONAL_COLUMNS: &[Column] =
-    &[col("Nama penerima manfaat", 20.0), col("Diterima oleh", 20.0)];
+const SERVICE_PERSONAL_COLUMNS: &[Column] = &[
+    col("Nama penerima manfaat", 20.0),
+    col("Diterima oleh", 20.0),
+];
 
 /// The columns of a services export: personal ones only for those who may
 /// see some personal data.

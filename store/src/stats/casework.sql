@@ -4,11 +4,11 @@
 -- count as a difficulty.
 --
 -- People: assessed (at least one assessment) and served (status `served`),
--- in one pass by place, sex and age band (grouping sets), then by
--- disability and by functioning domain from the same rows (a person counts
--- once under each of their disabilities and difficulties). The difficulties
--- are those of the person's latest assessment, read through the index on
--- (beneficiary_id, created_at).
+-- in one pass grouped by place, sex, age band, the set of their
+-- disabilities and the set of domains where their latest assessment
+-- (`beneficiaries.functioning`, kept by a trigger) reports a difficulty;
+-- the store spreads a set over its members (a person counts once under
+-- each), which keeps the sets few and the pass one.
 --
 -- Services: planned (not cancelled) and delivered, with the quantity handed
 -- over, in one pass by component, device, place and unit; and the median
@@ -19,37 +19,29 @@ WITH counted AS MATERIALIZED (
            CASE WHEN r.region_code <> r.province_code THEN r.region_code END AS regency_code
     FROM reports r
     WHERE r.created_at >= $1 AND r.created_at < $2 AND {area} AND r.status <> 'duplicate'
-), people AS MATERIALIZED (
+), people AS (
     SELECT c.province_code, c.regency_code,
            COALESCE(b.sex, 'unknown') AS sex,
-           CASE WHEN years IS NULL THEN 'unknown'
-                WHEN years < 18 THEN '0-17'
-                WHEN years < 60 THEN '18-59'
+           CASE WHEN y.years IS NULL THEN 'unknown'
+                WHEN y.years < 18 THEN '0-17'
+                WHEN y.years < 60 THEN '18-59'
                 ELSE '60+' END AS age_band,
            CASE WHEN cardinality(b.disabilities) = 0 THEN ARRAY['none'] ELSE b.disabilities END AS disabilities,
-           COALESCE(a.assessed, FALSE) AS assessed,
-           b.status = 'served' AS served,
-           COALESCE(a.difficulties, '{}') AS difficulties
+           array_remove(ARRAY[
+               CASE WHEN b.functioning[1] = ANY ($4::text[]) THEN 'seeing' END,
+               CASE WHEN b.functioning[2] = ANY ($4::text[]) THEN 'hearing' END,
+               CASE WHEN b.functioning[3] = ANY ($4::text[]) THEN 'walking' END,
+               CASE WHEN b.functioning[4] = ANY ($4::text[]) THEN 'remembering' END,
+               CASE WHEN b.functioning[5] = ANY ($4::text[]) THEN 'self_care' END,
+               CASE WHEN b.functioning[6] = ANY ($4::text[]) THEN 'communicating' END
+           ], NULL) AS difficulties,
+           b.assessed_at IS NOT NULL AS assessed,
+           b.status = 'served' AS served
     FROM counted c
     JOIN beneficiaries b ON b.report_id = c.id
     CROSS JOIN LATERAL (VALUES (COALESCE(
         date_part('year', age((c.created_at AT TIME ZONE 'Asia/Jakarta')::date, b.birth_date))::int,
         b.age))) AS y (years)
-    LEFT JOIN LATERAL (
-        SELECT TRUE AS assessed,
-               array_remove(ARRAY[
-                   CASE WHEN a.seeing = ANY ($4::text[]) THEN 'seeing' END,
-                   CASE WHEN a.hearing = ANY ($4::text[]) THEN 'hearing' END,
-                   CASE WHEN a.walking = ANY ($4::text[]) THEN 'walking' END,
-                   CASE WHEN a.remembering = ANY ($4::text[]) THEN 'remembering' END,
-                   CASE WHEN a.self_care = ANY ($4::text[]) THEN 'self_care' END,
-                   CASE WHEN a.communicating = ANY ($4::text[]) THEN 'communicating' END
-               ], NULL) AS difficulties
-        FROM assessments a
-        WHERE a.beneficiary_id = b.id
-        ORDER BY a.created_at DESC, a.id DESC
-        LIMIT 1
-    ) a ON TRUE
 ), planned AS MATERIALIZED (
     SELECT c.id AS report_id, c.created_at, c.province_code, c.regency_code,
            s.unit_code, s.component, s.item, s.status, s.delivered_quantity, s.delivered_on
@@ -61,23 +53,17 @@ WITH counted AS MATERIALIZED (
                 WHEN GROUPING(p.regency_code) = 0 THEN 'people_regency'
                 WHEN GROUPING(p.sex) = 0 THEN 'sex'
                 WHEN GROUPING(p.age_band) = 0 THEN 'age_band'
+                WHEN GROUPING(p.disabilities) = 0 THEN 'disabilities'
+                WHEN GROUPING(p.difficulties) = 0 THEN 'difficulties'
                 ELSE 'people' END AS dimension,
-           COALESCE(p.province_code, p.regency_code, p.sex, p.age_band) AS key,
+           COALESCE(p.province_code, p.regency_code, p.sex, p.age_band,
+                    array_to_string(p.disabilities, ','), array_to_string(p.difficulties, ',')) AS key,
            count(*) FILTER (WHERE p.assessed) AS assessed,
            count(*) FILTER (WHERE p.served) AS served,
            0::bigint AS planned, 0::bigint AS delivered, 0::bigint AS delivered_quantity
     FROM people p
-    GROUP BY GROUPING SETS ((), (p.province_code), (p.regency_code), (p.sex), (p.age_band))
-    UNION ALL
-    SELECT 'disability', d.key, count(*) FILTER (WHERE p.assessed), count(*) FILTER (WHERE p.served),
-           0, 0, 0
-    FROM people p CROSS JOIN LATERAL unnest(p.disabilities) AS d (key)
-    GROUP BY d.key
-    UNION ALL
-    SELECT 'functioning', d.key, count(*) FILTER (WHERE p.assessed), count(*) FILTER (WHERE p.served),
-           0, 0, 0
-    FROM people p CROSS JOIN LATERAL unnest(p.difficulties) AS d (key)
-    GROUP BY d.key
+    GROUP BY GROUPING SETS ((), (p.province_code), (p.regency_code), (p.sex), (p.age_band),
+                            (p.disabilities), (p.difficulties))
     UNION ALL
     SELECT CASE WHEN GROUPING(s.component) = 0 THEN 'component'
                 WHEN GROUPING(s.item) = 0 THEN 'device'
