@@ -758,8 +758,8 @@ async fn case_work_counts_people_and_devices_by_who_where_and_which_unit() {
     stamp(&app, &a, "2025-03-10T05:00:00Z", &[]).await;
     stamp(&app, &b, "2025-03-10T20:00:00Z", &[]).await;
 
-    let stats = stats_ok(&app, &supervisor, &format!("?from={FROM}&to={TO}")).await;
-    let work = &stats["case_work"];
+    let figures = stats_ok(&app, &supervisor, &format!("?from={FROM}&to={TO}")).await;
+    let work = &figures["case_work"];
     let people = &work["people"];
     assert_eq!(people["assessed"], 4, "{people}");
     assert_eq!(people["served"], 2);
@@ -855,11 +855,11 @@ async fn case_work_counts_people_and_devices_by_who_where_and_which_unit() {
             .collect()
     };
     assert_eq!(
-        served(&stats["by_province"]),
+        served(&figures["by_province"]),
         pairs(&[("13", 2), ("31", 0)])
     );
     assert_eq!(
-        served(&stats["by_regency"]),
+        served(&figures["by_regency"]),
         pairs(&[("13.03", 2), ("31.71", 0)])
     );
 
