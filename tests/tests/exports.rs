@@ -1,7 +1,7 @@
 //! Exports: asked for over HTTP, built by a real worker, read back as a
 //! spreadsheet program would (CSV parsed, XLSX opened with calamine).
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::{Data, DataType, Reader, Xlsx};
 use serde_json::{Value, json};
 use sigap_domain::Role;
 use sigap_tests::{TestApp, Worker, WorkerProcess, functioning, report_body, spawn_app_with};
@@ -539,8 +539,8 @@ async fn services_export_one_row_each_with_names_and_receivers_only_for_who_may_
         "a date: {chair:?}"
     );
     assert_eq!(
-        chair[column(&columns, "Tanggal serah terima")].to_string(),
-        "2025-03-20"
+        chair[column(&columns, "Tanggal serah terima")].as_date(),
+        chrono::NaiveDate::from_ymd_opt(2025, 3, 20)
     );
     assert_eq!(chair[column(&columns, "Jumlah")], Data::Float(1.0));
     assert_eq!(
@@ -592,7 +592,7 @@ async fn services_export_one_row_each_with_names_and_receivers_only_for_who_may_
 
 /// How many reports the killed-worker test exports: enough that building
 /// the file takes a few seconds in a debug build.
-const MANY: i64 = 60_000;
+const MANY: i64 = 40_000;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_export_whose_worker_is_killed_is_built_once_by_another() {
@@ -623,7 +623,7 @@ async fn an_export_whose_worker_is_killed_is_built_once_by_another() {
         .post(
             "/v1/exports",
             &supervisor,
-            &json!({"kind": "reports", "format": "xlsx"}),
+            &json!({"kind": "reports", "format": "csv"}),
         )
         .await;
     assert_eq!(response.status(), 202);
@@ -677,14 +677,9 @@ async fn an_export_whose_worker_is_killed_is_built_once_by_another() {
     assert_eq!(view["attempts"], 2, "built once more, by the second worker");
     assert_eq!(view["row_count"], MANY);
     let (_, bytes) = download(&app, &supervisor, &view).await;
-    let range = sheet(bytes, "Laporan");
-    let columns = headers_of(&range);
+    let (columns, rows) = csv_rows(&bytes);
     let ticket = column(&columns, "Nomor tiket");
-    let tickets: Vec<String> = range
-        .rows()
-        .skip(1)
-        .map(|r| r[ticket].to_string())
-        .collect();
+    let tickets: Vec<String> = rows.iter().map(|r| r[ticket].clone()).collect();
     assert_eq!(tickets.len() as i64, MANY);
     let distinct: std::collections::BTreeSet<&String> = tickets.iter().collect();
     assert_eq!(distinct.len() as i64, MANY, "no report twice");
