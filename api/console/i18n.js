@@ -440,7 +440,7 @@ const STRINGS = {
     'stats.cw.functioning.remembering': 'Mengingat',
     'stats.cw.functioning.self_care': 'Merawat diri',
     'stats.cw.functioning.communicating': 'Berkomunikasi',
-    'stats.cw.component.decent_living_support': 'Dukungan pemenuhan hidup layak',
+    'stats.cw.component.decent_living_support': 'Pemenuhan hidup layak',
     'stats.cw.component.social_care': 'Perawatan sosial',
     'stats.cw.component.family_support': 'Dukungan keluarga',
     'stats.cw.component.therapy': 'Terapi',

@@ -55,12 +55,13 @@ test('the statistics page draws its charts as SVG', async () => {
   await page.getByRole('heading', { name: 'Kerja kasus', level: 2 }).waitFor();
   assert.match(await charts.nth(5).locator('svg').textContent(), /Perempuan/);
   assert.match(await charts.nth(6).locator('svg').textContent(), /60 tahun ke atas/);
-  assert.match(await charts.nth(8).locator('svg').textContent(), /Berjalan/);
-  assert.doesNotMatch(await charts.nth(8).locator('svg').textContent(), /Merawat diri/, 'some difficulty is not counted');
+  assert.match(await charts.nth(8).locator('svg').textContent(), /Berjalan: [1-9]/);
   assert.match(await charts.nth(9).locator('svg').textContent(), /Dukungan aksesibilitas/);
   assert.match(await charts.nth(10).locator('svg').textContent(), /Kursi roda/);
   assert.match(await charts.nth(11).locator('svg').textContent(), /Sentra Mulya Jaya/);
   const { body: current } = await call('GET', '/v1/stats', { token: supervisor });
+  const selfCare = current.case_work.people.by_functioning.find((g) => g.key === 'self_care');
+  assert.match(await charts.nth(8).locator('svg desc').textContent(), new RegExp(`Merawat diri: ${selfCare.assessed} / ${selfCare.served}`));
   const work = page.locator('.case-work-tiles .tile');
   assert.equal((await work.nth(0).locator('.tile-value').textContent()).replace(/\D/g, ''), String(current.case_work.people.assessed));
   assert.equal((await work.nth(2).locator('.tile-value').textContent()).replace(/\D/g, ''), String(current.case_work.services.delivered));
