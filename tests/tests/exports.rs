@@ -280,6 +280,10 @@ async fn reports_export_as_csv_and_xlsx_with_formulas_neutralised_and_personal_d
         "Per status",
         "Per hari",
         "SLA per unit",
+        "Orang per jenis kelamin",
+        "Orang per kesulitan",
+        "Layanan per alat bantu",
+        "Layanan per unit",
     ] {
         assert!(
             names.iter().any(|n| n == expected),

@@ -18,7 +18,7 @@ use sigap_store::casework::ServiceLine;
 use sigap_store::db::PgPool;
 use sigap_store::exports::{self, Export, ExportFormat, ExportKind, ReportFilters, StatsFilters};
 use sigap_store::reports::{PersonalData, ReportRow};
-use sigap_store::stats::{self, GroupCount, SlaGroup, StatsRequest};
+use sigap_store::stats::{self, GroupCount, PeopleGroup, ServiceGroup, SlaGroup, StatsRequest};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Write;
@@ -707,6 +707,19 @@ fn write_services(
 }
 
 const GROUP_COLUMNS: &[Column] = &[col("Kode", 14.0), col("Nama", 40.0), col("Jumlah", 10.0)];
+const PEOPLE_COLUMNS: &[Column] = &[
+    col("Kode", 14.0),
+    col("Nama", 40.0),
+    col("Diasesmen", 10.0),
+    col("Terlayani", 10.0),
+];
+const SERVICE_GROUP_COLUMNS: &[Column] = &[
+    col("Kode", 14.0),
+    col("Nama", 40.0),
+    col("Direncanakan", 12.0),
+    col("Diserahkan", 10.0),
+    col("Jumlah diserahkan", 10.0),
+];
 const SLA_COLUMNS: &[Column] = &[
     col("Kode", 14.0),
     col("Nama", 40.0),
@@ -772,6 +785,40 @@ async fn write_stats(
             "Kepatuhan SLA",
             Cell::opt_float(figures.sla.overall.compliance),
         ),
+        (
+            "Orang diasesmen",
+            Cell::Int(figures.case_work.people.assessed),
+        ),
+        (
+            "Orang terlayani",
+            Cell::Int(figures.case_work.people.served),
+        ),
+        (
+            "Layanan direncanakan",
+            Cell::Int(figures.case_work.services.planned),
+        ),
+        (
+            "Layanan diserahkan",
+            Cell::Int(figures.case_work.services.delivered),
+        ),
+        (
+            "Median hari sampai penyerahan pertama",
+            Cell::opt_float(figures.case_work.median_days_to_first_delivery),
+        ),
+    ];
+    let work = &figures.case_work;
+    let people: [(&str, &[PeopleGroup]); 4] = [
+        ("Orang per jenis kelamin", &work.people.by_sex),
+        ("Orang per kelompok umur", &work.people.by_age_band),
+        ("Orang per disabilitas", &work.people.by_disability),
+        ("Orang per kesulitan", &work.people.by_functioning),
+    ];
+    let services: [(&str, &[ServiceGroup]); 5] = [
+        ("Layanan per komponen", &work.services.by_component),
+        ("Layanan per alat bantu", &work.services.by_device),
+        ("Layanan per provinsi", &work.services.by_province),
+        ("Layanan per kabupaten", &work.services.by_regency),
+        ("Layanan per unit", &work.services.by_unit),
     ];
     let groups: [(&str, &[GroupCount]); 8] = [
         ("Per provinsi", &figures.by_province),
@@ -819,6 +866,31 @@ async fn write_stats(
                 rows += 1;
             }
         }
+        for (name, list) in people {
+            sink.sheet(name, PEOPLE_COLUMNS)?;
+            for group in list {
+                sink.row(&[
+                    Cell::text(&group.key),
+                    Cell::text(&group.label),
+                    Cell::Int(group.assessed),
+                    Cell::Int(group.served),
+                ])?;
+                rows += 1;
+            }
+        }
+        for (name, list) in services {
+            sink.sheet(name, SERVICE_GROUP_COLUMNS)?;
+            for group in list {
+                sink.row(&[
+                    Cell::text(&group.key),
+                    Cell::text(&group.label),
+                    Cell::Int(group.planned),
+                    Cell::Int(group.delivered),
+                    Cell::Int(group.delivered_quantity),
+                ])?;
+                rows += 1;
+            }
+        }
     } else {
         sink.sheet(
             "Statistik",
@@ -858,6 +930,38 @@ async fn write_stats(
                     Cell::opt_float(group.compliance),
                 ])?;
                 rows += 1;
+            }
+        }
+        // One figure a row: people assessed and served, services planned
+        // and delivered, each under its own grouping name.
+        for (name, list) in people {
+            for group in list {
+                for (figure, value) in [("diasesmen", group.assessed), ("terlayani", group.served)]
+                {
+                    sink.row(&[
+                        Cell::Text(Cow::Owned(format!("{name} ({figure})"))),
+                        Cell::text(&group.key),
+                        Cell::text(&group.label),
+                        Cell::Int(value),
+                    ])?;
+                    rows += 1;
+                }
+            }
+        }
+        for (name, list) in services {
+            for group in list {
+                for (figure, value) in [
+                    ("direncanakan", group.planned),
+                    ("diserahkan", group.delivered),
+                ] {
+                    sink.row(&[
+                        Cell::Text(Cow::Owned(format!("{name} ({figure})"))),
+                        Cell::text(&group.key),
+                        Cell::text(&group.label),
+                        Cell::Int(value),
+                    ])?;
+                    rows += 1;
+                }
             }
         }
     }
