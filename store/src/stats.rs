@@ -1007,6 +1007,92 @@ mod tests {
         assert_eq!(stats.times.to_acknowledge.p90_seconds, Some(90.0));
     }
 
+    fn work_row(dimension: &str, key: Option<&str>, assessed: i64, served: i64) -> CaseWorkRow {
+        CaseWorkRow {
+            dimension: dimension.into(),
+            key: key.map(Into::into),
+            label: key.map(Into::into),
+            assessed,
+            served,
+            planned: 0,
+            delivered: 0,
+            delivered_quantity: 0,
+            days: None,
+        }
+    }
+
+    #[test]
+    fn sets_of_disabilities_and_difficulties_count_under_each_member() {
+        let request = StatsRequest {
+            from: now() - Duration::days(DEFAULT_RANGE_DAYS),
+            to: now(),
+            region: None,
+        };
+        let times = TimesRow {
+            assign_count: 0,
+            assign: None,
+            acknowledge_count: 0,
+            acknowledge: None,
+            resolve_count: 0,
+            resolve: None,
+        };
+        let mut stats = assemble(
+            &request,
+            &Area::National,
+            vec![group("regency", Some("13.03"), 1, 0, 0)],
+            times,
+            vec![],
+        );
+        let mut median = work_row("median_days", None, 0, 0);
+        median.days = Some(7.5);
+        assemble_case_work(
+            &mut stats,
+            vec![
+                work_row("people", None, 6, 3),
+                work_row("people_regency", Some("13.03"), 6, 3),
+                work_row("disabilities", Some("physical,sensory_hearing"), 2, 1),
+                work_row("disabilities", Some("physical"), 1, 1),
+                work_row("disabilities", Some("none"), 3, 1),
+                work_row("difficulties", Some("seeing,walking"), 2, 2),
+                work_row("difficulties", Some(""), 4, 1),
+                work_row("sex", Some("F"), 4, 2),
+                median,
+            ],
+        );
+        let work = &stats.case_work;
+        let figures = |list: &[PeopleGroup]| -> Vec<(String, i64, i64)> {
+            list.iter()
+                .filter(|g| g.assessed > 0)
+                .map(|g| (g.key.clone(), g.assessed, g.served))
+                .collect()
+        };
+        let expected = |list: &[(&str, i64, i64)]| -> Vec<(String, i64, i64)> {
+            list.iter()
+                .map(|(k, a, s)| ((*k).to_owned(), *a, *s))
+                .collect()
+        };
+        assert_eq!(
+            figures(&work.people.by_disability),
+            expected(&[
+                ("physical", 3, 2),
+                ("sensory_hearing", 2, 1),
+                ("none", 3, 1)
+            ])
+        );
+        assert_eq!(work.people.by_disability.len(), Disability::ALL.len() + 1);
+        assert_eq!(
+            figures(&work.people.by_functioning),
+            expected(&[("seeing", 2, 2), ("walking", 2, 2)])
+        );
+        assert_eq!(work.people.by_functioning.len(), 6);
+        let sexes: Vec<&str> = work.people.by_sex.iter().map(|g| g.key.as_str()).collect();
+        assert_eq!(sexes, SEXES);
+        assert_eq!(work.people.assessed, 6);
+        assert_eq!(work.median_days_to_first_delivery, Some(7.5));
+        assert_eq!(stats.by_regency[0].people_served, 3);
+        assert_eq!(work.services.by_device.len(), AssistiveDevice::ALL.len());
+    }
+
     #[test]
     fn nothing_due_means_no_compliance() {
         assert_eq!(Compliance::new(0, 0).compliance, None);
