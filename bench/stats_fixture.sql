@@ -19,6 +19,20 @@
 -- History: each report's received, assigned (or needs_triage) and escalated
 -- events; status changes are left out of the history (statistics do not read
 -- them) to keep loading quick. Unit loads (units.open_cases) are recomputed.
+--
+-- Case work: every report lists its people as rows (`beneficiary_count` of
+-- them: 1 for 60 %, 2 to 5 for 25 %, 5 to 14 for 15 %, about 2.9 per report,
+-- so three million for a million reports), 52 % women, 2 % of unrecorded
+-- sex, 10 % of unknown age, ages by category, a disability for every person
+-- of a disability report and for one in five others. People of a case being
+-- assessed are assessed (70 %), not eligible (10 %) or still waiting; of a
+-- case in service mostly in service, some served; of a resolved or closed
+-- case served (85 %), not eligible or unreachable. Each assessed person has
+-- an assessment (one in ten a second, later one), with Washington Group
+-- answers (10 % a lot of difficulty, 5 % cannot do at all per domain). Each
+-- person in service or served has a service (one in five a second): 40 % an
+-- assistive device, delivered with a handover record for the served, the
+-- first still planned for those in service.
 
 \if :{?reports}
 \else
@@ -64,8 +78,8 @@ WITH draws AS (
            CASE WHEN d.r_fate < 0.02 THEN 'triage' WHEN d.r_fate < 0.03 THEN 'cancelled'
                 WHEN d.r_fate < 0.07 THEN 'escalated' ELSE 'routed' END AS fate,
            u1.code AS unit1, u2.code AS unit2,
-           CASE WHEN d.r_count < 0.8 THEN 1 WHEN d.r_count < 0.95 THEN 2 + floor(d.d5 * 3)::int
-                ELSE 5 + floor(d.d5 * 20)::int END AS beneficiary_count
+           CASE WHEN d.r_count < 0.6 THEN 1 WHEN d.r_count < 0.85 THEN 2 + floor(d.d5 * 4)::int
+                ELSE 5 + floor(d.d5 * 10)::int END AS beneficiary_count
     FROM draws d
     JOIN fx_regency rg ON rg.i = 1 + floor(d.r_region * (SELECT count(*) FROM fx_regency))::int
     JOIN fx_unit u1 ON u1.i = 1 + floor(d.r_unit * (SELECT count(*) FROM fx_unit))::int
@@ -169,6 +183,117 @@ SELECT id, 'escalated', 'assigned', 'assigned', unit2, 'sigap-escalation', 'syst
        assigned_at
 FROM fx WHERE fate = 'escalated';
 
+-- People, assessments and services.
+-- A Washington Group answer from a draw: 60 % no difficulty, 25 % some,
+-- 10 % a lot, 5 % cannot do at all.
+-- (`x` is used once, so that PostgreSQL inlines the call.)
+CREATE FUNCTION pg_temp.answer(x float8) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT (ARRAY['no_difficulty', 'some_difficulty', 'a_lot_of_difficulty', 'cannot_do_at_all'])
+           [width_bucket(x, ARRAY[0, 0.6, 0.85, 0.95]::float8[])]
+$$;
+
+CREATE TEMP TABLE fx_people ON COMMIT DROP AS
+SELECT gen_random_uuid() AS id, fx.id AS report_id, o.ordinal, fx.category, fx.unit_code,
+       fx.created_at, fx.assessing_at, fx.in_service_at, random() AS r_status, random() AS r_sex,
+       random() AS r_age, random() AS r_disability, random() AS r_again,
+       -- The answers of the person's latest assessment.
+       ARRAY[pg_temp.answer(random() + 0 * o.r), pg_temp.answer(random() + 0 * o.r),
+             pg_temp.answer(random() + 0 * o.r), pg_temp.answer(random() + 0 * o.r),
+             pg_temp.answer(random() + 0 * o.r), pg_temp.answer(random() + 0 * o.r)] AS answers,
+       CASE
+           WHEN fx.status = 'assessing' THEN CASE WHEN o.r < 0.7 THEN 'assessed'
+               WHEN o.r < 0.8 THEN 'not_eligible' ELSE 'awaiting_assessment' END
+           WHEN fx.status = 'in_service' THEN CASE WHEN o.r < 0.75 THEN 'in_service'
+               WHEN o.r < 0.85 THEN 'served' ELSE 'not_eligible' END
+           WHEN fx.status IN ('resolved', 'closed') THEN CASE WHEN o.r < 0.85 THEN 'served'
+               WHEN o.r < 0.93 THEN 'not_eligible' ELSE 'unreachable' END
+           ELSE 'awaiting_assessment'
+       END AS status
+FROM fx
+CROSS JOIN LATERAL (SELECT n AS ordinal, random() AS r
+                    FROM generate_series(0, fx.beneficiary_count - 1) AS n) AS o;
+ALTER TABLE fx_people ADD COLUMN assessed BOOLEAN;
+UPDATE fx_people SET assessed = status IN ('assessed', 'in_service', 'served', 'not_eligible');
+
+SET LOCAL session_replication_role = replica;
+
+INSERT INTO beneficiaries (id, report_id, ordinal, name, sex, age, disabilities, status, status_reason,
+    assessed_at, functioning, created_at, updated_at)
+SELECT id, report_id, ordinal, 'Penerima uji ' || ordinal,
+       CASE WHEN r_sex < 0.52 THEN 'F' WHEN r_sex < 0.98 THEN 'M' END,
+       CASE WHEN r_age < 0.1 THEN NULL
+            WHEN category = 'elderly' THEN 60 + floor(r_age * 35)::int
+            WHEN category = 'child' THEN floor(r_age * 18)::int
+            ELSE 18 + floor(r_age * 52)::int END,
+       CASE WHEN category = 'disability' OR r_disability < 0.2
+            THEN ARRAY[(ARRAY['physical', 'intellectual', 'mental', 'sensory_visual', 'sensory_hearing',
+                              'sensory_speech'])[1 + floor(random() * 6)::int]]
+            ELSE '{}' END,
+       status,
+       CASE status WHEN 'not_eligible' THEN 'tidak memenuhi syarat (uji)'
+                   WHEN 'unreachable' THEN 'tidak dapat dihubungi (uji)' END,
+       CASE WHEN assessed THEN assessing_at + CASE WHEN r_again < 0.1 THEN interval '1 day' ELSE interval '0' END END,
+       CASE WHEN assessed THEN answers END,
+       created_at, created_at
+FROM fx_people;
+
+INSERT INTO assessments (id, beneficiary_id, report_id, assessed_on, method, eligible, findings,
+    seeing, hearing, walking, remembering, self_care, communicating, assessed_by, created_at)
+SELECT gen_random_uuid(), p.id, p.report_id, (p.assessing_at + a.later)::date, 'home_visit',
+       p.status <> 'not_eligible', 'Asesmen uji',
+       a.answers[1], a.answers[2], a.answers[3], a.answers[4], a.answers[5], a.answers[6],
+       'bench-fixture', p.assessing_at + a.later
+FROM fx_people p
+CROSS JOIN LATERAL (
+    -- The latest: a day after the first for one in ten, reassessed.
+    SELECT CASE WHEN p.r_again < 0.1 THEN interval '1 day' ELSE interval '0' END AS later, p.answers
+    UNION ALL
+    SELECT interval '0', ARRAY[pg_temp.answer(random()), pg_temp.answer(random()),
+                               pg_temp.answer(random()), pg_temp.answer(random()),
+                               pg_temp.answer(random()), pg_temp.answer(random())]
+    WHERE p.r_again < 0.1
+) AS a
+WHERE p.assessed;
+
+INSERT INTO services (id, report_id, beneficiary_id, unit_code, component, modality, item, quantity, due_on,
+    status, delivered_on, delivered_quantity, handover_ref, received_by, follow_up_due_on, planned_by,
+    created_at, updated_at)
+SELECT gen_random_uuid(), s.report_id, s.beneficiary_id, s.unit_code, s.component,
+       (ARRAY['family_based', 'community_based', 'residential'])[1 + floor(random() * 3)::int],
+       s.item, 1, (s.in_service_at + interval '14 days')::date,
+       CASE WHEN s.delivered THEN 'delivered' ELSE 'planned' END,
+       CASE WHEN s.delivered THEN s.delivered_on END,
+       CASE WHEN s.delivered THEN 1 END,
+       CASE WHEN s.delivered THEN 'BAST/UJI/' || s.n END,
+       CASE WHEN s.delivered THEN 'Penerima uji' END,
+       CASE WHEN s.delivered AND s.item IS NOT NULL THEN s.delivered_on + 90 END,
+       'bench-fixture', s.in_service_at, s.in_service_at
+FROM (
+    SELECT c.*,
+           CASE WHEN c.component = 'accessibility_support' THEN
+               CASE WHEN c.r < 0.35 THEN 'wheelchair' WHEN c.r < 0.5 THEN 'walking_stick'
+                    WHEN c.r < 0.65 THEN 'hearing_aid' WHEN c.r < 0.75 THEN 'walker'
+                    WHEN c.r < 0.85 THEN 'crutches' WHEN c.r < 0.9 THEN 'white_cane'
+                    WHEN c.r < 0.95 THEN 'prosthesis' ELSE 'orthosis' END END AS item,
+           LEAST(current_date, (c.in_service_at + (1 + floor(c.r * 20)) * interval '1 day')::date) AS delivered_on
+    FROM (
+        SELECT p.report_id, p.id AS beneficiary_id, p.unit_code, p.in_service_at, k.n,
+               p.status = 'served' OR k.second AS delivered, random() AS r,
+               CASE WHEN random() < 0.4 THEN 'accessibility_support'
+                    ELSE (ARRAY['decent_living_support', 'social_care', 'family_support', 'therapy',
+                                'vocational_training', 'social_assistance'])[1 + floor(random() * 6)::int] END
+               AS component
+        FROM fx_people p
+        CROSS JOIN LATERAL (SELECT FALSE AS second, 1 AS n
+                            UNION ALL SELECT TRUE, 2 WHERE p.r_again < 0.2) AS k
+        WHERE p.status IN ('in_service', 'served')
+    ) AS c
+) AS s;
+
+-- The rows above are consistent by construction: their foreign keys are
+-- not checked one by one (as a restore does), which would triple the load.
+SET LOCAL session_replication_role = DEFAULT;
+
 UPDATE units u SET open_cases = (
     SELECT count(*) FROM reports r
     WHERE r.unit_code = u.code AND r.status IN ('assigned', 'acknowledged', 'assessing', 'in_service'));
@@ -177,3 +302,6 @@ COMMIT;
 
 VACUUM ANALYZE reports;
 VACUUM ANALYZE report_events;
+VACUUM ANALYZE beneficiaries;
+VACUUM ANALYZE assessments;
+VACUUM ANALYZE services;

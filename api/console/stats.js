@@ -87,13 +87,15 @@ export async function statsView(main, _params, ctx) {
         s.sla?.overall ? t('stats.sla.detail', { met: formatNumber(s.sla.overall.met), missed: formatNumber(s.sla.overall.missed), due: formatNumber(s.sla.overall.due) }) : null),
       tile('stats.times.to_acknowledge', formatDuration(s.times?.to_acknowledge?.median_seconds), t('stats.times.median')));
     const grid = h('div', { class: 'chart-grid' });
-    output.replaceChildren(...[tiles, s.total ? null : h('p', { class: 'muted', i18n: 'stats.nodata' }), regencyMap.element, grid].filter(Boolean));
+    const work = caseWork(s.case_work);
+    output.replaceChildren(...[tiles, s.total ? null : h('p', { class: 'muted', i18n: 'stats.nodata' }), regencyMap.element, grid,
+      work.heading, work.tiles, work.grid].filter(Boolean));
     regencyMap.show(s);
     // Each chart is drawn at the width its card has, so that its text keeps
     // its size on a phone as on a desktop.
-    const place = (draw, wide = false) => {
+    const place = (draw, wide = false, into = grid) => {
       const card = h('section', { class: wide ? 'card chart-card wide' : 'card chart-card' });
-      grid.append(card);
+      into.append(card);
       const style = getComputedStyle(card);
       const inner = card.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
       card.append(draw(Math.max(260, Math.floor(inner))));
@@ -142,6 +144,49 @@ export async function statsView(main, _params, ctx) {
       width,
     }));
     place((width) => columnChart({ title: t('stats.by_day'), items: days(s), width }), true);
+    work.draw(place);
+  }
+
+  /**
+   * The case work of the reports counted: tiles (people assessed and
+   * served, services delivered, median days to the first delivery) and
+   * charts of people by sex, age band, disability and functioning
+   * difficulty, and of services by component, device and unit.
+   */
+  function caseWork(cw) {
+    if (!cw) return { draw() {} };
+    const heading = h('h2', { class: 'section-title', id: 'case-work-h', i18n: 'stats.cw.title' });
+    const days = cw.median_days_to_first_delivery;
+    const tiles = h('div', { class: 'tiles case-work-tiles' },
+      tile('stats.cw.assessed', formatNumber(cw.people.assessed)),
+      tile('stats.cw.served', formatNumber(cw.people.served)),
+      tile('stats.cw.delivered', formatNumber(cw.services.delivered), t('stats.cw.delivered.detail', { n: formatNumber(cw.services.planned) })),
+      tile('stats.cw.median_days', days === null ? t('none') : t('stats.cw.median_days.value', { n: formatNumber(days, 1) }), t('stats.cw.median')));
+    const grid = h('div', { class: 'chart-grid case-work', 'aria-labelledby': 'case-work-h' });
+    const peopleSeries = () => [{ label: t('stats.cw.col.assessed'), className: 'primary' }, { label: t('stats.cw.col.served'), className: 'good' }];
+    const serviceSeries = () => [{ label: t('stats.cw.col.planned'), className: 'muted-bar' }, { label: t('stats.cw.col.delivered'), className: 'accent' }];
+    const people = (key, list, prefix) => (width) => barChart({
+      title: t(`stats.cw.${key}`),
+      items: list.map((g) => ({ label: t(`stats.cw.${prefix}.${g.key}`), values: [g.assessed, g.served] })),
+      series: peopleSeries(),
+      width,
+    });
+    const services = (key, items) => (width) => barChart({ title: t(`stats.cw.${key}`), items, series: serviceSeries(), width });
+    const serviceItems = (list, label) => list.map((g) => ({ label: label(g), values: [g.planned, g.delivered] }));
+    return {
+      heading,
+      tiles,
+      grid,
+      draw(place) {
+        place(people('by_sex', cw.people.by_sex, 'sex'), false, grid);
+        place(people('by_age_band', cw.people.by_age_band, 'age'), false, grid);
+        place(people('by_disability', cw.people.by_disability, 'disability'), false, grid);
+        place(people('by_functioning', cw.people.by_functioning, 'functioning'), false, grid);
+        place(services('by_component', serviceItems(cw.services.by_component, (g) => t(`stats.cw.component.${g.key}`))), false, grid);
+        place(services('by_device', serviceItems(cw.services.by_device.filter((g) => g.planned > 0), (g) => t(`stats.cw.device.${g.key}`))), false, grid);
+        place(services('by_unit', serviceItems(cw.services.by_unit.slice(0, 12), (g) => g.label || unitName(g.key))), true, grid);
+      },
+    };
   }
 
   function tile(key, value, detail) {
@@ -174,13 +219,13 @@ export async function statsView(main, _params, ctx) {
 
   /**
    * The choropleth of the regencies: one measure per regency (open cases,
-   * reports filed, SLA compliance) in sequential classes, "no data" where a
+   * reports filed, people served, SLA compliance) in sequential classes, "no data" where a
    * regency has no reports; a province chosen (or clicked) zooms to its
    * regencies. The same figures are a table.
    */
   function mapPanel(ctx) {
     const measure = h('select', {},
-      ['open', 'count', 'sla'].map((m) => h('option', { value: m, i18n: `map.measure.${m}` })));
+      ['open', 'count', 'served', 'sla'].map((m) => h('option', { value: m, i18n: `map.measure.${m}` })));
     const province = h('select');
     if (role() === 'regional') {
       const own = app.claims.region.slice(0, 2);
@@ -212,6 +257,7 @@ export async function statsView(main, _params, ctx) {
       if (!g) return null;
       if (measure.value === 'open') return g.open ?? null;
       if (measure.value === 'sla') return g.sla?.compliance ?? null;
+      if (measure.value === 'served') return g.people_served ?? null;
       return g.count;
     };
     const format = (v) => (measure.value === 'sla' ? formatPercent(v) : formatNumber(v));

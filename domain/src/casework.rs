@@ -80,6 +80,19 @@ pub struct Functioning {
     pub communicating: Difficulty,
 }
 
+impl Functioning {
+    /// The six domains of the short set, in its order, spelled as the
+    /// fields (and the assessment columns) are.
+    pub const DOMAINS: &'static [&'static str] = &[
+        "seeing",
+        "hearing",
+        "walking",
+        "remembering",
+        "self_care",
+        "communicating",
+    ];
+}
+
 /// A service an assessment recommends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

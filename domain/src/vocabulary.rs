@@ -321,6 +321,14 @@ vocabulary! {
     }
 }
 
+impl Difficulty {
+    /// The answers that count as a functional difficulty in statistics: the
+    /// Washington Group's cut-off for disability (a lot of difficulty, or
+    /// cannot do at all in at least one domain).
+    pub const SIGNIFICANT: &'static [Difficulty] =
+        &[Difficulty::ALotOfDifficulty, Difficulty::CannotDoAtAll];
+}
+
 vocabulary! {
     /// The components of ATENSI, the ministry's social rehabilitation assistance.
     AtensiComponent = "atensi_component" {

@@ -1596,6 +1596,46 @@ pub async fn unit_services(
         .collect())
 }
 
+/// A service with the name of the person it is for, as an export lists it.
+#[derive(Debug, Clone, Queryable)]
+pub struct ServiceLine {
+    /// The service.
+    pub service: ServiceRow,
+    /// The person's place in the report's list, from 0.
+    pub beneficiary_ordinal: i32,
+    /// Personal data: the person's name.
+    pub beneficiary_name: Option<String>,
+}
+
+/// The services of `reports` (the caller has read those reports with its
+/// visibility), each report's by id (the order they were planned in).
+pub async fn services_of_reports(
+    conn: &mut AsyncPgConnection,
+    reports: &[Uuid],
+) -> Result<Vec<ServiceLine>> {
+    let rows: Vec<(ServiceRow, i32, Option<String>)> = services::table
+        .inner_join(beneficiaries::table)
+        .filter(services::report_id.eq_any(reports))
+        .select((
+            ServiceRow::as_select(),
+            beneficiaries::ordinal,
+            beneficiaries::name,
+        ))
+        .order((services::report_id, services::id))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(service, beneficiary_ordinal, beneficiary_name)| ServiceLine {
+                service,
+                beneficiary_ordinal,
+                beneficiary_name,
+            },
+        )
+        .collect())
+}
+
 /// How many of a report's people are served, for Open311's status notes.
 pub async fn people_served(conn: &mut AsyncPgConnection, report_id: Uuid) -> Result<i64> {
     Ok(beneficiaries::table

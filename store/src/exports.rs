@@ -16,6 +16,7 @@
 //! ([`crate::reports::Visibility`]), and personal data appears only when the
 //! requester may see it ([`crate::reports::PersonalData`]).
 
+use crate::casework::{self, ServiceLine};
 use crate::error::{Error, Result};
 use crate::reports::{self, ListCursor, ReportFilter, ReportRow};
 use crate::schema::{export_chunks, exports};
@@ -82,7 +83,7 @@ text_enum!(
         Reports => "reports",
         /// The people listed on those reports, one row each.
         Beneficiaries => "beneficiaries",
-        /// Services delivered (not available yet: no table holds them).
+        /// The services planned for the people of those reports, one row each.
         Services => "services",
         /// The figures of `GET /v1/stats`.
         Stats => "stats",
@@ -127,8 +128,8 @@ text_enum!(
     }
 );
 
-/// The filters of a reports (or beneficiaries) export: those of
-/// `GET /v1/reports`, without paging.
+/// The filters of a reports (beneficiaries, services) export: those of
+/// `GET /v1/reports`, without paging, on the reports.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportFilters {
@@ -302,20 +303,14 @@ impl TryFrom<ExportRow> for Export {
 }
 
 /// Who may export what: the roles that may read the same thing through the
-/// API (`GET /v1/reports` for reports and their people, `GET /v1/stats` for
-/// statistics). Services are not available yet (a validation error).
+/// API (`GET /v1/reports` for reports, their people and their services,
+/// `GET /v1/stats` for statistics).
 pub fn check_allowed(claims: &Claims, kind: ExportKind) -> Result<()> {
     let allowed: &[Role] = match kind {
-        ExportKind::Reports | ExportKind::Beneficiaries => {
+        ExportKind::Reports | ExportKind::Beneficiaries | ExportKind::Services => {
             &[Role::Operator, Role::Supervisor, Role::Regional]
         }
         ExportKind::Stats => &[Role::Supervisor, Role::Admin, Role::Regional],
-        ExportKind::Services => {
-            return Err(Error::validation(
-                "kind",
-                "services are not available yet: no service records are kept",
-            ));
-        }
     };
     if allowed.contains(&claims.role) {
         Ok(())
@@ -664,6 +659,44 @@ where
             loop {
                 let rows = reports::list_for(conn, &claims, &filter, PAGE_ROWS).await?;
                 page(&rows)?;
+                if (rows.len() as i64) < PAGE_ROWS {
+                    return Ok(());
+                }
+                filter.after = rows.last().map(ListCursor::after);
+                if !renew(lease_conn, export.id, export.attempts, lease).await? {
+                    return Err(Error::Conflict("the export's lease was lost".into()));
+                }
+            }
+        })
+        .await
+}
+
+/// The same pages as [`for_each_report_page`], each with the services of
+/// its reports (read in the same transaction, one statement per page):
+/// `page` gets the reports, newest first, and their services, grouped by
+/// report in planning order.
+pub async fn for_each_service_page<F>(
+    conn: &mut AsyncPgConnection,
+    lease_conn: &mut AsyncPgConnection,
+    export: &Export,
+    lease: Duration,
+    filters: &ReportFilters,
+    mut page: F,
+) -> Result<()>
+where
+    F: FnMut(&[ReportRow], &[ServiceLine]) -> Result<()> + Send,
+{
+    let claims = export.requester.clone();
+    let mut filter = filters.to_filter();
+    conn.build_transaction()
+        .read_only()
+        .repeatable_read()
+        .run::<(), Error, _>(async |conn| {
+            loop {
+                let rows = reports::list_for(conn, &claims, &filter, PAGE_ROWS).await?;
+                let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+                let services = casework::services_of_reports(conn, &ids).await?;
+                page(&rows, &services)?;
                 if (rows.len() as i64) < PAGE_ROWS {
                     return Ok(());
                 }

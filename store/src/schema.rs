@@ -82,6 +82,8 @@ diesel::table! {
         status_reason -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        assessed_at -> Nullable<Timestamptz>,
+        functioning -> Nullable<Array<Nullable<Text>>>,
         nik_index -> Nullable<Text>,
         phone_index -> Nullable<Text>,
     }

@@ -18,7 +18,10 @@ use diesel::sql_types::{Array, BigInt, Float8, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use sigap_domain::Claims;
 use sigap_domain::RegionCode;
-use sigap_domain::{Category, Role, Stage, Status};
+use sigap_domain::{
+    AssistiveDevice, AtensiComponent, Category, Difficulty, Disability, Functioning, Role, Stage,
+    Status,
+};
 use std::collections::BTreeMap;
 
 /// Longest range one request may cover.
@@ -146,6 +149,9 @@ pub struct GroupCount {
     /// SLA periods of the group's reports (the periods on the reports
     /// themselves; escalations are counted only by unit and urgency).
     pub sla: Compliance,
+    /// People of the group's reports who are served (provinces and
+    /// regencies; 0 elsewhere).
+    pub people_served: i64,
 }
 
 /// Beneficiaries of the reports counted.
@@ -299,7 +305,97 @@ pub struct Stats {
     pub sla: Sla,
     /// Compliance per stage (acknowledge, assess, serve), every stage listed.
     pub deadlines: Vec<StageCompliance>,
+    /// What the units did for the people of these reports.
+    pub case_work: CaseWork,
 }
+
+/// People of one group: assessed and served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeopleGroup {
+    /// The value grouped by.
+    pub key: String,
+    /// The key (the console translates it).
+    pub label: String,
+    /// People with at least one assessment.
+    pub assessed: i64,
+    /// People whose status is `served`.
+    pub served: i64,
+}
+
+/// Services of one group: planned and delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceGroup {
+    /// The component, device, region or unit code.
+    pub key: String,
+    /// Region and unit names; otherwise the key.
+    pub label: String,
+    /// Services planned, cancelled ones left out (delivered ones included).
+    pub planned: i64,
+    /// Services delivered.
+    pub delivered: i64,
+    /// Items handed over by those deliveries (devices, packages).
+    pub delivered_quantity: i64,
+}
+
+/// The people of the reports counted, by who they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseWorkPeople {
+    /// People with at least one assessment.
+    pub assessed: i64,
+    /// People served.
+    pub served: i64,
+    /// `F`, `M`, `unknown`.
+    pub by_sex: Vec<PeopleGroup>,
+    /// Age at filing: [`AGE_BANDS`].
+    pub by_age_band: Vec<PeopleGroup>,
+    /// Each kind of disability (a person counts under each of theirs), then
+    /// `none`.
+    pub by_disability: Vec<PeopleGroup>,
+    /// People whose latest assessment reports a lot of difficulty, or
+    /// cannot do at all, in each Washington Group domain.
+    pub by_functioning: Vec<PeopleGroup>,
+}
+
+/// The services of the reports counted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseWorkServices {
+    /// Services planned (not cancelled).
+    pub planned: i64,
+    /// Services delivered.
+    pub delivered: i64,
+    /// Every ATENSI component, in the vocabulary's order.
+    pub by_component: Vec<ServiceGroup>,
+    /// Every assistive device, in the vocabulary's order.
+    pub by_device: Vec<ServiceGroup>,
+    /// Provinces with services, by planned descending then code.
+    pub by_province: Vec<ServiceGroup>,
+    /// Regencies with services (reports located only to a province left out).
+    pub by_regency: Vec<ServiceGroup>,
+    /// Units holding cases with services.
+    pub by_unit: Vec<ServiceGroup>,
+}
+
+/// Case work of the reports counted: people assessed and served, services
+/// planned and delivered, and how long a case waited for its first delivery.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseWork {
+    /// People by sex, age band, disability and functioning difficulty.
+    pub people: CaseWorkPeople,
+    /// Services by component, device, place and unit.
+    pub services: CaseWorkServices,
+    /// Median over the cases with a delivery of the days from filing (the
+    /// filing day in Western Indonesia Time) to the first delivery; null
+    /// when none was delivered.
+    pub median_days_to_first_delivery: Option<f64>,
+}
+
+/// The age bands of the statistics, by age at filing; `unknown` when
+/// neither a birth date nor an age is known.
+pub const AGE_BANDS: &[&str] = &["0-17", "18-59", "60+", "unknown"];
+/// The sexes of the statistics; `unknown` when not recorded.
+pub const SEXES: &[&str] = &["F", "M", "unknown"];
+/// The key of people without a recorded disability.
+pub const NO_DISABILITY: &str = "none";
 
 /// Counts by every grouping in one pass (`$4`: the statuses of reports that
 /// reached service).
@@ -313,6 +409,176 @@ const ESCALATIONS: &str = include_str!("stats/escalations.sql");
 
 /// Stage deadlines met, missed and overdue.
 const DEADLINES: &str = include_str!("stats/deadlines.sql");
+
+/// People and services of the case work, by every grouping (people by sets
+/// of disabilities and of difficulties, spread here over their members),
+/// and the median days to the first delivery (`$4`: the answers counted as
+/// a difficulty).
+const CASE_WORK: &str = include_str!("stats/casework.sql");
+
+#[derive(Debug, QueryableByName)]
+struct CaseWorkRow {
+    #[diesel(sql_type = Text)]
+    dimension: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    key: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    label: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    assessed: i64,
+    #[diesel(sql_type = BigInt)]
+    served: i64,
+    #[diesel(sql_type = BigInt)]
+    planned: i64,
+    #[diesel(sql_type = BigInt)]
+    delivered: i64,
+    #[diesel(sql_type = BigInt)]
+    delivered_quantity: i64,
+    #[diesel(sql_type = Nullable<Float8>)]
+    days: Option<f64>,
+}
+
+/// Every key of `keys`, in that order, with the rows' figures (zeros where
+/// there is none).
+fn fixed<T>(keys: &[&str], rows: &BTreeMap<String, T>, zero: impl Fn(&str) -> T) -> Vec<T>
+where
+    T: Clone,
+{
+    keys.iter()
+        .map(|k| rows.get(*k).cloned().unwrap_or_else(|| zero(k)))
+        .collect()
+}
+
+/// Puts the case-work rows together, and the people served per place onto
+/// `by_province` and `by_regency`.
+fn assemble_case_work(stats: &mut Stats, rows: Vec<CaseWorkRow>) {
+    let mut people: BTreeMap<&'static str, BTreeMap<String, PeopleGroup>> = BTreeMap::new();
+    let mut services: BTreeMap<&'static str, Vec<ServiceGroup>> = BTreeMap::new();
+    let mut served_in: BTreeMap<(&'static str, String), i64> = BTreeMap::new();
+    let work = &mut stats.case_work;
+    for row in rows {
+        let dimension: &'static str = match row.dimension.as_str() {
+            "people" => {
+                work.people.assessed = row.assessed;
+                work.people.served = row.served;
+                continue;
+            }
+            "services" => {
+                work.services.planned = row.planned;
+                work.services.delivered = row.delivered;
+                continue;
+            }
+            "median_days" => {
+                work.median_days_to_first_delivery = row.days;
+                continue;
+            }
+            "people_province" => "province",
+            "people_regency" => "regency",
+            "sex" => "sex",
+            "age_band" => "age_band",
+            "disabilities" => "disability",
+            "difficulties" => "functioning",
+            "component" => "component",
+            "device" => "device",
+            "service_province" => "service_province",
+            "service_regency" => "service_regency",
+            "service_unit" => "service_unit",
+            _ => continue,
+        };
+        let Some(key) = row.key else { continue };
+        let label = row.label.unwrap_or_else(|| key.clone());
+        match dimension {
+            "province" | "regency" => {
+                served_in.insert((dimension, key), row.served);
+            }
+            "sex" | "age_band" => {
+                people.entry(dimension).or_default().insert(
+                    key.clone(),
+                    PeopleGroup {
+                        key,
+                        label,
+                        assessed: row.assessed,
+                        served: row.served,
+                    },
+                );
+            }
+            // A set of disabilities or difficulties (comma-separated): its
+            // people count under each member.
+            "disability" | "functioning" => {
+                let groups = people.entry(dimension).or_default();
+                for member in key.split(',').filter(|m| !m.is_empty()) {
+                    let group = groups
+                        .entry(member.to_owned())
+                        .or_insert_with(|| PeopleGroup {
+                            key: member.to_owned(),
+                            label: member.to_owned(),
+                            assessed: 0,
+                            served: 0,
+                        });
+                    group.assessed += row.assessed;
+                    group.served += row.served;
+                }
+            }
+            _ => services.entry(dimension).or_default().push(ServiceGroup {
+                key,
+                label,
+                planned: row.planned,
+                delivered: row.delivered,
+                delivered_quantity: row.delivered_quantity,
+            }),
+        }
+    }
+    let person = |key: &str| PeopleGroup {
+        key: key.to_owned(),
+        label: key.to_owned(),
+        assessed: 0,
+        served: 0,
+    };
+    let empty = BTreeMap::new();
+    let of = |d: &str| people.get(d).unwrap_or(&empty);
+    let disabilities: Vec<&str> = Disability::ALL
+        .iter()
+        .map(|d| d.as_str())
+        .chain([NO_DISABILITY])
+        .collect();
+    work.people.by_sex = fixed(SEXES, of("sex"), person);
+    work.people.by_age_band = fixed(AGE_BANDS, of("age_band"), person);
+    work.people.by_disability = fixed(&disabilities, of("disability"), person);
+    work.people.by_functioning = fixed(Functioning::DOMAINS, of("functioning"), person);
+    let service = |key: &str| ServiceGroup {
+        key: key.to_owned(),
+        label: key.to_owned(),
+        planned: 0,
+        delivered: 0,
+        delivered_quantity: 0,
+    };
+    let mut take = |d: &str| services.remove(d).unwrap_or_default();
+    let keyed = |list: Vec<ServiceGroup>| -> BTreeMap<String, ServiceGroup> {
+        list.into_iter().map(|g| (g.key.clone(), g)).collect()
+    };
+    let components: Vec<&str> = AtensiComponent::ALL.iter().map(|c| c.as_str()).collect();
+    let devices: Vec<&str> = AssistiveDevice::ALL.iter().map(|d| d.as_str()).collect();
+    work.services.by_component = fixed(&components, &keyed(take("component")), service);
+    work.services.by_device = fixed(&devices, &keyed(take("device")), service);
+    let ranked = |mut list: Vec<ServiceGroup>| {
+        list.sort_by(|a, b| b.planned.cmp(&a.planned).then_with(|| a.key.cmp(&b.key)));
+        list
+    };
+    work.services.by_province = ranked(take("service_province"));
+    work.services.by_regency = ranked(take("service_regency"));
+    work.services.by_unit = ranked(take("service_unit"));
+    for (dimension, list) in [
+        ("province", &mut stats.by_province),
+        ("regency", &mut stats.by_regency),
+    ] {
+        for place in list.iter_mut() {
+            place.people_served = served_in
+                .get(&(dimension, place.key.clone()))
+                .copied()
+                .unwrap_or(0);
+        }
+    }
+}
 
 #[derive(Debug, QueryableByName)]
 struct DeadlineRow {
@@ -504,6 +770,26 @@ fn assemble(
             by_urgency: vec![],
         },
         deadlines: stage_compliance(vec![]),
+        case_work: CaseWork {
+            people: CaseWorkPeople {
+                assessed: 0,
+                served: 0,
+                by_sex: vec![],
+                by_age_band: vec![],
+                by_disability: vec![],
+                by_functioning: vec![],
+            },
+            services: CaseWorkServices {
+                planned: 0,
+                delivered: 0,
+                by_component: vec![],
+                by_device: vec![],
+                by_province: vec![],
+                by_regency: vec![],
+                by_unit: vec![],
+            },
+            median_days_to_first_delivery: None,
+        },
     };
     let (mut due, mut met) = (0, 0);
     let mut sla_by_unit: BTreeMap<String, Tally> = BTreeMap::new();
@@ -551,6 +837,7 @@ fn assemble(
             count: row.count,
             open: row.open,
             sla: Compliance::new(row.due, row.met),
+            people_served: 0,
         });
     }
     for row in escalations {
@@ -611,8 +898,15 @@ pub async fn compute(
             let deadlines: Vec<DeadlineRow> = prepared(scoped(DEADLINES, request, &area))
                 .load(conn)
                 .await?;
+            let case_work: Vec<CaseWorkRow> = prepared(
+                scoped(CASE_WORK, request, &area)
+                    .bind::<Array<Text>, _>(spellings(Difficulty::SIGNIFICANT)),
+            )
+            .load(conn)
+            .await?;
             let mut stats = assemble(request, &area, groups, times, escalations);
             stats.deadlines = stage_compliance(deadlines);
+            assemble_case_work(&mut stats, case_work);
             Ok(stats)
         })
         .await
@@ -711,6 +1005,92 @@ mod tests {
         assert_eq!(urgencies, [("high", 6), ("critical", 2)]);
         assert_eq!(stats.times.to_assign.median_seconds, None);
         assert_eq!(stats.times.to_acknowledge.p90_seconds, Some(90.0));
+    }
+
+    fn work_row(dimension: &str, key: Option<&str>, assessed: i64, served: i64) -> CaseWorkRow {
+        CaseWorkRow {
+            dimension: dimension.into(),
+            key: key.map(Into::into),
+            label: key.map(Into::into),
+            assessed,
+            served,
+            planned: 0,
+            delivered: 0,
+            delivered_quantity: 0,
+            days: None,
+        }
+    }
+
+    #[test]
+    fn sets_of_disabilities_and_difficulties_count_under_each_member() {
+        let request = StatsRequest {
+            from: now() - Duration::days(DEFAULT_RANGE_DAYS),
+            to: now(),
+            region: None,
+        };
+        let times = TimesRow {
+            assign_count: 0,
+            assign: None,
+            acknowledge_count: 0,
+            acknowledge: None,
+            resolve_count: 0,
+            resolve: None,
+        };
+        let mut stats = assemble(
+            &request,
+            &Area::National,
+            vec![group("regency", Some("13.03"), 1, 0, 0)],
+            times,
+            vec![],
+        );
+        let mut median = work_row("median_days", None, 0, 0);
+        median.days = Some(7.5);
+        assemble_case_work(
+            &mut stats,
+            vec![
+                work_row("people", None, 6, 3),
+                work_row("people_regency", Some("13.03"), 6, 3),
+                work_row("disabilities", Some("physical,sensory_hearing"), 2, 1),
+                work_row("disabilities", Some("physical"), 1, 1),
+                work_row("disabilities", Some("none"), 3, 1),
+                work_row("difficulties", Some("seeing,walking"), 2, 2),
+                work_row("difficulties", Some(""), 4, 1),
+                work_row("sex", Some("F"), 4, 2),
+                median,
+            ],
+        );
+        let work = &stats.case_work;
+        let figures = |list: &[PeopleGroup]| -> Vec<(String, i64, i64)> {
+            list.iter()
+                .filter(|g| g.assessed > 0)
+                .map(|g| (g.key.clone(), g.assessed, g.served))
+                .collect()
+        };
+        let expected = |list: &[(&str, i64, i64)]| -> Vec<(String, i64, i64)> {
+            list.iter()
+                .map(|(k, a, s)| ((*k).to_owned(), *a, *s))
+                .collect()
+        };
+        assert_eq!(
+            figures(&work.people.by_disability),
+            expected(&[
+                ("physical", 3, 2),
+                ("sensory_hearing", 2, 1),
+                ("none", 3, 1)
+            ])
+        );
+        assert_eq!(work.people.by_disability.len(), Disability::ALL.len() + 1);
+        assert_eq!(
+            figures(&work.people.by_functioning),
+            expected(&[("seeing", 2, 2), ("walking", 2, 2)])
+        );
+        assert_eq!(work.people.by_functioning.len(), 6);
+        let sexes: Vec<&str> = work.people.by_sex.iter().map(|g| g.key.as_str()).collect();
+        assert_eq!(sexes, SEXES);
+        assert_eq!(work.people.assessed, 6);
+        assert_eq!(work.median_days_to_first_delivery, Some(7.5));
+        assert_eq!(stats.by_regency[0].people_served, 3);
+        assert_eq!(work.services.by_device.len(), AssistiveDevice::ALL.len());
     }
 
     #[test]

@@ -37,6 +37,17 @@ test('the statistics map colours regencies with cases, zooms to a province and l
   assert.match(await map.locator(`path[data-code="${empty.code}"]`).getAttribute('class'), /\bnodata\b/);
   assert.ok(await page.locator('.map-card .map-legend .swatch.nodata').count() === 1, 'the legend has a no-data class');
 
+  // People served is another measure, from the regency's case work.
+  await page.getByLabel('Ukuran').selectOption('served');
+  await page.locator('svg.choropleth[data-measure="served"]').waitFor();
+  assert.match(await map.locator(`path[data-code="${empty.code}"]`).getAttribute('class'), /\bnodata\b/);
+  assert.ok('people_served' in sijunjung, 'the regency has its people served');
+  await page.locator('.map-card summary', { hasText: 'Tabel data' }).click();
+  assert.match(await page.locator('.map-card table thead').textContent(), /Orang terlayani/);
+  assert.match(await page.locator('.map-card table tr[data-code="13.03"]').textContent(),
+    new RegExp(`Kabupaten Sijunjung${sijunjung.people_served}`));
+  await page.locator('.map-card summary', { hasText: 'Tabel data' }).click();
+
   // SLA compliance is another measure; a regency without reports stays neutral.
   await page.getByLabel('Ukuran').selectOption('sla');
   await page.locator('svg.choropleth[data-measure="sla"]').waitFor();

@@ -532,6 +532,92 @@ impl TestApp {
     }
 }
 
+/// Washington Group answers: no difficulty (some with remembering) except
+/// the `(domain, answer)` pairs given.
+pub fn functioning(difficult: &[(&str, &str)]) -> Value {
+    let mut answers = json!({"seeing": "no_difficulty", "hearing": "no_difficulty",
+        "walking": "no_difficulty", "remembering": "some_difficulty",
+        "self_care": "no_difficulty", "communicating": "no_difficulty"});
+    for (domain, answer) in difficult {
+        answers[*domain] = json!(answer);
+    }
+    answers
+}
+
+/// Steps of case work over HTTP, each of which must succeed.
+impl TestApp {
+    /// A POST that must answer 2xx; its body.
+    pub async fn ok(&self, path: &str, token: &str, body: Value) -> Value {
+        let response = self.post(path, token, &body).await;
+        let status = response.status();
+        let answer: Value = response.json().await.expect("json");
+        assert!(status.is_success(), "{path}: {status} {answer}");
+        answer
+    }
+
+    /// The people of a report: name → id.
+    pub async fn people_of(&self, report: &str, token: &str) -> BTreeMap<String, String> {
+        let people: Value = self
+            .get(&format!("/v1/reports/{report}/beneficiaries"), token)
+            .await
+            .json()
+            .await
+            .expect("json");
+        people["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|p| {
+                (
+                    p["name"].as_str().unwrap_or("").to_owned(),
+                    p["id"].as_str().expect("id").to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// Assesses a person on 2025-03-12 with these answers ([`functioning`]).
+    pub async fn assess(&self, person: &str, token: &str, eligible: bool, answers: Value) {
+        self.ok(
+            &format!("/v1/beneficiaries/{person}/assessments"),
+            token,
+            json!({"assessed_on": "2025-03-12", "method": "home_visit", "eligible": eligible,
+                   "findings": "Dinilai di rumah.", "functioning": answers, "recommendations": []}),
+        )
+        .await;
+    }
+
+    /// Plans one service (a device when `item` is given), due 2025-03-25; its id.
+    pub async fn plan(
+        &self,
+        person: &str,
+        token: &str,
+        component: &str,
+        item: Option<&str>,
+    ) -> String {
+        let mut body = json!({"component": component, "modality": "family_based",
+            "quantity": 1, "due_on": "2025-03-25"});
+        if let Some(item) = item {
+            body["item"] = json!(item);
+        }
+        let service = self
+            .ok(&format!("/v1/beneficiaries/{person}/services"), token, body)
+            .await;
+        service["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Records the handover of one item on day `on`.
+    pub async fn deliver(&self, service: &str, token: &str, on: &str, handover: &str) {
+        self.ok(
+            &format!("/v1/services/{service}/deliver"),
+            token,
+            json!({"delivered_on": on, "quantity": 1, "handover_ref": handover,
+                   "received_by": "Keluarga penerima"}),
+        )
+        .await;
+    }
+}
+
 /// A valid report body; tests change what they need.
 pub fn report_body() -> Value {
     json!({

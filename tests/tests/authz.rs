@@ -348,6 +348,12 @@ async fn each_role_gets_exactly_what_it_may_on_every_endpoint() {
         (
             Method::POST,
             "/v1/exports".into(),
+            json!({"kind": "services", "format": "xlsx"}),
+            vec![202, 202, 403, 403, 202, 202, 403, 403, 401],
+        ),
+        (
+            Method::POST,
+            "/v1/exports".into(),
             json!({"kind": "stats", "format": "xlsx"}),
             vec![403, 202, 403, 403, 202, 202, 403, 202, 401],
         ),

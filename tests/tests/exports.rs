@@ -1,10 +1,10 @@
 //! Exports: asked for over HTTP, built by a real worker, read back as a
 //! spreadsheet program would (CSV parsed, XLSX opened with calamine).
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::{Data, DataType, Reader, Xlsx};
 use serde_json::{Value, json};
 use sigap_domain::Role;
-use sigap_tests::{TestApp, Worker, report_body, spawn_app_with};
+use sigap_tests::{TestApp, Worker, WorkerProcess, functioning, report_body, spawn_app_with};
 use std::io::Cursor;
 use std::time::Duration;
 
@@ -280,6 +280,10 @@ async fn reports_export_as_csv_and_xlsx_with_formulas_neutralised_and_personal_d
         "Per status",
         "Per hari",
         "SLA per unit",
+        "Orang per jenis kelamin",
+        "Orang per kesulitan",
+        "Layanan per alat bantu",
+        "Layanan per unit",
     ] {
         assert!(
             names.iter().any(|n| n == expected),
@@ -297,7 +301,7 @@ async fn reports_export_as_csv_and_xlsx_with_formulas_neutralised_and_personal_d
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_export_is_its_requesters_and_admins_and_services_are_not_available_yet() {
+async fn an_export_is_its_requesters_and_admins_and_bad_requests_are_422() {
     let app = spawn_app_with(&[("SIGAP_EXPORT_POLL_INTERVAL", "100ms")]).await;
     let worker = Worker::start(app.config());
     app.file(&report_body()).await;
@@ -330,26 +334,12 @@ async fn an_export_is_its_requesters_and_admins_and_services_are_not_available_y
             "{path}"
         );
     }
-    let response = app
-        .post(
-            "/v1/exports",
-            &supervisor,
-            &json!({"kind": "services", "format": "csv"}),
-        )
-        .await;
-    assert_eq!(response.status(), 422);
-    let problem: Value = response.json().await.expect("json");
-    assert_eq!(problem["errors"][0]["field"], "kind");
-    assert!(
-        problem["errors"][0]["message"]
-            .as_str()
-            .expect("message")
-            .contains("not available yet")
-    );
     for bad in [
         json!({"kind": "reports", "format": "pdf"}),
         json!({"kind": "everything", "format": "csv"}),
         json!({"kind": "reports", "format": "csv", "filters": {"colour": "red"}}),
+        json!({"kind": "services", "format": "csv", "filters": {"colour": "red"}}),
+        json!({"kind": "services", "format": "xlsx", "filters": [["assigned"]]}),
         json!({"kind": "stats", "format": "csv", "filters": {"from": "yesterday"}}),
     ] {
         assert_eq!(
@@ -438,4 +428,269 @@ async fn a_file_past_its_time_is_deleted_and_gone() {
     assert_eq!(view["status"], "expired");
     assert!(view["file"].is_null());
     worker.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn services_export_one_row_each_with_names_and_receivers_only_for_who_may_see_them() {
+    let app = spawn_app_with(&[("SIGAP_EXPORT_POLL_INTERVAL", "100ms")]).await;
+    let worker = Worker::start(app.config());
+    let staff = app.token(Role::UptStaff);
+    let mut body = report_body();
+    body["beneficiaries"] = json!([
+        {"name": "Nenek Rahmah", "age": 81, "sex": "F", "disability": "physical"},
+        {"name": "Pak Yusuf", "age": 67, "sex": "M", "disability": "tunarungu"}
+    ]);
+    body["beneficiary_count"] = json!(70);
+    let filed = app.file(&body).await;
+    let id = filed["id"].as_str().expect("id").to_owned();
+    let ticket = filed["ticket"].as_str().expect("ticket").to_owned();
+    app.wait_for_status(&id, "assigned", Duration::from_secs(15))
+        .await;
+    app.ok(
+        &format!("/v1/reports/{id}/status"),
+        &staff,
+        json!({"status": "acknowledged"}),
+    )
+    .await;
+    let people = app.people_of(&id, &staff).await;
+    let (rahmah, yusuf) = (&people["Nenek Rahmah"], &people["Pak Yusuf"]);
+    app.assess(
+        rahmah,
+        &staff,
+        true,
+        functioning(&[("walking", "cannot_do_at_all")]),
+    )
+    .await;
+    app.assess(
+        yusuf,
+        &staff,
+        true,
+        functioning(&[("hearing", "a_lot_of_difficulty")]),
+    )
+    .await;
+    let wheelchair = app
+        .plan(rahmah, &staff, "accessibility_support", Some("wheelchair"))
+        .await;
+    app.plan(yusuf, &staff, "accessibility_support", Some("hearing_aid"))
+        .await;
+    app.deliver(&wheelchair, &staff, "2025-03-20", "=BAST/SMJ/2025/0101")
+        .await;
+
+    // CSV, as a supervisor: one row per service, with the person's name and
+    // who received it; text that a spreadsheet would run is neutralised.
+    let supervisor = app.token(Role::Supervisor);
+    let view = export(
+        &app,
+        &supervisor,
+        json!({"kind": "services", "format": "csv"}),
+    )
+    .await;
+    assert_eq!(view["row_count"], 2);
+    assert_eq!(view["kind"], "services");
+    let (_, bytes) = download(&app, &supervisor, &view).await;
+    let (columns, rows) = csv_rows(&bytes);
+    assert_eq!(rows.len(), 2);
+    let cell = |row: &Vec<String>, name: &str| row[column(&columns, name)].clone();
+    let chair = rows
+        .iter()
+        .find(|r| cell(r, "Alat bantu") == "wheelchair")
+        .expect("the wheelchair");
+    assert_eq!(cell(chair, "Nomor tiket"), ticket);
+    assert_eq!(cell(chair, "Kode wilayah"), "13.03");
+    assert_eq!(cell(chair, "Kode provinsi"), "13");
+    assert_eq!(cell(chair, "Unit"), "SENTRA-MULYA-JAYA");
+    assert_eq!(cell(chair, "Komponen ATENSI"), "accessibility_support");
+    assert_eq!(cell(chair, "Modalitas"), "family_based");
+    assert_eq!(cell(chair, "Jumlah"), "1");
+    assert_eq!(cell(chair, "Status layanan"), "delivered");
+    assert_eq!(cell(chair, "Jatuh tempo"), "2025-03-25");
+    assert_eq!(cell(chair, "Tanggal serah terima"), "2025-03-20");
+    assert_eq!(cell(chair, "Jumlah diserahkan"), "1");
+    assert_eq!(cell(chair, "Nomor BAST"), "'=BAST/SMJ/2025/0101");
+    assert_eq!(cell(chair, "Tindak lanjut jatuh tempo"), "2025-06-18");
+    assert_eq!(cell(chair, "Nama penerima manfaat"), "Nenek Rahmah");
+    assert_eq!(cell(chair, "Diterima oleh"), "Keluarga penerima");
+    let aid = rows
+        .iter()
+        .find(|r| cell(r, "Alat bantu") == "hearing_aid")
+        .expect("the hearing aid");
+    assert_eq!(cell(aid, "Status layanan"), "planned");
+    assert_eq!(cell(aid, "Tanggal serah terima"), "");
+    assert_eq!(cell(aid, "Nama penerima manfaat"), "Pak Yusuf");
+
+    // XLSX: typed cells (days as dates, numbers as numbers).
+    let view = export(
+        &app,
+        &supervisor,
+        json!({"kind": "services", "format": "xlsx", "filters": {"region": "13.03"}}),
+    )
+    .await;
+    assert_eq!(view["row_count"], 2);
+    let (_, bytes) = download(&app, &supervisor, &view).await;
+    let range = sheet(bytes, "Layanan");
+    let columns = headers_of(&range);
+    let data: Vec<&[Data]> = range.rows().skip(1).collect();
+    assert_eq!(data.len(), 2);
+    let chair = data
+        .iter()
+        .find(|r| r[column(&columns, "Alat bantu")] == Data::String("wheelchair".into()))
+        .expect("the wheelchair");
+    assert!(
+        matches!(
+            chair[column(&columns, "Tanggal serah terima")],
+            Data::DateTime(_)
+        ),
+        "a date: {chair:?}"
+    );
+    assert_eq!(
+        chair[column(&columns, "Tanggal serah terima")].as_date(),
+        chrono::NaiveDate::from_ymd_opt(2025, 3, 20)
+    );
+    assert_eq!(chair[column(&columns, "Jumlah")], Data::Float(1.0));
+    assert_eq!(
+        chair[column(&columns, "Nomor BAST")],
+        Data::String("'=BAST/SMJ/2025/0101".into())
+    );
+    assert_eq!(
+        chair[column(&columns, "Nama penerima manfaat")],
+        Data::String("Nenek Rahmah".into())
+    );
+
+    // A regional office: its province's services, without names.
+    let regional = app.token(Role::Regional);
+    let view = export(
+        &app,
+        &regional,
+        json!({"kind": "services", "format": "csv"}),
+    )
+    .await;
+    assert_eq!(view["row_count"], 2);
+    let (_, bytes) = download(&app, &regional, &view).await;
+    let (columns, _) = csv_rows(&bytes);
+    for private in ["Nama penerima manfaat", "Diterima oleh"] {
+        assert!(
+            !columns.iter().any(|c| c == private),
+            "{private} in {columns:?}"
+        );
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(
+        !text.contains("Rahmah") && !text.contains("Keluarga penerima"),
+        "{text}"
+    );
+    assert!(text.contains("BAST/SMJ/2025/0101"));
+    let other = app.token_with(Role::Regional, "jatim", None, Some("35"));
+    let view = export(&app, &other, json!({"kind": "services", "format": "xlsx"})).await;
+    assert_eq!(view["row_count"], 0);
+    // UPT staff read their services through the unit's list, not exports.
+    let response = app
+        .post(
+            "/v1/exports",
+            &staff,
+            &json!({"kind": "services", "format": "csv"}),
+        )
+        .await;
+    assert_eq!(response.status(), 403);
+    worker.stop().await;
+}
+
+/// How many reports the killed-worker test exports: enough that building
+/// the file takes a few seconds in a debug build.
+const MANY: i64 = 40_000;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_export_whose_worker_is_killed_is_built_once_by_another() {
+    let app = spawn_app_with(&[("SIGAP_EXPORT_POLL_INTERVAL", "100ms")]).await;
+    let filed = app.file(&report_body()).await;
+    // Copies of the report filed, each its own (id, ticket, tracking code),
+    // a second apart, without people.
+    let db = app.db.client().await;
+    db.execute(
+        "INSERT INTO reports \
+         SELECT (jsonb_populate_record(r, jsonb_build_object( \
+             'id', gen_random_uuid(), 'ticket', r.ticket || '-' || n, \
+             'tracking_code', r.tracking_code || '-' || n, 'idempotency_key', NULL, \
+             'external_ref', NULL, 'beneficiaries', '[]'::jsonb, \
+             'created_at', r.created_at - n * interval '1 second'))).* \
+         FROM reports r, generate_series(1, $2::bigint) AS n WHERE r.id = $1::text::uuid",
+        &[&filed["id"].as_str().expect("id"), &(MANY - 1)],
+    )
+    .await
+    .expect("copies");
+    let supervisor = app.token(Role::Supervisor);
+    let env = [
+        ("SIGAP_EXPORT_POLL_INTERVAL", "100ms"),
+        ("SIGAP_EXPORT_LEASE", "2s"),
+    ];
+    let first = WorkerProcess::spawn(&app, &env);
+    let response = app
+        .post(
+            "/v1/exports",
+            &supervisor,
+            &json!({"kind": "reports", "format": "csv"}),
+        )
+        .await;
+    assert_eq!(response.status(), 202);
+    let id = response.json::<Value>().await.expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let state = async |app: &TestApp| -> Value {
+        app.get(&format!("/v1/exports/{id}"), &supervisor)
+            .await
+            .json()
+            .await
+            .expect("json")
+    };
+    // Killed while it builds: nothing of its file is stored.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while state(&app).await["status"] != "building" {
+        assert!(tokio::time::Instant::now() < deadline, "never claimed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    first.kill();
+    let killed = state(&app).await;
+    assert_eq!(killed["status"], "building", "killed mid-build: {killed}");
+    assert_eq!(killed["attempts"], 1);
+    let chunks: i64 = db
+        .query_one(
+            "SELECT count(*) FROM export_chunks WHERE export_id = $1::text::uuid",
+            &[&id],
+        )
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(chunks, 0);
+
+    // Another worker takes the job over once the lease has run out.
+    let second = WorkerProcess::spawn(&app, &env);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    let view = loop {
+        let view = state(&app).await;
+        if view["status"] == "ready" {
+            break view;
+        }
+        assert_ne!(view["status"], "failed", "{view}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not rebuilt: {view}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(view["attempts"], 2, "built once more, by the second worker");
+    assert_eq!(view["row_count"], MANY);
+    let (_, bytes) = download(&app, &supervisor, &view).await;
+    let (columns, rows) = csv_rows(&bytes);
+    let ticket = column(&columns, "Nomor tiket");
+    let tickets: Vec<String> = rows.iter().map(|r| r[ticket].clone()).collect();
+    assert_eq!(tickets.len() as i64, MANY);
+    let distinct: std::collections::BTreeSet<&String> = tickets.iter().collect();
+    assert_eq!(distinct.len() as i64, MANY, "no report twice");
+    // The job stays done: no worker builds it again.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let later = state(&app).await;
+    assert_eq!(later["attempts"], 2);
+    assert_eq!(later["status"], "ready");
+    drop(second);
 }

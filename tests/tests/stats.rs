@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 use sigap_domain::Role;
-use sigap_tests::{TestApp, Worker, report_body, spawn_app, spawn_app_with};
+use sigap_tests::{TestApp, Worker, functioning, report_body, spawn_app, spawn_app_with};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -602,6 +602,19 @@ async fn an_empty_range_gives_zeros_and_nulls() {
                 "by_urgency": []
             })
         );
+        let work = &stats["case_work"];
+        assert_eq!(work["people"]["assessed"], 0);
+        assert_eq!(
+            people_rows(&work["people"]["by_age_band"]),
+            triples(&[
+                ("0-17", 0, 0),
+                ("18-59", 0, 0),
+                ("60+", 0, 0),
+                ("unknown", 0, 0)
+            ])
+        );
+        assert_eq!(work["services"]["by_regency"], json!([]));
+        assert_eq!(work["median_days_to_first_delivery"], Value::Null);
     }
     let offset = stats_ok(
         &app,
@@ -610,4 +623,274 @@ async fn an_empty_range_gives_zeros_and_nulls() {
     )
     .await;
     assert_eq!(offset["from"], "2019-12-31T17:00:00Z");
+}
+
+/// `(key, assessed, served)` of a list of people groups.
+fn people_rows(list: &Value) -> Vec<(String, i64, i64)> {
+    list.as_array()
+        .expect("a list")
+        .iter()
+        .map(|g| {
+            (
+                g["key"].as_str().expect("key").to_owned(),
+                g["assessed"].as_i64().expect("assessed"),
+                g["served"].as_i64().expect("served"),
+            )
+        })
+        .collect()
+}
+
+/// `(key, planned, delivered)` of a list of service groups.
+fn service_rows(list: &Value) -> Vec<(String, i64, i64)> {
+    list.as_array()
+        .expect("a list")
+        .iter()
+        .map(|g| {
+            (
+                g["key"].as_str().expect("key").to_owned(),
+                g["planned"].as_i64().expect("planned"),
+                g["delivered"].as_i64().expect("delivered"),
+            )
+        })
+        .collect()
+}
+
+fn triples(expected: &[(&str, i64, i64)]) -> Vec<(String, i64, i64)> {
+    expected
+        .iter()
+        .map(|(k, a, b)| ((*k).to_owned(), *a, *b))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn case_work_counts_people_and_devices_by_who_where_and_which_unit() {
+    let app = spawn_app().await;
+    let worker = Worker::start(app.config());
+    let staff = app.token(Role::UptStaff);
+    let supervisor = app.token(Role::Supervisor);
+
+    // Kabupaten Sijunjung (13.03): a wheelchair and a hearing aid.
+    let mut sijunjung = body("elderly", "assistive_device", "high", "13.03", 4);
+    sijunjung["beneficiaries"] = json!([
+        {"name": "Nenek Rahmah", "age": 81, "sex": "F", "disability": "physical"},
+        {"name": "Pak Yusuf", "age": 67, "sex": "M", "disability": "tunarungu"},
+        {"name": "Andi", "age": 12, "sex": "M"},
+        {"name": "Belum dinilai"}
+    ]);
+    let a = file(&app, &sijunjung).await;
+    assert_eq!(unit_of(&app, &a).await, UNIT);
+    // Jakarta (31.71): one service delivered, one still planned.
+    let mut jakarta = body("poverty", "basic_needs", "normal", "31.71", 1);
+    jakarta["beneficiaries"] = json!([{"name": "Ibu Sari", "age": 30, "sex": "F"}]);
+    let b = file(&app, &jakarta).await;
+    let b_unit = unit_of(&app, &b).await;
+    worker.stop().await;
+
+    walk(&app, &a, &staff, &["acknowledged"]).await;
+    let people = app.people_of(&a, &staff).await;
+    let (rahmah, yusuf, andi) = (
+        &people["Nenek Rahmah"],
+        &people["Pak Yusuf"],
+        &people["Andi"],
+    );
+    app.assess(
+        rahmah,
+        &staff,
+        true,
+        functioning(&[
+            ("walking", "cannot_do_at_all"),
+            ("self_care", "a_lot_of_difficulty"),
+        ]),
+    )
+    .await;
+    // Reassessed: the latest assessment counts.
+    app.assess(
+        yusuf,
+        &staff,
+        true,
+        functioning(&[("hearing", "some_difficulty")]),
+    )
+    .await;
+    app.assess(
+        yusuf,
+        &staff,
+        true,
+        functioning(&[("hearing", "a_lot_of_difficulty")]),
+    )
+    .await;
+    app.assess(andi, &staff, false, functioning(&[])).await;
+    let wheelchair = app
+        .plan(rahmah, &staff, "accessibility_support", Some("wheelchair"))
+        .await;
+    let hearing_aid = app
+        .plan(yusuf, &staff, "accessibility_support", Some("hearing_aid"))
+        .await;
+    let cancelled = app.plan(rahmah, &staff, "social_assistance", None).await;
+    app.ok(
+        &format!("/v1/services/{cancelled}/cancel"),
+        &staff,
+        json!({"reason": "sudah menerima dari dinas"}),
+    )
+    .await;
+    app.deliver(&wheelchair, &staff, "2025-03-20", "BAST/SMJ/2025/0101")
+        .await;
+    app.deliver(&hearing_aid, &staff, "2025-03-22", "BAST/SMJ/2025/0102")
+        .await;
+
+    walk(&app, &b, &supervisor, &["acknowledged"]).await;
+    let sari = app.people_of(&b, &supervisor).await["Ibu Sari"].clone();
+    app.assess(
+        &sari,
+        &supervisor,
+        true,
+        functioning(&[("seeing", "a_lot_of_difficulty")]),
+    )
+    .await;
+    let support = app
+        .plan(&sari, &supervisor, "decent_living_support", None)
+        .await;
+    app.plan(&sari, &supervisor, "social_care", None).await;
+    app.deliver(&support, &supervisor, "2025-03-15", "BAST/DKI/2025/0007")
+        .await;
+
+    // Filed at noon in Sijunjung, and at 03:00 Jakarta time (still the
+    // 10th in UTC): 10 and 4 days to the first delivery.
+    stamp(&app, &a, "2025-03-10T05:00:00Z", &[]).await;
+    stamp(&app, &b, "2025-03-10T20:00:00Z", &[]).await;
+
+    let figures = stats_ok(&app, &supervisor, &format!("?from={FROM}&to={TO}")).await;
+    let work = &figures["case_work"];
+    let people = &work["people"];
+    assert_eq!(people["assessed"], 4, "{people}");
+    assert_eq!(people["served"], 2);
+    assert_eq!(
+        people_rows(&people["by_sex"]),
+        triples(&[("F", 2, 1), ("M", 2, 1), ("unknown", 0, 0)])
+    );
+    assert_eq!(
+        people_rows(&people["by_age_band"]),
+        triples(&[
+            ("0-17", 1, 0),
+            ("18-59", 1, 0),
+            ("60+", 2, 2),
+            ("unknown", 0, 0)
+        ])
+    );
+    assert_eq!(
+        people_rows(&people["by_disability"]),
+        triples(&[
+            ("physical", 1, 1),
+            ("intellectual", 0, 0),
+            ("mental", 0, 0),
+            ("sensory_visual", 0, 0),
+            ("sensory_hearing", 1, 1),
+            ("sensory_speech", 0, 0),
+            ("none", 2, 0)
+        ])
+    );
+    assert_eq!(
+        people_rows(&people["by_functioning"]),
+        triples(&[
+            ("seeing", 1, 0),
+            ("hearing", 1, 1),
+            ("walking", 1, 1),
+            ("remembering", 0, 0),
+            ("self_care", 1, 1),
+            ("communicating", 0, 0)
+        ])
+    );
+    let services = &work["services"];
+    assert_eq!(services["planned"], 4, "the cancelled one left out");
+    assert_eq!(services["delivered"], 3);
+    assert_eq!(
+        service_rows(&services["by_component"]),
+        triples(&[
+            ("decent_living_support", 1, 1),
+            ("social_care", 1, 0),
+            ("family_support", 0, 0),
+            ("therapy", 0, 0),
+            ("vocational_training", 0, 0),
+            ("social_assistance", 0, 0),
+            ("accessibility_support", 2, 2)
+        ])
+    );
+    let devices: Vec<(String, i64, i64)> = service_rows(&services["by_device"])
+        .into_iter()
+        .filter(|(_, planned, _)| *planned > 0)
+        .collect();
+    assert_eq!(
+        devices,
+        triples(&[("wheelchair", 1, 1), ("hearing_aid", 1, 1)])
+    );
+    assert_eq!(services["by_device"].as_array().expect("list").len(), 9);
+    assert_eq!(services["by_device"][0]["delivered_quantity"], 1);
+    assert_eq!(
+        service_rows(&services["by_province"]),
+        triples(&[("13", 2, 2), ("31", 2, 1)])
+    );
+    assert_eq!(services["by_province"][0]["label"], "Sumatera Barat");
+    assert_eq!(
+        service_rows(&services["by_regency"]),
+        triples(&[("13.03", 2, 2), ("31.71", 2, 1)])
+    );
+    assert_eq!(services["by_regency"][0]["label"], "Kabupaten Sijunjung");
+    let units = if b_unit == UNIT {
+        triples(&[(UNIT, 4, 3)])
+    } else {
+        let mut units = vec![(UNIT.to_owned(), 2, 2), (b_unit.clone(), 2, 1)];
+        units.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
+        units
+    };
+    assert_eq!(service_rows(&services["by_unit"]), units);
+    assert_eq!(work["median_days_to_first_delivery"], 7.0);
+    // People served, for the map.
+    let served = |list: &Value| -> Vec<(String, i64)> {
+        list.as_array()
+            .expect("a list")
+            .iter()
+            .map(|g| {
+                let key = g["key"].as_str().expect("key").to_owned();
+                (key, g["people_served"].as_i64().expect("people_served"))
+            })
+            .collect()
+    };
+    assert_eq!(
+        served(&figures["by_province"]),
+        pairs(&[("13", 2), ("31", 0)])
+    );
+    assert_eq!(
+        served(&figures["by_regency"]),
+        pairs(&[("13.03", 2), ("31.71", 0)])
+    );
+
+    // A regional office of Sumatera Barat sees Sijunjung's work only.
+    let regional = stats_ok(
+        &app,
+        &app.token(Role::Regional),
+        &format!("?from={FROM}&to={TO}"),
+    )
+    .await;
+    let work = &regional["case_work"];
+    assert_eq!(work["people"]["assessed"], 3);
+    assert_eq!(work["people"]["served"], 2);
+    assert_eq!(work["services"]["planned"], 2);
+    assert_eq!(
+        service_rows(&work["services"]["by_regency"]),
+        triples(&[("13.03", 2, 2)])
+    );
+    assert_eq!(
+        service_rows(&work["services"]["by_unit"]),
+        triples(&[(UNIT, 2, 2)])
+    );
+    assert_eq!(work["median_days_to_first_delivery"], 10.0);
+    assert!(!regional.to_string().contains("Rahmah"), "no names");
+    for role in [Role::Operator, Role::UptStaff, Role::Integrator] {
+        assert_eq!(
+            stats(&app, &app.token(role), &format!("?from={FROM}&to={TO}"))
+                .await
+                .status(),
+            403,
+            "{role}"
+        );
+    }
 }

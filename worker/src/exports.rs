@@ -8,17 +8,19 @@
 //! time.
 //!
 //! The row writing is generic ([`Sink`], [`Column`], [`Cell`]): a kind is a
-//! list of columns and a source of rows, so a services query can be added
-//! beside the others.
+//! list of columns and a source of rows (reports, their people, their
+//! services, or the statistics).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sigap_domain::{Claims, RegionCode};
 use sigap_runtime::config::Config;
+use sigap_store::casework::ServiceLine;
 use sigap_store::db::PgPool;
 use sigap_store::exports::{self, Export, ExportFormat, ExportKind, ReportFilters, StatsFilters};
 use sigap_store::reports::{PersonalData, ReportRow};
-use sigap_store::stats::{self, GroupCount, SlaGroup, StatsRequest};
+use sigap_store::stats::{self, GroupCount, PeopleGroup, ServiceGroup, SlaGroup, StatsRequest};
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
@@ -146,7 +148,34 @@ async fn build(config: &Config, pool: &PgPool, export: &Export) -> anyhow::Resul
             let filters: StatsFilters = serde_json::from_value(export.filters.clone())?;
             write_stats(pool, &export.requester, &filters, sink.as_mut()).await?
         }
-        ExportKind::Services => anyhow::bail!("services cannot be exported yet"),
+        ExportKind::Services => {
+            let filters: ReportFilters = serde_json::from_value(export.filters.clone())?;
+            let personal = PersonalData::of(&export.requester);
+            sink.sheet("Layanan", &service_columns(&personal))?;
+            let mut rows = 0i64;
+            let mut conn = pool.get().await?;
+            let mut lease_conn = pool.get().await?;
+            let outcome = exports::for_each_service_page(
+                &mut conn,
+                &mut lease_conn,
+                export,
+                config.export_lease,
+                &filters,
+                |reports, services| {
+                    rows += write_services(sink.as_mut(), reports, services, &personal)
+                        .map_err(|e| sigap_store::Error::Conflict(e.to_string()))?;
+                    Ok(())
+                },
+            )
+            .await;
+            match outcome {
+                Ok(()) => rows,
+                Err(sigap_store::Error::Conflict(reason)) if reason.contains("lease") => {
+                    return Ok(None);
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
     };
     sink.finish(&path)?;
     let filename = format!(
@@ -182,6 +211,8 @@ pub enum Cell<'a> {
     Float(f64),
     /// A time (UTC).
     Time(DateTime<Utc>),
+    /// A calendar day.
+    Date(NaiveDate),
     /// Nothing.
     Empty,
 }
@@ -201,6 +232,10 @@ impl<'a> Cell<'a> {
 
     fn opt_float(value: Option<f64>) -> Cell<'a> {
         value.map_or(Cell::Empty, Cell::Float)
+    }
+
+    fn opt_date(value: Option<NaiveDate>) -> Cell<'a> {
+        value.map_or(Cell::Empty, Cell::Date)
     }
 }
 
@@ -273,6 +308,7 @@ impl Sink for CsvSink {
             Cell::Int(n) => n.to_string(),
             Cell::Float(x) => x.to_string(),
             Cell::Time(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
+            Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
             Cell::Empty => String::new(),
         });
         self.writer.write_record(fields)?;
@@ -307,6 +343,7 @@ pub struct XlsxSink {
     row: u32,
     header: rust_xlsxwriter::Format,
     time: rust_xlsxwriter::Format,
+    date: rust_xlsxwriter::Format,
 }
 
 impl Default for XlsxSink {
@@ -327,6 +364,7 @@ impl XlsxSink {
             row: 0,
             header: rust_xlsxwriter::Format::new().set_bold(),
             time: rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
+            date: rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd"),
         }
     }
 
@@ -380,6 +418,9 @@ impl Sink for XlsxSink {
                 }
                 Cell::Time(t) => {
                     worksheet.write_datetime_with_format(row, c, t.naive_utc(), &self.time)?;
+                }
+                Cell::Date(d) => {
+                    worksheet.write_date_with_format(row, c, *d, &self.date)?;
                 }
                 Cell::Empty => {}
             }
@@ -564,7 +605,121 @@ impl Table {
     }
 }
 
+const SERVICE_COLUMNS: &[Column] = &[
+    col("Nomor tiket", 16.0),
+    col("Status laporan", 14.0),
+    col("Kode wilayah", 12.0),
+    col("Kode provinsi", 12.0),
+    col("Unit", 22.0),
+    col("Urutan penerima manfaat", 8.0),
+    col("Komponen ATENSI", 22.0),
+    col("Modalitas", 16.0),
+    col("Alat bantu", 14.0),
+    col("Jumlah", 8.0),
+    col("Status layanan", 12.0),
+    col("Jatuh tempo", 12.0),
+    col("Tanggal serah terima", 12.0),
+    col("Jumlah diserahkan", 8.0),
+    col("Nomor BAST", 20.0),
+    col("Tindak lanjut jatuh tempo", 12.0),
+    col("Tanggal tindak lanjut", 12.0),
+    col("Hasil tindak lanjut", 14.0),
+    col("Direncanakan (UTC)", 19.0),
+];
+
+/// Shown only to those who may see personal data.
+const SERVICE_PERSONAL_COLUMNS: &[Column] = &[
+    col("Nama penerima manfaat", 20.0),
+    col("Diterima oleh", 20.0),
+];
+
+/// The columns of a services export: personal ones only for those who may
+/// see some personal data.
+fn service_columns(personal: &PersonalData) -> Vec<Column> {
+    let mut columns = SERVICE_COLUMNS.to_vec();
+    if *personal != PersonalData::Nothing {
+        columns.extend_from_slice(SERVICE_PERSONAL_COLUMNS);
+    }
+    columns
+}
+
+/// Writes one page of services, each with its report's ticket, place and
+/// unit; how many rows. `services` come grouped by report.
+fn write_services(
+    sink: &mut dyn Sink,
+    reports: &[ReportRow],
+    services: &[ServiceLine],
+    personal: &PersonalData,
+) -> anyhow::Result<i64> {
+    let with_personal = *personal != PersonalData::Nothing;
+    let mut by_report: HashMap<uuid::Uuid, Vec<&ServiceLine>> = HashMap::new();
+    for line in services {
+        by_report
+            .entry(line.service.report_id)
+            .or_default()
+            .push(line);
+    }
+    let mut rows = 0i64;
+    for report in reports {
+        let Some(lines) = by_report.get(&report.id) else {
+            continue;
+        };
+        let shown = personal.covers(report.unit_code.as_deref());
+        for line in lines {
+            let s = &line.service;
+            let mut cells = vec![
+                Cell::text(&report.ticket),
+                Cell::text(report.status.as_str()),
+                Cell::text(&report.region_code),
+                Cell::text(&report.province_code),
+                Cell::opt_text(s.unit_code.as_deref()),
+                Cell::Int(i64::from(line.beneficiary_ordinal) + 1),
+                Cell::text(s.component.as_str()),
+                Cell::text(s.modality.as_str()),
+                Cell::opt_text(s.item.map(|i| i.as_str())),
+                Cell::Int(i64::from(s.quantity)),
+                Cell::text(s.status.as_str()),
+                Cell::Date(s.due_on),
+                Cell::opt_date(s.delivered_on),
+                s.delivered_quantity
+                    .map_or(Cell::Empty, |n| Cell::Int(i64::from(n))),
+                Cell::opt_text(s.handover_ref.as_deref()),
+                Cell::opt_date(s.follow_up_due_on),
+                Cell::opt_date(s.followed_up_on),
+                Cell::opt_text(s.follow_up_outcome.map(|o| o.as_str())),
+                Cell::Time(s.created_at),
+            ];
+            if with_personal {
+                if shown {
+                    cells.extend([
+                        Cell::opt_text(line.beneficiary_name.as_deref()),
+                        Cell::opt_text(s.received_by.as_deref()),
+                    ]);
+                } else {
+                    cells.extend([Cell::Empty, Cell::Empty]);
+                }
+            }
+            sink.row(&cells)?;
+            rows += 1;
+        }
+    }
+    Ok(rows)
+}
+
 const GROUP_COLUMNS: &[Column] = &[col("Kode", 14.0), col("Nama", 40.0), col("Jumlah", 10.0)];
+const PEOPLE_COLUMNS: &[Column] = &[
+    col("Kode", 14.0),
+    col("Nama", 40.0),
+    col("Diasesmen", 10.0),
+    col("Terlayani", 10.0),
+];
+const SERVICE_GROUP_COLUMNS: &[Column] = &[
+    col("Kode", 14.0),
+    col("Nama", 40.0),
+    col("Direncanakan", 12.0),
+    col("Diserahkan", 10.0),
+    col("Jumlah diserahkan", 10.0),
+];
 const SLA_COLUMNS: &[Column] = &[
     col("Kode", 14.0),
     col("Nama", 40.0),
@@ -630,6 +785,40 @@ async fn write_stats(
             "Kepatuhan SLA",
             Cell::opt_float(figures.sla.overall.compliance),
         ),
+        (
+            "Orang diasesmen",
+            Cell::Int(figures.case_work.people.assessed),
+        ),
+        (
+            "Orang terlayani",
+            Cell::Int(figures.case_work.people.served),
+        ),
+        (
+            "Layanan direncanakan",
+            Cell::Int(figures.case_work.services.planned),
+        ),
+        (
+            "Layanan diserahkan",
+            Cell::Int(figures.case_work.services.delivered),
+        ),
+        (
+            "Median hari sampai penyerahan pertama",
+            Cell::opt_float(figures.case_work.median_days_to_first_delivery),
+        ),
+    ];
+    let work = &figures.case_work;
+    let people: [(&str, &[PeopleGroup]); 4] = [
+        ("Orang per jenis kelamin", &work.people.by_sex),
+        ("Orang per kelompok umur", &work.people.by_age_band),
+        ("Orang per disabilitas", &work.people.by_disability),
+        ("Orang per kesulitan", &work.people.by_functioning),
+    ];
+    let services: [(&str, &[ServiceGroup]); 5] = [
+        ("Layanan per komponen", &work.services.by_component),
+        ("Layanan per alat bantu", &work.services.by_device),
+        ("Layanan per provinsi", &work.services.by_province),
+        ("Layanan per kabupaten", &work.services.by_regency),
+        ("Layanan per unit", &work.services.by_unit),
     ];
     let groups: [(&str, &[GroupCount]); 8] = [
         ("Per provinsi", &figures.by_province),
@@ -677,6 +866,31 @@ async fn write_stats(
                 rows += 1;
             }
         }
+        for (name, list) in people {
+            sink.sheet(name, PEOPLE_COLUMNS)?;
+            for group in list {
+                sink.row(&[
+                    Cell::text(&group.key),
+                    Cell::text(&group.label),
+                    Cell::Int(group.assessed),
+                    Cell::Int(group.served),
+                ])?;
+                rows += 1;
+            }
+        }
+        for (name, list) in services {
+            sink.sheet(name, SERVICE_GROUP_COLUMNS)?;
+            for group in list {
+                sink.row(&[
+                    Cell::text(&group.key),
+                    Cell::text(&group.label),
+                    Cell::Int(group.planned),
+                    Cell::Int(group.delivered),
+                    Cell::Int(group.delivered_quantity),
+                ])?;
+                rows += 1;
+            }
+        }
     } else {
         sink.sheet(
             "Statistik",
@@ -716,6 +930,38 @@ async fn write_stats(
                     Cell::opt_float(group.compliance),
                 ])?;
                 rows += 1;
+            }
+        }
+        // One figure a row: people assessed and served, services planned
+        // and delivered, each under its own grouping name.
+        for (name, list) in people {
+            for group in list {
+                for (figure, value) in [("diasesmen", group.assessed), ("terlayani", group.served)]
+                {
+                    sink.row(&[
+                        Cell::Text(Cow::Owned(format!("{name} ({figure})"))),
+                        Cell::text(&group.key),
+                        Cell::text(&group.label),
+                        Cell::Int(value),
+                    ])?;
+                    rows += 1;
+                }
+            }
+        }
+        for (name, list) in services {
+            for group in list {
+                for (figure, value) in [
+                    ("direncanakan", group.planned),
+                    ("diserahkan", group.delivered),
+                ] {
+                    sink.row(&[
+                        Cell::Text(Cow::Owned(format!("{name} ({figure})"))),
+                        Cell::text(&group.key),
+                        Cell::text(&group.label),
+                        Cell::Int(value),
+                    ])?;
+                    rows += 1;
+                }
             }
         }
     }

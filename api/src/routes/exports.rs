@@ -46,7 +46,7 @@ fn checked_filters(
         vec![FieldError::new("filters", format!("{e}"))].into()
     };
     match kind {
-        ExportKind::Reports | ExportKind::Beneficiaries => {
+        ExportKind::Reports | ExportKind::Beneficiaries | ExportKind::Services => {
             let parsed: ReportFilters = serde_json::from_value(filters).map_err(invalid)?;
             let nul = |f: &Option<String>| f.as_deref().is_some_and(|f| f.contains('\0'));
             if nul(&parsed.unit) || nul(&parsed.region) {
@@ -81,7 +81,6 @@ fn checked_filters(
             };
             Ok(serde_json::to_value(stored).expect("filters serialize"))
         }
-        ExportKind::Services => Ok(filters),
     }
 }
 
@@ -90,18 +89,21 @@ fn checked_filters(
 /// The worker builds the file in the background; follow `Location` (or
 /// poll `GET /v1/exports/{id}`) until `status` is `ready`, then download
 /// `file`. The file holds what the requester may read when it is built:
-/// `reports` and `beneficiaries` for operators, supervisors and regional
-/// offices (their own province), with the same filters and visibility as
-/// `GET /v1/reports`; `stats` for supervisors, admins and regional offices
-/// (their own region), the figures of `GET /v1/stats`, in XLSX one sheet per
-/// grouping. Names, phone numbers, NIK, addresses and descriptions are
-/// columns only for roles that may see personal data (operators and
-/// supervisors); a regional office's file has no such columns. Headers are
+/// `reports`, `beneficiaries` and `services` for operators, supervisors and
+/// regional offices (their own province), with the same filters and
+/// visibility as `GET /v1/reports` (the filters select reports; a services
+/// file has one row per service of those reports: ticket, unit, region,
+/// ATENSI component, modality, device, quantity, status, due and delivery
+/// days, handover (BAST) number, follow-up); `stats` for supervisors, admins
+/// and regional offices (their own region), the figures of `GET /v1/stats`,
+/// in XLSX one sheet per grouping. Names, phone numbers, NIK, addresses,
+/// descriptions and who received a service are columns only for roles that
+/// may see personal data (operators and supervisors); a regional office's
+/// file has no such columns. Headers are
 /// Indonesian; XLSX cells are typed (times as dates in UTC, numbers as
 /// numbers); CSV is UTF-8 with a byte-order mark. Text starting with `=`,
 /// `+`, `-`, `@`, a tab or a carriage return is prefixed with `'` so that
-/// no spreadsheet runs it. `services` is 422: no service records are kept
-/// yet.
+/// no spreadsheet runs it.
 #[utoipa::path(
     tag = "exports",
     request_body(content = ExportInput, content_type = "application/json"),

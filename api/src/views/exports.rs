@@ -14,9 +14,9 @@ use uuid::Uuid;
     "filters": {"status": ["assigned", "acknowledged"], "region": "13", "created_from": "2026-11-01T00:00:00Z"}}))]
 pub struct ExportInput {
     /// `reports` (as `GET /v1/reports` lists them), `beneficiaries` (the
-    /// people listed on those reports, one row each), `stats` (the figures
-    /// of `GET /v1/stats`), or `services` (422: not available yet, no
-    /// service records are kept).
+    /// people listed on those reports, one row each), `services` (the
+    /// services planned for the people of those reports, one row each), or
+    /// `stats` (the figures of `GET /v1/stats`).
     #[schema(
         pattern = "^(reports|beneficiaries|services|stats)$",
         example = "reports"
@@ -25,7 +25,7 @@ pub struct ExportInput {
     /// `csv` (UTF-8 with a byte-order mark) or `xlsx`.
     #[schema(pattern = "^(csv|xlsx)$", example = "xlsx")]
     pub format: String,
-    /// For `reports` and `beneficiaries` those of `GET /v1/reports`:
+    /// For `reports`, `beneficiaries` and `services` those of `GET /v1/reports`:
     /// `status` (an array), `unit`, `region`, `category`, `urgency`,
     /// `created_from`, `created_to`, `updated_since`, `overdue`; for
     /// `stats` those of `GET /v1/stats`: `from`, `to`, `region`. Unknown
@@ -44,7 +44,7 @@ pub struct ExportInput {
     "file": "/v1/exports/019aa0b2-7a3e-7c11-9d0e-2f4b5c6d7e8f/file"}))]
 pub struct ExportView {
     pub id: Uuid,
-    /// `reports`, `beneficiaries` or `stats`.
+    /// `reports`, `beneficiaries`, `services` or `stats`.
     pub kind: String,
     /// `csv` or `xlsx`.
     pub format: String,

@@ -23,7 +23,7 @@ pub struct GroupCount {
 /// acknowledged them in time.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[schema(example = json!({"key": "13.03", "label": "Kabupaten Sijunjung", "count": 4, "open": 3,
-    "sla": {"due": 2, "met": 1, "missed": 1, "compliance": 0.5}}))]
+    "sla": {"due": 2, "met": 1, "missed": 1, "compliance": 0.5}, "people_served": 68}))]
 pub struct PlaceCount {
     /// The region's code (`13` a province, `13.03` a regency).
     pub key: String,
@@ -38,6 +38,111 @@ pub struct PlaceCount {
     /// themselves (an escalated period counts towards `sla.by_unit` and
     /// `sla.overall` only, as it belongs to the unit that missed it).
     pub sla: Compliance,
+    /// People of those reports who are served (status `served`), as
+    /// `case_work.people.served` counts them.
+    pub people_served: i64,
+}
+
+/// People of one group: how many were assessed and how many served.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(example = json!({"key": "60+", "label": "60+", "assessed": 54, "served": 50}))]
+pub struct PeopleGroup {
+    /// The value grouped by: `F`, `M` or `unknown`; an age band; a
+    /// disability or `none`; a Washington Group domain.
+    pub key: String,
+    /// The key (the console translates it).
+    pub label: String,
+    /// People with at least one assessment.
+    pub assessed: i64,
+    /// People whose status is `served`.
+    pub served: i64,
+}
+
+/// Services of one group: how many were planned and how many delivered.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(example = json!({"key": "wheelchair", "label": "wheelchair", "planned": 54, "delivered": 50, "delivered_quantity": 50}))]
+pub struct ServiceGroup {
+    /// An ATENSI component, an assistive device, a region code or a unit code.
+    pub key: String,
+    /// Region and unit names; otherwise the key (the console translates it).
+    pub label: String,
+    /// Services planned, delivered ones included, cancelled ones left out.
+    pub planned: i64,
+    /// Services delivered.
+    pub delivered: i64,
+    /// Items handed over by those deliveries (the sum of their quantities).
+    pub delivered_quantity: i64,
+}
+
+/// The people of the reports counted (people listed on duplicates are
+/// counted on the report kept).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(example = json!({
+    "assessed": 70, "served": 66,
+    "by_sex": [{"key": "F", "label": "F", "assessed": 40, "served": 38}, {"key": "M", "label": "M", "assessed": 30, "served": 28}, {"key": "unknown", "label": "unknown", "assessed": 0, "served": 0}],
+    "by_age_band": [{"key": "0-17", "label": "0-17", "assessed": 2, "served": 2}, {"key": "18-59", "label": "18-59", "assessed": 14, "served": 13}, {"key": "60+", "label": "60+", "assessed": 54, "served": 51}, {"key": "unknown", "label": "unknown", "assessed": 0, "served": 0}],
+    "by_disability": [{"key": "physical", "label": "physical", "assessed": 12, "served": 12}, {"key": "sensory_hearing", "label": "sensory_hearing", "assessed": 4, "served": 4}, {"key": "none", "label": "none", "assessed": 54, "served": 50}],
+    "by_functioning": [{"key": "walking", "label": "walking", "assessed": 48, "served": 45}, {"key": "hearing", "label": "hearing", "assessed": 9, "served": 9}]
+}))]
+pub struct CaseWorkPeople {
+    /// People with at least one assessment.
+    pub assessed: i64,
+    /// People whose status is `served`.
+    pub served: i64,
+    /// `F`, `M` and `unknown` (not recorded), in that order.
+    pub by_sex: Vec<PeopleGroup>,
+    /// Age at filing (from the birth date, else the age given): `0-17`,
+    /// `18-59`, `60+` and `unknown`, in that order.
+    pub by_age_band: Vec<PeopleGroup>,
+    /// Every kind of disability in the vocabulary's order, then `none`; a
+    /// person with several counts under each.
+    pub by_disability: Vec<PeopleGroup>,
+    /// The six Washington Group domains (`seeing`, `hearing`, `walking`,
+    /// `remembering`, `self_care`, `communicating`): people whose latest
+    /// assessment reports a lot of difficulty, or cannot do at all, in that
+    /// domain.
+    pub by_functioning: Vec<PeopleGroup>,
+}
+
+/// The services (ATENSI) planned for the people of the reports counted.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(example = json!({
+    "planned": 72, "delivered": 68,
+    "by_component": [{"key": "accessibility_support", "label": "accessibility_support", "planned": 70, "delivered": 66, "delivered_quantity": 66}, {"key": "social_assistance", "label": "social_assistance", "planned": 2, "delivered": 2, "delivered_quantity": 2}],
+    "by_device": [{"key": "wheelchair", "label": "wheelchair", "planned": 54, "delivered": 50, "delivered_quantity": 50}, {"key": "hearing_aid", "label": "hearing_aid", "planned": 16, "delivered": 16, "delivered_quantity": 16}],
+    "by_province": [{"key": "13", "label": "Sumatera Barat", "planned": 72, "delivered": 68, "delivered_quantity": 68}],
+    "by_regency": [{"key": "13.03", "label": "Kabupaten Sijunjung", "planned": 72, "delivered": 68, "delivered_quantity": 68}],
+    "by_unit": [{"key": "SENTRA-MULYA-JAYA", "label": "Sentra Mulya Jaya", "planned": 72, "delivered": 68, "delivered_quantity": 68}]
+}))]
+pub struct CaseWorkServices {
+    /// Services planned, delivered ones included, cancelled ones left out.
+    pub planned: i64,
+    /// Services delivered.
+    pub delivered: i64,
+    /// Every ATENSI component, in the vocabulary's order.
+    pub by_component: Vec<ServiceGroup>,
+    /// Every assistive device, in the vocabulary's order.
+    pub by_device: Vec<ServiceGroup>,
+    /// By the report's province; only provinces with services, by
+    /// `planned` descending, then code.
+    pub by_province: Vec<ServiceGroup>,
+    /// By the report's regency (reports located only to a province are left
+    /// out), ordered as `by_province`.
+    pub by_regency: Vec<ServiceGroup>,
+    /// By the unit holding the case, ordered as `by_province`.
+    pub by_unit: Vec<ServiceGroup>,
+}
+
+/// What the units did for the people of the reports counted.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct CaseWork {
+    pub people: CaseWorkPeople,
+    pub services: CaseWorkServices,
+    /// Median, over the cases with at least one delivery, of the days from
+    /// filing (the filing day in Western Indonesia Time) to the case's first
+    /// delivery (`delivered_on`); null when nothing was delivered.
+    #[schema(required = true, example = 12.0)]
+    pub median_days_to_first_delivery: Option<f64>,
 }
 
 /// Beneficiaries of the reports counted.
@@ -164,10 +269,10 @@ pub struct StageCompliance {
     "from": "2026-11-01T00:00:00Z", "to": "2026-12-01T00:00:00Z", "region": "13",
     "total": 10,
     "beneficiaries": {"reported": 14, "served": 5},
-    "by_province": [{"key": "13", "label": "Sumatera Barat", "count": 10, "open": 6, "sla": {"due": 5, "met": 4, "missed": 1, "compliance": 0.8}}],
+    "by_province": [{"key": "13", "label": "Sumatera Barat", "count": 10, "open": 6, "sla": {"due": 5, "met": 4, "missed": 1, "compliance": 0.8}, "people_served": 2}],
     "by_regency": [
-        {"key": "13.03", "label": "Kabupaten Sijunjung", "count": 4, "open": 3, "sla": {"due": 2, "met": 1, "missed": 1, "compliance": 0.5}},
-        {"key": "13.71", "label": "Kota Padang", "count": 3, "open": 1, "sla": {"due": 3, "met": 3, "missed": 0, "compliance": 1.0}}
+        {"key": "13.03", "label": "Kabupaten Sijunjung", "count": 4, "open": 3, "sla": {"due": 2, "met": 1, "missed": 1, "compliance": 0.5}, "people_served": 2},
+        {"key": "13.71", "label": "Kota Padang", "count": 3, "open": 1, "sla": {"due": 3, "met": 3, "missed": 0, "compliance": 1.0}, "people_served": 0}
     ],
     "by_category": [{"key": "elderly", "label": "Lanjut usia", "count": 7}, {"key": "child", "label": "Anak", "count": 3}],
     "by_need": [{"key": "assistive_device", "label": "assistive_device", "count": 6}, {"key": "protection", "label": "protection", "count": 4}],
@@ -189,7 +294,25 @@ pub struct StageCompliance {
         {"stage": "acknowledge", "met": 4, "missed": 1, "open_overdue": 0, "compliance": 0.8},
         {"stage": "assess", "met": 3, "missed": 0, "open_overdue": 1, "compliance": 0.75},
         {"stage": "serve", "met": 2, "missed": 0, "open_overdue": 0, "compliance": 1.0}
-    ]
+    ],
+    "case_work": {
+        "people": {
+            "assessed": 3, "served": 2,
+            "by_sex": [{"key": "F", "label": "F", "assessed": 2, "served": 1}, {"key": "M", "label": "M", "assessed": 1, "served": 1}, {"key": "unknown", "label": "unknown", "assessed": 0, "served": 0}],
+            "by_age_band": [{"key": "0-17", "label": "0-17", "assessed": 0, "served": 0}, {"key": "18-59", "label": "18-59", "assessed": 1, "served": 0}, {"key": "60+", "label": "60+", "assessed": 2, "served": 2}, {"key": "unknown", "label": "unknown", "assessed": 0, "served": 0}],
+            "by_disability": [{"key": "physical", "label": "physical", "assessed": 1, "served": 1}, {"key": "intellectual", "label": "intellectual", "assessed": 0, "served": 0}, {"key": "mental", "label": "mental", "assessed": 0, "served": 0}, {"key": "sensory_visual", "label": "sensory_visual", "assessed": 1, "served": 0}, {"key": "sensory_hearing", "label": "sensory_hearing", "assessed": 1, "served": 1}, {"key": "sensory_speech", "label": "sensory_speech", "assessed": 0, "served": 0}, {"key": "none", "label": "none", "assessed": 0, "served": 0}],
+            "by_functioning": [{"key": "seeing", "label": "seeing", "assessed": 1, "served": 0}, {"key": "hearing", "label": "hearing", "assessed": 1, "served": 1}, {"key": "walking", "label": "walking", "assessed": 1, "served": 1}, {"key": "remembering", "label": "remembering", "assessed": 0, "served": 0}, {"key": "self_care", "label": "self_care", "assessed": 1, "served": 1}, {"key": "communicating", "label": "communicating", "assessed": 0, "served": 0}]
+        },
+        "services": {
+            "planned": 2, "delivered": 2,
+            "by_component": [{"key": "decent_living_support", "label": "decent_living_support", "planned": 0, "delivered": 0, "delivered_quantity": 0}, {"key": "accessibility_support", "label": "accessibility_support", "planned": 2, "delivered": 2, "delivered_quantity": 2}],
+            "by_device": [{"key": "wheelchair", "label": "wheelchair", "planned": 1, "delivered": 1, "delivered_quantity": 1}, {"key": "hearing_aid", "label": "hearing_aid", "planned": 1, "delivered": 1, "delivered_quantity": 1}],
+            "by_province": [{"key": "13", "label": "Sumatera Barat", "planned": 2, "delivered": 2, "delivered_quantity": 2}],
+            "by_regency": [{"key": "13.03", "label": "Kabupaten Sijunjung", "planned": 2, "delivered": 2, "delivered_quantity": 2}],
+            "by_unit": [{"key": "SENTRA-MULYA-JAYA", "label": "Sentra Mulya Jaya", "planned": 2, "delivered": 2, "delivered_quantity": 2}]
+        },
+        "median_days_to_first_delivery": 12.0
+    }
 }))]
 pub struct Stats {
     /// Start of the range, inclusive.
@@ -219,6 +342,9 @@ pub struct Stats {
     pub sla: Sla,
     /// Compliance per stage deadline; every stage is listed.
     pub deadlines: Vec<StageCompliance>,
+    /// People assessed and served, services planned and delivered, and the
+    /// days to a case's first delivery.
+    pub case_work: CaseWork,
 }
 
 impl From<store::GroupCount> for GroupCount {
@@ -239,6 +365,7 @@ impl From<store::GroupCount> for PlaceCount {
             count: g.count,
             open: g.open,
             sla: g.sla.into(),
+            people_served: g.people_served,
         }
     }
 }
@@ -321,6 +448,55 @@ impl From<store::Stats> for Stats {
                     compliance: d.compliance,
                 })
                 .collect(),
+            case_work: s.case_work.into(),
+        }
+    }
+}
+
+impl From<store::PeopleGroup> for PeopleGroup {
+    fn from(g: store::PeopleGroup) -> PeopleGroup {
+        PeopleGroup {
+            key: g.key,
+            label: g.label,
+            assessed: g.assessed,
+            served: g.served,
+        }
+    }
+}
+
+impl From<store::ServiceGroup> for ServiceGroup {
+    fn from(g: store::ServiceGroup) -> ServiceGroup {
+        ServiceGroup {
+            key: g.key,
+            label: g.label,
+            planned: g.planned,
+            delivered: g.delivered,
+            delivered_quantity: g.delivered_quantity,
+        }
+    }
+}
+
+impl From<store::CaseWork> for CaseWork {
+    fn from(w: store::CaseWork) -> CaseWork {
+        CaseWork {
+            people: CaseWorkPeople {
+                assessed: w.people.assessed,
+                served: w.people.served,
+                by_sex: groups(w.people.by_sex),
+                by_age_band: groups(w.people.by_age_band),
+                by_disability: groups(w.people.by_disability),
+                by_functioning: groups(w.people.by_functioning),
+            },
+            services: CaseWorkServices {
+                planned: w.services.planned,
+                delivered: w.services.delivered,
+                by_component: groups(w.services.by_component),
+                by_device: groups(w.services.by_device),
+                by_province: groups(w.services.by_province),
+                by_regency: groups(w.services.by_regency),
+                by_unit: groups(w.services.by_unit),
+            },
+            median_days_to_first_delivery: w.median_days_to_first_delivery,
         }
     }
 }
