@@ -252,7 +252,10 @@ impl Oidc {
             let body = read_capped(response).await.unwrap_or_default();
             return Err(OidcError::Provider(format!(
                 "the token endpoint answered {status}: {}",
-                String::from_utf8_lossy(&body).chars().take(300).collect::<String>()
+                String::from_utf8_lossy(&body)
+                    .chars()
+                    .take(300)
+                    .collect::<String>()
             )));
         }
         let tokens: TokenResponse = read_json(response).await?;
