@@ -268,8 +268,35 @@ async fn a_regencys_request_for_70_people_is_worked_from_an_imported_list_to_fol
     let served = people.iter().filter(|p| p["status"] == "served").count();
     assert_eq!(served, 69);
 
-    // Statistics of this case (devices in Kabupaten Sijunjung): asserted
-    // here by the statistics work of issue #15 (item 7), on this case.
+    // The statistics count the devices handed over in Kabupaten Sijunjung.
+    let stats = read(&app, "/v1/stats", &app.token(Role::Supervisor)).await;
+    let work = &stats["case_work"];
+    let entry = |list: &str, key: &str| -> Value {
+        work["services"][list]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .find(|e| e["key"] == key)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {key} in {list}: {work}"))
+    };
+    assert_eq!(work["people"]["assessed"], 70, "{work}");
+    assert_eq!(work["people"]["served"], 69, "{work}");
+    let wheelchairs = entry("by_device", "wheelchair");
+    assert_eq!(
+        (&wheelchairs["planned"], &wheelchairs["delivered"]),
+        (&json!(1), &json!(1))
+    );
+    let hearing_aids = entry("by_device", "hearing_aid");
+    assert_eq!(hearing_aids["delivered"], 1);
+    assert_eq!(hearing_aids["delivered_quantity"], 2);
+    assert_eq!(entry("by_device", "walking_stick")["delivered"], 67);
+    let sijunjung = entry("by_regency", "13.03");
+    assert_eq!(
+        (&sijunjung["planned"], &sijunjung["delivered"]),
+        (&json!(69), &json!(69))
+    );
+    assert_eq!(entry("by_province", "13")["delivered"], 69);
 
     // The wheelchair is followed up.
     let (code, followed) = send(
