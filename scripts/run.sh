@@ -20,6 +20,9 @@ if [ "$(psql "$admin_url" -Atqc "select 1 from pg_database where datname = '$db_
 fi
 
 "$bin/sigap-api" migrate
+# Values stored before personal data was encrypted are encrypted now;
+# nothing to do on a database that has none (resumable, safe to repeat).
+"$bin/sigap-api" keys rotate
 "$bin/sigap-api" seed --data data
 
 scripts/stop.sh >/dev/null 2>&1 || true
