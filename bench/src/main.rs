@@ -1099,12 +1099,7 @@ async fn stats(
     let mut api = Process::spawn("api-stats", "sigap-api", &["serve"], env)?;
     let client = Api::new(base.clone());
     stack::wait_ready(&client.http, &format!("{base}/readyz"), &mut api).await?;
-    let config = Config::from_vars(
-        [("SIGAP_JWT_SECRET".to_owned(), stack::JWT_SECRET.to_owned())]
-            .into_iter()
-            .collect(),
-    )?;
-    let signer = Tokens::from_config(&config)?;
+    let signer = signer()?;
     let token = signer.sign(&signer.claims(
         "bench-supervisor",
         Role::Supervisor,
