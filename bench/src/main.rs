@@ -1069,8 +1069,9 @@ async fn duplicates(
 /// Loads the stats fixture (a million reports with three million people,
 /// their assessments and services) into its own database, serves it with an
 /// api of its own and times `GET /v1/stats`: nationally and for one province
-/// over the default 30 days (20 calls each), and nationally over the longest
-/// range, 366 days (5 calls). Then the million-row exports, on the same
+/// over the default 30 days (20 calls each), and nationally over 365 days (5
+/// calls: the api's longest range, 366 days, ends at the server's clock a
+/// moment later than the bench's). Then the million-row exports, on the same
 /// reports.
 async fn stats(
     fixture: &std::path::Path,
@@ -1105,14 +1106,14 @@ async fn stats(
         Role::Supervisor,
         Duration::from_secs(3600),
     ))?;
-    let year_from = (chrono::Utc::now() - chrono::Duration::days(366))
+    let year_from = (chrono::Utc::now() - chrono::Duration::days(365))
         .format("%Y-%m-%dT%H:%M:%SZ")
         .to_string();
     let mut figures = Vec::new();
     for (label, query, calls) in [
         ("national, 30 days", String::new(), 20),
         ("province 13, 30 days", "?region=13".to_owned(), 20),
-        ("national, 366 days", format!("?from={year_from}"), 5),
+        ("national, 365 days", format!("?from={year_from}"), 5),
     ] {
         let mut took = Vec::new();
         for _ in 0..calls {
