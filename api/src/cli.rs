@@ -64,6 +64,15 @@ pub enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Erase the personal data of cases closed, cancelled or merged longer
+    /// than SIGAP_RETENTION_CLOSED ago (one pass, as the worker runs it);
+    /// prints how many were erased.
+    Retention {
+        /// List what would be erased (ticket, status, closed_at) without
+        /// changing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Move the messages of the dead-letter queue (`<prefix>.routing.dead`)
     /// back to routing; prints how many were moved.
     Redrive,
@@ -341,6 +350,43 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 done.export_chunks
             );
         }
+        Command::Retention { dry_run } => {
+            let mut conn = sigap_store::db::connect(&config.database_url).await?;
+            let older_than = config.retention_closed;
+            if dry_run {
+                let mut after = None;
+                let mut total = 0;
+                println!("ticket\tstatus\tclosed_at");
+                loop {
+                    let page =
+                        sigap_store::privacy::erasure::due(&mut conn, older_than, after, 1_000)
+                            .await?;
+                    for case in &page {
+                        println!(
+                            "{}\t{}\t{}",
+                            case.ticket,
+                            case.status,
+                            case.closed_at
+                                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                        );
+                    }
+                    total += page.len();
+                    match page.last() {
+                        Some(last) if page.len() == 1_000 => after = Some((last.closed_at, last.id)),
+                        _ => break,
+                    }
+                }
+                println!("would erase: {total}");
+            } else {
+                let erased = sigap_store::privacy::erasure::erase_all_due(
+                    &mut conn,
+                    older_than,
+                    RETENTION_BATCH,
+                )
+                .await?;
+                println!("erased: {erased}");
+            }
+        }
         Command::Redrive => {
             let topology = sigap_store::bus::Topology::new(&config.amqp_prefix);
             let done = sigap_store::bus::redrive::redrive(&config.amqp_url, &topology).await?;
@@ -354,6 +400,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// Cases erased per transaction by `sigap-api retention`, as the worker does.
+const RETENTION_BATCH: i64 = 200;
 
 #[cfg(test)]
 mod tests {

@@ -38,7 +38,7 @@ use utoipa_actix_web::AppExt;
         (name = "staff", description = "Staff accounts: the people who sign in (admin)"),
         (name = "sign-in", description = "Signing in with a staff account, sessions, and the person's own account (`/v1/me`)"),
         (name = "clients", description = "API clients of partner apps and the OAuth2 client-credentials grant"),
-        (name = "personal data", description = "Who saw the personal data of a report (UU PDP access log)"),
+        (name = "personal data", description = "UU PDP: who saw the personal data of a report (access log), and subject requests (access, rectification, erasure) answered within 3 × 24 hours"),
         (name = "tracking", description = "Public tracking by ticket"),
         (name = "open311", description = "Open311 GeoReport v2 facade for Open311 clients"),
         (name = "reference", description = "Regions, categories and the unit directory"),

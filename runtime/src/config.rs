@@ -50,7 +50,14 @@ const KNOWN: &[&str] = &[
     "SIGAP_DATA_KEYS",
     "SIGAP_INDEX_KEY",
     "SIGAP_ACCESS_LOG_INTERVAL",
+    "SIGAP_RETENTION_CLOSED",
+    "SIGAP_RETENTION_INTERVAL",
 ];
+
+/// How long the personal data of a finished case is kept by default: five
+/// years of 365 days and a leap day (the duration syntax has no years, whose
+/// length is an average).
+pub const DEFAULT_RETENTION_CLOSED: Duration = Duration::from_secs(1826 * 24 * 3600);
 
 /// Development secret, accepted only with `SIGAP_ENV=dev`.
 pub const DEV_JWT_SECRET: &str = "sigap-dev-secret-do-not-use-in-production";
@@ -144,6 +151,12 @@ pub struct Config {
     pub data_keys: DataKeys,
     /// How often the api writes the access log entries it queued.
     pub access_log_interval: Duration,
+    /// How long after a case is closed, cancelled or merged its personal
+    /// data is erased (`SIGAP_RETENTION_CLOSED`, default 1826 days).
+    pub retention_closed: Duration,
+    /// How often the worker looks for cases to erase
+    /// (`SIGAP_RETENTION_INTERVAL`, default 1 minute).
+    pub retention_interval: Duration,
     /// The organisation's identity provider, when people may sign in
     /// through it (all of `SIGAP_OIDC_*` and `SIGAP_PUBLIC_URL` set).
     pub oidc: Option<OidcConfig>,
@@ -402,6 +415,8 @@ impl Config {
             })?,
             data_keys,
             access_log_interval: duration("SIGAP_ACCESS_LOG_INTERVAL", Duration::from_secs(1))?,
+            retention_closed: duration("SIGAP_RETENTION_CLOSED", DEFAULT_RETENTION_CLOSED)?,
+            retention_interval: duration("SIGAP_RETENTION_INTERVAL", Duration::from_secs(60))?,
         })
     }
 }
@@ -643,6 +658,28 @@ mod tests {
         assert_eq!(set.db_idle_tx_timeout, Duration::from_secs(60));
         assert!(
             Config::from_vars(vars(&[("SIGAP_ENV", "dev"), ("SIGAP_REQUEUE_AFTER", "2")])).is_err()
+        );
+    }
+
+    #[test]
+    fn retention_defaults_to_five_years_and_reads_durations_down_to_seconds() {
+        let defaults = Config::from_vars(vars(&[("SIGAP_ENV", "dev")])).expect("config");
+        assert_eq!(
+            defaults.retention_closed,
+            Duration::from_secs(1826 * 24 * 3600)
+        );
+        assert_eq!(defaults.retention_interval, Duration::from_secs(60));
+        let set = Config::from_vars(vars(&[
+            ("SIGAP_ENV", "dev"),
+            ("SIGAP_RETENTION_CLOSED", "2s"),
+            ("SIGAP_RETENTION_INTERVAL", "200ms"),
+        ]))
+        .expect("config");
+        assert_eq!(set.retention_closed, Duration::from_secs(2));
+        assert_eq!(set.retention_interval, Duration::from_millis(200));
+        assert!(
+            Config::from_vars(vars(&[("SIGAP_ENV", "dev"), ("SIGAP_RETENTION_CLOSED", "5y")]))
+                .is_err()
         );
     }
 

@@ -302,6 +302,14 @@ impl TryFrom<ExportRow> for Export {
     }
 }
 
+/// Whether the export's file holds personal data: names, phones, NIKs or
+/// addresses are columns of reports, people and services exported by a
+/// role that may see them (statistics never hold any).
+pub fn holds_personal_data(export: &Export) -> bool {
+    export.kind != ExportKind::Stats
+        && reports::PersonalData::of(&export.requester) != reports::PersonalData::Nothing
+}
+
 /// Who may export what: the roles that may read the same thing through the
 /// API (`GET /v1/reports` for reports, their people and their services,
 /// `GET /v1/stats` for statistics).

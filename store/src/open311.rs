@@ -35,6 +35,8 @@ pub enum Reader<'a> {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = reports, check_for_backend(diesel::pg::Pg))]
 pub struct ServiceRequestRow {
+    /// The report's id (for the access log, never shown).
+    pub id: uuid::Uuid,
     /// What anyone may know of it.
     #[diesel(embed)]
     pub public: PublicRequestRow,

@@ -16,7 +16,9 @@
 //! store (intake, case work, imports) so encrypts without knowing.
 
 pub mod access;
+pub mod erasure;
 mod rotate;
+pub mod subjects;
 
 pub use rotate::{RotationProgress, rotate};
 
@@ -221,6 +223,15 @@ impl KeyRing {
     /// The blind index of a phone number (as `+62…`).
     pub fn phone_index(&self, phone: &Phone) -> String {
         self.index("phone", phone.as_str())
+    }
+
+    /// The blind index of a person named by name and birth date (the name
+    /// trimmed and lower-cased), as a subject request stores it.
+    pub fn person_index(&self, name: &str, birth_date: chrono::NaiveDate) -> String {
+        self.index(
+            "person",
+            &format!("{}|{birth_date}", name.trim().to_lowercase()),
+        )
     }
 
     /// The blind index of a stored (decrypted) NIK or phone, normalised as

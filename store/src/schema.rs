@@ -86,6 +86,7 @@ diesel::table! {
         functioning -> Nullable<Array<Nullable<Text>>>,
         nik_index -> Nullable<Text>,
         phone_index -> Nullable<Text>,
+        erased_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -321,6 +322,7 @@ diesel::table! {
         deadline_time_zone -> Nullable<Text>,
         duplicate_of -> Nullable<Uuid>,
         reporter_phone_index -> Nullable<Text>,
+        erased_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -425,6 +427,27 @@ diesel::table! {
         staff_id -> Uuid,
         created_at -> Timestamptz,
         expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    subject_requests (id) {
+        id -> Uuid,
+        kind -> Text,
+        status -> Text,
+        identifier_kind -> Text,
+        identifier_index -> Text,
+        requested_by -> Text,
+        note -> Text,
+        received_by -> Text,
+        received_at -> Timestamptz,
+        due_at -> Timestamptz,
+        reporter_report_ids -> Array<Nullable<Uuid>>,
+        beneficiary_ids -> Array<Nullable<Uuid>>,
+        matches_capped -> Bool,
+        completed_at -> Nullable<Timestamptz>,
+        completed_by -> Nullable<Text>,
+        completion_note -> Nullable<Text>,
     }
 }
 
@@ -541,6 +564,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     staff_login_failures,
     staff_sessions,
     staff_sign_in_codes,
+    subject_requests,
     unit_queues,
     units,
     webhook_deliveries,

@@ -1,10 +1,12 @@
 //! Sigap's worker: routes received reports, escalates cases that miss their
-//! SLA, delivers webhooks, builds exports, and relays the outbox. Stateless: run as many as needed; they compete
+//! SLA, delivers webhooks, builds exports, erases the personal data of cases
+//! finished longer than the retention time, and relays the outbox. Stateless: run as many as needed; they compete
 //! for the same queues.
 
 pub mod escalation;
 pub mod exports;
 pub mod requeue;
+pub mod retention;
 pub mod routing;
 pub mod webhooks;
 
@@ -117,6 +119,11 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         stopped.clone(),
     ));
     let export_task = tokio::spawn(exports::run(config.clone(), pool.clone(), stopped.clone()));
+    let retention_task = tokio::spawn(retention::run(
+        config.clone(),
+        pool.clone(),
+        stopped.clone(),
+    ));
     tracing::info!(prefix = %config.amqp_prefix, "sigap-worker started");
 
     shutdown.await;
@@ -126,6 +133,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     escalation_task.await?;
     requeue_task.await?;
     export_task.await?;
+    retention_task.await?;
     delivery_task.await?;
     relay_task.await?;
     if let Some(metrics) = metrics {

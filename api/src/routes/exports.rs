@@ -13,6 +13,8 @@ use sigap_domain::{FieldError, Role};
 use sigap_store::exports::{
     self, ExportFormat, ExportKind, ExportStatus, ReportFilters, StatsFilters,
 };
+use sigap_store::privacy::access::{Access, Action};
+use tracing_actix_web::RequestId;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -183,7 +185,10 @@ async fn get_export(
 ///
 /// Served as an attachment, streamed from the database in 1 MiB pieces.
 /// The file is kept `SIGAP_EXPORT_TTL` (24 hours by default) after it is
-/// ready, then deleted: 410. Before it is ready: 409.
+/// ready, then deleted: 410. Before it is ready: 409. A download of a file
+/// that holds personal data (reports, people or services exported by an
+/// operator or a supervisor) is written to the access log
+/// (`export_download`).
 #[utoipa::path(
     tag = "exports",
     params(("id" = Uuid, Path)),
@@ -206,6 +211,7 @@ async fn get_export_file(
     auth: Auth,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
+    request_id: RequestId,
 ) -> ApiResult<HttpResponse> {
     let export = {
         let mut conn = state.pool.get().await?;
@@ -222,6 +228,19 @@ async fn get_export_file(
             export.status
         ))
         .into());
+    }
+    if exports::holds_personal_data(&export) {
+        state
+            .access_log
+            .record(
+                Access::by(
+                    &auth.0,
+                    Action::ExportDownload,
+                    Some(request_id.to_string()),
+                )
+                .of_export(export.id),
+            )
+            .await;
     }
     let pool = state.pool.clone();
     let export_id = export.id;

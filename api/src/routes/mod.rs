@@ -18,6 +18,7 @@ pub mod reports;
 pub mod sign_in;
 pub mod staff;
 pub mod stats;
+pub mod subject_requests;
 pub mod track;
 pub mod units;
 pub mod vocabulary;
@@ -37,6 +38,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cases::configure(cfg);
     casework::configure(cfg);
     access_log::configure(cfg);
+    subject_requests::configure(cfg);
     stats::configure(cfg);
     exports::configure(cfg);
     attachments::configure(cfg);

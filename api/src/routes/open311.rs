@@ -25,7 +25,7 @@ use crate::views::intake::{LocationInput, REGION_REQUIRED, ReportInput, Reporter
 use crate::xml::Xml;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse, ResponseError, get, post, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError, get, post, web};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -37,6 +37,7 @@ use sigap_domain::{Category, Channel, Need, Role, Status, Urgency};
 use sigap_runtime::auth::Scope;
 use sigap_store::Error as CoreError;
 use sigap_store::clients::Client;
+use sigap_store::privacy::access::{Access, Action};
 use sigap_store::intake::{self, Filer};
 use sigap_store::open311::{
     self as requests, LIST_LIMIT, PublicRequestRow, RequestFilter, ServiceRequestRow, WINDOW_DAYS,
@@ -1585,14 +1586,43 @@ async fn read_request(
     }
     let mut conn = state.pool.get().await?;
     let view = match &client {
-        Some(client) => requests::find_for_client(&mut conn, &client.client_id, ticket)
-            .await?
-            .map(|row| ServiceRequestView::Full(ServiceRequest::new(row))),
+        Some(client) => {
+            let row = requests::find_for_client(&mut conn, &client.client_id, ticket).await?;
+            drop(conn);
+            if let Some(row) = &row {
+                log_partner_reads(req, state, &client.client_id, std::slice::from_ref(row)).await;
+            }
+            row.map(|row| ServiceRequestView::Full(ServiceRequest::new(row)))
+        }
         None => requests::find_public(&mut conn, ticket)
             .await?
             .map(|row| ServiceRequestView::Public(PublicServiceRequest::new(row))),
     };
     view.ok_or_else(not_found)
+}
+
+/// Writes an access-log entry (`open311_request`) for each request a
+/// partner reads in full with its `api_key` (its description, address and
+/// place); public reads show none of these and write nothing.
+async fn log_partner_reads(
+    req: &HttpRequest,
+    state: &AppState,
+    client_id: &str,
+    rows: &[ServiceRequestRow],
+) {
+    let request_id = req
+        .extensions()
+        .get::<tracing_actix_web::RequestId>()
+        .map(|id| id.to_string());
+    for row in rows {
+        state
+            .access_log
+            .record(
+                Access::by_client(client_id, Action::Open311Request, request_id.clone())
+                    .of_report(row.id),
+            )
+            .await;
+    }
 }
 
 /// Parameters of `GET /open311/v2/requests.{format}`.
@@ -1791,11 +1821,14 @@ async fn list_requests(
     let filter = parse_filter(&params)?;
     let mut conn = state.pool.get().await?;
     Ok(match client {
-        Some(client) => requests::list_for_client(&mut conn, &client.client_id, &filter)
-            .await?
-            .into_iter()
-            .map(|row| ServiceRequestView::Full(ServiceRequest::new(row)))
-            .collect(),
+        Some(client) => {
+            let rows = requests::list_for_client(&mut conn, &client.client_id, &filter).await?;
+            drop(conn);
+            log_partner_reads(req, state, &client.client_id, &rows).await;
+            rows.into_iter()
+                .map(|row| ServiceRequestView::Full(ServiceRequest::new(row)))
+                .collect()
+        }
         None => requests::list_public(&mut conn, &filter)
             .await?
             .into_iter()

@@ -27,6 +27,8 @@ pub enum Action {
     ExportDownload,
     /// An Open311 read of a request by a partner.
     Open311Request,
+    /// The export of a subject request (everything held about a person).
+    SubjectExport,
 }
 
 /// One answer that showed personal data.
@@ -65,6 +67,22 @@ impl Access {
                 "staff"
             },
             role: claims.role,
+            report_id: None,
+            export_id: None,
+            beneficiary_ids: None,
+            action,
+            request_id,
+        }
+    }
+
+    /// An entry for the API client `client_id` (an Open311 partner, which
+    /// authenticates with its key rather than a token) now.
+    pub fn by_client(client_id: &str, action: Action, request_id: Option<String>) -> Access {
+        Access {
+            at: Utc::now(),
+            actor: client_id.to_owned(),
+            actor_kind: "client",
+            role: Role::Integrator,
             report_id: None,
             export_id: None,
             beneficiary_ids: None,
@@ -128,6 +146,8 @@ pub struct AccessRow {
     pub actor_kind: String,
     /// The caller's role.
     pub role: String,
+    /// The report shown, if any (an export names none).
+    pub report_id: Option<Uuid>,
     /// The people shown (the column's elements are never null).
     pub beneficiary_ids: Vec<Option<Uuid>>,
     /// What showed it.
