@@ -375,6 +375,37 @@ async fn each_role_gets_exactly_what_it_may_on_every_endpoint() {
             json!(null),
             vec![404, 404, 404, 404, 404, 404, 404, 404, 401],
         ),
+        // Subject requests: supervisors and admins.
+        (
+            Method::POST,
+            "/v1/subject-requests".into(),
+            json!({"kind": "forget"}),
+            vec![403, 422, 403, 403, 403, 403, 403, 422, 401],
+        ),
+        (
+            Method::GET,
+            "/v1/subject-requests".into(),
+            json!(null),
+            vec![403, 200, 403, 403, 403, 403, 403, 200, 401],
+        ),
+        (
+            Method::GET,
+            "/v1/subject-requests/01900000-0000-7000-8000-000000000000".into(),
+            json!(null),
+            vec![403, 404, 403, 403, 403, 403, 403, 404, 401],
+        ),
+        (
+            Method::GET,
+            "/v1/subject-requests/01900000-0000-7000-8000-000000000000/export".into(),
+            json!(null),
+            vec![403, 404, 403, 403, 403, 403, 403, 404, 401],
+        ),
+        (
+            Method::POST,
+            "/v1/subject-requests/01900000-0000-7000-8000-000000000000/complete".into(),
+            json!({"note": "done"}),
+            vec![403, 404, 403, 403, 403, 403, 403, 404, 401],
+        ),
         (
             Method::GET,
             format!("/v1/track/{tracking_code}"),

@@ -504,3 +504,155 @@ async fn logged_reads(db: &TestDb, id: &str) -> i64 {
         .expect("count")
         .get(0)
 }
+
+/// Access-log rows of `action`: (actor, actor_kind, role, report, export).
+async fn logged(db: &TestDb, action: &str) -> Vec<(String, String, String, Option<String>, Option<String>)> {
+    db.client()
+        .await
+        .query(
+            "SELECT actor, actor_kind, role, report_id::text, export_id::text FROM access_log \
+             WHERE action = $1 ORDER BY id",
+            &[&action],
+        )
+        .await
+        .expect("access log")
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+        .collect()
+}
+
+/// Asks for an export as `token` and downloads its file once ready; the
+/// export's id.
+async fn download_export(app: &TestApp, token: &str, kind: &str) -> String {
+    let asked = app
+        .post("/v1/exports", token, &json!({"kind": kind, "format": "csv"}))
+        .await;
+    assert_eq!(asked.status(), 202);
+    let export: Value = asked.json().await.expect("json");
+    let id = export["id"].as_str().expect("id").to_owned();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let view: Value = app
+            .get(&format!("/v1/exports/{id}"), token)
+            .await
+            .json()
+            .await
+            .expect("json");
+        if view["status"] == "ready" {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "not ready: {view}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let file = app.get(&format!("/v1/exports/{id}/file"), token).await;
+    assert_eq!(file.status(), 200);
+    file.bytes().await.expect("file");
+    id
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn export_downloads_and_partner_open311_reads_are_logged_and_public_reads_are_not() {
+    let app = spawn_app_with(&[
+        ("SIGAP_ACCESS_LOG_INTERVAL", "100ms"),
+        ("SIGAP_EXPORT_POLL_INTERVAL", "100ms"),
+    ])
+    .await;
+    let worker = Worker::start(app.config());
+    let client: Value = app
+        .post(
+            "/v1/clients",
+            &app.token(Role::Admin),
+            &json!({"name": "Aplikasi kota", "scopes": ["open311"]}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let client_id = client["client_id"].as_str().expect("client_id").to_owned();
+    let key = format!(
+        "{client_id}:{}",
+        client["client_secret"].as_str().expect("secret")
+    );
+    let filed: Value = app
+        .http
+        .post(app.url("/open311/v2/requests.json"))
+        .form(&[
+            ("api_key", key.as_str()),
+            ("service_code", "elderly"),
+            ("lat", "-0.69"),
+            ("long", "100.95"),
+            ("address_string", "Jorong Koto Tuo"),
+            ("description", "Lansia tinggal sendiri."),
+            ("first_name", "Siti"),
+            ("phone", "081234567890"),
+        ])
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let ticket = filed[0]["service_request_id"]
+        .as_str()
+        .expect("ticket")
+        .to_owned();
+    let report_id: String = app
+        .db
+        .client()
+        .await
+        .query_one("SELECT id::text FROM reports WHERE ticket = $1", &[&ticket])
+        .await
+        .expect("report")
+        .get(0);
+    let one = format!("/open311/v2/requests/{ticket}.json");
+
+    // Without a key: the public form, nothing logged.
+    let public = app.http.get(app.url(&one)).send().await.expect("request");
+    assert_eq!(public.status(), 200);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(logged(&app.db, "open311_request").await.is_empty());
+
+    // The partner reads it in full, alone and in its list: one row each.
+    for path in [one.as_str(), "/open311/v2/requests.json"] {
+        let read = app
+            .http
+            .get(app.url(path))
+            .header("X-Api-Key", &key)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(read.status(), 200, "{path}");
+        let body: Value = read.json().await.expect("json");
+        assert_eq!(body[0]["description"], "Lansia tinggal sendiri.", "in full");
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let expected = (
+        client_id.clone(),
+        "client".to_owned(),
+        "integrator".to_owned(),
+        Some(report_id.clone()),
+        None,
+    );
+    assert_eq!(
+        logged(&app.db, "open311_request").await,
+        [expected.clone(), expected]
+    );
+
+    // A reports export holds personal data for a supervisor: its download
+    // is logged; a statistics export holds none.
+    let supervisor = app.token(Role::Supervisor);
+    let export = download_export(&app, &supervisor, "reports").await;
+    download_export(&app, &supervisor, "stats").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        logged(&app.db, "export_download").await,
+        [(
+            "supervisor-test".to_owned(),
+            "staff".to_owned(),
+            "supervisor".to_owned(),
+            None,
+            Some(export)
+        )]
+    );
+    worker.stop().await;
+}
