@@ -176,6 +176,11 @@ pub struct Matches {
     pub beneficiaries: Vec<MatchedPerson>,
 }
 
+/// Ids as the array columns hold them.
+fn nullable(ids: &[Uuid]) -> Vec<Option<Uuid>> {
+    ids.iter().copied().map(Some).collect()
+}
+
 fn require_officer(claims: &Claims) -> Result<()> {
     if matches!(claims.role, Role::Supervisor | Role::Admin) {
         Ok(())
@@ -228,7 +233,7 @@ async fn find(
              ORDER BY id LIMIT $3",
         )
         .bind::<Text, _>(name.trim())
-        .bind::<Date, _>(birth_date)
+        .bind::<Date, _>(*birth_date)
         .bind::<BigInt, _>(limit)
         .load(conn)
         .await?,
@@ -282,8 +287,8 @@ pub async fn create(
             subject_requests::received_by.eq(&claims.sub),
             subject_requests::received_at.eq(now),
             subject_requests::due_at.eq(now + ANSWER_WITHIN),
-            subject_requests::reporter_report_ids.eq(&reporter),
-            subject_requests::beneficiary_ids.eq(&people),
+            subject_requests::reporter_report_ids.eq(nullable(&reporter)),
+            subject_requests::beneficiary_ids.eq(nullable(&people)),
             subject_requests::matches_capped.eq(capped),
         ))
         .returning(SubjectRequest::as_returning())
@@ -491,7 +496,7 @@ pub async fn export(
         .filter(
             access_log::report_id
                 .eq_any(&reporter_of)
-                .or(access_log::beneficiary_ids.overlaps_with(&people_ids)),
+                .or(access_log::beneficiary_ids.overlaps_with(nullable(&people_ids))),
         )
         .order(access_log::id.desc())
         .limit(MAX_LOG_ENTRIES)
