@@ -372,7 +372,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                     total += page.len();
                     match page.last() {
-                        Some(last) if page.len() == 1_000 => after = Some((last.closed_at, last.id)),
+                        Some(last) if page.len() == 1_000 => {
+                            after = Some((last.closed_at, last.id))
+                        }
                         _ => break,
                     }
                 }

@@ -678,8 +678,11 @@ mod tests {
         assert_eq!(set.retention_closed, Duration::from_secs(2));
         assert_eq!(set.retention_interval, Duration::from_millis(200));
         assert!(
-            Config::from_vars(vars(&[("SIGAP_ENV", "dev"), ("SIGAP_RETENTION_CLOSED", "5y")]))
-                .is_err()
+            Config::from_vars(vars(&[
+                ("SIGAP_ENV", "dev"),
+                ("SIGAP_RETENTION_CLOSED", "5y")
+            ]))
+            .is_err()
         );
     }
 

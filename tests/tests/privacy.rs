@@ -506,7 +506,10 @@ async fn logged_reads(db: &TestDb, id: &str) -> i64 {
 }
 
 /// Access-log rows of `action`: (actor, actor_kind, role, report, export).
-async fn logged(db: &TestDb, action: &str) -> Vec<(String, String, String, Option<String>, Option<String>)> {
+async fn logged(
+    db: &TestDb,
+    action: &str,
+) -> Vec<(String, String, String, Option<String>, Option<String>)> {
     db.client()
         .await
         .query(
@@ -525,7 +528,11 @@ async fn logged(db: &TestDb, action: &str) -> Vec<(String, String, String, Optio
 /// export's id.
 async fn download_export(app: &TestApp, token: &str, kind: &str) -> String {
     let asked = app
-        .post("/v1/exports", token, &json!({"kind": kind, "format": "csv"}))
+        .post(
+            "/v1/exports",
+            token,
+            &json!({"kind": kind, "format": "csv"}),
+        )
         .await;
     assert_eq!(asked.status(), 202);
     let export: Value = asked.json().await.expect("json");

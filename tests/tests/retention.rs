@@ -143,7 +143,12 @@ async fn a_case_closed_past_retention_is_erased_once_and_the_statistics_stay_the
 
     // The dry run lists the closed case and changes nothing.
     let listed = retention(&app, &["--dry-run"]);
-    let ticket = app.get(&format!("/v1/reports/{closed}"), &staff).await.json::<Value>().await.expect("json")["ticket"]
+    let ticket = app
+        .get(&format!("/v1/reports/{closed}"), &staff)
+        .await
+        .json::<Value>()
+        .await
+        .expect("json")["ticket"]
         .as_str()
         .expect("ticket")
         .to_owned();
@@ -180,7 +185,10 @@ async fn a_case_closed_past_retention_is_erased_once_and_the_statistics_stay_the
         .filter_map(|e| e.get("note"))
         .filter(|n| !n.is_null())
         .collect();
-    assert!(!notes.is_empty() && notes.iter().all(|n| *n == "[dihapus]"), "{notes:?}");
+    assert!(
+        !notes.is_empty() && notes.iter().all(|n| *n == "[dihapus]"),
+        "{notes:?}"
+    );
 
     let client = app.db.client().await;
     let row = client

@@ -17,10 +17,7 @@ async fn file_with(app: &TestApp, phone: &str, people: Value) -> String {
     body["reporter"]["phone"] = json!(phone);
     body["beneficiary_count"] = json!(people.as_array().map_or(1, Vec::len));
     body["beneficiaries"] = people;
-    app.file(&body).await["id"]
-        .as_str()
-        .expect("id")
-        .to_owned()
+    app.file(&body).await["id"].as_str().expect("id").to_owned()
 }
 
 /// Records a subject request as a supervisor; the answer's status and body.
@@ -79,7 +76,12 @@ async fn a_request_by_nik_finds_the_person_in_two_reports_and_exports_them_with_
                {"name": "Pak Amir", "age": 80, "sex": "M"}]),
     )
     .await;
-    let unrelated = file_with(&app, "081300000004", json!([{"name": "Kakek Umar", "age": 90}])).await;
+    let unrelated = file_with(
+        &app,
+        "081300000004",
+        json!([{"name": "Kakek Umar", "age": 90}]),
+    )
+    .await;
     // An operator reads the first report: the export shows it.
     let operator = app.token_with(Role::Operator, "operator-7", None, None);
     assert_eq!(
@@ -170,8 +172,18 @@ async fn a_request_by_nik_finds_the_person_in_two_reports_and_exports_them_with_
 async fn a_person_is_found_by_phone_as_reporter_and_by_name_with_birth_date() {
     let app = spawn_app_with(&[]).await;
     let worker = Worker::start(app.config());
-    let reported = file_with(&app, "081300000011", json!([{"name": "Nenek Ani", "age": 80}])).await;
-    let listed = file_with(&app, "081300000012", json!([{"name": "Nenek Ina", "age": 80}])).await;
+    let reported = file_with(
+        &app,
+        "081300000011",
+        json!([{"name": "Nenek Ani", "age": 80}]),
+    )
+    .await;
+    let listed = file_with(
+        &app,
+        "081300000012",
+        json!([{"name": "Nenek Ina", "age": 80}]),
+    )
+    .await;
     app.wait_for_status(&listed, "assigned", Duration::from_secs(15))
         .await;
     app.ok(
@@ -253,7 +265,10 @@ async fn open_requests_come_first_by_due_time_and_overdue_ones_say_so() {
         )
         .await
         .expect("backdate");
-    let path = format!("/v1/subject-requests/{}/complete", done["id"].as_str().expect("id"));
+    let path = format!(
+        "/v1/subject-requests/{}/complete",
+        done["id"].as_str().expect("id")
+    );
     let supervisor = app.token(Role::Supervisor);
     let completed = app
         .post(&path, &supervisor, &json!({"note": "Sent by letter"}))
@@ -337,7 +352,10 @@ async fn bad_requests_get_field_errors_and_other_roles_are_refused() {
             json!({"kind": "forget", "nik": NIK, "requested_by": "x", "note": "y"}),
             "kind",
         ),
-        (json!({"kind": "access", "nik": NIK, "note": "y"}), "requested_by"),
+        (
+            json!({"kind": "access", "nik": NIK, "note": "y"}),
+            "requested_by",
+        ),
     ] {
         let (status, problem) = ask(&app, body.clone()).await;
         assert_eq!(status, 422, "{body}: {problem}");
@@ -443,13 +461,23 @@ async fn completing_an_erasure_request_erases_the_person_and_no_one_else() {
     assert_eq!(people.len(), 2, "{report}");
     assert!(people[0].get("name").is_none_or(Value::is_null), "{report}");
     assert!(people[0].get("nik").is_none_or(Value::is_null), "{report}");
-    assert!(people[0].get("phone").is_none_or(Value::is_null), "{report}");
+    assert!(
+        people[0].get("phone").is_none_or(Value::is_null),
+        "{report}"
+    );
     assert_eq!(people[0]["sex"], "F");
     // The age at filing is kept for the statistics.
-    assert!(people[0]["age"].as_i64().is_some_and(|age| age >= 80), "{report}");
+    assert!(
+        people[0]["age"].as_i64().is_some_and(|age| age >= 80),
+        "{report}"
+    );
     assert_eq!(people[1]["name"], "Pak Amir", "others stay");
     let report = read(&app, &format!("/v1/reports/{second}")).await;
-    assert!(report["beneficiaries"][0].get("name").is_none_or(Value::is_null));
+    assert!(
+        report["beneficiaries"][0]
+            .get("name")
+            .is_none_or(Value::is_null)
+    );
 
     // Nothing finds her any more.
     assert_eq!(

@@ -37,12 +37,12 @@ use sigap_domain::{Category, Channel, Need, Role, Status, Urgency};
 use sigap_runtime::auth::Scope;
 use sigap_store::Error as CoreError;
 use sigap_store::clients::Client;
-use sigap_store::privacy::access::{Access, Action};
 use sigap_store::intake::{self, Filer};
 use sigap_store::open311::{
     self as requests, LIST_LIMIT, PublicRequestRow, RequestFilter, ServiceRequestRow, WINDOW_DAYS,
     WindowError,
 };
+use sigap_store::privacy::access::{Access, Action};
 use std::collections::HashMap;
 use tracing_actix_web::RequestId;
 use utoipa::{IntoParams, ToSchema};

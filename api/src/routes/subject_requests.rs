@@ -477,8 +477,7 @@ async fn export_subject_request(
     request_id: RequestId,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    let export =
-        subjects::export(&mut conn, &auth.0, *id, Some(request_id.to_string())).await?;
+    let export = subjects::export(&mut conn, &auth.0, *id, Some(request_id.to_string())).await?;
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(export))

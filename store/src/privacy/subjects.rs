@@ -13,8 +13,8 @@
 
 use crate::error::{Error, Result};
 use crate::privacy::access::{self, Access, Action};
-use crate::schema::{access_log, assessments, attachments, beneficiaries, reports, services};
 use crate::schema::subject_requests;
+use crate::schema::{access_log, assessments, attachments, beneficiaries, reports, services};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Text};
@@ -227,16 +227,18 @@ async fn find(
             .load(conn)
             .await?
         }
-        Identifier::NameAndBirthDate { name, birth_date } => diesel::sql_query(
-            "SELECT id FROM beneficiaries \
+        Identifier::NameAndBirthDate { name, birth_date } => {
+            diesel::sql_query(
+                "SELECT id FROM beneficiaries \
              WHERE lower(name) = lower($1) AND birth_date = $2 AND name IS NOT NULL \
              ORDER BY id LIMIT $3",
-        )
-        .bind::<Text, _>(name.trim())
-        .bind::<Date, _>(*birth_date)
-        .bind::<BigInt, _>(limit)
-        .load(conn)
-        .await?,
+            )
+            .bind::<Text, _>(name.trim())
+            .bind::<Date, _>(*birth_date)
+            .bind::<BigInt, _>(limit)
+            .load(conn)
+            .await?
+        }
     };
     let reporter: Vec<Uuid> = match identifier {
         Identifier::Phone(_) => {
@@ -332,7 +334,11 @@ pub async fn matches(conn: &mut AsyncPgConnection, request: &SubjectRequest) -> 
 }
 
 /// A request by id, for supervisors and admins.
-pub async fn get(conn: &mut AsyncPgConnection, claims: &Claims, id: Uuid) -> Result<SubjectRequest> {
+pub async fn get(
+    conn: &mut AsyncPgConnection,
+    claims: &Claims,
+    id: Uuid,
+) -> Result<SubjectRequest> {
     require_officer(claims)?;
     Ok(subject_requests::table
         .find(id)
@@ -405,7 +411,9 @@ pub async fn complete(
             .first(conn)
             .await?;
         if request.status != "open" {
-            return Err(Error::Conflict("the subject request is done already".into()));
+            return Err(Error::Conflict(
+                "the subject request is done already".into(),
+            ));
         }
         if request.kind == SubjectKind::Erasure.as_str() {
             let people = request.people();
