@@ -9,7 +9,12 @@ use std::time::Duration;
 const BOUNDARY: &str = "sigap-test-boundary-7MA4YWxkTrZu0gW";
 
 /// A multipart/form-data body with a file and optional text fields.
-fn form(filename: &str, declared: &str, bytes: &[u8], fields: &[(&str, &str)]) -> Vec<u8> {
+pub(crate) fn form(
+    filename: &str,
+    declared: &str,
+    bytes: &[u8],
+    fields: &[(&str, &str)],
+) -> Vec<u8> {
     let mut body = Vec::new();
     for (name, value) in fields {
         body.extend_from_slice(
@@ -30,7 +35,12 @@ fn form(filename: &str, declared: &str, bytes: &[u8], fields: &[(&str, &str)]) -
     body
 }
 
-async fn upload(app: &TestApp, token: &str, report: &str, body: Vec<u8>) -> reqwest::Response {
+pub(crate) async fn upload(
+    app: &TestApp,
+    token: &str,
+    report: &str,
+    body: Vec<u8>,
+) -> reqwest::Response {
     app.http
         .post(app.url(&format!("/v1/reports/{report}/attachments")))
         .bearer_auth(token)
@@ -64,7 +74,7 @@ fn jpeg_with_gps() -> Vec<u8> {
     j
 }
 
-fn png() -> Vec<u8> {
+pub(crate) fn png() -> Vec<u8> {
     let mut p = b"\x89PNG\r\n\x1a\n".to_vec();
     for (kind, data) in [
         (&b"IHDR"[..], &[0u8, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0][..]),

@@ -126,6 +126,23 @@ async fn a_case_closed_past_retention_is_erased_once_and_the_statistics_stay_the
                "received_by": "Cucu Nenek Rahmah"}),
     )
     .await;
+    let attached = crate::attachments::upload(
+        &app,
+        &staff,
+        &closed,
+        crate::attachments::form(
+            "rumah-nenek-rahmah.png",
+            "image/png",
+            &crate::attachments::png(),
+            &[("note", "Rumah Nenek Rahmah")],
+        ),
+    )
+    .await;
+    assert_eq!(attached.status(), 201);
+    let attachment = attached.json::<Value>().await.expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
     let noted = app
         .post(
             &format!("/v1/reports/{closed}/notes"),
@@ -218,6 +235,18 @@ async fn a_case_closed_past_retention_is_erased_once_and_the_statistics_stay_the
         .expect("left")
         .get(0);
     assert_eq!(left, 0, "nothing personal is left anywhere");
+
+    let file = app
+        .get(&format!("/v1/attachments/{attachment}"), &supervisor)
+        .await;
+    assert_eq!(file.status(), 410, "the photo is gone");
+    let listed: Value = app
+        .get(&format!("/v1/reports/{closed}/attachments"), &supervisor)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(listed["items"][0]["filename"], "[dihapus]", "{listed}");
 
     // The open case is untouched.
     let untouched: Value = app

@@ -277,6 +277,7 @@ async fn list_attachments(
             content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "application/pdf")),
             headers(("Content-Disposition" = String, description = "`attachment; filename=\"…\"`"))),
         (status = 404, body = Problem, content_type = "application/problem+json", description = "No such attachment, or its case is not visible to the caller"),
+        (status = 410, body = Problem, content_type = "application/problem+json", description = "The file was erased with the case's personal data (retention)"),
         AuthErrors,
     )
 )]
@@ -289,6 +290,11 @@ async fn get_attachment(
     let claims = auth.require_scope(Scope::ReportsRead)?;
     let mut conn = state.pool.get().await?;
     let (report, meta, bytes) = attachments::get_for(&mut conn, claims, *id).await?;
+    if bytes.is_empty() {
+        return Err(ApiError::Gone(
+            "this file was erased with the case's personal data (retention)".into(),
+        ));
+    }
     let personal = sees_personal_data(claims, &report);
     let view = AttachmentView::new(meta, personal);
     Ok(HttpResponse::Ok()
