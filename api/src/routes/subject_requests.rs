@@ -343,7 +343,8 @@ pub struct SubjectListQuery {
     /// `open` or `done`; both by default.
     #[param(pattern = "^(open|done)$", example = "open")]
     pub status: Option<String>,
-    /// At most 500; 100 by default.
+    /// 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     #[param(pattern = "^([2-6][0-9A-Fa-f]|7[0-9A-Ea-e])*$")]
