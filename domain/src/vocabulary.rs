@@ -23,12 +23,12 @@ pub trait Vocabulary: Copy + fmt::Debug + Send + Sync + 'static {
 
 /// Declares a closed set of snake_case names with `ALL`, `as_str` and `parse`.
 macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident = $set:literal { $($variant:ident = $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident = $set:literal { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(rename_all = "snake_case")]
-        pub enum $name { $(#[doc = concat!("Spelled `", $text, "`.")] $variant),+ }
+        pub enum $name { $(#[doc = concat!("Spelled `", $text, "`.")] $(#[$vmeta])* $variant),+ }
 
         impl $name {
             /// Every value, in declaration order.
@@ -308,6 +308,36 @@ vocabulary! {
         AtUnit = "at_unit",
         Community = "community",
         Remote = "remote",
+    }
+}
+
+vocabulary! {
+    /// What a person's consent allows their data to be used for (UU PDP:
+    /// purpose limitation). Sharing with a partner or a regional office
+    /// needs its own purpose.
+    ConsentPurpose = "consent_purpose" {
+        CaseHandling = "case_handling",
+        ShareWithPartner = "share_with_partner",
+        ShareWithRegionalOffice = "share_with_regional_office",
+        Photo = "photo",
+    }
+}
+
+vocabulary! {
+    /// Who gave a consent: the person, or for a child (under 18) a guardian.
+    ConsentGiver = "consent_giver" {
+        // `self` is a keyword: the variant is named otherwise, spelled so.
+        #[serde(rename = "self")]
+        Person = "self",
+        Guardian = "guardian",
+    }
+}
+
+vocabulary! {
+    /// How a consent was given.
+    ConsentMethod = "consent_method" {
+        Written = "written",
+        RecordedVerbal = "recorded_verbal",
     }
 }
 

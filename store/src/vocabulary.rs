@@ -9,7 +9,7 @@ use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{Nullable, Text};
 use sigap_domain::{
-    AssessmentMethod, AssistiveDevice, AtensiComponent, BeneficiaryStatus, Category, Channel,
+    AssessmentMethod, AssistiveDevice, ConsentGiver, ConsentMethod, ConsentPurpose, AtensiComponent, BeneficiaryStatus, Category, Channel,
     Difficulty, Disability, FollowUpOutcome, HolidayKind, Modality, Need, Role, ServiceStatus,
     Stage, Status, Urgency, Vocabulary,
 };
@@ -75,6 +75,9 @@ macro_rules! term_conversions {
 
 term_conversions!(
     AssessmentMethod,
+    ConsentGiver,
+    ConsentMethod,
+    ConsentPurpose,
     AssistiveDevice,
     AtensiComponent,
     BeneficiaryStatus,
