@@ -552,6 +552,24 @@ mod tests {
     }
 
     #[test]
+    fn consent_terms_are_spelled_the_same_on_the_wire_and_in_the_database() {
+        fn same<T: Vocabulary + Serialize>() {
+            for v in T::all() {
+                let json = serde_json::to_string(v).expect("serialize");
+                assert_eq!(json, format!("\"{}\"", v.spelling()), "{}", T::NAME);
+            }
+        }
+        same::<ConsentPurpose>();
+        same::<ConsentGiver>();
+        same::<ConsentMethod>();
+        assert_eq!(ConsentGiver::parse("self"), Some(ConsentGiver::Person));
+        assert_eq!(
+            serde_json::from_str::<ConsentGiver>("\"self\"").expect("deserialize"),
+            ConsentGiver::Person
+        );
+    }
+
+    #[test]
     fn each_stage_begins_where_the_one_before_ends() {
         use crate::working_time::Allowance;
         // The stage a status starts is completed by the status after it.
