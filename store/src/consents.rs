@@ -319,7 +319,11 @@ mod tests {
             (day("2026-12-07"), None, None, None),
         ];
         for (on, born, age, expected) in cases {
-            assert_eq!(age_on(on, born, age, listed), expected, "{on} {born:?} {age:?}");
+            assert_eq!(
+                age_on(on, born, age, listed),
+                expected,
+                "{on} {born:?} {age:?}"
+            );
         }
     }
 }

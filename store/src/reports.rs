@@ -10,9 +10,7 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use sigap_domain::{
-    Category, Channel, Claims, ConsentPurpose, Need, Role, Stage, Status, Urgency,
-};
+use sigap_domain::{Category, Channel, Claims, ConsentPurpose, Need, Role, Stage, Status, Urgency};
 use uuid::Uuid;
 
 /// A report as stored; every vocabulary column is read as its domain type,

@@ -9,9 +9,9 @@ use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{Nullable, Text};
 use sigap_domain::{
-    AssessmentMethod, AssistiveDevice, ConsentGiver, ConsentMethod, ConsentPurpose, AtensiComponent, BeneficiaryStatus, Category, Channel,
-    Difficulty, Disability, FollowUpOutcome, HolidayKind, Modality, Need, Role, ServiceStatus,
-    Stage, Status, Urgency, Vocabulary,
+    AssessmentMethod, AssistiveDevice, AtensiComponent, BeneficiaryStatus, Category, Channel,
+    ConsentGiver, ConsentMethod, ConsentPurpose, Difficulty, Disability, FollowUpOutcome,
+    HolidayKind, Modality, Need, Role, ServiceStatus, Stage, Status, Urgency, Vocabulary,
 };
 
 /// A vocabulary value as a `text` column.

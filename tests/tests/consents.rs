@@ -194,7 +194,10 @@ async fn a_partner_sees_a_person_only_while_the_person_consents_to_sharing_with_
         ["consent.recorded", "consent.recorded", "consent.withdrawn"],
         "{events:?}"
     );
-    assert_eq!(events[1]["details"]["purposes"], json!(["share_with_partner"]));
+    assert_eq!(
+        events[1]["details"]["purposes"],
+        json!(["share_with_partner"])
+    );
     let text = serde_json::to_string(&events).expect("json");
     for personal in ["Rahmah", "1303015708450001", "menarik"] {
         assert!(!text.contains(personal), "{personal} on the bus: {text}");
@@ -295,7 +298,11 @@ async fn whether_name_nik_and_phone_are_shown_follows_the_role_and_the_persons_c
 
     // (caller, shown for: none, for partners, for regional offices, withdrawn)
     let matrix = [
-        ("operator", app.token(Role::Operator), [true, true, true, true]),
+        (
+            "operator",
+            app.token(Role::Operator),
+            [true, true, true, true],
+        ),
         (
             "supervisor",
             app.token(Role::Supervisor),
@@ -307,7 +314,11 @@ async fn whether_name_nik_and_phone_are_shown_follows_the_role_and_the_persons_c
             app.token(Role::Regional),
             [false, false, true, false],
         ),
-        ("admin", app.token(Role::Admin), [false, false, false, false]),
+        (
+            "admin",
+            app.token(Role::Admin),
+            [false, false, false, false],
+        ),
     ];
     for (name, token, expected) in &matrix {
         let listed = read(&app, &format!("/v1/reports/{id}/beneficiaries"), token).await;

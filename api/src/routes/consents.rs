@@ -146,8 +146,7 @@ async fn list_consents(
     let mut conn = state.pool.get().await?;
     let (case, rows) = consents::list(&mut conn, claims, *id, after, limit + 1).await?;
     Ok(web::Json(
-        Page::from_rows(rows, limit, |r| r.id.to_string())
-            .map(|row| ConsentView::new(&case, row)),
+        Page::from_rows(rows, limit, |r| r.id.to_string()).map(|row| ConsentView::new(&case, row)),
     ))
 }
 
@@ -188,8 +187,8 @@ async fn withdraw_consent(
     let reason = if bytes.is_empty() {
         None
     } else {
-        if let Some(media) = body::media_type(&req)
-            .filter(|m| m != "application/json" && !m.ends_with("+json"))
+        if let Some(media) =
+            body::media_type(&req).filter(|m| m != "application/json" && !m.ends_with("+json"))
         {
             return Err(ApiError::UnsupportedMediaType(format!(
                 "expected application/json, got {media}"

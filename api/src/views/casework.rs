@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use sigap_domain::casework::MAX_RECOMMENDATIONS;
 use sigap_domain::{
     AssessmentMethod, AssistiveDevice, AtensiComponent, BeneficiaryStatus, Claims, ConsentGiver,
-    ConsentMethod, ConsentPurpose, Delivery,
-    Difficulty, Disability, FieldError, FollowUp, FollowUpOutcome, Functioning, Modality,
-    NewAssessment, NewService, Nik, PersonDetails, Phone, Recommendation, ServiceStatus, Sex,
+    ConsentMethod, ConsentPurpose, Delivery, Difficulty, Disability, FieldError, FollowUp,
+    FollowUpOutcome, Functioning, Modality, NewAssessment, NewService, Nik, PersonDetails, Phone,
+    Recommendation, ServiceStatus, Sex,
 };
 use sigap_store::casework::{
     AssessmentRow, BeneficiaryRow, CaseRef, Person, PersonPatch, ServiceRow, UnitService,
@@ -1008,9 +1008,7 @@ impl ConsentInput {
         let mut purposes = Vec::new();
         match &self.purposes {
             None => p.add("purposes", "is required: at least one purpose"),
-            Some(list) if list.is_empty() => {
-                p.add("purposes", "must name at least one purpose")
-            }
+            Some(list) if list.is_empty() => p.add("purposes", "must name at least one purpose"),
             Some(list) => {
                 for (i, text) in list.iter().enumerate() {
                     match ConsentPurpose::parse(text) {
@@ -1032,8 +1030,7 @@ impl ConsentInput {
             ConsentGiver::expected,
         );
         let guardian_name = p.text("guardian_name", self.guardian_name.as_deref(), 200);
-        let guardian_relation =
-            p.text("guardian_relation", self.guardian_relation.as_deref(), 100);
+        let guardian_relation = p.text("guardian_relation", self.guardian_relation.as_deref(), 100);
         let giver = match given_by {
             Some(ConsentGiver::Guardian) => {
                 if guardian_name.is_none() && !p.0.iter().any(|e| e.field == "guardian_name") {
