@@ -502,17 +502,27 @@ impl Table {
     }
 
     /// The columns: personal ones only for those who may see some personal
-    /// data.
+    /// data (the reporter's and the description: only those who see a
+    /// report's own; the people's: also partners and regional offices, for
+    /// the people who consented).
     fn columns(self, personal: &PersonalData) -> Vec<Column> {
         let (base, private) = match self {
             Table::Reports => (REPORT_COLUMNS, REPORT_PERSONAL_COLUMNS),
             Table::Beneficiaries => (BENEFICIARY_COLUMNS, BENEFICIARY_PERSONAL_COLUMNS),
         };
         let mut columns = base.to_vec();
-        if *personal != PersonalData::Nothing {
+        if self.with_personal(personal) {
             columns.extend_from_slice(private);
         }
         columns
+    }
+
+    /// Whether the table has its personal columns for `personal`.
+    fn with_personal(self, personal: &PersonalData) -> bool {
+        match self {
+            Table::Reports => matches!(personal, PersonalData::All | PersonalData::Unit(_)),
+            Table::Beneficiaries => *personal != PersonalData::Nothing,
+        }
     }
 
     /// Writes the rows of one report; how many. A person's personal
@@ -527,7 +537,7 @@ impl Table {
         personal: &PersonalData,
         consented: &HashSet<(uuid::Uuid, i32)>,
     ) -> anyhow::Result<i64> {
-        let with_personal = *personal != PersonalData::Nothing;
+        let with_personal = self.with_personal(personal);
         let shown = personal.covers(report.unit_code.as_deref());
         match self {
             Table::Reports => {
