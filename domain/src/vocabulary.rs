@@ -23,12 +23,12 @@ pub trait Vocabulary: Copy + fmt::Debug + Send + Sync + 'static {
 
 /// Declares a closed set of snake_case names with `ALL`, `as_str` and `parse`.
 macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident = $set:literal { $($variant:ident = $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident = $set:literal { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(rename_all = "snake_case")]
-        pub enum $name { $(#[doc = concat!("Spelled `", $text, "`.")] $variant),+ }
+        pub enum $name { $(#[doc = concat!("Spelled `", $text, "`.")] $(#[$vmeta])* $variant),+ }
 
         impl $name {
             /// Every value, in declaration order.
@@ -312,6 +312,36 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// What a person's consent allows their data to be used for (UU PDP:
+    /// purpose limitation). Sharing with a partner or a regional office
+    /// needs its own purpose.
+    ConsentPurpose = "consent_purpose" {
+        CaseHandling = "case_handling",
+        ShareWithPartner = "share_with_partner",
+        ShareWithRegionalOffice = "share_with_regional_office",
+        Photo = "photo",
+    }
+}
+
+vocabulary! {
+    /// Who gave a consent: the person, or for a child (under 18) a guardian.
+    ConsentGiver = "consent_giver" {
+        // `self` is a keyword: the variant is named otherwise, spelled so.
+        #[serde(rename = "self")]
+        Person = "self",
+        Guardian = "guardian",
+    }
+}
+
+vocabulary! {
+    /// How a consent was given.
+    ConsentMethod = "consent_method" {
+        Written = "written",
+        RecordedVerbal = "recorded_verbal",
+    }
+}
+
+vocabulary! {
     /// An answer of the Washington Group short set.
     Difficulty = "difficulty" {
         NoDifficulty = "no_difficulty",
@@ -519,6 +549,24 @@ mod tests {
         for s in Stage::ALL {
             assert_eq!(Stage::parse(s.as_str()), Some(*s));
         }
+    }
+
+    #[test]
+    fn consent_terms_are_spelled_the_same_on_the_wire_and_in_the_database() {
+        fn same<T: Vocabulary + Serialize>() {
+            for v in T::all() {
+                let json = serde_json::to_string(v).expect("serialize");
+                assert_eq!(json, format!("\"{}\"", v.spelling()), "{}", T::NAME);
+            }
+        }
+        same::<ConsentPurpose>();
+        same::<ConsentGiver>();
+        same::<ConsentMethod>();
+        assert_eq!(ConsentGiver::parse("self"), Some(ConsentGiver::Person));
+        assert_eq!(
+            serde_json::from_str::<ConsentGiver>("\"self\"").expect("deserialize"),
+            ConsentGiver::Person
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@
 use crate::deadlines::{self, Move};
 use crate::error::{Error, Result};
 use crate::lifecycle::{Actor, Change, lock_case, move_case, record};
-use crate::reports::{ReportRow, Visibility};
+use crate::reports::{PersonalData, ReportRow, Visibility};
 use crate::schema::{
     assessments, beneficiaries, beneficiary_imports, regions, report_events, reports,
     service_follow_ups, services,
@@ -102,6 +102,42 @@ impl BeneficiaryRow {
     pub fn disabilities(&self) -> Vec<Disability> {
         self.disabilities.iter().map(|t| t.0).collect()
     }
+
+    /// The row without its personal data (name, NIK, birth date, phone,
+    /// address and the free text of an ended case): what a caller who may
+    /// not see the person gets, whatever the api does with it.
+    pub fn redacted(self) -> BeneficiaryRow {
+        BeneficiaryRow {
+            name: None,
+            nik: None,
+            birth_date: None,
+            phone: None,
+            address: None,
+            status_reason: None,
+            ..self
+        }
+    }
+}
+
+/// A person as a caller reads them: `shown` says whether the row carries
+/// the person's personal data (the report's rule, or for a partner or a
+/// regional office an active consent for its purpose, decided in the
+/// query); when not, the row comes redacted.
+#[derive(Debug, Clone)]
+pub struct Person {
+    /// The row (redacted unless `shown`).
+    pub row: BeneficiaryRow,
+    /// Whether the caller sees the person's personal data.
+    pub shown: bool,
+}
+
+impl Person {
+    fn of((row, shown): (BeneficiaryRow, bool)) -> Person {
+        Person {
+            row: if shown { row } else { row.redacted() },
+            shown,
+        }
+    }
 }
 
 /// One assessment of a person.
@@ -148,6 +184,29 @@ pub struct AssessmentRow {
 }
 
 impl AssessmentRow {
+    /// The assessment without personal data (findings, functioning and the
+    /// recommendations' notes).
+    pub fn redacted(mut self) -> AssessmentRow {
+        self.findings = String::new();
+        for field in [
+            &mut self.seeing,
+            &mut self.hearing,
+            &mut self.walking,
+            &mut self.remembering,
+            &mut self.self_care,
+            &mut self.communicating,
+        ] {
+            *field = None;
+        }
+        let mut recommendations = self.recommendations();
+        for r in &mut recommendations {
+            r.note = None;
+        }
+        self.recommendations =
+            serde_json::to_value(&recommendations).expect("recommendations serialize");
+        self
+    }
+
     /// The Washington Group answers, when all six were given.
     pub fn functioning(&self) -> Option<Functioning> {
         Some(Functioning {
@@ -221,6 +280,20 @@ pub struct ServiceRow {
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+}
+
+impl ServiceRow {
+    /// The service without personal data (notes, who received it, why it
+    /// was cancelled).
+    pub fn redacted(self) -> ServiceRow {
+        ServiceRow {
+            note: None,
+            received_by: None,
+            delivery_note: None,
+            cancel_reason: None,
+            ..self
+        }
+    }
 }
 
 /// What keeps a case from being resolved.
@@ -350,72 +423,83 @@ fn case_of(report: &ReportRow) -> CaseRef {
 }
 
 /// The people of a report `claims` may read, in list order, after the
-/// place `after`, at most `limit`.
+/// place `after`, at most `limit`; each with its personal data only when
+/// the caller may see it ([`PersonalData::person_shown`], in the query).
 pub async fn list_beneficiaries(
     conn: &mut AsyncPgConnection,
     claims: &Claims,
     report_id: Uuid,
     after: Option<i32>,
     limit: i64,
-) -> Result<(CaseRef, Vec<BeneficiaryRow>)> {
+) -> Result<(CaseRef, Vec<Person>)> {
     let case = case_for(conn, claims, report_id).await?;
-    let rows = beneficiaries::table
+    let shown = PersonalData::of(claims).person_shown(case.unit_code.as_deref());
+    let rows: Vec<(BeneficiaryRow, bool)> = beneficiaries::table
         .filter(beneficiaries::report_id.eq(report_id))
         .filter(beneficiaries::ordinal.gt(after.unwrap_or(-1)))
         .order(beneficiaries::ordinal)
         .limit(limit)
-        .select(BeneficiaryRow::as_select())
+        .select((BeneficiaryRow::as_select(), shown))
         .load(conn)
         .await?;
-    Ok((case, rows))
+    Ok((case, rows.into_iter().map(Person::of).collect()))
 }
 
 /// A person `claims` may read; 404 otherwise. The person's row is read
 /// only through a case the caller's rule selects (the report's condition
-/// is in that query), never loaded and then filtered.
+/// is in that query), never loaded and then filtered; its personal data
+/// only when the caller may see it.
 pub async fn find_beneficiary(
     conn: &mut AsyncPgConnection,
     claims: &Claims,
     id: Uuid,
-) -> Result<(CaseRef, BeneficiaryRow)> {
+) -> Result<(CaseRef, Person)> {
     let report_id: Uuid = beneficiaries::table
         .find(id)
         .select(beneficiaries::report_id)
         .first(conn)
         .await?;
     let case = case_for(conn, claims, report_id).await?;
-    let row: BeneficiaryRow = beneficiaries::table
+    let shown = PersonalData::of(claims).person_shown(case.unit_code.as_deref());
+    let row: (BeneficiaryRow, bool) = beneficiaries::table
         .find(id)
         .filter(beneficiaries::report_id.eq(case.report_id))
-        .select(BeneficiaryRow::as_select())
+        .select((BeneficiaryRow::as_select(), shown))
         .first(conn)
         .await?;
-    Ok((case, row))
+    Ok((case, Person::of(row)))
 }
 
 /// The assessments of a person `claims` may read, newest first (the first
-/// is the one that counts), after the id `after`, at most `limit`.
+/// is the one that counts), after the id `after`, at most `limit`; with
+/// whether the caller sees the person's personal data (the rows come
+/// redacted when not).
 pub async fn list_assessments(
     conn: &mut AsyncPgConnection,
     claims: &Claims,
     beneficiary_id: Uuid,
     after: Option<Uuid>,
     limit: i64,
-) -> Result<(CaseRef, Vec<AssessmentRow>)> {
-    let (case, _) = find_beneficiary(conn, claims, beneficiary_id).await?;
+) -> Result<(CaseRef, bool, Vec<AssessmentRow>)> {
+    let (case, person) = find_beneficiary(conn, claims, beneficiary_id).await?;
     let mut q = assessments::table
         .filter(assessments::beneficiary_id.eq(beneficiary_id))
         .into_boxed();
     if let Some(after) = after {
         q = q.filter(assessments::id.lt(after));
     }
-    let rows = q
+    let rows: Vec<AssessmentRow> = q
         .order(assessments::id.desc())
         .limit(limit)
         .select(AssessmentRow::as_select())
         .load(conn)
         .await?;
-    Ok((case, rows))
+    let rows = if person.shown {
+        rows
+    } else {
+        rows.into_iter().map(AssessmentRow::redacted).collect()
+    };
+    Ok((case, person.shown, rows))
 }
 
 /// The services of a report `claims` may read, in planning order, after the
@@ -428,25 +512,28 @@ pub async fn list_report_services(
     limit: i64,
 ) -> Result<(CaseRef, Vec<ServiceRow>)> {
     let case = case_for(conn, claims, report_id).await?;
+    let shown = PersonalData::of(claims).person_shown(case.unit_code.as_deref());
     let mut q = services::table
+        .inner_join(beneficiaries::table)
         .filter(services::report_id.eq(report_id))
+        .select((ServiceRow::as_select(), shown))
         .into_boxed();
     if let Some(after) = after {
         q = q.filter(services::id.gt(after));
     }
-    let rows = q
-        .order(services::id)
-        .limit(limit)
-        .select(ServiceRow::as_select())
-        .load(conn)
-        .await?;
+    let rows: Vec<(ServiceRow, bool)> = q.order(services::id).limit(limit).load(conn).await?;
+    // A service's notes are about its person: shown as the person is.
+    let rows = rows
+        .into_iter()
+        .map(|(row, shown)| if shown { row } else { row.redacted() })
+        .collect();
     Ok((case, rows))
 }
 
 /// Locks the case of a person for a change by `claims` (404 when the caller
 /// may not read it, 403 when its role may not change cases), with the
 /// person's row.
-async fn lock_person(
+pub(crate) async fn lock_person(
     conn: &mut AsyncPgConnection,
     claims: &Claims,
     id: Uuid,
@@ -594,7 +681,7 @@ async fn history_only(
 
 /// A case-work entry of the history and its event: `kind` in the history
 /// (`service_delivered`), `event` on the bus (`service.delivered`).
-async fn announce(
+pub(crate) async fn announce(
     conn: &mut AsyncPgConnection,
     report: &ReportRow,
     actor: &Actor,
@@ -1605,21 +1692,33 @@ pub struct ServiceLine {
     pub beneficiary_ordinal: i32,
     /// Personal data: the person's name.
     pub beneficiary_name: Option<String>,
+    /// Whether the person has an active consent for the requester's purpose
+    /// (a partner's, a regional office's; always false for other roles,
+    /// whom the report's rule decides for).
+    pub consented: bool,
 }
 
 /// The services of `reports` (the caller has read those reports with its
-/// visibility), each report's by id (the order they were planned in).
+/// visibility), each report's by id (the order they were planned in), each
+/// with whether its person consented to being shown to `personal`'s
+/// purpose (asked of `consents` in the same statement).
 pub async fn services_of_reports(
     conn: &mut AsyncPgConnection,
+    personal: &PersonalData,
     reports: &[Uuid],
 ) -> Result<Vec<ServiceLine>> {
-    let rows: Vec<(ServiceRow, i32, Option<String>)> = services::table
+    let consented = match personal.purpose() {
+        Some(purpose) => PersonalData::Consented(purpose).person_shown(None),
+        None => PersonalData::Nothing.person_shown(None),
+    };
+    let rows: Vec<(ServiceRow, i32, Option<String>, bool)> = services::table
         .inner_join(beneficiaries::table)
         .filter(services::report_id.eq_any(reports))
         .select((
             ServiceRow::as_select(),
             beneficiaries::ordinal,
             beneficiaries::name,
+            consented,
         ))
         .order((services::report_id, services::id))
         .load(conn)
@@ -1627,13 +1726,35 @@ pub async fn services_of_reports(
     Ok(rows
         .into_iter()
         .map(
-            |(service, beneficiary_ordinal, beneficiary_name)| ServiceLine {
+            |(service, beneficiary_ordinal, beneficiary_name, consented)| ServiceLine {
                 service,
                 beneficiary_ordinal,
                 beneficiary_name,
+                consented,
             },
         )
         .collect())
+}
+
+/// The people of `reports` (read by the caller with its visibility) who
+/// have an active consent for `personal`'s purpose, as (report, place in
+/// its list): the people of an export whose personal data a partner or a
+/// regional office may see. Empty for roles without such a purpose.
+pub async fn consented_people(
+    conn: &mut AsyncPgConnection,
+    personal: &PersonalData,
+    reports: &[Uuid],
+) -> Result<std::collections::HashSet<(Uuid, i32)>> {
+    let Some(purpose) = personal.purpose() else {
+        return Ok(Default::default());
+    };
+    let rows: Vec<(Uuid, i32)> = beneficiaries::table
+        .filter(beneficiaries::report_id.eq_any(reports))
+        .filter(PersonalData::Consented(purpose).person_shown(None))
+        .select((beneficiaries::report_id, beneficiaries::ordinal))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// How many of a report's people are served, for Open311's status notes.

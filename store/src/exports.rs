@@ -18,7 +18,7 @@
 
 use crate::casework::{self, ServiceLine};
 use crate::error::{Error, Result};
-use crate::reports::{self, ListCursor, ReportFilter, ReportRow};
+use crate::reports::{self, ListCursor, PersonalData, ReportFilter, ReportRow};
 use crate::schema::{export_chunks, exports};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -26,6 +26,7 @@ use diesel::sql_types::{Int4, Interval, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use sigap_domain::{Category, Claims, Role, Status, Urgency};
+use std::collections::HashSet;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use uuid::Uuid;
@@ -644,7 +645,10 @@ struct IdRow {
 
 /// Reads the reports an export covers, page by page, newest first, as its
 /// requester may read them, handing each page to `page` (which writes it
-/// out) and renewing the build's lease between pages. All pages are read in
+/// out) with the people of the page who consented to being shown to the
+/// requester (a partner or a regional office:
+/// [`casework::consented_people`]), and renewing the build's lease between
+/// pages. All pages are read in
 /// one read-only repeatable-read transaction, so the file is one consistent
 /// picture. Stops with [`Error::Conflict`] when the lease is lost.
 pub async fn for_each_report_page<F>(
@@ -656,9 +660,10 @@ pub async fn for_each_report_page<F>(
     mut page: F,
 ) -> Result<()>
 where
-    F: FnMut(&[ReportRow]) -> Result<()> + Send,
+    F: FnMut(&[ReportRow], &HashSet<(Uuid, i32)>) -> Result<()> + Send,
 {
     let claims = export.requester.clone();
+    let personal = PersonalData::of(&claims);
     let mut filter = filters.to_filter();
     conn.build_transaction()
         .read_only()
@@ -666,7 +671,9 @@ where
         .run::<(), Error, _>(async |conn| {
             loop {
                 let rows = reports::list_for(conn, &claims, &filter, PAGE_ROWS).await?;
-                page(&rows)?;
+                let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+                let consented = casework::consented_people(conn, &personal, &ids).await?;
+                page(&rows, &consented)?;
                 if (rows.len() as i64) < PAGE_ROWS {
                     return Ok(());
                 }
@@ -695,6 +702,7 @@ where
     F: FnMut(&[ReportRow], &[ServiceLine]) -> Result<()> + Send,
 {
     let claims = export.requester.clone();
+    let personal = PersonalData::of(&claims);
     let mut filter = filters.to_filter();
     conn.build_transaction()
         .read_only()
@@ -703,7 +711,7 @@ where
             loop {
                 let rows = reports::list_for(conn, &claims, &filter, PAGE_ROWS).await?;
                 let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-                let services = casework::services_of_reports(conn, &ids).await?;
+                let services = casework::services_of_reports(conn, &personal, &ids).await?;
                 page(&rows, &services)?;
                 if (rows.len() as i64) < PAGE_ROWS {
                     return Ok(());

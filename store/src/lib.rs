@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod cases;
 pub mod casework;
 pub mod clients;
+pub mod consents;
 pub mod db;
 pub mod deadlines;
 pub mod directory;

@@ -10,7 +10,7 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use sigap_domain::{Category, Channel, Claims, Need, Role, Stage, Status, Urgency};
+use sigap_domain::{Category, Channel, Claims, ConsentPurpose, Need, Role, Stage, Status, Urgency};
 use uuid::Uuid;
 
 /// A report as stored; every vocabulary column is read as its domain type,
@@ -222,15 +222,19 @@ impl Visibility {
 }
 
 /// Whose personal data a caller may see: the one rule, which
-/// [`sees_personal_data`] applies to a report and exports apply to their
-/// columns.
+/// [`sees_personal_data`] applies to a report, [`PersonalData::person_shown`]
+/// to each person in the store's queries, and exports to their columns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PersonalData {
     /// Operators and supervisors: on every report they read.
     All,
     /// UPT staff: on the reports assigned to their unit.
     Unit(String),
-    /// Everyone else: never.
+    /// Partners (integrators) and regional offices: never the report's own
+    /// (reporter, description, notes), and a person's only while that
+    /// person has an active consent for this purpose (UU PDP).
+    Consented(ConsentPurpose),
+    /// Everyone else (administrators): never.
     Nothing,
 }
 
@@ -243,17 +247,51 @@ impl PersonalData {
                 .unit
                 .clone()
                 .map_or(PersonalData::Nothing, PersonalData::Unit),
-            Role::Regional | Role::Integrator | Role::Admin => PersonalData::Nothing,
+            Role::Regional => PersonalData::Consented(ConsentPurpose::ShareWithRegionalOffice),
+            Role::Integrator => PersonalData::Consented(ConsentPurpose::ShareWithPartner),
+            Role::Admin => PersonalData::Nothing,
         }
     }
 
-    /// Whether it covers the report held by `unit_code`.
+    /// Whether it covers the report held by `unit_code`: its reporter,
+    /// description, notes and every person on it.
     pub fn covers(&self, unit_code: Option<&str>) -> bool {
         match self {
             PersonalData::All => true,
             PersonalData::Unit(own) => unit_code == Some(own.as_str()),
-            PersonalData::Nothing => false,
+            PersonalData::Consented(_) | PersonalData::Nothing => false,
         }
+    }
+
+    /// The purpose a person's consent must name for the caller to see that
+    /// person's data (when the report's rule does not already let it).
+    pub fn purpose(&self) -> Option<ConsentPurpose> {
+        match self {
+            PersonalData::Consented(purpose) => Some(*purpose),
+            _ => None,
+        }
+    }
+
+    /// Whether the caller sees the personal data of a person on the case
+    /// held by `unit_code`, as a boolean SQL expression over the
+    /// `beneficiaries` row of the query (any query that has that table):
+    /// the report's rule, or else an active (not withdrawn) consent of the
+    /// person for the caller's purpose, asked of `consents` on every read.
+    pub fn person_shown<QS: 'static>(
+        &self,
+        unit_code: Option<&str>,
+    ) -> Box<dyn BoxableExpression<QS, Pg, SqlType = Bool>> {
+        Box::new(
+            diesel::dsl::sql::<Bool>("(")
+                .bind::<Bool, _>(self.covers(unit_code))
+                .sql(
+                    " OR EXISTS (SELECT 1 FROM consents c \
+                     WHERE c.beneficiary_id = beneficiaries.id AND c.withdrawn_at IS NULL \
+                     AND c.purposes @> ARRAY[",
+                )
+                .bind::<Nullable<Text>, _>(self.purpose().map(|p| p.as_str()))
+                .sql("]::text[]))"),
+        )
     }
 }
 

@@ -101,6 +101,26 @@ diesel::table! {
 }
 
 diesel::table! {
+    consents (id) {
+        id -> Uuid,
+        beneficiary_id -> Uuid,
+        report_id -> Uuid,
+        purposes -> Array<Text>,
+        given_by -> Text,
+        guardian_name -> Nullable<Text>,
+        guardian_relation -> Nullable<Text>,
+        method -> Text,
+        recorded_on -> Date,
+        recorded_by -> Text,
+        recorded_by_role -> Text,
+        created_at -> Timestamptz,
+        withdrawn_at -> Nullable<Timestamptz>,
+        withdrawn_by -> Nullable<Text>,
+        withdrawal_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     coverage_rule_removals (unit_code, region_key, category_key) {
         unit_code -> Text,
         region_key -> Text,
@@ -517,6 +537,8 @@ diesel::joinable!(assessments -> reports (report_id));
 diesel::joinable!(attachments -> reports (report_id));
 diesel::joinable!(beneficiaries -> reports (report_id));
 diesel::joinable!(beneficiary_imports -> reports (report_id));
+diesel::joinable!(consents -> beneficiaries (beneficiary_id));
+diesel::joinable!(consents -> reports (report_id));
 diesel::joinable!(coverage_rules -> regions (region_code));
 diesel::joinable!(coverage_rules -> units (unit_code));
 diesel::joinable!(export_chunks -> exports (export_id));
@@ -543,6 +565,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     attachments,
     beneficiaries,
     beneficiary_imports,
+    consents,
     coverage_rule_removals,
     coverage_rules,
     directory_changes,

@@ -10,8 +10,8 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{Nullable, Text};
 use sigap_domain::{
     AssessmentMethod, AssistiveDevice, AtensiComponent, BeneficiaryStatus, Category, Channel,
-    Difficulty, Disability, FollowUpOutcome, HolidayKind, Modality, Need, Role, ServiceStatus,
-    Stage, Status, Urgency, Vocabulary,
+    ConsentGiver, ConsentMethod, ConsentPurpose, Difficulty, Disability, FollowUpOutcome,
+    HolidayKind, Modality, Need, Role, ServiceStatus, Stage, Status, Urgency, Vocabulary,
 };
 
 /// A vocabulary value as a `text` column.
@@ -75,6 +75,9 @@ macro_rules! term_conversions {
 
 term_conversions!(
     AssessmentMethod,
+    ConsentGiver,
+    ConsentMethod,
+    ConsentPurpose,
     AssistiveDevice,
     AtensiComponent,
     BeneficiaryStatus,

@@ -201,6 +201,27 @@ async fn each_role_gets_exactly_what_it_may_on_every_endpoint() {
             json!(null),
             vec![403, 200, 403, 403, 403, 403, 403, 200, 401],
         ),
+        // Consents: recorded and withdrawn by those who work the case,
+        // listed by whoever may read the person.
+        (
+            Method::POST,
+            format!("{person}/consents"),
+            json!({"purposes": ["case_handling"], "given_by": "self", "method": "written",
+                   "recorded_on": "2026-12-01"}),
+            vec![403, 201, 201, 404, 403, 403, 403, 403, 401],
+        ),
+        (
+            Method::GET,
+            format!("{person}/consents"),
+            json!(null),
+            vec![200, 200, 200, 404, 200, 404, 404, 200, 401],
+        ),
+        (
+            Method::POST,
+            format!("/v1/consents/{}/withdraw", uuid::Uuid::now_v7()),
+            json!({"reason": "Ditarik"}),
+            vec![403, 404, 404, 404, 403, 403, 403, 403, 401],
+        ),
         (
             Method::PATCH,
             person.clone(),

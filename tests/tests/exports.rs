@@ -199,7 +199,8 @@ async fn reports_export_as_csv_and_xlsx_with_formulas_neutralised_and_personal_d
         );
     }
 
-    // A regional office: its province's reports, without personal columns.
+    // A regional office: its province's reports, without the reporter's
+    // columns or the description.
     let regional = app.token(Role::Regional);
     let view = export(
         &app,
@@ -254,12 +255,13 @@ async fn reports_export_as_csv_and_xlsx_with_formulas_neutralised_and_personal_d
     let (_, bytes) = download(&app, &regional, &view).await;
     let (columns, rows) = csv_rows(&bytes);
     assert_eq!(rows.len(), 4);
-    assert!(
-        !columns
-            .iter()
-            .any(|c| c == "Nama" || c == "NIK" || c == "Telepon"),
-        "{columns:?}"
-    );
+    // The people's columns are there for the people who consented to
+    // sharing with regional offices; nobody here did: all empty.
+    for private in ["Nama", "NIK", "Telepon"] {
+        let at = column(&columns, private);
+        assert!(rows.iter().all(|r| r[at].is_empty()), "{private}");
+    }
+    assert!(rows.iter().all(|r| r[column(&columns, "Usia")] == "78"));
     assert!(!String::from_utf8_lossy(&bytes).contains("Rahmah"));
 
     // Statistics: one sheet per grouping.
@@ -556,7 +558,9 @@ async fn services_export_one_row_each_with_names_and_receivers_only_for_who_may_
         Data::String("Nenek Rahmah".into())
     );
 
-    // A regional office: its province's services, without names.
+    // A regional office: its province's services, without the names of
+    // people who did not consent to sharing with regional offices (the
+    // columns are there, empty).
     let regional = app.token(Role::Regional);
     let view = export(
         &app,
@@ -567,18 +571,38 @@ async fn services_export_one_row_each_with_names_and_receivers_only_for_who_may_
     assert_eq!(view["row_count"], 2);
     let (_, bytes) = download(&app, &regional, &view).await;
     let (columns, _) = csv_rows(&bytes);
-    for private in ["Nama penerima manfaat", "Diterima oleh"] {
-        assert!(
-            !columns.iter().any(|c| c == private),
-            "{private} in {columns:?}"
-        );
-    }
+    column(&columns, "Nama penerima manfaat");
     let text = String::from_utf8_lossy(&bytes);
     assert!(
         !text.contains("Rahmah") && !text.contains("Keluarga penerima"),
         "{text}"
     );
     assert!(text.contains("BAST/SMJ/2025/0101"));
+    // Under her consent for regional offices: her name and receiver, and
+    // still no one else's.
+    let consent = app
+        .post(
+            &format!("/v1/beneficiaries/{rahmah}/consents"),
+            &supervisor,
+            &json!({"purposes": ["share_with_regional_office"], "given_by": "self",
+                    "method": "written", "recorded_on": "2025-03-01"}),
+        )
+        .await;
+    assert_eq!(consent.status(), 201);
+    let view = export(
+        &app,
+        &regional,
+        json!({"kind": "services", "format": "csv"}),
+    )
+    .await;
+    let (_, bytes) = download(&app, &regional, &view).await;
+    let (columns, rows) = csv_rows(&bytes);
+    let names: Vec<String> = rows
+        .iter()
+        .map(|row| row[column(&columns, "Nama penerima manfaat")].clone())
+        .collect();
+    assert!(names.contains(&"Nenek Rahmah".to_owned()), "{names:?}");
+    assert!(names.contains(&String::new()), "{names:?}");
     let other = app.token_with(Role::Regional, "jatim", None, Some("35"));
     let view = export(&app, &other, json!({"kind": "services", "format": "xlsx"})).await;
     assert_eq!(view["row_count"], 0);

@@ -8,6 +8,7 @@ mod casework;
 mod casework_lists;
 mod client_auth;
 mod clients;
+mod consents;
 mod console;
 mod deadlines;
 mod directory;

@@ -5,7 +5,8 @@ use reqwest::header::{CACHE_CONTROL, ETAG, IF_NONE_MATCH};
 use serde_json::{Value, json};
 use sigap_domain::{
     AssessmentMethod, AssistiveDevice, AtensiComponent, BeneficiaryStatus, Category, Channel,
-    Difficulty, Disability, FollowUpOutcome, Modality, Need, Role, ServiceStatus, Status, Urgency,
+    ConsentMethod, ConsentPurpose, Difficulty, Disability, FollowUpOutcome, Modality, Need, Role,
+    ServiceStatus, Status, Urgency,
 };
 use sigap_tests::spawn_app;
 
@@ -91,8 +92,14 @@ async fn the_vocabulary_is_the_domains_without_signing_in() {
         spellings(FollowUpOutcome::ALL)
     );
     assert_eq!(
+        vocabulary["consent_purposes"],
+        spellings(ConsentPurpose::ALL)
+    );
+    assert_eq!(vocabulary["consent_givers"], json!(["self", "guardian"]));
+    assert_eq!(vocabulary["consent_methods"], spellings(ConsentMethod::ALL));
+    assert_eq!(
         vocabulary.as_object().expect("object").len(),
-        21,
+        24,
         "nothing else: {vocabulary}"
     );
 

@@ -4,8 +4,8 @@
 
 use sigap_domain::{
     AssessmentMethod, AssistiveDevice, AtensiComponent, BeneficiaryStatus, Category, Channel,
-    Difficulty, Disability, FollowUpOutcome, HolidayKind, Modality, Need, Role, ServiceStatus,
-    Stage, Status, Urgency, Vocabulary,
+    ConsentGiver, ConsentMethod, ConsentPurpose, Difficulty, Disability, FollowUpOutcome,
+    HolidayKind, Modality, Need, Role, ServiceStatus, Stage, Status, Urgency, Vocabulary,
 };
 use sigap_tests::TestDb;
 use tokio_postgres::error::SqlState;
@@ -85,6 +85,13 @@ fn vocabulary_columns() -> Vec<Column> {
         column::<ServiceStatus>("services", "status", false),
         column::<FollowUpOutcome>("services", "follow_up_outcome", true),
         column::<FollowUpOutcome>("service_follow_ups", "outcome", false),
+        Column {
+            array: true,
+            ..column::<ConsentPurpose>("consents", "purposes", false)
+        },
+        column::<ConsentGiver>("consents", "given_by", false),
+        column::<ConsentMethod>("consents", "method", false),
+        column::<Role>("consents", "recorded_by_role", false),
     ]
 }
 
@@ -173,6 +180,22 @@ async fn one_row_in_every_table(client: &tokio_postgres::Client) {
         )
         .await
         .expect("insert a follow-up");
+    // A consent with a guardian named, so that either giver fits.
+    client
+        .execute(
+            "INSERT INTO consents (id, beneficiary_id, report_id, purposes, given_by, guardian_name, \
+             guardian_relation, method, recorded_on, recorded_by, recorded_by_role) \
+             SELECT gen_random_uuid(), id, report_id, ARRAY[$1], $2, 'Ibu Sari', 'ibu', $3, \
+             '2026-12-01', 'test', $4 FROM beneficiaries",
+            &[
+                &ConsentPurpose::CaseHandling.as_str(),
+                &ConsentGiver::Guardian.as_str(),
+                &ConsentMethod::Written.as_str(),
+                &Role::Supervisor.as_str(),
+            ],
+        )
+        .await
+        .expect("insert a consent");
 }
 
 /// Sets the column of one row to `value` (a one-element array for an array

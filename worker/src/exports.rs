@@ -20,7 +20,7 @@ use sigap_store::exports::{self, Export, ExportFormat, ExportKind, ReportFilters
 use sigap_store::reports::{PersonalData, ReportRow};
 use sigap_store::stats::{self, GroupCount, PeopleGroup, ServiceGroup, SlaGroup, StatsRequest};
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
@@ -126,10 +126,10 @@ async fn build(config: &Config, pool: &PgPool, export: &Export) -> anyhow::Resul
                 export,
                 config.export_lease,
                 &filters,
-                |page| {
+                |page, consented| {
                     for report in page {
                         rows += table
-                            .write(sink.as_mut(), report, &personal)
+                            .write(sink.as_mut(), report, &personal, consented)
                             .map_err(|e| sigap_store::Error::Conflict(e.to_string()))?;
                     }
                     Ok(())
@@ -502,27 +502,42 @@ impl Table {
     }
 
     /// The columns: personal ones only for those who may see some personal
-    /// data.
+    /// data (the reporter's and the description: only those who see a
+    /// report's own; the people's: also partners and regional offices, for
+    /// the people who consented).
     fn columns(self, personal: &PersonalData) -> Vec<Column> {
         let (base, private) = match self {
             Table::Reports => (REPORT_COLUMNS, REPORT_PERSONAL_COLUMNS),
             Table::Beneficiaries => (BENEFICIARY_COLUMNS, BENEFICIARY_PERSONAL_COLUMNS),
         };
         let mut columns = base.to_vec();
-        if *personal != PersonalData::Nothing {
+        if self.with_personal(personal) {
             columns.extend_from_slice(private);
         }
         columns
     }
 
-    /// Writes the rows of one report; how many.
+    /// Whether the table has its personal columns for `personal`.
+    fn with_personal(self, personal: &PersonalData) -> bool {
+        match self {
+            Table::Reports => matches!(personal, PersonalData::All | PersonalData::Unit(_)),
+            Table::Beneficiaries => *personal != PersonalData::Nothing,
+        }
+    }
+
+    /// Writes the rows of one report; how many. A person's personal
+    /// columns are filled when the requester sees the report's personal
+    /// data, or the person consented to being shown to it (`consented`:
+    /// report and place in its list); else they are empty, the counts and
+    /// statuses kept.
     fn write(
         self,
         sink: &mut dyn Sink,
         report: &ReportRow,
         personal: &PersonalData,
+        consented: &HashSet<(uuid::Uuid, i32)>,
     ) -> anyhow::Result<i64> {
-        let with_personal = *personal != PersonalData::Nothing;
+        let with_personal = self.with_personal(personal);
         let shown = personal.covers(report.unit_code.as_deref());
         match self {
             Table::Reports => {
@@ -586,8 +601,10 @@ impl Table {
                         Cell::opt_text(text("sex")),
                         Cell::opt_text(text("disability")),
                     ];
+                    let person_shown = shown
+                        || i32::try_from(i).is_ok_and(|i| consented.contains(&(report.id, i)));
                     if with_personal {
-                        if shown {
+                        if person_shown {
                             cells.extend([
                                 Cell::opt_text(text("name")),
                                 Cell::opt_text(text("nik")),
@@ -690,7 +707,7 @@ fn write_services(
                 Cell::Time(s.created_at),
             ];
             if with_personal {
-                if shown {
+                if shown || line.consented {
                     cells.extend([
                         Cell::opt_text(line.beneficiary_name.as_deref()),
                         Cell::opt_text(s.received_by.as_deref()),

@@ -224,7 +224,9 @@ async fn import_beneficiaries(
 /// The people of a case, in list order.
 ///
 /// For everyone who may read the report; names, NIK, birth dates, phones
-/// and addresses only for operators, supervisors and the assigned unit.
+/// and addresses only for operators, supervisors and the assigned unit, and
+/// for a partner or a regional office the people with an active consent
+/// for `share_with_partner` or `share_with_regional_office`.
 #[utoipa::path(
     tag = "case work",
     params(("id" = Uuid, Path, description = "The report"), ListQuery),
@@ -259,9 +261,13 @@ async fn list_report_beneficiaries(
     let mut conn = state.pool.get().await?;
     let (case, rows) =
         casework::list_beneficiaries(&mut conn, claims, *id, after, limit + 1).await?;
-    let personal = personal(claims, &case);
-    if personal {
-        let shown = rows.iter().take(limit as usize).map(|r| r.id).collect();
+    let shown: Vec<Uuid> = rows
+        .iter()
+        .take(limit as usize)
+        .filter(|p| p.shown)
+        .map(|p| p.row.id)
+        .collect();
+    if !shown.is_empty() {
         state
             .access_log
             .record(
@@ -275,8 +281,8 @@ async fn list_report_beneficiaries(
             .await;
     }
     Ok(web::Json(
-        Page::from_rows(rows, limit, |r| r.ordinal.to_string())
-            .map(|row| BeneficiaryView::new(&case, row, personal)),
+        Page::from_rows(rows, limit, |p| p.row.ordinal.to_string())
+            .map(|person| BeneficiaryView::of(&case, person)),
     ))
 }
 
@@ -300,10 +306,9 @@ async fn get_beneficiary(
 ) -> ApiResult<web::Json<BeneficiaryView>> {
     let claims = auth.require_scope(Scope::ReportsRead)?;
     let mut conn = state.pool.get().await?;
-    let (case, row) = casework::find_beneficiary(&mut conn, claims, *id).await?;
+    let (case, person) = casework::find_beneficiary(&mut conn, claims, *id).await?;
     drop(conn);
-    let personal = personal(claims, &case);
-    if personal {
+    if person.shown {
         state
             .access_log
             .record(
@@ -312,11 +317,11 @@ async fn get_beneficiary(
                     Action::BeneficiaryView,
                     Some(request_id.to_string()),
                 )
-                .of_people(case.report_id, vec![row.id]),
+                .of_people(case.report_id, vec![person.row.id]),
             )
             .await;
     }
-    Ok(web::Json(BeneficiaryView::new(&case, row, personal)))
+    Ok(web::Json(BeneficiaryView::of(&case, person)))
 }
 
 /// Edit a person, or end their case without service.
@@ -427,8 +432,8 @@ async fn list_assessments(
     let limit = page::limit(query.limit, 100)?;
     let after = uuid_cursor(&query.cursor)?;
     let mut conn = state.pool.get().await?;
-    let (case, rows) = casework::list_assessments(&mut conn, claims, *id, after, limit + 1).await?;
-    let personal = personal(claims, &case);
+    let (_, personal, rows) =
+        casework::list_assessments(&mut conn, claims, *id, after, limit + 1).await?;
     Ok(web::Json(
         Page::from_rows(rows, limit, |r| r.id.to_string())
             .map(|row| AssessmentView::new(row, personal)),
@@ -499,10 +504,11 @@ async fn list_report_services(
     let mut conn = state.pool.get().await?;
     let (case, rows) =
         casework::list_report_services(&mut conn, claims, *id, after, limit + 1).await?;
-    let personal = personal(claims, &case);
+    // The store left each service's notes only where the caller sees its
+    // person (the report's rule, or a consent): shown as read.
     Ok(web::Json(
         Page::from_rows(rows, limit, |r| r.id.to_string())
-            .map(|row| ServiceView::new(row, personal).with_ticket(&case.ticket)),
+            .map(|row| ServiceView::new(row, true).with_ticket(&case.ticket)),
     ))
 }
 

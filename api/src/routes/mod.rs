@@ -5,6 +5,7 @@ pub mod attachments;
 pub mod cases;
 pub mod casework;
 pub mod clients;
+pub mod consents;
 pub mod console;
 pub mod directory;
 pub mod exports;
@@ -37,6 +38,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     merge::configure(cfg);
     cases::configure(cfg);
     casework::configure(cfg);
+    consents::configure(cfg);
     access_log::configure(cfg);
     subject_requests::configure(cfg);
     stats::configure(cfg);

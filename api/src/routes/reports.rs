@@ -212,8 +212,12 @@ async fn check_report(
 /// A report with its history.
 ///
 /// UPT staff see their unit's reports, regional offices their region's,
-/// integrators the ones they filed; any other report is 404. Names and phone
-/// numbers are shown only to operators, supervisors and the assigned unit.
+/// integrators the ones they filed; any other report is 404. The reporter,
+/// the description, the address, notes and reasons are shown only to
+/// operators, supervisors and the assigned unit; a person's name, NIK,
+/// phone and address to them too, and to a partner or a regional office
+/// while the person has an active consent for `share_with_partner` or
+/// `share_with_regional_office`.
 /// `beneficiaries` lists the first 100 people, each with its `id` and
 /// `status` (`GET /v1/reports/{id}/beneficiaries` pages through all).
 #[utoipa::path(
@@ -245,8 +249,15 @@ async fn get_report(
         REPORT_PEOPLE_SHOWN,
     )
     .await?;
-    if reports::sees_personal_data(&auth.0, &row) {
-        let shown = people.iter().map(|p| p.id).collect();
+    // The people whose data the answer shows: all of them for those who
+    // see the report's, those who consented to it for a partner or a
+    // regional office.
+    let shown: Vec<Uuid> = people
+        .iter()
+        .filter(|p| p.shown)
+        .map(|p| p.row.id)
+        .collect();
+    if reports::sees_personal_data(&auth.0, &row) || !shown.is_empty() {
         state
             .access_log
             .record(
@@ -259,7 +270,7 @@ async fn get_report(
         ReportView::for_caller(&auth.0, row, Some(events))
             .with_links(links)
             .with_attachment_count(attachments)
-            .with_people(&auth.0, &case, people),
+            .with_people(&case, people),
     ))
 }
 

@@ -9,7 +9,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sigap_domain::{
     AssessmentMethod, AssistiveDevice, AtensiComponent, BeneficiaryStatus, Category, Channel,
-    Difficulty, Disability, FollowUpOutcome, Modality, Need, Role, ServiceStatus, Status, Urgency,
+    ConsentGiver, ConsentMethod, ConsentPurpose, Difficulty, Disability, FollowUpOutcome, Modality,
+    Need, Role, ServiceStatus, Status, Urgency,
 };
 use std::sync::LazyLock;
 use utoipa::ToSchema;
@@ -64,6 +65,13 @@ pub struct Vocabulary {
     pub service_statuses: &'static [ServiceStatus],
     /// Case work: what a device's follow-up found.
     pub follow_up_outcomes: &'static [FollowUpOutcome],
+    /// Personal data: what a consent allows (`share_with_partner` and
+    /// `share_with_regional_office` let a person's data reach them).
+    pub consent_purposes: &'static [ConsentPurpose],
+    /// Personal data: who gives a consent (a child's: a guardian).
+    pub consent_givers: &'static [ConsentGiver],
+    /// Personal data: how a consent is given.
+    pub consent_methods: &'static [ConsentMethod],
 }
 
 /// One status and where it may lead.
@@ -115,6 +123,9 @@ impl Vocabulary {
             assistive_devices: AssistiveDevice::ALL,
             service_statuses: ServiceStatus::ALL,
             follow_up_outcomes: FollowUpOutcome::ALL,
+            consent_purposes: ConsentPurpose::ALL,
+            consent_givers: ConsentGiver::ALL,
+            consent_methods: ConsentMethod::ALL,
         }
     }
 }

@@ -8,13 +8,15 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sigap_domain::casework::MAX_RECOMMENDATIONS;
 use sigap_domain::{
-    AssessmentMethod, AssistiveDevice, AtensiComponent, BeneficiaryStatus, Claims, Delivery,
-    Difficulty, Disability, FieldError, FollowUp, FollowUpOutcome, Functioning, Modality,
-    NewAssessment, NewService, Nik, PersonDetails, Phone, Recommendation, ServiceStatus, Sex,
+    AssessmentMethod, AssistiveDevice, AtensiComponent, BeneficiaryStatus, Claims, ConsentGiver,
+    ConsentMethod, ConsentPurpose, Delivery, Difficulty, Disability, FieldError, FollowUp,
+    FollowUpOutcome, Functioning, Modality, NewAssessment, NewService, Nik, PersonDetails, Phone,
+    Recommendation, ServiceStatus, Sex,
 };
 use sigap_store::casework::{
-    AssessmentRow, BeneficiaryRow, CaseRef, PersonPatch, ServiceRow, UnitService,
+    AssessmentRow, BeneficiaryRow, CaseRef, Person, PersonPatch, ServiceRow, UnitService,
 };
+use sigap_store::consents::{ConsentRow, Giver, NewConsent};
 use sigap_store::reports::sees_personal_data_at;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -692,7 +694,9 @@ impl FollowUpInput {
 
 /// A person of a case. Names, NIK, birth date, phone, address and the
 /// reason of an ended case are present only for those who see personal
-/// data (operators, supervisors, the assigned unit).
+/// data (operators, supervisors, the assigned unit), and for a partner or a
+/// regional office while the person has an active consent for
+/// `share_with_partner` or `share_with_regional_office`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({
     "id": "019a0f6e-8c1e-7b2a-9d4e-0c5f3a2b1c00", "report_id": "019a0f6e-7a00-7000-8000-000000000001",
@@ -737,6 +741,11 @@ pub fn personal(claims: &Claims, case: &CaseRef) -> bool {
 }
 
 impl BeneficiaryView {
+    /// The person as the store read them for the caller.
+    pub fn of(case: &CaseRef, person: Person) -> BeneficiaryView {
+        BeneficiaryView::new(case, person.row, person.shown)
+    }
+
     /// The person as a caller may see them (`personal`: [`personal`]).
     pub fn new(case: &CaseRef, row: BeneficiaryRow, personal: bool) -> BeneficiaryView {
         let disabilities = row.disabilities();
@@ -955,5 +964,203 @@ impl ServiceView {
         let mut view = ServiceView::new(line.service, personal).with_ticket(&line.ticket);
         view.beneficiary_name = line.beneficiary_name.filter(|_| personal);
         view
+    }
+}
+
+/// Body of `POST /v1/beneficiaries/{id}/consents`: what the person (or, for
+/// a child, a guardian) agreed to, how and when.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "purposes": ["case_handling", "share_with_regional_office"], "given_by": "guardian",
+    "guardian_name": "Yusuf", "guardian_relation": "cucu", "method": "written",
+    "recorded_on": "2026-12-03"
+}))]
+pub struct ConsentInput {
+    /// At least one purpose, each once.
+    #[schema(value_type = Vec<ConsentPurpose>, min_items = 1)]
+    pub purposes: Option<Vec<String>>,
+    /// `self` or `guardian`; a child (under 18 on `recorded_on`) needs a
+    /// guardian.
+    #[schema(value_type = ConsentGiver)]
+    pub given_by: Option<String>,
+    /// Required when `given_by` is `guardian`, 1 to 200 characters. Personal
+    /// data.
+    #[schema(max_length = 200)]
+    pub guardian_name: Option<String>,
+    /// How the guardian is related to the person (`ibu`, `ayah`, `wali`,
+    /// `cucu`); required when `given_by` is `guardian`, 1 to 100
+    /// characters. Personal data.
+    #[schema(max_length = 100)]
+    pub guardian_relation: Option<String>,
+    /// `written` or `recorded_verbal`.
+    #[schema(value_type = ConsentMethod)]
+    pub method: Option<String>,
+    /// The day it was given, `YYYY-MM-DD`, not in the future.
+    #[schema(value_type = String, format = Date, example = "2026-12-03")]
+    pub recorded_on: Option<String>,
+}
+
+impl ConsentInput {
+    /// The checked consent, or every field error.
+    pub fn parse(&self) -> Result<NewConsent, Vec<FieldError>> {
+        let mut p = Problems::default();
+        let mut purposes = Vec::new();
+        match &self.purposes {
+            None => p.add("purposes", "is required: at least one purpose"),
+            Some(list) if list.is_empty() => p.add("purposes", "must name at least one purpose"),
+            Some(list) => {
+                for (i, text) in list.iter().enumerate() {
+                    match ConsentPurpose::parse(text) {
+                        Some(purpose) if !purposes.contains(&purpose) => purposes.push(purpose),
+                        Some(_) => p.add(format!("purposes[{i}]"), "is listed twice"),
+                        None => p.add(
+                            format!("purposes[{i}]"),
+                            format!("must be one of: {}", ConsentPurpose::expected()),
+                        ),
+                    }
+                }
+            }
+        }
+        let given_by = p.required("given_by", &self.given_by);
+        let given_by = p.term(
+            "given_by",
+            given_by.as_deref(),
+            ConsentGiver::parse,
+            ConsentGiver::expected,
+        );
+        let guardian_name = p.text("guardian_name", self.guardian_name.as_deref(), 200);
+        let guardian_relation = p.text("guardian_relation", self.guardian_relation.as_deref(), 100);
+        let giver = match given_by {
+            Some(ConsentGiver::Guardian) => {
+                if guardian_name.is_none() && !p.0.iter().any(|e| e.field == "guardian_name") {
+                    p.add("guardian_name", "is required when given_by is guardian");
+                }
+                if guardian_relation.is_none()
+                    && !p.0.iter().any(|e| e.field == "guardian_relation")
+                {
+                    p.add("guardian_relation", "is required when given_by is guardian");
+                }
+                guardian_name
+                    .zip(guardian_relation)
+                    .map(|(name, relation)| Giver::Guardian { name, relation })
+            }
+            Some(ConsentGiver::Person) => {
+                for (field, value) in [
+                    ("guardian_name", &guardian_name),
+                    ("guardian_relation", &guardian_relation),
+                ] {
+                    if value.is_some() {
+                        p.add(field, "is only for a consent given by a guardian");
+                    }
+                }
+                Some(Giver::Person)
+            }
+            None => None,
+        };
+        let method = p.required("method", &self.method);
+        let method = p.term(
+            "method",
+            method.as_deref(),
+            ConsentMethod::parse,
+            ConsentMethod::expected,
+        );
+        let recorded_on = p.required("recorded_on", &self.recorded_on);
+        let recorded_on = p.date("recorded_on", recorded_on.as_deref(), true);
+        let consent = match (giver, method, recorded_on) {
+            (Some(given_by), Some(method), Some(recorded_on)) if !purposes.is_empty() => {
+                Some(NewConsent {
+                    purposes,
+                    given_by,
+                    method,
+                    recorded_on,
+                })
+            }
+            _ => None,
+        };
+        p.done(consent)
+    }
+}
+
+/// Body of `POST /v1/consents/{id}/withdraw` (the body itself is optional).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "Keluarga menarik persetujuan berbagi data dengan dinas"}))]
+pub struct WithdrawInput {
+    /// Why, 1 to 2,000 characters. Personal data.
+    #[schema(max_length = 2000)]
+    pub reason: Option<String>,
+}
+
+impl WithdrawInput {
+    /// The reason, if one, or the field error.
+    pub fn parse(&self) -> Result<Option<String>, Vec<FieldError>> {
+        let mut p = Problems::default();
+        let reason = p.text("reason", self.reason.as_deref(), 2000);
+        p.done(Some(reason))
+    }
+}
+
+/// A consent of a person. The guardian's name and relation and the reason
+/// of a withdrawal are present only for those who see the person's
+/// personal data.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "019a0f71-2222-7000-8000-000000000003", "beneficiary_id": "019a0f6e-8c1e-7b2a-9d4e-0c5f3a2b1c00",
+    "report_id": "019a0f6e-7a00-7000-8000-000000000001", "ticket": "CC-2026-000123",
+    "purposes": ["case_handling", "share_with_regional_office"], "given_by": "guardian",
+    "guardian_name": "Yusuf", "guardian_relation": "cucu", "method": "written",
+    "recorded_on": "2026-12-03", "recorded_by": "019a0f00-0000-7000-8000-00000000000a",
+    "recorded_by_role": "upt_staff", "active": true, "created_at": "2026-12-03T04:00:00Z",
+    "withdrawn_at": null, "withdrawn_by": null
+}))]
+pub struct ConsentView {
+    pub id: Uuid,
+    pub beneficiary_id: Uuid,
+    pub report_id: Uuid,
+    pub ticket: String,
+    pub purposes: Vec<ConsentPurpose>,
+    pub given_by: ConsentGiver,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guardian_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guardian_relation: Option<String>,
+    pub method: ConsentMethod,
+    #[schema(value_type = String, format = Date)]
+    pub recorded_on: NaiveDate,
+    /// Who recorded it (a staff id, or a token's subject).
+    pub recorded_by: String,
+    pub recorded_by_role: String,
+    /// Not withdrawn: it counts.
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    pub withdrawn_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub withdrawal_reason: Option<String>,
+}
+
+impl ConsentView {
+    /// The consent as the store read it for the caller.
+    pub fn new(case: &CaseRef, row: ConsentRow) -> ConsentView {
+        ConsentView {
+            id: row.id,
+            beneficiary_id: row.beneficiary_id,
+            report_id: row.report_id,
+            ticket: case.ticket.clone(),
+            purposes: row.purposes(),
+            given_by: row.given_by,
+            guardian_name: row.guardian_name,
+            guardian_relation: row.guardian_relation,
+            method: row.method,
+            recorded_on: row.recorded_on,
+            recorded_by: row.recorded_by,
+            recorded_by_role: row.recorded_by_role,
+            active: row.withdrawn_at.is_none(),
+            created_at: row.created_at,
+            withdrawn_at: row.withdrawn_at,
+            withdrawn_by: row.withdrawn_by,
+            withdrawal_reason: row.withdrawal_reason,
+        }
     }
 }

@@ -10,7 +10,19 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// What a beneficiary's entry loses for roles that may not see personal data.
-const PERSONAL_BENEFICIARY_FIELDS: &[&str] = &["name", "nik", "phone"];
+const PERSONAL_BENEFICIARY_FIELDS: &[&str] = &[
+    "name",
+    "nik",
+    "phone",
+    "birth_date",
+    "address",
+    "status_reason",
+];
+
+/// What an event's details lose for roles that may not see personal data:
+/// what a person wrote (a transfer's, merge's or status change's reason, a
+/// note).
+const FREE_TEXT_DETAILS: &[&str] = &["reason", "note", "status_reason", "caption"];
 
 /// One entry of a report's history.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -22,8 +34,9 @@ pub struct EventView {
     /// `beneficiary_added`, `beneficiary_updated`, `beneficiary_assessed`,
     /// `service_planned`, `service_delivered`, `service_cancelled`,
     /// `service_followed_up` (details: ids, component, item, quantity and
-    /// statuses); a `status_changed` the work caused has `details.by`
-    /// (`assessment`, `service_planned`).
+    /// statuses), `consent_recorded`, `consent_withdrawn`; a
+    /// `status_changed` the work caused has `details.by` (`assessment`,
+    /// `service_planned`).
     pub kind: String,
     #[schema(value_type = Option<String>)]
     pub from_status: Option<Status>,
@@ -40,8 +53,10 @@ pub struct EventView {
     /// (the text of a note or a reason may name people).
     pub note: Option<String>,
     /// For assignments, the router's decision with its explanation; for
-    /// transfers the units and the `reason`, which is left out for roles
-    /// that may not see personal data.
+    /// transfers the units and the `reason`, which is left out (as every
+    /// free text: `reason`, `note`, `status_reason`, `caption`) for roles
+    /// that may not see personal data; consents: `consent_id`,
+    /// `beneficiary_id`, `purposes`.
     #[schema(value_type = Option<Object>)]
     pub details: Option<serde_json::Value>,
     pub created_at: DateTime<Utc>,
@@ -54,7 +69,9 @@ impl EventView {
     fn for_caller(row: EventRow, personal: bool) -> EventView {
         let mut details = row.details;
         if !personal && let Some(object) = details.as_mut().and_then(|d| d.as_object_mut()) {
-            object.remove("reason");
+            for field in FREE_TEXT_DETAILS {
+                object.remove(*field);
+            }
         }
         EventView {
             id: row.id,
@@ -151,6 +168,8 @@ pub struct ReportView {
     pub channel: Channel,
     pub region_code: String,
     pub province_code: String,
+    /// Where the case is, in words; null for roles that may not see
+    /// personal data (regional offices, partners, administrators).
     pub address: Option<String>,
     pub location: Option<Location>,
     /// Present only for roles that may see personal data.
@@ -164,7 +183,11 @@ pub struct ReportView {
     #[schema(value_type = Vec<Object>)]
     pub beneficiaries: serde_json::Value,
     pub beneficiary_count: i32,
-    pub description: String,
+    /// What happened, as filed; absent for roles that may not see personal
+    /// data (regional offices, partners, administrators): free text names
+    /// people.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     pub external_ref: Option<String>,
     pub unit_code: Option<String>,
     pub previous_units: Vec<String>,
@@ -256,7 +279,7 @@ impl ReportView {
             channel: row.channel,
             region_code: row.region_code,
             province_code: row.province_code,
-            address: row.address,
+            address: row.address.filter(|_| personal),
             location: row
                 .latitude
                 .zip(row.longitude)
@@ -268,7 +291,7 @@ impl ReportView {
             }),
             beneficiaries,
             beneficiary_count: row.beneficiary_count,
-            description: row.description,
+            description: personal.then_some(row.description),
             external_ref: row.external_ref,
             unit_code: row.unit_code,
             previous_units: row.previous_units,
@@ -300,19 +323,19 @@ impl ReportView {
     }
 
     /// The view with its people as rows (ids and statuses), in the shape
-    /// the report's list always had.
+    /// the report's list always had; each person's personal data as the
+    /// store decided for the caller (the report's rule, or a consent).
     pub fn with_people(
         mut self,
-        claims: &Claims,
         case: &sigap_store::casework::CaseRef,
-        people: Vec<sigap_store::casework::BeneficiaryRow>,
+        people: Vec<sigap_store::casework::Person>,
     ) -> ReportView {
-        let personal = crate::views::casework::personal(claims, case);
         self.beneficiaries = serde_json::Value::Array(
             people
                 .into_iter()
-                .map(|row| {
-                    crate::views::casework::BeneficiaryView::new(case, row, personal).entry()
+                .map(|person| {
+                    crate::views::casework::BeneficiaryView::new(case, person.row, person.shown)
+                        .entry()
                 })
                 .collect(),
         );
