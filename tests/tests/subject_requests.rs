@@ -440,6 +440,19 @@ async fn completing_an_erasure_request_erases_the_person_and_no_one_else() {
         json!([{"name": "Bu Siti", "nik": NIK, "age": 81, "sex": "F"}]),
     )
     .await;
+    // Her guardian consented to sharing with the regional office.
+    let listed = read(&app, &format!("/v1/reports/{first}/beneficiaries")).await;
+    let person = listed["items"][0]["id"].as_str().expect("person id").to_owned();
+    let consent = app
+        .post(
+            &format!("/v1/beneficiaries/{person}/consents"),
+            &app.token(Role::Supervisor),
+            &json!({"purposes": ["share_with_regional_office"], "given_by": "guardian",
+                    "guardian_name": "Budi Santoso", "guardian_relation": "anak",
+                    "method": "written", "recorded_on": "2026-12-01"}),
+        )
+        .await;
+    assert_eq!(consent.status(), 201);
     let (status, request) = ask(
         &app,
         json!({"kind": "erasure", "nik": NIK, "requested_by": "Siti Rahmah", "note": "Erase me"}),
@@ -447,6 +460,15 @@ async fn completing_an_erasure_request_erases_the_person_and_no_one_else() {
     .await;
     assert_eq!(status, 201, "{request}");
     let id = request["id"].as_str().expect("id");
+    // The export holds the consent, with the guardian who gave it.
+    let export = read(&app, &format!("/v1/subject-requests/{id}/export")).await;
+    let held = export["beneficiaries"]
+        .as_array()
+        .expect("people")
+        .iter()
+        .find(|p| p["id"] == person.as_str())
+        .expect("the person");
+    assert_eq!(held["consents"][0]["guardian_name"], "Budi Santoso", "{held}");
     let completed = app
         .post(
             &format!("/v1/subject-requests/{id}/complete"),
@@ -496,6 +518,16 @@ async fn completing_an_erasure_request_erases_the_person_and_no_one_else() {
         )
         .await,
         0
+    );
+    // The consent stays as proof of what was allowed, without the guardian's name.
+    assert_eq!(
+        count(
+            &app.db,
+            "SELECT count(*) FROM consents WHERE guardian_name = '[dihapus]' \
+             AND 'share_with_regional_office' = ANY (purposes)"
+        )
+        .await,
+        1
     );
     let (_, again) = ask(
         &app,

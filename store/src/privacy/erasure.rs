@@ -89,6 +89,18 @@ pub async fn erase_people(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> Result<
     .bind::<Text, _>(MARKER)
     .execute(conn)
     .await?;
+    // A guardian's consent must name the guardian (a CHECK): the marker
+    // stands in for the name, as for the other free text.
+    diesel::sql_query(
+        "UPDATE consents SET \
+            guardian_name = CASE WHEN guardian_name IS NOT NULL THEN $2 END, \
+            withdrawal_reason = CASE WHEN withdrawal_reason IS NOT NULL THEN $2 END \
+         WHERE beneficiary_id = ANY($1)",
+    )
+    .bind::<Array<SqlUuid>, _>(ids)
+    .bind::<Text, _>(MARKER)
+    .execute(conn)
+    .await?;
     rewrite_lists(conn, ids).await?;
     Ok(erased)
 }

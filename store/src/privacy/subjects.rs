@@ -14,7 +14,9 @@
 use crate::error::{Error, Result};
 use crate::privacy::access::{self, Access, Action};
 use crate::schema::subject_requests;
-use crate::schema::{access_log, assessments, attachments, beneficiaries, reports, services};
+use crate::schema::{
+    access_log, assessments, attachments, beneficiaries, consents, reports, services,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Text};
@@ -492,6 +494,12 @@ pub async fn export(
         .select(crate::casework::ServiceRow::as_select())
         .load(conn)
         .await?;
+    let consented: Vec<crate::consents::ConsentRow> = consents::table
+        .filter(consents::beneficiary_id.eq_any(&people_ids))
+        .order(consents::id)
+        .select(crate::consents::ConsentRow::as_select())
+        .load(conn)
+        .await?;
     let files: Vec<crate::attachments::AttachmentMeta> = attachments::table
         .filter(attachments::report_id.eq_any(&report_ids))
         .order(attachments::id)
@@ -544,6 +552,12 @@ pub async fn export(
                     "eligible": a.eligible, "findings": a.findings,
                     "functioning": a.functioning(), "recommendations": a.recommendations,
                     "assessed_by": a.assessed_by, "created_at": a.created_at,
+                })).collect::<Vec<_>>(),
+                "consents": consented.iter().filter(|c| c.beneficiary_id == p.id).map(|c| json!({
+                    "id": c.id, "purposes": c.purposes(), "given_by": c.given_by,
+                    "guardian_name": c.guardian_name, "guardian_relation": c.guardian_relation,
+                    "method": c.method, "recorded_on": c.recorded_on, "created_at": c.created_at,
+                    "withdrawn_at": c.withdrawn_at, "withdrawal_reason": c.withdrawal_reason,
                 })).collect::<Vec<_>>(),
                 "services": served.iter().filter(|s| s.beneficiary_id == p.id).map(|s| json!({
                     "id": s.id, "component": s.component, "modality": s.modality,
