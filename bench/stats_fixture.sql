@@ -235,7 +235,9 @@ SELECT id, report_id, ordinal, 'Penerima uji ' || ordinal,
        CASE WHEN assessed THEN assessing_at + CASE WHEN r_again < 0.1 THEN interval '1 day' ELSE interval '0' END END,
        CASE WHEN assessed THEN answers END,
        created_at, created_at
-FROM fx_people;
+FROM fx_people
+-- In the order intake stores them: a person with their report.
+ORDER BY created_at, report_id, ordinal;
 
 INSERT INTO assessments (id, beneficiary_id, report_id, assessed_on, method, eligible, findings,
     seeing, hearing, walking, remembering, self_care, communicating, assessed_by, created_at)
@@ -253,7 +255,8 @@ CROSS JOIN LATERAL (
                                pg_temp.answer(random()), pg_temp.answer(random())]
     WHERE p.r_again < 0.1
 ) AS a
-WHERE p.assessed;
+WHERE p.assessed
+ORDER BY p.assessing_at + a.later;
 
 INSERT INTO services (id, report_id, beneficiary_id, unit_code, component, modality, item, quantity, due_on,
     status, delivered_on, delivered_quantity, handover_ref, received_by, follow_up_due_on, planned_by,
@@ -288,7 +291,8 @@ FROM (
                             UNION ALL SELECT TRUE, 2 WHERE p.r_again < 0.2) AS k
         WHERE p.status IN ('in_service', 'served')
     ) AS c
-) AS s;
+) AS s
+ORDER BY s.in_service_at;
 
 -- The rows above are consistent by construction: their foreign keys are
 -- not checked one by one (as a restore does), which would triple the load.

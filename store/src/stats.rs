@@ -866,8 +866,14 @@ fn assemble(
 
 /// Settings for the statements above. Compiling them (JIT) takes longer than
 /// running them; with memory for a hash table per grouping, PostgreSQL groups
-/// in one pass instead of sorting on disk.
-const SESSION: &str = "SET LOCAL jit = off; SET LOCAL work_mem = '32MB'";
+/// in one pass instead of sorting on disk. On solid-state storage an index
+/// look-up costs about what a sequential read does (PostgreSQL's default
+/// assumes spinning disks), so a range of a few weeks looks its reports'
+/// people and services up by index. A year of a million reports takes
+/// longer than the pool's statement timeout allows other requests: the
+/// statistics, read by few, get a minute.
+const SESSION: &str = "SET LOCAL jit = off; SET LOCAL work_mem = '32MB'; \
+    SET LOCAL random_page_cost = 1.1; SET LOCAL statement_timeout = '60s'";
 
 /// Computes the statistics `request` asks for, as `claims` may see them:
 /// a regional office only inside its own region (403 outside it).
