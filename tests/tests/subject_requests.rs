@@ -442,7 +442,10 @@ async fn completing_an_erasure_request_erases_the_person_and_no_one_else() {
     .await;
     // Her guardian consented to sharing with the regional office.
     let listed = read(&app, &format!("/v1/reports/{first}/beneficiaries")).await;
-    let person = listed["items"][0]["id"].as_str().expect("person id").to_owned();
+    let person = listed["items"][0]["id"]
+        .as_str()
+        .expect("person id")
+        .to_owned();
     let consent = app
         .post(
             &format!("/v1/beneficiaries/{person}/consents"),
@@ -468,7 +471,10 @@ async fn completing_an_erasure_request_erases_the_person_and_no_one_else() {
         .iter()
         .find(|p| p["id"] == person.as_str())
         .expect("the person");
-    assert_eq!(held["consents"][0]["guardian_name"], "Budi Santoso", "{held}");
+    assert_eq!(
+        held["consents"][0]["guardian_name"], "Budi Santoso",
+        "{held}"
+    );
     let completed = app
         .post(
             &format!("/v1/subject-requests/{id}/complete"),
