@@ -76,6 +76,14 @@ pub fn after(cursor: &Option<String>) -> Result<Option<String>, ApiError> {
     self::cursor(cursor).map(decode).transpose()
 }
 
+/// The sort key of `?cursor=` read as a `T` (an id, a sequence number), or
+/// `None` for the first page; 422 for a cursor this API did not issue.
+pub fn after_as<T: FromStr>(cursor: &Option<String>) -> Result<Option<T>, ApiError> {
+    after(cursor)?
+        .map(|key| key.parse::<T>().map_err(|_| not_ours()))
+        .transpose()
+}
+
 /// The sort key of a cursor: hex of printable ASCII ([`CURSOR_PATTERN`]),
 /// which every sort key this API builds is.
 pub fn decode(cursor: &str) -> Result<String, ApiError> {

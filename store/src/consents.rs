@@ -189,18 +189,7 @@ pub async fn record(
             .returning(ConsentRow::as_returning())
             .get_result(conn)
             .await?;
-        announce(
-            conn,
-            &report,
-            &Actor::from_claims(claims),
-            "consent.recorded",
-            None,
-            serde_json::json!({
-                "consent_id": row.id, "beneficiary_id": beneficiary_id,
-                "purposes": row.purposes(),
-            }),
-        )
-        .await?;
+        announce_consent(conn, &report, claims, "consent.recorded", None, &row).await?;
         Ok((case_now(conn, report.id).await?, row))
     })
     .await
@@ -274,20 +263,34 @@ pub async fn withdraw(
             .returning(ConsentRow::as_returning())
             .get_result(conn)
             .await?;
-        announce(
-            conn,
-            &report,
-            &Actor::from_claims(claims),
-            "consent.withdrawn",
-            reason,
-            serde_json::json!({
-                "consent_id": row.id, "beneficiary_id": beneficiary_id,
-                "purposes": row.purposes(),
-            }),
-        )
-        .await?;
+        announce_consent(conn, &report, claims, "consent.withdrawn", reason, &row).await?;
         Ok((case_now(conn, report.id).await?, row))
     })
+    .await
+}
+
+/// Writes `kind` to the history, the bus and webhooks: ids and purposes,
+/// never the guardian's name; `note` (a withdrawal's reason) goes to the
+/// history only, shown to those who see the person.
+async fn announce_consent(
+    conn: &mut AsyncPgConnection,
+    report: &crate::reports::ReportRow,
+    claims: &Claims,
+    kind: &str,
+    note: Option<&str>,
+    row: &ConsentRow,
+) -> Result<()> {
+    announce(
+        conn,
+        report,
+        &Actor::from_claims(claims),
+        kind,
+        note,
+        serde_json::json!({
+            "consent_id": row.id, "beneficiary_id": row.beneficiary_id,
+            "purposes": row.purposes(),
+        }),
+    )
     .await
 }
 

@@ -3,13 +3,12 @@
 
 use crate::auth::Auth;
 use crate::page::{self, Page};
-use crate::problem::{ApiError, ApiResult, AuthErrors, Problem};
+use crate::problem::{ApiResult, AuthErrors, Problem};
 use crate::routes::casework::ListQuery;
 use crate::startup::AppState;
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sigap_store::FieldError;
 use sigap_store::privacy::access::{self, AccessRow};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -84,16 +83,7 @@ async fn list_report_access_log(
     query: web::Query<ListQuery>,
 ) -> ApiResult<web::Json<Page<AccessEntryView>>> {
     let limit = page::limit(query.limit, 100)?;
-    let before = page::after(&query.cursor)?
-        .map(|key| {
-            key.parse::<i64>().map_err(|_| {
-                ApiError::from(vec![FieldError::new(
-                    "cursor",
-                    "is not a cursor this API issued",
-                )])
-            })
-        })
-        .transpose()?;
+    let before = page::after_as::<i64>(&query.cursor)?;
     let mut conn = state.pool.get().await?;
     let rows = access::for_report(&mut conn, &auth.0, *id, before, limit + 1).await?;
     Ok(web::Json(

@@ -64,16 +64,6 @@ pub struct ListQuery {
     pub cursor: Option<String>,
 }
 
-fn uuid_cursor(cursor: &Option<String>) -> ApiResult<Option<Uuid>> {
-    page::after(cursor)?
-        .map(|key| {
-            key.parse::<Uuid>().map_err(|_| {
-                vec![FieldError::new("cursor", "is not a cursor this API issued")].into()
-            })
-        })
-        .transpose()
-}
-
 /// List a person on a case.
 ///
 /// The person gets the next place in the report's list and status
@@ -430,7 +420,7 @@ async fn list_assessments(
 ) -> ApiResult<web::Json<Page<AssessmentView>>> {
     let claims = auth.require_scope(Scope::ReportsRead)?;
     let limit = page::limit(query.limit, 100)?;
-    let after = uuid_cursor(&query.cursor)?;
+    let after = page::after_as::<Uuid>(&query.cursor)?;
     let mut conn = state.pool.get().await?;
     let (_, personal, rows) =
         casework::list_assessments(&mut conn, claims, *id, after, limit + 1).await?;
@@ -500,7 +490,7 @@ async fn list_report_services(
 ) -> ApiResult<web::Json<Page<ServiceView>>> {
     let claims = auth.require_scope(Scope::ReportsRead)?;
     let limit = page::limit(query.limit, 100)?;
-    let after = uuid_cursor(&query.cursor)?;
+    let after = page::after_as::<Uuid>(&query.cursor)?;
     let mut conn = state.pool.get().await?;
     let (case, rows) =
         casework::list_report_services(&mut conn, claims, *id, after, limit + 1).await?;

@@ -10,16 +10,14 @@ use crate::auth::Auth;
 use crate::body;
 use crate::page::{self, Page};
 use crate::problem::{ApiError, ApiResult, AuthErrors, BodyErrors, Problem};
+use crate::routes::casework::ListQuery;
 use crate::startup::AppState;
 use crate::views::casework::{ConsentInput, ConsentView, WithdrawInput};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use serde::Deserialize;
 use sigap_domain::Role;
 use sigap_runtime::auth::Scope;
-use sigap_store::FieldError;
 use sigap_store::consents;
-use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -32,17 +30,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// Who records and withdraws consents: those who change case work (the
 /// store's query finds only the unit's own cases for UPT staff).
 const WRITERS: &[Role] = &[Role::UptStaff, Role::Supervisor];
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ConsentListQuery {
-    /// 1 to 100 (default 50).
-    #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<i64>,
-    /// The `next_cursor` of the page before; absent or empty for the first.
-    #[param(pattern = "^([2-6][0-9A-Fa-f]|7[0-9A-Ea-e])*$")]
-    pub cursor: Option<String>,
-}
 
 /// Record a person's consent.
 ///
@@ -109,7 +96,7 @@ async fn record_consent(
 /// data.
 #[utoipa::path(
     tag = "personal data",
-    params(("id" = Uuid, Path, description = "The person"), ConsentListQuery),
+    params(("id" = Uuid, Path, description = "The person"), ListQuery),
     security(("bearer" = []), ("client_credentials" = ["reports:read"])),
     responses(
         (status = 200, body = Page<ConsentView>),
@@ -123,26 +110,11 @@ async fn list_consents(
     auth: Auth,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    query: web::Query<ConsentListQuery>,
+    query: web::Query<ListQuery>,
 ) -> ApiResult<web::Json<Page<ConsentView>>> {
     let claims = auth.require_scope(Scope::ReportsRead)?;
-    let limit = match query.limit {
-        Some(n) if !(1..=100).contains(&n) => {
-            return Err(vec![FieldError::new("limit", "must be between 1 and 100")].into());
-        }
-        Some(n) => n,
-        None => 50,
-    };
-    let after = page::after(&query.cursor)?
-        .map(|key| {
-            key.parse::<Uuid>().map_err(|_| {
-                ApiError::from(vec![FieldError::new(
-                    "cursor",
-                    "is not a cursor this API issued",
-                )])
-            })
-        })
-        .transpose()?;
+    let limit = page::limit(query.limit, 100)?;
+    let after = page::after_as::<Uuid>(&query.cursor)?;
     let mut conn = state.pool.get().await?;
     let (case, rows) = consents::list(&mut conn, claims, *id, after, limit + 1).await?;
     Ok(web::Json(

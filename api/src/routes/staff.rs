@@ -258,15 +258,7 @@ async fn list_staff(
         .role
         .as_deref()
         .and_then(|r| parse_role(r, &mut errors));
-    let after = page::after(&query.cursor)?
-        .map(|key| key.parse::<Uuid>())
-        .transpose()
-        .map_err(|_| {
-            ApiError::from(vec![FieldError::new(
-                "cursor",
-                "is not a cursor this API issued",
-            )])
-        })?;
+    let after = page::after_as::<Uuid>(&query.cursor)?;
     if !errors.is_empty() {
         return Err(errors.into());
     }

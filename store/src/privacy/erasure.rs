@@ -36,6 +36,15 @@ pub const MARKER: &str = "[dihapus]";
 /// reopened.
 pub const FINISHED: [&str; 3] = ["closed", "cancelled", "duplicate"];
 
+/// Runs `sql` with the ids `$1` and the marker `$2`; the rows changed.
+async fn with_marker(conn: &mut AsyncPgConnection, sql: &str, ids: &[Uuid]) -> Result<usize> {
+    Ok(diesel::sql_query(sql)
+        .bind::<Array<SqlUuid>, _>(ids)
+        .bind::<Text, _>(MARKER)
+        .execute(conn)
+        .await?)
+}
+
 /// Erases the personal data of the people `ids` (rows of `beneficiaries`)
 /// and of their assessments and services, and rewrites their reports'
 /// lists. Idempotent. The caller holds the reports' locks.
@@ -43,7 +52,8 @@ pub async fn erase_people(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> Result<
     if ids.is_empty() {
         return Ok(0);
     }
-    let erased = diesel::sql_query(
+    let erased = with_marker(
+        conn,
         "UPDATE beneficiaries b SET \
             age = coalesce(date_part('year', age((r.created_at AT TIME ZONE 'Asia/Jakarta')::date, \
                 b.birth_date))::int, b.age), \
@@ -53,53 +63,47 @@ pub async fn erase_people(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> Result<
             status_reason = CASE WHEN b.status_reason IS NOT NULL THEN $2 END, \
             erased_at = coalesce(b.erased_at, now()), updated_at = now() \
          FROM reports r WHERE r.id = b.report_id AND b.id = ANY($1)",
+        ids,
     )
-    .bind::<Array<SqlUuid>, _>(ids)
-    .bind::<Text, _>(MARKER)
-    .execute(conn)
     .await?;
-    diesel::sql_query(
+    with_marker(
+        conn,
         "UPDATE assessments SET findings = $2, \
             recommendations = coalesce((SELECT jsonb_agg(CASE WHEN jsonb_typeof(e) = 'object' \
                 THEN e - 'note' ELSE e END) FROM jsonb_array_elements(recommendations) e), '[]') \
          WHERE beneficiary_id = ANY($1)",
+        ids,
     )
-    .bind::<Array<SqlUuid>, _>(ids)
-    .bind::<Text, _>(MARKER)
-    .execute(conn)
     .await?;
-    diesel::sql_query(
+    with_marker(
+        conn,
         "UPDATE services SET \
             note = CASE WHEN note IS NOT NULL THEN $2 END, \
             received_by = CASE WHEN received_by IS NOT NULL THEN $2 END, \
             delivery_note = CASE WHEN delivery_note IS NOT NULL THEN $2 END, \
             cancel_reason = CASE WHEN cancel_reason IS NOT NULL THEN $2 END \
          WHERE beneficiary_id = ANY($1)",
+        ids,
     )
-    .bind::<Array<SqlUuid>, _>(ids)
-    .bind::<Text, _>(MARKER)
-    .execute(conn)
     .await?;
-    diesel::sql_query(
+    with_marker(
+        conn,
         "UPDATE service_follow_ups f SET note = $2 \
          FROM services s WHERE s.id = f.service_id AND s.beneficiary_id = ANY($1) \
            AND f.note IS NOT NULL",
+        ids,
     )
-    .bind::<Array<SqlUuid>, _>(ids)
-    .bind::<Text, _>(MARKER)
-    .execute(conn)
     .await?;
     // A guardian's consent must name the guardian (a CHECK): the marker
     // stands in for the name, as for the other free text.
-    diesel::sql_query(
+    with_marker(
+        conn,
         "UPDATE consents SET \
             guardian_name = CASE WHEN guardian_name IS NOT NULL THEN $2 END, \
             withdrawal_reason = CASE WHEN withdrawal_reason IS NOT NULL THEN $2 END \
          WHERE beneficiary_id = ANY($1)",
+        ids,
     )
-    .bind::<Array<SqlUuid>, _>(ids)
-    .bind::<Text, _>(MARKER)
-    .execute(conn)
     .await?;
     rewrite_lists(conn, ids).await?;
     Ok(erased)
@@ -164,19 +168,19 @@ pub async fn erase_cases(conn: &mut AsyncPgConnection, reports: &[Uuid]) -> Resu
         .await?;
     erase_people(conn, &people).await?;
     erase_reporters(conn, reports).await?;
-    let erased = diesel::sql_query(
+    let erased = with_marker(
+        conn,
         "UPDATE reports SET \
             address = CASE WHEN address IS NOT NULL THEN $2 END, description = $2, \
             latitude = round(latitude::numeric, 2)::float8, \
             longitude = round(longitude::numeric, 2)::float8, \
             erased_at = coalesce(erased_at, now()), updated_at = now() \
          WHERE id = ANY($1)",
+        reports,
     )
-    .bind::<Array<SqlUuid>, _>(reports)
-    .bind::<Text, _>(MARKER)
-    .execute(conn)
     .await?;
-    diesel::sql_query(
+    with_marker(
+        conn,
         "UPDATE report_events SET \
             note = CASE WHEN note IS NOT NULL THEN $2 END, \
             details = CASE WHEN kind IN ('transferred', 'merged_into', 'merged_from') \
@@ -184,20 +188,17 @@ pub async fn erase_cases(conn: &mut AsyncPgConnection, reports: &[Uuid]) -> Resu
                 ELSE details END \
          WHERE report_id = ANY($1) AND (note IS NOT NULL OR (details ? 'reason' \
             AND kind IN ('transferred', 'merged_into', 'merged_from')))",
+        reports,
     )
-    .bind::<Array<SqlUuid>, _>(reports)
-    .bind::<Text, _>(MARKER)
-    .execute(conn)
     .await?;
-    diesel::sql_query(
+    with_marker(
+        conn,
         "UPDATE attachments SET filename = $2, bytes = ''::bytea, \
             note = CASE WHEN note IS NOT NULL THEN $2 END, \
             beneficiary_ref = CASE WHEN beneficiary_ref IS NOT NULL THEN $2 END \
          WHERE report_id = ANY($1) AND (octet_length(bytes) > 0 OR filename <> $2)",
+        reports,
     )
-    .bind::<Array<SqlUuid>, _>(reports)
-    .bind::<Text, _>(MARKER)
-    .execute(conn)
     .await?;
     Ok(erased)
 }
