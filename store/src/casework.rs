@@ -283,6 +283,15 @@ pub struct ServiceRow {
 }
 
 impl ServiceRow {
+    /// Whether the row carries personal data: a note, a receiver or a
+    /// reason (those [`ServiceRow::redacted`] leaves out).
+    pub fn shows_personal_data(&self) -> bool {
+        self.note.is_some()
+            || self.received_by.is_some()
+            || self.delivery_note.is_some()
+            || self.cancel_reason.is_some()
+    }
+
     /// The service without personal data (notes, who received it, why it
     /// was cancelled).
     pub fn redacted(self) -> ServiceRow {

@@ -663,3 +663,97 @@ async fn export_downloads_and_partner_open311_reads_are_logged_and_public_reads_
     );
     worker.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn case_work_reads_that_show_a_person_are_logged_and_a_redacted_read_is_not() {
+    use crate::attachments::{form, png, upload};
+    use crate::casework::{acknowledged_case, assessment, day, send, sijunjung_report};
+
+    let app = spawn_app_with(&[("SIGAP_ACCESS_LOG_INTERVAL", "100ms")]).await;
+    let worker = Worker::start(app.config());
+    let staff = app.token(Role::UptStaff);
+    let id = acknowledged_case(&app, &sijunjung_report()).await;
+    let person = app.people_of(&id, &staff).await;
+    let person = person.values().next().expect("a person").to_owned();
+    let (code, _) = send(
+        &app,
+        &format!("/v1/beneficiaries/{person}/assessments"),
+        &staff,
+        assessment(true, json!([])),
+    )
+    .await;
+    assert_eq!(code, 201);
+    let (code, service) = send(
+        &app,
+        &format!("/v1/beneficiaries/{person}/services"),
+        &staff,
+        json!({"component": "accessibility_support", "modality": "community_based",
+               "item": "wheelchair", "quantity": 1, "due_on": day(3),
+               "note": "Ukuran kursi untuk lansia"}),
+    )
+    .await;
+    assert_eq!(code, 201, "{service}");
+    let uploaded = upload(
+        &app,
+        &staff,
+        &id,
+        form(
+            "surat.png",
+            "image/png",
+            &png(),
+            &[("note", "Surat permohonan")],
+        ),
+    )
+    .await;
+    assert_eq!(uploaded.status(), 201);
+    let attachment: Value = uploaded.json().await.expect("json");
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let before = access_log(&app, &id).await.len();
+
+    // A regional office without the person's consent reads the same lists
+    // redacted: nothing personal shown, nothing logged.
+    let regional = app.token_with(Role::Regional, "regional-13", None, Some("13"));
+    for path in [
+        format!("/v1/beneficiaries/{person}/assessments"),
+        format!("/v1/reports/{id}/services"),
+    ] {
+        assert_eq!(app.get(&path, &regional).await.status(), 200, "{path}");
+    }
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(access_log(&app, &id).await.len(), before);
+
+    // The unit reads its person's assessments, the case's services, its
+    // delivery list and the letter: one row each, naming the person.
+    for path in [
+        format!("/v1/beneficiaries/{person}/assessments"),
+        format!("/v1/reports/{id}/services"),
+        format!("/v1/units/{UNIT}/services"),
+        format!(
+            "/v1/attachments/{}",
+            attachment["id"].as_str().expect("attachment id")
+        ),
+    ] {
+        assert_eq!(app.get(&path, &staff).await.status(), 200, "{path}");
+    }
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let log = access_log(&app, &id).await;
+    assert_eq!(log.len(), before + 4, "{log:?}");
+    let actions: Vec<&str> = log[..4]
+        .iter()
+        .map(|e| e["action"].as_str().expect("action"))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "attachment_download",
+            "unit_service_list",
+            "service_list",
+            "assessment_list"
+        ]
+    );
+    for entry in &log[1..4] {
+        assert_eq!(entry["beneficiary_ids"], json!([person]), "{entry}");
+        assert_eq!(entry["role"], "upt_staff");
+    }
+    worker.stop().await;
+}

@@ -36,7 +36,9 @@ pub struct AccessEntryView {
     /// The caller's role.
     pub role: String,
     /// `report_view`, `beneficiary_list`, `beneficiary_view`,
-    /// `export_download` or `open311_request`.
+    /// `assessment_list`, `service_list`, `unit_service_list`,
+    /// `attachment_download`, `export_download`, `open311_request` or
+    /// `subject_export`.
     pub action: String,
     /// The people whose data the answer held.
     pub beneficiary_ids: Vec<Uuid>,

@@ -14,7 +14,9 @@ use sigap_domain::files::{self, FileType};
 use sigap_domain::{FieldError, Role};
 use sigap_runtime::auth::Scope;
 use sigap_store::attachments::{self, NewAttachment};
+use sigap_store::privacy::access::{Access, Action};
 use sigap_store::reports::sees_personal_data;
+use tracing_actix_web::RequestId;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -286,15 +288,30 @@ async fn get_attachment(
     auth: Auth,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
+    request_id: RequestId,
 ) -> ApiResult<HttpResponse> {
     let claims = auth.require_scope(Scope::ReportsRead)?;
     let mut conn = state.pool.get().await?;
     let (report, meta, bytes) = attachments::get_for(&mut conn, claims, *id).await?;
+    drop(conn);
     if bytes.is_empty() {
         return Err(ApiError::Gone(
             "this file was erased with the case's personal data (retention)".into(),
         ));
     }
+    // A photo of a person or a signed letter is personal data, whoever
+    // may download it.
+    state
+        .access_log
+        .record(
+            Access::by(
+                claims,
+                Action::AttachmentDownload,
+                Some(request_id.to_string()),
+            )
+            .of_report(report.id),
+        )
+        .await;
     let personal = sees_personal_data(claims, &report);
     let view = AttachmentView::new(meta, personal);
     Ok(HttpResponse::Ok()

@@ -28,6 +28,7 @@ use sigap_store::cases;
 use sigap_store::casework::{self, UnitServiceFilter};
 use sigap_store::privacy::access::{Access, Action};
 use sigap_store::reports::Visibility;
+use std::collections::BTreeMap;
 use tracing_actix_web::RequestId;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -238,16 +239,7 @@ async fn list_report_beneficiaries(
 ) -> ApiResult<web::Json<Page<BeneficiaryView>>> {
     let claims = auth.require_scope(Scope::ReportsRead)?;
     let limit = page::limit(query.limit, 100)?;
-    let after = page::after(&query.cursor)?
-        .map(|key| {
-            key.parse::<i32>().map_err(|_| {
-                ApiError::from(vec![FieldError::new(
-                    "cursor",
-                    "is not a cursor this API issued",
-                )])
-            })
-        })
-        .transpose()?;
+    let after = page::after_as::<i32>(&query.cursor)?;
     let mut conn = state.pool.get().await?;
     let (case, rows) =
         casework::list_beneficiaries(&mut conn, claims, *id, after, limit + 1).await?;
@@ -417,13 +409,24 @@ async fn list_assessments(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     query: web::Query<ListQuery>,
+    request_id: RequestId,
 ) -> ApiResult<web::Json<Page<AssessmentView>>> {
     let claims = auth.require_scope(Scope::ReportsRead)?;
     let limit = page::limit(query.limit, 100)?;
     let after = page::after_as::<Uuid>(&query.cursor)?;
     let mut conn = state.pool.get().await?;
-    let (_, personal, rows) =
+    let (case, personal, rows) =
         casework::list_assessments(&mut conn, claims, *id, after, limit + 1).await?;
+    drop(conn);
+    if personal && !rows.is_empty() {
+        state
+            .access_log
+            .record(
+                Access::by(claims, Action::AssessmentList, Some(request_id.to_string()))
+                    .of_people(case.report_id, vec![*id]),
+            )
+            .await;
+    }
     Ok(web::Json(
         Page::from_rows(rows, limit, |r| r.id.to_string())
             .map(|row| AssessmentView::new(row, personal)),
@@ -487,6 +490,7 @@ async fn list_report_services(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     query: web::Query<ListQuery>,
+    request_id: RequestId,
 ) -> ApiResult<web::Json<Page<ServiceView>>> {
     let claims = auth.require_scope(Scope::ReportsRead)?;
     let limit = page::limit(query.limit, 100)?;
@@ -494,6 +498,25 @@ async fn list_report_services(
     let mut conn = state.pool.get().await?;
     let (case, rows) =
         casework::list_report_services(&mut conn, claims, *id, after, limit + 1).await?;
+    drop(conn);
+    // The people whose receiver or notes the page shows.
+    let mut shown: Vec<Uuid> = rows
+        .iter()
+        .take(limit as usize)
+        .filter(|s| s.shows_personal_data())
+        .map(|s| s.beneficiary_id)
+        .collect();
+    shown.sort();
+    shown.dedup();
+    if !shown.is_empty() {
+        state
+            .access_log
+            .record(
+                Access::by(claims, Action::ServiceList, Some(request_id.to_string()))
+                    .of_people(case.report_id, shown),
+            )
+            .await;
+    }
     // The store left each service's notes only where the caller sees its
     // person (the report's rule, or a consent): shown as read.
     Ok(web::Json(
@@ -702,6 +725,7 @@ async fn list_unit_services(
     state: web::Data<AppState>,
     code: web::Path<String>,
     query: web::Query<UnitServiceQuery>,
+    request_id: RequestId,
 ) -> ApiResult<HttpResponse> {
     let claims = auth.require(WRITERS)?;
     let unit = code.into_inner();
@@ -763,7 +787,33 @@ async fn list_unit_services(
             .finish());
     }
     let rows = casework::unit_services(&mut conn, &unit, &filter, limit + 1).await?;
+    drop(conn);
     let personal = sigap_store::reports::sees_personal_data_at(claims, Some(&unit));
+    if personal {
+        // One entry per report whose people the page names.
+        let mut named: BTreeMap<Uuid, Vec<Uuid>> = BTreeMap::new();
+        for line in rows.iter().take(limit as usize) {
+            if line.beneficiary_name.is_some() {
+                named
+                    .entry(line.service.report_id)
+                    .or_default()
+                    .push(line.service.beneficiary_id);
+            }
+        }
+        for (report, people) in named {
+            state
+                .access_log
+                .record(
+                    Access::by(
+                        claims,
+                        Action::UnitServiceList,
+                        Some(request_id.to_string()),
+                    )
+                    .of_people(report, people),
+                )
+                .await;
+        }
+    }
     let follow_up = filter.follow_up_due;
     let page = Page::from_rows(rows, limit, |line| {
         let day = if follow_up {

@@ -29,6 +29,14 @@ pub enum Action {
     Open311Request,
     /// The export of a subject request (everything held about a person).
     SubjectExport,
+    /// `GET /v1/beneficiaries/{id}/assessments` with findings.
+    AssessmentList,
+    /// `GET /v1/reports/{id}/services` with receivers and notes.
+    ServiceList,
+    /// `GET /v1/units/{code}/services` with the people's names.
+    UnitServiceList,
+    /// `GET /v1/attachments/{id}`: a photo or a letter about the case.
+    AttachmentDownload,
 }
 
 /// One answer that showed personal data.
