@@ -379,6 +379,8 @@ function consentForm(person, { onDone }) {
     }
     await api.post(`/v1/beneficiaries/${person.id}/consents`, body);
     form.reset();
+    c.given_by.value = 'self';
+    c.method.value = 'written';
     c.recorded_on.value = today();
     sync();
   }, onDone);

@@ -130,6 +130,8 @@ function recordForm(recorded) {
     try {
       const { data } = await api.post('/v1/subject-requests', body);
       form.reset();
+      c.kind.value = 'access';
+      c.identifier.value = 'nik';
       sync();
       message.replaceChildren(notice('success', h('p', {}, h('span', { i18n: 'sr.added' }), ' ',
         h('a', { href: `#/subject-requests/${data.id}`, i18n: 'sr.open' }))));

@@ -50,6 +50,7 @@ test("a supervisor records a guardian's consent for a person and withdraws it", 
   await row.getByText('Berbagi dengan dinas sosial daerah').waitFor();
   await row.getByText('Berlaku').waitFor();
   assert.equal(await form.locator('.field-error').count(), 0, 'the error went with the corrected form');
+  assert.equal(await form.getByLabel('Diberikan oleh').inputValue(), 'self', 'the form starts again from the person');
   await screenshot(page, 'privacy-consent');
 
   await row.getByLabel('Alasan penarikan (opsional)').fill('Keluarga menarik persetujuan berbagi data dengan dinas');
@@ -92,6 +93,7 @@ test('a supervisor records a request by NIK, sees its due time, downloads its ex
   const opener = form.getByRole('link', { name: 'Buka permintaan' });
   await opener.waitFor();
   const id = (await opener.getAttribute('href')).split('/').pop();
+  assert.equal(await form.getByLabel('Jenis permintaan').inputValue(), 'access', 'the form starts again from an access request');
 
   const { body: request } = await call('GET', `/v1/subject-requests/${id}`, { token: supervisor });
   assert.equal(request.identifier, 'nik');
