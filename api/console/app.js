@@ -1,6 +1,6 @@
 // The Sigap console: sign-in, then one view per task of each role, routed by
 // the URL fragment (#/intake, #/reports/<id>, #/cases, #/triage, #/stats,
-// #/units, #/holidays, #/staff, #/account). The views live in their own modules; this
+// #/units, #/holidays, #/staff, #/subject-requests, #/account). The views live in their own modules; this
 // one holds the page's chrome, the routing, the start-up and the staff session
 // (silent refresh before the access token expires, sign-out).
 // Views keep themselves fresh by polling the API and stop when left.
@@ -20,6 +20,7 @@ import { signInView, ssoView } from './signin.js';
 import { accountView, staffView } from './staff.js';
 import { app, loadReference, loadVocabulary, role, unitName } from './state.js';
 import { statsView } from './stats.js';
+import { subjectRequestsView, subjectRequestView } from './subjects.js';
 import { triageView } from './triage.js';
 
 function renderChrome() {
@@ -116,6 +117,8 @@ const ROUTES = [
   { pattern: /^#\/deliveries$/, view: unitServicesView, params: () => ({ code: app.claims?.unit }), roles: ['upt_staff'] },
   { pattern: /^#\/units\/([A-Z0-9-]{1,64})\/services$/, view: unitServicesView, params: (m) => ({ code: m[1] }), roles: ['upt_staff', 'supervisor'] },
   { pattern: /^#\/staff$/, view: staffView, roles: ['admin'] },
+  { pattern: /^#\/subject-requests$/, view: subjectRequestsView, roles: ['supervisor', 'admin'] },
+  { pattern: /^#\/subject-requests\/([0-9a-f-]{36})$/i, view: subjectRequestView, params: (m) => ({ id: m[1] }), roles: ['supervisor', 'admin'] },
   { pattern: /^#\/account$/, view: accountView },
 ];
 

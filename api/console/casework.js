@@ -1,7 +1,8 @@
 // Case work at the unit: on the case page, each person with their status and
 // the forms of the work (assessment, a service planned, delivered with its
-// handover record, cancelled, followed up) and the import of a list; and the
-// unit's delivery list and follow-ups due as a page of its own.
+// handover record, cancelled, followed up), their consents (UU PDP: recorded,
+// withdrawn) and the import of a list; and the unit's delivery list and
+// follow-ups due as a page of its own.
 
 import * as api from './api.js';
 import { announce, clearFieldErrors, field, h, notice, select, setFieldError } from './dom.js';
@@ -16,6 +17,9 @@ const COMPONENTS = ['decent_living_support', 'social_care', 'family_support', 't
 const MODALITIES = ['family_based', 'community_based', 'residential'];
 const DEVICES = ['wheelchair', 'walker', 'crutches', 'walking_stick', 'white_cane', 'hearing_aid', 'prosthesis', 'orthosis', 'other'];
 const OUTCOMES = ['in_use', 'needs_repair', 'not_used', 'returned', 'lost'];
+const PURPOSES = ['case_handling', 'share_with_partner', 'share_with_regional_office', 'photo'];
+const GIVERS = ['self', 'guardian'];
+const CONSENT_METHODS = ['written', 'recorded_verbal'];
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /** Options of a case-work term list, labelled `cw.<kind>.<value>`. */
@@ -80,7 +84,14 @@ export function caseworkPanel(report, { ctx, onChanged }) {
           body.append(planForm(person, { onDone: () => changed('cw.plan.done') }));
         }
       }
+      const consents = consentSection(person, { writer, signal: ctx.signal });
+      body.append(consents.element);
       const details = h('details', { dataset: { person: person.id }, open: opened.has(person.id) }, summary, body);
+      // A person's consents are fetched when their line is opened, not for every person of the case.
+      details.addEventListener('toggle', () => {
+        if (details.open) consents.load();
+      });
+      if (details.open) consents.load();
       list.append(h('li', {}, details));
     }
     parts.push(list);
@@ -260,6 +271,130 @@ function followUpForm(service, { onDone }) {
     const body = { checked_on: c.checked_on.value, outcome: c.outcome.value };
     if (c.note.value.trim()) body.note = c.note.value;
     return api.post(`/v1/services/${service.id}/follow-up`, body);
+  }, onDone);
+}
+
+/**
+ * A person's consents (what for, who gave them, how, when, withdrawn or not)
+ * and, for those who change case work, the form that records one and the
+ * withdrawal of each. `load` fetches the list, once or after a change.
+ */
+function consentSection(person, { writer, signal }) {
+  const p = `cs-${person.id}`;
+  const list = h('div', { class: 'consent-list' });
+  const message = h('div');
+  const element = h('section', { class: 'consents', 'aria-labelledby': `${p}-h` },
+    h('h4', { id: `${p}-h`, i18n: 'cw.consent.title' }), list, message);
+  let loading = null;
+
+  async function load() {
+    if (loading) return loading;
+    loading = (async () => {
+      try {
+        const items = await api.all(`/v1/beneficiaries/${person.id}/consents?limit=100`, { signal });
+        list.replaceChildren(consentTable(items, { writer, onDone: changed }));
+      } catch (error) {
+        if (error.name !== 'AbortError') list.replaceChildren(errorNotice(error));
+      } finally {
+        loading = null;
+      }
+    })();
+    return loading;
+  }
+
+  async function changed(text) {
+    announce(t(text));
+    await load();
+  }
+
+  if (writer) element.append(consentForm(person, { onDone: () => changed('cw.consent.done') }));
+  return { element, load };
+}
+
+function consentTable(consents, { writer, onDone }) {
+  if (!consents.length) return h('p', { class: 'muted', i18n: 'cw.consent.none' });
+  const rows = consents.map((c) => {
+    const giver = c.given_by === 'guardian' && c.guardian_name
+      ? `${t('cw.consent.given_by.guardian')}: ${c.guardian_name}${c.guardian_relation ? ` (${c.guardian_relation})` : ''}`
+      : t(`cw.consent.given_by.${c.given_by}`);
+    const state = c.active
+      ? h('span', { class: 'badge consent-active', i18n: 'cw.consent.active' })
+      : h('span', {}, h('span', { class: 'badge consent-withdrawn', i18n: 'cw.consent.withdrawn' }), ' ',
+        c.withdrawn_at ? h('time', { time: c.withdrawn_at }) : null);
+    return h('tr', { dataset: { consent: c.id } },
+      h('td', {}, h('ul', { class: 'purposes' }, ...c.purposes.map((purpose) => h('li', { i18n: `cw.consent.purpose.${purpose}` })))),
+      h('td', { text: giver }),
+      h('td', { i18n: `cw.consent.method.${c.method}` }),
+      h('td', { text: c.recorded_on }),
+      h('td', {}, state),
+      h('td', {}, writer && c.active ? withdrawForm(c, { onDone: () => onDone('cw.consent.withdraw.done') }) : null));
+  });
+  return h('div', { class: 'table-wrap' }, h('table', { class: 'consents-table' },
+    h('caption', { i18n: 'cw.consent.caption' }),
+    h('thead', {}, h('tr', {}, ['cw.consent.col.purposes', 'cw.consent.col.given_by', 'cw.consent.col.method', 'cw.consent.col.on', 'cw.col.status', 'cw.col.work']
+      .map((k) => h('th', { scope: 'col', i18n: k })))),
+    h('tbody', {}, ...rows)));
+}
+
+function consentForm(person, { onDone }) {
+  const p = `cf-${person.id}`;
+  const boxes = PURPOSES.map((purpose) => [purpose, h('input', { type: 'checkbox', id: `${p}-purpose-${purpose}`, name: `${p}-purpose`, value: purpose })]);
+  const c = {
+    purposes: h('fieldset', { id: `${p}-purposes`, class: 'purposes' }, h('legend', {}, h('span', { i18n: 'cw.consent.purposes' }),
+      h('span', { class: 'req', 'aria-hidden': 'true' }, ' *')),
+    ...boxes.map(([purpose, input]) => h('div', { class: 'field check' }, input, h('label', { for: input.id, i18n: `cw.consent.purpose.${purpose}` })))),
+    given_by: select(`${p}-given-by`, options('consent.given_by', GIVERS), { value: 'self' }),
+    guardian_name: h('input', { type: 'text', maxlength: '200', autocomplete: 'off' }),
+    guardian_relation: h('input', { type: 'text', maxlength: '100', autocomplete: 'off' }),
+    method: select(`${p}-method`, options('consent.method', CONSENT_METHODS), { value: 'written' }),
+    recorded_on: h('input', { type: 'date', value: today() }),
+  };
+  const guardian = [
+    field({ id: `${p}-guardian-name`, label: 'cw.consent.guardian_name', control: c.guardian_name, required: true }),
+    field({ id: `${p}-guardian-relation`, label: 'cw.consent.guardian_relation', hint: 'cw.consent.guardian_relation.hint', control: c.guardian_relation, required: true }),
+  ];
+  const sync = () => {
+    for (const f of guardian) f.hidden = c.given_by.value !== 'guardian';
+  };
+  c.given_by.addEventListener('change', sync);
+  sync();
+  const form = h('form', { class: 'cw-form consent-form', novalidate: true },
+    h('h4', { i18n: 'cw.consent.record' }),
+    c.purposes,
+    field({ id: `${p}-given-by`, label: 'cw.consent.given_by', control: c.given_by, required: true }),
+    ...guardian,
+    field({ id: `${p}-method`, label: 'cw.consent.method', control: c.method, required: true }),
+    field({ id: `${p}-on`, label: 'cw.consent.on', control: c.recorded_on, required: true }),
+    h('button', { type: 'submit', i18n: 'cw.consent.submit' }));
+  return submitter(form, c, async () => {
+    const body = {
+      purposes: boxes.filter(([, input]) => input.checked).map(([purpose]) => purpose),
+      given_by: c.given_by.value,
+      method: c.method.value,
+      recorded_on: c.recorded_on.value,
+    };
+    if (body.given_by === 'guardian') {
+      body.guardian_name = c.guardian_name.value;
+      body.guardian_relation = c.guardian_relation.value;
+    }
+    await api.post(`/v1/beneficiaries/${person.id}/consents`, body);
+    form.reset();
+    c.given_by.value = 'self';
+    c.method.value = 'written';
+    c.recorded_on.value = today();
+    sync();
+  }, onDone);
+}
+
+function withdrawForm(consent, { onDone }) {
+  const c = { reason: h('input', { type: 'text', maxlength: '2000' }) };
+  const form = h('form', { class: 'cw-form', novalidate: true },
+    field({ id: `cw-${consent.id}-reason`, label: 'cw.consent.withdraw.reason', control: c.reason }),
+    h('button', { type: 'submit', class: 'secondary danger', i18n: 'cw.consent.withdraw' }));
+  return submitter(form, c, () => {
+    const body = {};
+    if (c.reason.value.trim()) body.reason = c.reason.value;
+    return api.post(`/v1/consents/${consent.id}/withdraw`, body);
   }, onDone);
 }
 

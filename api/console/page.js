@@ -8,10 +8,10 @@ import { app, regenciesOf } from './state.js';
 
 export const NAV = {
   operator: [['#/intake', 'nav.intake'], ['#/reports', 'nav.reports']],
-  supervisor: [['#/triage', 'nav.triage'], ['#/intake', 'nav.intake'], ['#/reports', 'nav.reports'], ['#/stats', 'nav.stats'], ['#/units', 'nav.units'], ['#/holidays', 'nav.holidays']],
+  supervisor: [['#/triage', 'nav.triage'], ['#/intake', 'nav.intake'], ['#/reports', 'nav.reports'], ['#/stats', 'nav.stats'], ['#/units', 'nav.units'], ['#/holidays', 'nav.holidays'], ['#/subject-requests', 'nav.subject_requests']],
   upt_staff: [['#/cases', 'nav.cases'], ['#/deliveries', 'nav.deliveries']],
   regional: [['#/reports', 'nav.reports'], ['#/stats', 'nav.stats']],
-  admin: [['#/staff', 'nav.staff'], ['#/units', 'nav.units'], ['#/holidays', 'nav.holidays']],
+  admin: [['#/staff', 'nav.staff'], ['#/units', 'nav.units'], ['#/holidays', 'nav.holidays'], ['#/subject-requests', 'nav.subject_requests']],
   integrator: [['#/units', 'nav.units']],
 };
 

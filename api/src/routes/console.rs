@@ -81,6 +81,7 @@ const ASSETS: &[Asset] = &[
     script!("map.js"),
     script!("files.js"),
     script!("casework.js"),
+    script!("subjects.js"),
     Asset {
         name: "regencies.json",
         content_type: "application/json",
